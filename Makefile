@@ -1,0 +1,40 @@
+# Every routine action of the lab. `make run` and `make test` work on a fresh machine.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench venv prometheus clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $@
+
+venv: $(STAMP)
+
+prometheus:
+	@scripts/ensure-prometheus.sh
+
+## The main job: a comparison on the embedded default, written under results/<timestamp>/.
+run: $(STAMP)
+	$(VENV)/bin/lab compare
+
+## The whole suite: lint, types, then every test (real servers, Locust, Prometheus).
+test: $(STAMP) prometheus
+	$(VENV)/bin/ruff check lab tests bench locustfiles
+	$(VENV)/bin/ruff format --check lab tests bench locustfiles
+	$(VENV)/bin/mypy
+	$(VENV)/bin/pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check lab tests bench locustfiles
+	$(VENV)/bin/ruff format --check lab tests bench locustfiles
+	$(VENV)/bin/mypy
+
+## Benchmarks run on demand, never in the suite: interleaved A/B rounds, ratios reported.
+bench: $(STAMP)
+	$(PY) bench/instrumentation.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,3 @@
+"""The endpoint catalogue, one router per concern."""
+
+from __future__ import annotations
