@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from lab import metrics, pool, probes, work
 from lab.instrumentation import instrument
-from lab.routes import cpu, fanout, io, misc
+from lab.routes import cpu, fanout, io, misc, noop
 from lab.settings import AppSettings, multiprocess_dir
 
 # Fan-out must measure the server, not a client pool that runs out of connections first.
@@ -72,7 +72,8 @@ def create_app(settings: AppSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    for module in (io, cpu, fanout, misc):
+    for module in (io, cpu, fanout, noop, misc):
         app.include_router(module.router)
-    instrument(app)
+    if settings.instrument:
+        instrument(app)
     return app

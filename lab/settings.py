@@ -32,6 +32,7 @@ class AppSettings(BaseSettings):
         "http://127.0.0.1:8000", description="Base URL of the fan-out upstream (this lab's /io/async)."
     )
     loop_lag_interval_s: float = Field(0.05, gt=0, le=5, description="Period of the event-loop lag probe.")
+    instrument: bool = Field(True, description="Record the HTTP metrics (off only to measure their cost).")
     sample_interval_s: float = Field(0.25, gt=0, le=10, description="Period of the CPU/RSS sampler thread.")
 
 

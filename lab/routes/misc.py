@@ -6,9 +6,9 @@ import os
 import time
 
 from fastapi import APIRouter, BackgroundTasks, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
-from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client import CONTENT_TYPE_LATEST
 
+from lab import exposition
 from lab.routes.params import Ms
 from lab.settings import multiprocess_dir
 
@@ -33,14 +33,8 @@ def background(tasks: BackgroundTasks, ms: Ms = 50) -> dict[str, object]:
 
 
 @router.get("/metrics", tags=["meta"], include_in_schema=False)
-async def metrics_endpoint() -> Response:
-    """Prometheus exposition; in multiprocess mode, the sum over every worker's files."""
+async def metrics_endpoint(request: Request) -> Response:
+    """Prometheus exposition, every series labelled `config`; multiprocess: the sum over worker files."""
     # async on purpose: a starved thread pool must not delay scrapes (a blocked loop still does, truly).
-    directory = multiprocess_dir()
-    if directory:
-        registry = CollectorRegistry()
-        MultiProcessCollector(registry, path=directory)
-        payload = generate_latest(registry)
-    else:
-        payload = generate_latest(REGISTRY)
+    payload = exposition.render(request.app.state.settings.config, multiprocess_dir())
     return Response(payload, media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,95 @@
+"""Start one server configuration in the foreground until Ctrl-C or SIGTERM, then stop its whole tree."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+from lab.commands.common import add_configs_file, fail
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("config", metavar="CONFIG", help="configuration name (see `lab configs`)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port to bind (default: 8000)")
+    add_configs_file(parser)
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        metavar="KEY=VALUE",
+        action="append",
+        default=[],
+        help="override one key of the configuration, e.g. --set threadpool=100 (repeatable)",
+    )
+    parser.add_argument(
+        "--cpus",
+        default=os.environ.get("LAB_SERVER_CPUS"),
+        help="pin the server's processes to these cores, e.g. 0 or 0-1 (default: $LAB_SERVER_CPUS)",
+    )
+    parser.add_argument(
+        "--log", type=Path, help="write the server's output to this file instead of the terminal"
+    )
+
+
+def parse_overrides(pairs: list[str]) -> dict[str, str]:
+    overrides: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--set {pair!r}: expected KEY=VALUE")
+        overrides[key.strip()] = value.strip()
+    return overrides
+
+
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(signum: int, frame: FrameType | None) -> None:
+    raise _Stop(signal.Signals(signum).name)
+
+
+def run(args: argparse.Namespace) -> int:
+    from lab.configs import ConfigError, get, load_catalogue
+    from lab.launcher import LaunchError, Server, parse_cpus
+
+    if not 0 < args.port < 65536:
+        return fail(f"--port {args.port}: must be between 1 and 65535")
+    try:
+        config = get(load_catalogue(args.configs_file), args.config)
+        config = config.with_overrides(parse_overrides(args.overrides))
+        cpus = parse_cpus(args.cpus)
+    except (ConfigError, LaunchError, ValueError) as exc:
+        return fail(str(exc))
+
+    server = Server(config, host=args.host, port=args.port, cpus=cpus, log=args.log)
+    previous = signal.signal(signal.SIGTERM, _raise_stop)
+    try:
+        try:
+            server.start()
+        except LaunchError as exc:
+            return fail(str(exc))
+        pinning = f", pinned to CPUs {','.join(map(str, cpus))}" if cpus else ""
+        print(
+            f"{config.name}: {config.server} with {server.workers} worker(s), {config.threadpool} "
+            f"thread-pool tokens each{pinning}\nserving {server.url}  (metrics: {server.url}/metrics; "
+            "Ctrl-C stops)",
+            flush=True,
+        )
+        while server.alive():
+            server.sweep()
+            time.sleep(1)
+        code = server.process.returncode if server.process else None
+        print(f"lab: error: the server exited on its own (code {code})", file=sys.stderr)
+        return 1
+    except (KeyboardInterrupt, _Stop):
+        print("stopping...", file=sys.stderr, flush=True)
+        return 0
+    finally:
+        server.stop()
+        signal.signal(signal.SIGTERM, previous)

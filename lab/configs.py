@@ -1,0 +1,121 @@
+"""Server configurations as data: a typed model, the built-in catalogue, user files merged on top."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+Server = Literal["uvicorn", "gunicorn", "granian"]
+Loop = Literal["auto", "uvloop", "asyncio"]
+Http = Literal["auto", "httptools", "h11"]
+
+CONFIGS_ENV = "LAB_CONFIGS"
+
+
+class ConfigError(ValueError):
+    """A configuration name, file, key or value the lab cannot use; the message says which."""
+
+
+class ServerConfig(BaseModel):
+    """One way of serving the app: which server, how many processes, how many threads each."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    server: Server
+    workers: int | Literal["auto"] = Field(1, description='Processes, or "auto" = usable cores.')
+    threadpool: int = Field(40, ge=1, le=10_000, description="anyio thread-pool tokens per process.")
+    loop: Loop = "auto"
+    http: Http = "auto"
+    process_pool: int = Field(2, ge=1, le=64, description="Processes in each worker's pool for /cpu/process.")
+    description: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> ServerConfig:
+        if isinstance(self.workers, int) and not 1 <= self.workers <= 64:
+            raise ValueError(f'workers must be between 1 and 64 or "auto", got {self.workers}')
+        if self.server == "granian" and self.http != "auto":
+            raise ValueError('http: granian parses HTTP in Rust; only "auto" applies to it')
+        return self
+
+    def resolved_workers(self, cpus: Sequence[int] | None = None) -> int:
+        """The number of worker processes: "auto" is the cores this launch may use."""
+        if self.workers == "auto":
+            return len(cpus) if cpus else len(os.sched_getaffinity(0))
+        return self.workers
+
+    def with_overrides(self, overrides: Mapping[str, str]) -> ServerConfig:
+        """A copy with `--set KEY=VALUE` overrides applied and validated."""
+        data = self.model_dump()
+        for key, raw in overrides.items():
+            if key not in ServerConfig.model_fields or key == "name":
+                valid = ", ".join(k for k in ServerConfig.model_fields if k != "name")
+                raise ConfigError(f"--set {key}: unknown key (valid keys: {valid})")
+            data[key] = _parse_value(raw)
+        return _build(self.name, data, f"--set on {self.name!r}")
+
+
+def _parse_value(raw: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw  # a bare word such as uvloop or auto
+
+
+def _build(name: str, data: Mapping[str, Any], origin: str) -> ServerConfig:
+    try:
+        return ServerConfig.model_validate({**data, "name": name})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'value'}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"configuration {name!r} ({origin}): {problems}") from None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"configuration file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"configuration file {path} is not valid TOML: {exc}") from None
+
+
+def builtin_tables() -> dict[str, Any]:
+    return tomllib.loads(resources.files("lab").joinpath("configs.toml").read_text(encoding="utf-8"))
+
+
+def user_files(explicit: Iterable[str | Path] = ()) -> list[Path]:
+    """Files named on the command line, else those in LAB_CONFIGS (separated by os.pathsep)."""
+    files = [Path(f) for f in explicit if f]
+    if not files and os.environ.get(CONFIGS_ENV):
+        files = [Path(f) for f in os.environ[CONFIGS_ENV].split(os.pathsep) if f]
+    return files
+
+
+def load_catalogue(files: Iterable[str | Path] = ()) -> dict[str, ServerConfig]:
+    """Built-in configurations with every user file merged on top, in order, all validated."""
+    tables: dict[str, dict[str, Any]] = {k: dict(v) for k, v in builtin_tables().items()}
+    origins = dict.fromkeys(tables, "built-in")
+    for path in user_files(files):
+        for name, table in _read_toml(path).items():
+            if not isinstance(table, dict):
+                raise ConfigError(f"{path}: {name!r} must be a table ([{name}]), not a value")
+            tables[name] = {**tables.get(name, {}), **table}
+            origins[name] = str(path)
+    return {name: _build(name, table, origins[name]) for name, table in tables.items()}
+
+
+def get(catalogue: Mapping[str, ServerConfig], name: str) -> ServerConfig:
+    """The configuration called `name`, or a ConfigError that lists the valid names."""
+    try:
+        return catalogue[name]
+    except KeyError:
+        raise ConfigError(f"unknown configuration {name!r}; valid: {', '.join(catalogue)}") from None

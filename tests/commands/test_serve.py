@@ -1,0 +1,141 @@
+"""`lab serve` and `lab configs` as a user runs them: real processes, signals, exit codes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from tests.conftest import free_port
+
+LAB = [sys.executable, "-m", "lab"]
+
+
+def _start(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [*LAB, "serve", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def _wait_serving(proc: subprocess.Popen[str]) -> str:
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if line.startswith("serving "):
+            return line.split()[1]
+        if not line and proc.poll() is not None:
+            break
+    proc.kill()
+    _, err = proc.communicate(timeout=30)
+    raise AssertionError(f"lab serve did not start: {err}")
+
+
+def _descendants(pid: int) -> list[int]:
+    return [p.pid for p in psutil.Process(pid).children(recursive=True)]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signal_stops_the_whole_tree(sig: signal.Signals) -> None:
+    proc = _start("gunicorn-multi", "--port", str(free_port()))
+    url = _wait_serving(proc)
+    assert httpx.get(url + "/cpu/process?ms=1", timeout=10).status_code == 200
+    tree = _descendants(proc.pid)
+    assert len(tree) >= 5  # gunicorn master, 2 workers, their process pools
+    proc.send_signal(sig)
+    proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    time.sleep(0.5)
+    assert [p for p in tree if psutil.pid_exists(p)] == []
+
+
+def test_killed_launcher_takes_its_server_down() -> None:
+    proc = _start("uvicorn-single", "--port", str(free_port()))
+    _wait_serving(proc)
+    tree = _descendants(proc.pid)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=10)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(psutil.pid_exists(p) for p in tree):
+        time.sleep(0.2)
+    assert [p for p in tree if psutil.pid_exists(p)] == []
+
+
+def test_pinning_is_printed() -> None:
+    proc = _start("uvicorn-single", "--port", str(free_port()), "--cpus", "0")
+    assert proc.stdout is not None
+    try:
+        first = proc.stdout.readline()
+        assert "pinned to CPUs 0" in first
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+
+
+def _refused(*args: str) -> str:
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    result = subprocess.run([*LAB, "serve", *args], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert result.stdout == ""
+    after = {p.pid for p in psutil.Process().children(recursive=True)}
+    assert after <= before
+    return result.stderr
+
+
+def test_unknown_name_lists_valid_ones() -> None:
+    err = _refused("nope")
+    assert "unknown configuration 'nope'" in err and "uvicorn-single" in err and "granian" in err
+
+
+def test_busy_port() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        assert "busy" in _refused("uvicorn-single", "--port", str(sock.getsockname()[1]))
+
+
+def test_invalid_key_and_value_are_named() -> None:
+    assert "--set tokens: unknown key" in _refused("uvicorn-single", "--set", "tokens=3")
+    assert "threadpool" in _refused("uvicorn-single", "--set", "threadpool=0")
+    assert "--port 0" in _refused("uvicorn-single", "--port", "0")
+
+
+def test_missing_server_binary(tmp_path: Path) -> None:
+    # A Python path entry that hides granian makes it "not installed" for this launch only.
+    hide = tmp_path / "hide"
+    (hide / "granian").mkdir(parents=True)
+    (hide / "granian" / "__init__.py").write_text("raise ImportError('hidden by the test')\n")
+    env = {**os.environ, "PYTHONPATH": str(hide)}
+    result = subprocess.run(
+        [*LAB, "serve", "granian", "--port", str(free_port())],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "granian" in result.stderr and "not installed" in result.stderr
+
+
+def test_configs_lists_a_user_file(tmp_path: Path) -> None:
+    user = tmp_path / "mine.toml"
+    user.write_text('[mine]\nserver = "gunicorn"\nworkers = 3\ndescription = "My own."\n')
+    result = subprocess.run(
+        [*LAB, "configs", "--configs", str(user)], capture_output=True, text=True, check=True
+    )
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["name", "server", "workers", "threadpool", "loop/http", "description"]
+    assert any(line.split()[:4] == ["mine", "gunicorn", "3", "40"] for line in lines)
+    assert sum(1 for line in lines[2:] if line.strip()) == 8

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from lab.configs import ServerConfig, load_catalogue
+from lab.launcher import Server
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def catalogue() -> dict[str, ServerConfig]:
+    return load_catalogue()
+
+
+@pytest.fixture(scope="module")
+def single_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One real uvicorn-single server shared by a test module."""
+    cfg = load_catalogue()["uvicorn-single"]
+    log = Path(tmp_path_factory.mktemp("server")) / "server.log"
+    with Server(cfg, port=free_port(), log=log) as server:
+        yield server
