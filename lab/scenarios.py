@@ -1,0 +1,141 @@
+"""The scenarios: each name the lab uses, mapped to the locustfile and user class that run it.
+
+A scenario is one way of writing one endpoint, loaded by one Locust user class (`io-sync` ->
+`IoSyncUser` in `locustfiles/io_wait.py`, which requests `/io/sync`). Other parts of the lab run a scenario
+headless with `locust -f <scenario.path> <scenario.user_class> --headless ...`; the user classes read
+their endpoint and parameters from here, so each is written once. Pure data: importing this module does
+not import Locust.
+
+Request parameters come from Locust custom arguments (`--io-ms 37`), or their environment variables
+(`LAB_IO_MS=37`), or the defaults below; they show in the web UI, where they can be changed per test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+LOCUSTFILES = Path(__file__).resolve().parent.parent / "locustfiles"
+
+Kind = Literal["io", "cpu", "fanout", "background", "noop", "mixed"]
+
+# kind -> its locustfile. Not "io.py": Locust imports a locustfile under its file name, and a module `io`
+# would replace the standard library's in sys.modules (the Locust process then crashes).
+LOCUSTFILE: Mapping[Kind, str] = {
+    "io": "locustfiles/io_wait.py",
+    "cpu": "locustfiles/cpu.py",
+    "fanout": "locustfiles/fanout.py",
+    "background": "locustfiles/background.py",
+    "noop": "locustfiles/noop.py",
+    "mixed": "locustfiles/mixed.py",
+}
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A query parameter set by a Locust custom argument, e.g. `ms` of /io/* by `--io-ms`."""
+
+    query: str
+    option: str
+    default: int
+    help: str
+
+    @property
+    def dest(self) -> str:
+        """The attribute of Locust's `parsed_options` (`io_ms`)."""
+        return self.option.removeprefix("--").replace("-", "_")
+
+    @property
+    def env_var(self) -> str:
+        """The environment variable that sets the argument (`LAB_IO_MS`)."""
+        return "LAB_" + self.dest.upper()
+
+
+IO_MS = Parameter("ms", "--io-ms", 100, "Milliseconds each /io/* request waits.")
+CPU_MS = Parameter("ms", "--cpu-ms", 10, "Milliseconds of CPU work per /cpu/* request.")
+FANOUT_N = Parameter("n", "--fanout-n", 5, "Upstream calls per /fanout/* request.")
+FANOUT_MS = Parameter("ms", "--fanout-ms", 50, "Milliseconds each upstream call of /fanout/* waits.")
+BACKGROUND_MS = Parameter("ms", "--background-ms", 50, "Milliseconds of /background work after the response.")
+PARAMETERS: tuple[Parameter, ...] = (IO_MS, CPU_MS, FANOUT_N, FANOUT_MS, BACKGROUND_MS)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One scenario; `handler` is the route template requested (Locust's `name=`, the server's `handler`)."""
+
+    name: str
+    kind: Kind
+    locustfile: str  # relative to the repository root
+    user_class: str
+    handler: str | None  # None: several endpoints (mixed)
+    parameters: tuple[Parameter, ...] = ()
+
+    @property
+    def path(self) -> Path:
+        """The locustfile, absolute: `locust -f` works from any directory."""
+        return LOCUSTFILES.parent / self.locustfile
+
+    @property
+    def defaults(self) -> dict[str, int]:
+        """Default query parameters, e.g. {"ms": 100}."""
+        return {p.query: p.default for p in self.parameters}
+
+    def query(self, options: object) -> dict[str, int]:
+        """The query parameters of one request, from Locust's `parsed_options` (defaults if absent)."""
+        return {p.query: int(getattr(options, p.dest, p.default)) for p in self.parameters}
+
+
+def _endpoint(name: str, kind: Kind, user_class: str, *parameters: Parameter) -> Scenario:
+    """A single-endpoint scenario; its route is its name with slashes ("io-sync" -> "/io/sync")."""
+    return Scenario(
+        name=name,
+        kind=kind,
+        locustfile=LOCUSTFILE[kind],
+        user_class=user_class,
+        handler="/" + name.replace("-", "/"),
+        parameters=parameters,
+    )
+
+
+SCENARIOS: Mapping[str, Scenario] = {
+    s.name: s
+    for s in (
+        _endpoint("io-sync", "io", "IoSyncUser", IO_MS),
+        _endpoint("io-async", "io", "IoAsyncUser", IO_MS),
+        _endpoint("io-blocking", "io", "IoBlockingUser", IO_MS),
+        _endpoint("cpu-sync", "cpu", "CpuSyncUser", CPU_MS),
+        _endpoint("cpu-async", "cpu", "CpuAsyncUser", CPU_MS),
+        _endpoint("cpu-thread", "cpu", "CpuThreadUser", CPU_MS),
+        _endpoint("cpu-process", "cpu", "CpuProcessUser", CPU_MS),
+        _endpoint("fanout-sync", "fanout", "FanoutSyncUser", FANOUT_N, FANOUT_MS),
+        _endpoint("fanout-async", "fanout", "FanoutAsyncUser", FANOUT_N, FANOUT_MS),
+        _endpoint("background", "background", "BackgroundUser", BACKGROUND_MS),
+        _endpoint("noop-sync", "noop", "NoopSyncUser"),
+        _endpoint("noop-async", "noop", "NoopAsyncUser"),
+        Scenario("mixed", "mixed", LOCUSTFILE["mixed"], "MixedUser", None, PARAMETERS),
+    )
+}
+
+
+class UnknownScenarioError(KeyError):
+    """A scenario name that is not in SCENARIOS; the message lists the valid names."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def get_scenario(name: str) -> Scenario:
+    """The scenario called `name`; UnknownScenarioError (listing the valid names) otherwise."""
+    try:
+        return SCENARIOS[name]
+    except KeyError:
+        raise UnknownScenarioError(
+            f"unknown scenario {name!r}; valid scenarios: {', '.join(SCENARIOS)}"
+        ) from None
+
+
+def scenario_of(user_class: str) -> Scenario | None:
+    """The scenario a Locust user class runs, by class name (None for a class not in the registry)."""
+    return next((s for s in SCENARIOS.values() if s.user_class == user_class), None)
