@@ -15,6 +15,7 @@ from collections.abc import Sequence
 COMMANDS: dict[str, tuple[str, str]] = {
     "configs": ("lab.commands.configs", "list the server configurations"),
     "serve": ("lab.commands.serve", "start one server configuration in the foreground"),
+    "compare": ("lab.commands.compare", "drive configurations with Locust and write a comparison report"),
 }
 
 

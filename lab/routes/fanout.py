@@ -15,7 +15,7 @@ from lab.routes.params import Ms, N
 router = APIRouter(prefix="/fanout", tags=["fanout"])
 
 
-@router.get("/sync")
+@router.get("/sync", response_model=None)
 def fanout_sync(request: Request, n: N = 5, ms: Ms = 50) -> dict[str, object]:
     """`def` + `n` sequential calls with a pooled sync HTTP client: takes the sum of the calls."""
     client: httpx.Client = request.app.state.http_sync
@@ -24,7 +24,7 @@ def fanout_sync(request: Request, n: N = 5, ms: Ms = 50) -> dict[str, object]:
     return {"kind": "fanout-sync", "n": n, "ms": ms}
 
 
-@router.get("/async")
+@router.get("/async", response_model=None)
 async def fanout_async(request: Request, n: N = 5, ms: Ms = 50) -> dict[str, object]:
     """`async def` + `asyncio.gather` over a pooled async client: takes as long as the slowest call."""
     client: httpx.AsyncClient = request.app.state.http_async

@@ -12,21 +12,21 @@ from lab.routes.params import Ms
 router = APIRouter(prefix="/io", tags=["io"])
 
 
-@router.get("/sync")
+@router.get("/sync", response_model=None)
 def io_sync(ms: Ms = 50) -> dict[str, object]:
     """`def` + `time.sleep`: the wait runs in anyio's thread pool (40 tokens by default)."""
     time.sleep(ms / 1000)
     return {"kind": "io-sync", "ms": ms}
 
 
-@router.get("/async")
+@router.get("/async", response_model=None)
 async def io_async(ms: Ms = 50) -> dict[str, object]:
     """`async def` + `asyncio.sleep`: the wait yields the event loop to other requests."""
     await asyncio.sleep(ms / 1000)
     return {"kind": "io-async", "ms": ms}
 
 
-@router.get("/blocking")
+@router.get("/blocking", response_model=None)
 async def io_blocking(ms: Ms = 50) -> dict[str, object]:
     """`async def` + `time.sleep`: the common mistake; the whole event loop stops while it sleeps."""
     time.sleep(ms / 1000)  # deliberately blocking: this endpoint exists to show the cost

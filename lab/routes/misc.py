@@ -15,7 +15,7 @@ from lab.settings import multiprocess_dir
 router = APIRouter()
 
 
-@router.get("/health", tags=["meta"])
+@router.get("/health", tags=["meta"], response_model=None)
 async def health(request: Request) -> dict[str, object]:
     """Liveness: the configuration serving this request and the worker's pid."""
     return {"status": "ok", "config": request.app.state.settings.config, "pid": os.getpid()}
@@ -25,7 +25,7 @@ def _background_sleep(ms: int) -> None:
     time.sleep(ms / 1000)
 
 
-@router.get("/background", tags=["background"])
+@router.get("/background", tags=["background"], response_model=None)
 def background(tasks: BackgroundTasks, ms: Ms = 50) -> dict[str, object]:
     """`BackgroundTasks`: respond first, then sleep `ms` in the thread pool after the response."""
     tasks.add_task(_background_sleep, ms)

@@ -7,13 +7,13 @@ from fastapi import APIRouter
 router = APIRouter(prefix="/noop", tags=["noop"])
 
 
-@router.get("/sync")
+@router.get("/sync", response_model=None)
 def noop_sync() -> dict[str, str]:
     """`def` returning at once: pays the hop to a pool thread and back."""
     return {"kind": "noop-sync"}
 
 
-@router.get("/async")
+@router.get("/async", response_model=None)
 async def noop_async() -> dict[str, str]:
     """`async def` returning at once: runs on the event loop, no hop."""
     return {"kind": "noop-async"}

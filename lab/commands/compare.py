@@ -1,0 +1,106 @@
+"""Drive every configuration with Locust and write a comparison report (the lab's main job).
+
+For each configuration: launch it, warm up (not counted), run each scenario headless, collect Locust's
+and the server's numbers, stop the server, go on. Writes summary.json/.csv/.md and report.html.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import re
+from pathlib import Path
+
+from lab.commands.common import add_configs_file, fail
+
+DEFAULT_CONFIGS = "uvicorn-single,gunicorn-multi,threadpool-tuned"
+DEFAULT_SCENARIOS = "io-sync,io-async,io-blocking,cpu-sync,cpu-async,cpu-thread,cpu-process"
+QUICK = {"duration": 2.0, "warmup": 1.0}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$")
+
+
+def parse_duration(text: str) -> float:
+    """'30s', '2m', '500ms' or '5' (seconds) -> seconds."""
+    match = _DURATION.match(text)
+    if not match:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration like 30s, 2m or 500ms")
+    value, unit = float(match.group(1)), match.group(2) or "s"
+    return value * {"ms": 0.001, "s": 1.0, "m": 60.0}[unit]
+
+
+def _names(text: str) -> list[str]:
+    return [n.strip() for n in text.split(",") if n.strip()]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from lab.scenarios import PARAMETERS
+
+    parser.add_argument("--configs", default=DEFAULT_CONFIGS, help=f"configurations, comma-separated (default: {DEFAULT_CONFIGS})")
+    parser.add_argument("--scenarios", default=DEFAULT_SCENARIOS, help=f"scenarios, comma-separated (default: {DEFAULT_SCENARIOS})")
+    parser.add_argument("--users", type=int, default=100, help="concurrent Locust users, no wait time (default: 100)")
+    parser.add_argument("--duration", type=parse_duration, default=5.0, help="measured time per cell (default: 5s)")
+    parser.add_argument("--warmup", type=parse_duration, default=1.0, help="warm-up per cell, not counted (default: 1s)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per cell; the report shows the spread (default: 1)")
+    parser.add_argument("--quick", action="store_true", help=f"short cells ({QUICK['duration']:.0f}s, warm-up {QUICK['warmup']:.0f}s) for a first look")
+    add_configs_file(parser, "--configs-file")
+    parser.add_argument("--out", type=Path, help="result directory (default: results/<timestamp>)")
+    parser.add_argument("--baseline", type=Path, metavar="DIR", help="an earlier result directory to compare against")
+    parser.add_argument("--pin", choices=["auto", "on", "off"], default="auto",
+                        help="server and Locust on different cores: auto = when at least 3 cores (default: auto)")  # fmt: skip
+    parser.add_argument("--port", type=int, help="port for the servers (default: a free one)")
+    for p in PARAMETERS:
+        parser.add_argument(p.option, type=int, help=f"{p.help} (default: {p.default})")
+
+
+def run(args: argparse.Namespace) -> int:
+    from lab.compare import report
+    from lab.compare.runner import Comparison, Plan
+    from lab.configs import ConfigError, get, load_catalogue
+    from lab.scenarios import PARAMETERS, UnknownScenarioError, get_scenario
+
+    try:
+        catalogue = load_catalogue(args.configs_file)
+        configs = [get(catalogue, name) for name in _names(args.configs)]
+        scenarios = [get_scenario(name) for name in _names(args.scenarios)]
+    except (ConfigError, UnknownScenarioError) as exc:
+        return fail(str(exc))
+    if not configs or not scenarios:
+        return fail("--configs and --scenarios need at least one name each")
+    if args.quick:
+        args.duration, args.warmup = QUICK["duration"], QUICK["warmup"]
+    problems = [
+        f"--users {args.users}: must be between 1 and 5000" if not 1 <= args.users <= 5000 else "",
+        f"--repeat {args.repeat}: must be between 1 and 20" if not 1 <= args.repeat <= 20 else "",
+        "--duration: must be between 1 s and 1 h" if not 1 <= args.duration <= 3600 else "",
+        "--warmup: must be between 0 and 10 min" if not 0 <= args.warmup <= 600 else "",
+        f"--port {args.port}: must be between 1 and 65535" if args.port is not None and not 0 < args.port < 65536 else "",
+    ]
+    options = {}
+    for p in PARAMETERS:
+        value = getattr(args, p.dest)
+        if value is not None:
+            bounds = (1, 50) if p.query == "n" else (0, 10_000)
+            if not bounds[0] <= value <= bounds[1]:
+                problems.append(f"{p.option} {value}: must be between {bounds[0]} and {bounds[1]}")
+            options[p.option] = str(value)
+    if args.baseline is not None and not (args.baseline / "summary.json").is_file():
+        problems.append(f"--baseline {args.baseline}: no summary.json there")
+    problems = [p for p in problems if p]
+    if problems:
+        return fail("; ".join(problems))
+    out = args.out or Path("results") / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    if (out / "summary.json").exists():
+        return fail(f"{out} already holds a comparison; choose another --out (nothing is overwritten)")
+    plan = Plan(
+        configs=configs, scenarios=scenarios, users=args.users, duration_s=args.duration,
+        warmup_s=args.warmup, repeat=args.repeat, out=out, options=options, pin=args.pin, port=args.port,
+    )  # fmt: skip
+    baseline = args.baseline
+
+    def render(directory: Path) -> None:
+        report.render(directory, baseline=baseline)
+
+    completed = Comparison(plan, render=render).run()
+    print(report.summary_text(out))
+    print(f"\nreport: {out / 'report.html'}\ntable:  {out / 'summary.md'}")
+    return 0 if completed else 130

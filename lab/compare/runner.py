@@ -1,0 +1,353 @@
+"""Run a comparison: for each configuration launch it, warm up, measure each scenario, stop it, go on.
+
+Each cell is written as soon as it finishes; a failing cell (server dead, port busy, Locust broken) is
+recorded with its reason and the run goes on; Ctrl-C stops the current cell and keeps what is done.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import importlib.metadata
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import httpx
+
+from lab.compare import loadgen, model, results, scrape
+from lab.configs import ServerConfig
+from lab.launcher import LaunchError, Server
+from lab.scenarios import Scenario
+
+Pin = Literal["auto", "on", "off"]
+PACKAGES = ("fastapi", "starlette", "anyio", "uvicorn", "gunicorn", "uvicorn-worker", "granian", "uvloop",
+            "httptools", "locust", "prometheus-client", "prometheus-fastapi-instrumentator")  # fmt: skip
+CELL_OVERHEAD_S = 2.0  # Locust start-up twice and the scrapes: for the ETA only
+
+
+@dataclass(frozen=True)
+class Plan:
+    configs: list[ServerConfig]
+    scenarios: list[Scenario]
+    users: int
+    duration_s: float
+    warmup_s: float
+    repeat: int
+    out: Path
+    options: dict[str, str] = field(default_factory=dict)  # Locust custom arguments, e.g. {"--io-ms": "100"}
+    pin: Pin = "auto"
+    port: int | None = None
+
+    def params(self, scenario: Scenario) -> dict[str, int]:
+        """The query parameters `scenario` sends: its defaults with the plan's options applied."""
+        values = scenario.defaults
+        for parameter in scenario.parameters:
+            if parameter.option in self.options:
+                values[parameter.query] = int(self.options[parameter.option])
+        return values
+
+    def locust_options(self, scenario: Scenario) -> dict[str, str]:
+        return {
+            p.option: str(v)
+            for p in scenario.parameters
+            for q, v in self.params(scenario).items()
+            if q == p.query
+        }
+
+
+@dataclass(frozen=True)
+class Pinning:
+    server: list[int] | None
+    generator: list[int] | None
+    note: str
+
+
+def choose_pinning(pin: Pin, usable: list[int]) -> Pinning:
+    """Server and Locust on different cores where that leaves the server at least two."""
+    if pin == "off" or (pin == "auto" and len(usable) < 3):
+        reason = "asked" if pin == "off" else f"only {len(usable)} cores: pinning would halve the server"
+        return Pinning(None, None, f"not pinned ({reason}); server and Locust share cores {usable}")
+    if len(usable) < 2:
+        return Pinning(None, None, "not pinned: one core only; server and Locust share it")
+    server, generator = usable[:-1], usable[-1:]
+    return Pinning(server, generator, f"server pinned to CPUs {server}, Locust to CPU {generator}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def git_commit() -> str | None:
+    with contextlib.suppress(OSError, subprocess.SubprocessError):
+        root = Path(__file__).resolve().parents[2]
+        commit = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True, text=True, timeout=5,
+        ).stdout.strip()  # fmt: skip
+        return commit + ("+dirty" if dirty else "")
+    return None
+
+
+def versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for name in PACKAGES:
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            found[name] = importlib.metadata.version(name)
+    return found
+
+
+class CellFailed(RuntimeError):
+    pass
+
+
+class Progress:
+    """One line per step on stderr: the current cell, how far, and an ETA from the cells done so far."""
+
+    def __init__(self, total: int, estimate_s: float) -> None:
+        self.total = total
+        self.done = 0
+        self.estimate_s = estimate_s
+        self.started = time.monotonic()
+        self.tty = sys.stderr.isatty()
+
+    def show(self, label: str) -> None:
+        elapsed = time.monotonic() - self.started
+        per_cell = elapsed / self.done if self.done else self.estimate_s
+        eta = per_cell * (self.total - self.done)
+        width = 24
+        filled = int(width * self.done / max(self.total, 1))
+        bar = "#" * filled + "." * (width - filled)
+        line = f"[{bar}] {self.done}/{self.total}  {label}  ETA {int(eta) // 60}m{int(eta) % 60:02d}s"
+        if self.tty:
+            print("\r\033[K" + line, end="", file=sys.stderr, flush=True)
+        else:
+            print(line, file=sys.stderr, flush=True)
+
+    def step(self) -> None:
+        self.done += 1
+
+    def close(self) -> None:
+        if self.tty:
+            print(file=sys.stderr)
+
+
+class Comparison:
+    def __init__(self, plan: Plan, render: Callable[[Path], None] | None = None) -> None:
+        self.plan = plan
+        self.render = render
+        self.cells: list[dict[str, Any]] = []
+        self.run_id = uuid.uuid4().hex[:12]
+        usable = sorted(os.sched_getaffinity(0))
+        self.pinning = choose_pinning(plan.pin, usable)
+        self.cores = len(self.pinning.server) if self.pinning.server else len(usable)
+        self.meta: dict[str, Any] = {
+            "run_id": self.run_id,
+            "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "finished": None,
+            "interrupted": False,
+            "command": [Path(sys.argv[0]).name, *sys.argv[1:]],
+            "git_commit": git_commit(),
+            "versions": versions(),
+            "machine": {"cores": len(usable), "platform": platform.platform(), "cpu": platform.processor()},
+            "pinning": {
+                "server": self.pinning.server,
+                "generator": self.pinning.generator,
+                "note": self.pinning.note,
+            },
+            "configs": [c.model_dump() for c in plan.configs],
+            "scenarios": [s.name for s in plan.scenarios],
+            "users": plan.users,
+            "duration_s": plan.duration_s,
+            "warmup_s": plan.warmup_s,
+            "repeat": plan.repeat,
+            "options": plan.options,
+        }
+
+    # -- one cell ---------------------------------------------------------------------------------------
+    def _measure(
+        self, server: Server, scenario: Scenario, prefix: Path
+    ) -> tuple[loadgen.LoadResult, scrape.ServerWindow]:
+        plan = self.plan
+        tags = {"config": server.config.name, "run_id": self.run_id}
+        options = plan.locust_options(scenario)
+        if plan.warmup_s > 0:
+            loadgen.run(
+                scenario, server.url, users=plan.users, seconds=plan.warmup_s,
+                out=prefix.with_name(prefix.name + "-warmup"), params=options, tags=tags,
+                cpus=self.pinning.generator,
+            )  # fmt: skip
+        self._check_alive(server)
+        scrape.drain(server.url)
+        watcher = scrape.Watcher(server.url, scenario.handler)
+        watcher.start()
+        try:
+            load = loadgen.run(
+                scenario, server.url, users=plan.users, seconds=plan.duration_s, out=prefix,
+                params=options, tags=tags, cpus=self.pinning.generator,
+            )  # fmt: skip
+        finally:
+            self._check_alive(server)
+            try:
+                window = watcher.finish()
+            except httpx.HTTPError as exc:
+                raise CellFailed(f"the server stopped answering /metrics: {exc}") from None
+        return load, window
+
+    @staticmethod
+    def _check_alive(server: Server) -> None:
+        if not server.alive():
+            code = server.process.returncode if server.process else "?"
+            raise CellFailed(f"the server ({server.config.server}) exited with code {code} during the cell")
+
+    def _record(
+        self,
+        cfg: ServerConfig,
+        workers: int,
+        scenario: Scenario,
+        runs: list[dict[str, Any]],
+        error: str | None,
+    ) -> dict[str, Any]:
+        plan = self.plan
+        params = plan.params(scenario)
+        base: dict[str, Any] = {
+            "config": cfg.name, "scenario": scenario.name, "kind": scenario.kind,
+            "handler": scenario.handler, "server": cfg.server, "workers": workers,
+            "threadpool": cfg.threadpool, "process_pool": cfg.process_pool,
+            "users": plan.users, "params": params, "repeats": len(runs),
+        }  # fmt: skip
+        limit = model.ceiling(
+            scenario.name, users=plan.users, workers=workers, threadpool=cfg.threadpool,
+            process_pool=cfg.process_pool, cores=self.cores, params=params,
+        )  # fmt: skip
+        base["ceiling_rps"] = round(limit.rps, 3) if limit else None
+        base["ceiling_formula"] = limit.formula if limit else None
+        if error is not None or not runs:
+            empty = dict.fromkeys(results.COLUMNS)
+            return {
+                **empty,
+                **base,
+                "status": "failed",
+                "error": error or "no run completed",
+                "bottleneck": "failed",
+            }
+        by_rps = sorted(runs, key=lambda r: r["rps"])
+        cell = {**base, **by_rps[len(by_rps) // 2]}  # the median run stands for the cell
+        rps_runs = [r["rps"] for r in runs]
+        cell["rps_runs"] = rps_runs
+        cell["rps_spread"] = (
+            (max(rps_runs) - min(rps_runs)) / statistics.median(rps_runs) if len(runs) > 1 else 0.0
+        )
+        cell["efficiency"] = round(cell["rps"] / limit.rps, 4) if limit and limit.rps > 0 else None
+        cell["status"] = "ok"
+        cell["error"] = None
+        cell["bottleneck"] = model.bottleneck(cell, self.cores)
+        return cell
+
+    @staticmethod
+    def _run_record(load: loadgen.LoadResult, window: scrape.ServerWindow) -> dict[str, Any]:
+        def r(value: float | None, digits: int = 3) -> float | None:
+            return None if value is None else round(value, digits)
+
+        return {
+            "duration_s": r(load.duration_s), "requests": load.requests, "failures": load.failures,
+            "rps": r(load.rps), "p50_ms": load.p50_ms, "p95_ms": load.p95_ms, "p99_ms": load.p99_ms,
+            "server_requests": int(window.requests), "server_cpu_s": r(window.cpu_s),
+            "loop_lag_p99_ms": r(window.loop_lag_p99_ms),
+            "threadpool_in_use_max": window.threadpool_in_use_max,
+            "threadpool_waiting_max": window.threadpool_waiting_max,
+            "process_pool_pending_max": window.process_pool_pending_max,
+            "generator_cpu": r(load.generator_cpu), "generator_saturated": load.generator_saturated,
+        }  # fmt: skip
+
+    # -- the whole run ----------------------------------------------------------------------------------
+    def _save(self) -> None:
+        results.write(self.plan.out, self.meta, self.cells)
+        if self.render is not None:
+            self.render(self.plan.out)
+
+    def run(self) -> bool:
+        """Run every cell; False if interrupted by Ctrl-C (what completed is written either way)."""
+        plan = self.plan
+        (plan.out / "cells").mkdir(parents=True, exist_ok=True)
+        (plan.out / "logs").mkdir(parents=True, exist_ok=True)
+        progress = Progress(len(plan.configs) * len(plan.scenarios) * plan.repeat,
+                            plan.warmup_s + plan.duration_s + CELL_OVERHEAD_S)  # fmt: skip
+        print(f"lab compare -> {plan.out}  ({self.pinning.note})", file=sys.stderr, flush=True)
+        self._save()
+        try:
+            for cfg in plan.configs:
+                self._run_config(cfg, progress)
+        except KeyboardInterrupt:
+            self.meta["interrupted"] = True
+            return False
+        finally:
+            progress.close()
+            self.meta["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+            self._save()
+        return True
+
+    def _start(self, cfg: ServerConfig) -> Server:
+        server = Server(
+            cfg, port=self.plan.port or free_port(), cpus=self.pinning.server,
+            log=self.plan.out / "logs" / f"{cfg.name}.server.log",
+        )  # fmt: skip
+        server.start()
+        return server
+
+    def _run_config(self, cfg: ServerConfig, progress: Progress) -> None:
+        plan = self.plan
+        workers = cfg.resolved_workers(self.pinning.server)
+        server: Server | None = None
+        try:
+            for scenario in plan.scenarios:
+                runs: list[dict[str, Any]] = []
+                extra: dict[str, Any] = {}
+                error = None
+                for attempt in range(plan.repeat):
+                    progress.show(
+                        f"{cfg.name} x {scenario.name}" + (f" (run {attempt + 1})" if plan.repeat > 1 else "")
+                    )
+                    try:
+                        if server is None or not server.alive():
+                            if server is not None:
+                                server.stop()
+                            server = None
+                            server = self._start(cfg)
+                        prefix = plan.out / "logs" / f"{cfg.name}__{scenario.name}__{attempt + 1}"
+                        load, window = self._measure(server, scenario, prefix)
+                        runs.append(self._run_record(load, window))
+                        extra = {"history": load.history, "server_timeline": window.timeline}
+                    except (LaunchError, loadgen.LoadError, CellFailed, httpx.HTTPError) as exc:
+                        error = str(exc)
+                    finally:
+                        progress.step()
+                    if error:
+                        break
+                cell = self._record(cfg, workers, scenario, runs, error)
+                self.cells.append(cell)
+                detail = {"config": cfg.name, "scenario": scenario.name, **extra}
+                (plan.out / "cells" / f"{cfg.name}__{scenario.name}.json").write_text(json.dumps(detail))
+                self._save()
+        finally:
+            if server is not None:
+                server.stop()

@@ -1,0 +1,137 @@
+"""The server's side of a cell: its /metrics read at the start, during and at the end of the measurement."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
+
+def read(url: str) -> dict[str, list[tuple[dict[str, str], float]]]:
+    """Every sample at `url`/metrics, by sample name."""
+    response = httpx.get(f"{url}/metrics", timeout=10)
+    response.raise_for_status()
+    found: dict[str, list[tuple[dict[str, str], float]]] = {}
+    for family in text_string_to_metric_families(response.text):
+        for sample in family.samples:
+            found.setdefault(sample.name, []).append((dict(sample.labels), float(sample.value)))
+    return found
+
+
+def total(snapshot: dict[str, list[tuple[dict[str, str], float]]], name: str, **labels: str) -> float:
+    return sum(v for lab, v in snapshot.get(name, []) if all(lab.get(k) == x for k, x in labels.items()))
+
+
+def buckets(snapshot: dict[str, list[tuple[dict[str, str], float]]], name: str) -> dict[float, float]:
+    """Cumulative bucket counts of histogram `name`, summed over every series (workers)."""
+    counts: dict[float, float] = {}
+    for labels, value in snapshot.get(f"{name}_bucket", []):
+        le = float(labels["le"])
+        counts[le] = counts.get(le, 0.0) + value
+    return counts
+
+
+def quantile(q: float, cumulative: dict[float, float]) -> float | None:
+    """As PromQL's histogram_quantile: linear interpolation inside the bucket that holds rank q."""
+    bounds = sorted(cumulative)
+    if not bounds or cumulative[bounds[-1]] <= 0:
+        return None
+    rank = q * cumulative[bounds[-1]]
+    lower_bound, lower_count = 0.0, 0.0
+    for bound in bounds:
+        count = cumulative[bound]
+        if count >= rank:
+            if bound == float("inf"):
+                return lower_bound
+            inside = count - lower_count
+            return lower_bound + (bound - lower_bound) * ((rank - lower_count) / inside if inside else 0)
+        lower_bound, lower_count = bound, count
+    return lower_bound
+
+
+def drain(url: str, timeout_s: float = 60.0) -> bool:
+    """Wait until the server has no request in flight (Locust stops users mid-request; their queued
+    work must not leak into the next measurement). False if it did not drain in time."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if total(read(url), "http_requests_inprogress") <= 0:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@dataclass
+class ServerWindow:
+    """What the server said about one measurement window."""
+
+    cpu_s: float
+    requests: float
+    loop_lag_p99_ms: float | None
+    threadpool_in_use_max: float
+    threadpool_waiting_max: float
+    process_pool_pending_max: float
+    timeline: list[dict[str, Any]] = field(default_factory=list)  # t, in_use, waiting, lag_p99_ms
+
+
+class Watcher(threading.Thread):
+    """Reads the server's /metrics every `interval_s` while a cell runs (as Prometheus would scrape it)."""
+
+    def __init__(self, url: str, handler: str | None, interval_s: float = 0.5) -> None:
+        super().__init__(name="lab-compare-watcher", daemon=True)
+        self.url = url
+        self.handler = handler
+        self.interval_s = interval_s
+        self.first = read(url)
+        self.samples: list[tuple[float, dict[str, list[tuple[dict[str, str], float]]]]] = []
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.wait(self.interval_s):
+            try:
+                self.samples.append((time.time(), read(self.url)))
+            except httpx.HTTPError:
+                continue  # a busy or dying server; the runner notices death on its own
+
+    def finish(self) -> ServerWindow:
+        self._stop_event.set()
+        self.join(timeout=15)
+        last = read(self.url)
+        request_labels = {"handler": self.handler} if self.handler else {}
+        timeline = []
+        previous = self.first
+        for t, snap in self.samples:
+            lag = {
+                le: c - buckets(previous, "lab_event_loop_lag_seconds").get(le, 0.0)
+                for le, c in buckets(snap, "lab_event_loop_lag_seconds").items()
+            }
+            p99 = quantile(0.99, lag)
+            timeline.append(
+                {
+                    "t": round(t, 3),
+                    "in_use": total(snap, "lab_threadpool_tokens_in_use"),
+                    "waiting": total(snap, "lab_threadpool_waiting"),
+                    "lag_p99_ms": None if p99 is None else round(p99 * 1000, 3),
+                }
+            )
+            previous = snap
+        lag_window = {
+            le: c - buckets(self.first, "lab_event_loop_lag_seconds").get(le, 0.0)
+            for le, c in buckets(last, "lab_event_loop_lag_seconds").items()
+        }
+        lag_p99 = quantile(0.99, lag_window)
+        snaps = [s for _, s in self.samples] + [last]
+        return ServerWindow(
+            cpu_s=total(last, "lab_process_cpu_seconds_total")
+            - total(self.first, "lab_process_cpu_seconds_total"),
+            requests=total(last, "http_requests_total", **request_labels)
+            - total(self.first, "http_requests_total", **request_labels),
+            loop_lag_p99_ms=None if lag_p99 is None else lag_p99 * 1000,
+            threadpool_in_use_max=max(total(s, "lab_threadpool_tokens_in_use") for s in snaps),
+            threadpool_waiting_max=max(total(s, "lab_threadpool_waiting") for s in snaps),
+            process_pool_pending_max=max(total(s, "lab_process_pool_pending") for s in snaps),
+            timeline=timeline,
+        )
