@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= python3
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench venv prometheus clean
+.PHONY: run test lint bench venv test-tools clean up claims
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -13,15 +13,15 @@ $(STAMP): pyproject.toml constraints.txt
 
 venv: $(STAMP)
 
-prometheus:
-	@scripts/ensure-prometheus.sh
+test-tools:
+	@scripts/ensure-test-tools.sh
 
 ## The main job: a comparison on the embedded default, written under results/<timestamp>/.
 run: $(STAMP)
 	$(VENV)/bin/lab compare
 
 ## The whole suite: lint, types, then every test (real servers, Locust, Prometheus).
-test: $(STAMP) prometheus
+test: $(STAMP) test-tools
 	$(VENV)/bin/ruff check lab tests bench locustfiles
 	$(VENV)/bin/ruff format --check lab tests bench locustfiles
 	$(VENV)/bin/mypy
@@ -38,3 +38,8 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+## The live stack without Docker: the app, the Locust web UI and Prometheus (CONFIG=name to choose).
+CONFIG ?= uvicorn-single
+up: $(STAMP)
+	$(VENV)/bin/lab up $(CONFIG)

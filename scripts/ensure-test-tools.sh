@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The lab's tests run real tools from Debian: Prometheus and promtool (package `prometheus`), and
+# docker-compose (package `docker-compose`) to validate docker-compose.yml without a Docker engine.
+# As root we install what is missing; otherwise we fail with a clear message, never skip.
+set -euo pipefail
+missing=()
+{ command -v prometheus && command -v promtool; } >/dev/null 2>&1 || missing+=(prometheus)
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing Debian packages the tests need: ${missing[*]}" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # The prometheus package may start its own daemon on :9090; the lab starts its own per test.
+  if command -v systemctl >/dev/null 2>&1; then systemctl stop prometheus >/dev/null 2>&1 || true; fi
+  exit 0
+fi
+cat >&2 <<MSG
+error: the lab's tests need these Debian packages, which are missing: ${missing[*]}
+  prometheus      a real Prometheus and promtool (rules, dashboards, lab up)
+  docker-compose  validates docker-compose.yml (no Docker engine needed)
+Install them as root (sudo apt-get install ${missing[*]}), or put the binaries on PATH,
+then run 'make test' again.
+MSG
+exit 1
