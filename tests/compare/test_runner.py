@@ -145,9 +145,7 @@ def test_a_server_killed_mid_cell_is_recorded_and_the_rest_completes(tmp_path: P
     while killed is None and time.monotonic() < deadline:
         children = me.children(recursive=True)
         servers = [c for c in children if "uvicorn" in _cmdline(c)]
-        measuring = [
-            c for c in children if "locust" in _cmdline(c) and "warmup" not in _cmdline(c)
-        ]
+        measuring = [c for c in children if "locust" in _cmdline(c) and "warmup" not in _cmdline(c)]
         if servers and measuring:
             time.sleep(1.0)
             killed = servers[0].pid

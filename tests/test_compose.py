@@ -1,0 +1,142 @@
+"""docker-compose.yml validates against the Compose schema (Debian's `docker-compose config`, no engine
+needed) and wires the stack as the README says: healthchecks, start order, the LAB_CONFIG swap, a
+Grafana admin password from the environment, the same Prometheus and Grafana files as the repository."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICES = {"app", "prometheus", "grafana", "locust-master", "locust-worker"}
+
+
+def compose_config(**env: str) -> subprocess.CompletedProcess[str]:
+    binary = shutil.which("docker-compose")
+    if binary is None:
+        pytest.fail(
+            "docker-compose is not on PATH: install Debian's package (apt-get install docker-compose)"
+        )
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("LAB_", "GRAFANA_"))}
+    return subprocess.run(
+        [binary, "--project-directory", str(ROOT), "-f", str(ROOT / "docker-compose.yml"), "config"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**environ, **env},
+        cwd=ROOT,
+    )
+
+
+def resolved(**env: str) -> dict[str, Any]:
+    result = compose_config(GRAFANA_ADMIN_PASSWORD="test-only", **env)
+    assert result.returncode == 0, result.stderr
+    config: dict[str, Any] = yaml.safe_load(result.stdout)
+    return config
+
+
+@pytest.fixture(scope="module")
+def config() -> dict[str, Any]:
+    return resolved()
+
+
+def test_the_compose_file_validates(config: dict[str, Any]) -> None:
+    assert set(config["services"]) == SERVICES
+
+
+def test_grafana_needs_an_admin_password_from_the_environment() -> None:
+    result = compose_config()
+    assert result.returncode != 0
+    assert "GRAFANA_ADMIN_PASSWORD" in result.stderr
+
+
+def test_grafana_has_no_anonymous_access(config: dict[str, Any]) -> None:
+    env = config["services"]["grafana"]["environment"]
+    assert env["GF_SECURITY_ADMIN_PASSWORD"] == "test-only"
+    assert env["GF_AUTH_ANONYMOUS_ENABLED"] == "false"
+
+
+def test_lab_config_selects_the_app_configuration(config: dict[str, Any]) -> None:
+    assert config["services"]["app"]["environment"]["LAB_CONFIG"] == "uvicorn-single"
+    swapped = resolved(LAB_CONFIG="gunicorn-multi")
+    assert swapped["services"]["app"]["environment"]["LAB_CONFIG"] == "gunicorn-multi"
+
+
+def test_start_order_waits_for_health(config: dict[str, Any]) -> None:
+    services = config["services"]
+    expected = {
+        "prometheus": "app",
+        "grafana": "prometheus",
+        "locust-master": "app",
+        "locust-worker": "locust-master",
+    }
+    for service, dependency in expected.items():
+        assert services[service]["depends_on"][dependency]["condition"] == "service_healthy", service
+    for dependency in set(expected.values()):
+        assert services[dependency]["healthcheck"]["test"][0] == "CMD", dependency
+
+
+def test_locust_workers_scale(config: dict[str, Any]) -> None:
+    worker = config["services"]["locust-worker"]
+    assert "ports" not in worker and "container_name" not in worker
+    assert "--worker" in worker["command"]
+    assert "--master-host=locust-master" in worker["command"]
+
+
+def test_published_ports(config: dict[str, Any]) -> None:
+    # On 127.0.0.1 only: the app and Locust are load-test targets, not services for the network.
+    published = {name: service.get("ports", []) for name, service in config["services"].items()}
+    assert published == {
+        "app": ["127.0.0.1:8000:8000/tcp"],
+        "prometheus": ["127.0.0.1:9090:9090/tcp"],
+        "grafana": ["127.0.0.1:3000:3000/tcp"],
+        "locust-master": ["127.0.0.1:8089:8089/tcp"],
+        "locust-worker": [],
+    }
+
+
+def _mounts(service: dict[str, Any]) -> dict[str, str]:
+    """container path -> host path, for bind mounts."""
+    mounts = {}
+    for volume in service["volumes"]:
+        source, target = volume.split(":")[:2]
+        if source.startswith("/"):
+            mounts[target] = source
+    return mounts
+
+
+def test_prometheus_runs_the_repository_files(config: dict[str, Any]) -> None:
+    mounts = _mounts(config["services"]["prometheus"])
+    assert mounts["/etc/prometheus/prometheus.yml"] == str(ROOT / "prometheus" / "prometheus.yml")
+    assert mounts["/etc/prometheus/rules"] == str(ROOT / "prometheus" / "rules")
+    # targets-docker/ takes the place of targets/ beside prometheus.yml: service names, not 127.0.0.1.
+    assert mounts["/etc/prometheus/targets"] == str(ROOT / "prometheus" / "targets-docker")
+    for host in mounts.values():
+        assert Path(host).exists(), host
+    targets = (ROOT / "prometheus" / "targets-docker" / "app.json").read_text()
+    assert '"app:8000"' in targets
+
+
+def test_grafana_provisioning_points_at_the_mounted_dashboards(config: dict[str, Any]) -> None:
+    mounts = _mounts(config["services"]["grafana"])
+    assert mounts["/etc/grafana/provisioning"] == str(ROOT / "grafana" / "provisioning")
+    provider = yaml.safe_load((ROOT / "grafana/provisioning/dashboards/lab.yml").read_text())["providers"][0]
+    assert Path(mounts[provider["options"]["path"]]) == ROOT / "grafana" / "dashboards"
+    home = config["services"]["grafana"]["environment"]["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]
+    assert (ROOT / "grafana" / "dashboards" / Path(home).name).is_file()
+    datasource = yaml.safe_load((ROOT / "grafana/provisioning/datasources/prometheus.yml").read_text())
+    assert datasource["datasources"][0]["url"] == "http://prometheus:9090"
+
+
+def test_the_image_installs_with_constraints_and_serves_lab_config() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "pip install -c constraints.txt ." in dockerfile
+    assert 'exec lab serve \\"$LAB_CONFIG\\" --host 0.0.0.0 --port 8000' in dockerfile
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {".git", ".venv", ".lab", "results"} <= set(ignored)

@@ -1,0 +1,275 @@
+"""The Grafana dashboards: lint, then every query of every panel against a real Prometheus.
+
+The live test starts two real server configurations, a real Locust (web UI mode, as `lab up` runs it)
+and a real Prometheus scraping all three every second with prometheus/prometheus.yml and its rules;
+Locust runs the mixed scenario for a few seconds against one configuration, then against the other
+(the swap-and-rerun loop), through its own HTTP API. Every panel query, every annotation query and every
+variable of every dashboard must then return data, for both configurations where it has a `config` label.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from lab.commands.up import LocustUI
+from lab.configs import load_catalogue
+from lab.launcher import Server
+from lab.prom import Prometheus, prepare_config
+from tests.conftest import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+DASHBOARDS = {
+    path.name: json.loads(path.read_text()) for path in sorted((ROOT / "grafana/dashboards").glob("*.json"))
+}
+UIDS = {"lab-sync-async", "lab-internals", "lab-locust"}
+DATASOURCE_UID = yaml.safe_load((ROOT / "grafana/provisioning/datasources/prometheus.yml").read_text())[
+    "datasources"
+][0]["uid"]
+GRAFANA_VARIABLES = {"__rate_interval", "__interval", "__range"}
+VARIABLE = re.compile(r"\$(?:\{(\w+)(?::\w+)?\}|(\w+))|\[\[(\w+)\]\]")
+CONFIGS = ("uvicorn-single", "threadpool-starved")
+
+
+def panels(dashboard: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for panel in dashboard["panels"]:
+        yield panel
+        yield from panel.get("panels", [])  # collapsed rows keep theirs inside
+
+
+def queries(dashboard: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(where, query) for every panel target and annotation with a PromQL expression."""
+    for panel in panels(dashboard):
+        for target in panel.get("targets", []):
+            yield f"panel {panel['title']!r} {target['refId']}", target
+    for annotation in dashboard["annotations"]["list"]:
+        if not annotation.get("builtIn"):
+            yield f"annotation {annotation['name']!r}", annotation
+
+
+def variables(dashboard: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {v["name"]: v for v in dashboard["templating"]["list"]}
+
+
+def used_variables(text: str) -> set[str]:
+    return {next(g for g in match.groups() if g) for match in VARIABLE.finditer(text)}
+
+
+def variable_query(variable: dict[str, Any]) -> str:
+    query = variable["query"]
+    return str(query["query"] if isinstance(query, dict) else query)
+
+
+# ------------------------------------------------------------------------------------------- lint
+
+
+def test_three_dashboards_with_stable_unique_uids() -> None:
+    uids = [d["uid"] for d in DASHBOARDS.values()]
+    assert sorted(uids) == sorted(UIDS)
+    assert len({d["title"] for d in DASHBOARDS.values()}) == len(DASHBOARDS)
+
+
+@pytest.mark.parametrize("name", DASHBOARDS)
+def test_datasource_variable_defaults_to_the_provisioned_uid(name: str) -> None:
+    dashboard = DASHBOARDS[name]
+    datasource = variables(dashboard)["datasource"]
+    assert datasource["type"] == "datasource"
+    assert datasource["query"] == "prometheus"
+    assert datasource["current"]["value"] == DATASOURCE_UID
+    # Everything else goes through the variable, so another Prometheus can be picked in the UI.
+    refs = [p.get("datasource") for p in panels(dashboard) if p["type"] != "row"]
+    refs += [t.get("datasource") for _, t in queries(dashboard)]
+    refs += [v.get("datasource") for v in dashboard["templating"]["list"] if v["type"] == "query"]
+    assert all(ref == {"type": "prometheus", "uid": "${datasource}"} for ref in refs), refs
+
+
+@pytest.mark.parametrize("name", DASHBOARDS)
+def test_every_panel_has_a_query_and_a_place(name: str) -> None:
+    dashboard = DASHBOARDS[name]
+    ids = [p["id"] for p in panels(dashboard)]
+    assert len(ids) == len(set(ids))
+    for panel in panels(dashboard):
+        assert panel["gridPos"]["x"] >= 0 and panel["gridPos"]["x"] + panel["gridPos"]["w"] <= 24
+        if panel["type"] == "row":
+            continue
+        assert panel["title"] and panel.get("description"), panel
+        assert panel["targets"], panel["title"]
+        assert all(t["expr"].strip() for t in panel["targets"]), panel["title"]
+        assert len({t["refId"] for t in panel["targets"]}) == len(panel["targets"])
+
+
+@pytest.mark.parametrize("name", DASHBOARDS)
+def test_every_variable_resolves(name: str) -> None:
+    dashboard = DASHBOARDS[name]
+    defined = set(variables(dashboard))
+    assert {"datasource", "config", "handler"} <= defined
+    texts = [q["expr"] for _, q in queries(dashboard)]
+    texts += [p["title"] for p in panels(dashboard)]
+    texts += [p["repeat"] for p in panels(dashboard) if p.get("repeat")]
+    texts += [variable_query(v) for v in dashboard["templating"]["list"] if v["type"] == "query"]
+    unknown = set().union(*(used_variables(t) for t in texts)) - defined - GRAFANA_VARIABLES
+    assert unknown == set()
+    for panel in panels(dashboard):
+        assert panel.get("repeat", "config") in defined
+    # A variable may only use the ones before it (Grafana resolves them in order).
+    for i, variable in enumerate(dashboard["templating"]["list"]):
+        if variable["type"] == "query":
+            before = {v["name"] for v in dashboard["templating"]["list"][:i]}
+            assert used_variables(variable_query(variable)) <= before, variable["name"]
+
+
+@pytest.mark.parametrize("name", DASHBOARDS)
+def test_rates_use_rate_interval_and_never_lifetime_averages(name: str) -> None:
+    for where, query in queries(DASHBOARDS[name]):
+        expr = query["expr"]
+        windows = re.findall(r"\[([^\]]+)\]", expr)
+        assert all(w in ("$__rate_interval", "$__range") for w in windows), (where, windows)
+        if "rate(" in expr:
+            assert "$__rate_interval" in expr, where
+        # _sum and _count are lifetime totals: only their rate means something.
+        for metric in re.findall(r"\b\w+_(?:sum|count)\b", expr):
+            assert re.search(rf"(?:rate|increase)\(\s*{metric}\b", expr), (where, metric)
+
+
+@pytest.mark.parametrize("name", DASHBOARDS)
+def test_annotations_mark_test_start_and_stop(name: str) -> None:
+    exprs = [a["expr"] for a in DASHBOARDS[name]["annotations"]["list"] if not a.get("builtIn")]
+    assert any("locust_test_start_time_seconds" in e for e in exprs)
+    assert any("locust_test_stop_time_seconds" in e for e in exprs)
+    for annotation in DASHBOARDS[name]["annotations"]["list"]:
+        if not annotation.get("builtIn"):
+            assert annotation["useValueForTime"] and "* 1000" in annotation["expr"]  # Grafana wants ms
+
+
+# ------------------------------------------------------------------------------------------- live
+
+
+@dataclass
+class Stack:
+    prometheus: Prometheus
+    start: float
+    end: float
+
+
+def _wait(predicate: Any, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.5)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    tmp = tmp_path_factory.mktemp("dashboards")
+    catalogue = load_catalogue()
+    with (
+        Server(catalogue[CONFIGS[0]], port=free_port(), log=tmp / "a.log") as a,
+        Server(catalogue[CONFIGS[1]], port=free_port(), log=tmp / "b.log") as b,
+        LocustUI(
+            a.url,
+            web_port=free_port(),
+            metrics_port=free_port(),
+            lab_config=a.config.name,
+            log=tmp / "locust.log",
+        ) as locust,
+    ):
+        hostport = [s.url.removeprefix("http://") for s in (a, b)]
+        locust_target = f"127.0.0.1:{locust.metrics_port}"
+        config_file = prepare_config(tmp / "config", app=hostport, locust=[locust_target])
+        with Prometheus(config_file, tmp / "data", port=free_port(), log=tmp / "prometheus.log") as prom:
+            _wait(lambda: sum(t["health"] == "up" for t in prom.targets()) == 3, 30, "3 targets up")
+            start = time.time()
+            for server in (a, b):  # run, swap the configuration, rerun: as a user of `lab up` does
+                began = time.time()
+                locust.swarm(
+                    users=6,
+                    spawn_rate=6,
+                    user_classes=["MixedUser", "CpuProcessUser"],
+                    host=server.url,
+                    run_time="6s",
+                    lab_config=server.config.name,
+                    io_ms=20,
+                    cpu_ms=5,
+                    fanout_ms=10,
+                    background_ms=10,
+                )
+                # Stopped by its run time, and Prometheus has scraped the stop.
+                prom.wait_for(f"locust_test_stop_time_seconds > {began}", timeout=60)
+            time.sleep(2)
+            yield Stack(prom, start - 5, time.time())
+
+
+def _regex(values: list[str]) -> str:
+    """Grafana's rendering of a multi-value variable in a PromQL regex matcher."""
+    escaped = [re.sub(r"([\\.^$*+?()\[\]{}|])", r"\\\\\1", v) for v in values]
+    return "(" + "|".join(escaped) + ")"
+
+
+def _resolve_variables(dashboard: dict[str, Any], stack: Stack) -> dict[str, str]:
+    """Each query variable as Grafana resolves it (label_values over the time range), all values selected."""
+    values: dict[str, str] = {}
+    for variable in dashboard["templating"]["list"]:
+        if variable["type"] != "query":
+            continue
+        match = re.fullmatch(r"label_values\((.*),\s*(\w+)\)", variable_query(variable))
+        assert match, variable["name"]
+        selector = _substitute(match.group(1), values, stack)
+        found = stack.prometheus.label_values(match.group(2), selector, stack.start, stack.end)
+        if variable.get("regex"):
+            js = re.fullmatch(r"/(.*)/\w*", variable["regex"])  # Grafana takes a JavaScript /regex/
+            assert js, variable["regex"]
+            pattern = re.compile(js.group(1))
+            found = [v for v in found if pattern.search(v)]
+        assert found, f"variable {variable['name']} resolves to nothing"
+        if variable["name"] == "config":
+            assert set(found) == set(CONFIGS)
+        values[variable["name"]] = _regex(found)
+    return values
+
+
+def _substitute(expr: str, values: dict[str, str], stack: Stack) -> str:
+    builtins = {
+        "__rate_interval": "15s",  # at least 4 scrapes of 1 s, as Grafana computes it from timeInterval
+        "__interval": "1s",
+        "__range": f"{math.ceil(stack.end - stack.start)}s",
+        "datasource": DATASOURCE_UID,
+    }
+    table = {**builtins, **values}
+    return VARIABLE.sub(lambda m: table[next(g for g in m.groups() if g)], expr)
+
+
+def _finite(values: list[list[Any]]) -> bool:
+    return any(math.isfinite(float(v)) for _, v in values)
+
+
+@pytest.mark.parametrize("name", DASHBOARDS)
+def test_every_query_returns_data_for_both_configurations(name: str, stack: Stack) -> None:
+    dashboard = DASHBOARDS[name]
+    values = _resolve_variables(dashboard, stack)
+    problems = []
+    for where, query in queries(dashboard):
+        expr = _substitute(query["expr"], values, stack)
+        if query.get("instant"):
+            result = stack.prometheus.query(expr, at=stack.end)
+            series = [(r["metric"], [r["value"]]) for r in result]
+        else:
+            result = stack.prometheus.query_range(expr, stack.start, stack.end, step=1)
+            series = [(r["metric"], r["values"]) for r in result]
+        with_data = [labels for labels, points in series if _finite(points)]
+        if not with_data:
+            problems.append(f"{where}: no data for {expr}")
+            continue
+        configs = {labels["config"] for labels in with_data if "config" in labels}
+        if configs and configs != set(CONFIGS):
+            problems.append(f"{where}: only configurations {sorted(configs)} in {expr}")
+    assert problems == []

@@ -1,0 +1,216 @@
+"""`lab up` as a user runs it: a real server, Locust web UI and Prometheus on free ports; Ctrl-C ends all."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+import pytest
+
+from tests.conftest import free_port
+
+LAB = [sys.executable, "-m", "lab"]
+
+
+@dataclass
+class Up:
+    process: subprocess.Popen[str]
+    stdout: list[str]
+    stderr: Path
+    urls: dict[str, str]  # "app", "Locust UI", "Prometheus" -> URL, or the "not started" text
+
+    def descendants(self) -> list[psutil.Process]:
+        return psutil.Process(self.process.pid).children(recursive=True)
+
+    def interrupt(self) -> None:
+        """Ctrl-C, then wait for the exit."""
+        self.process.send_signal(signal.SIGINT)
+        out, _ = self.process.communicate(timeout=60)
+        self.stdout.extend(out.splitlines())
+
+
+def _ports() -> dict[str, int]:
+    return {
+        flag: free_port()
+        for flag in ("--port", "--locust-port", "--locust-metrics-port", "--prometheus-port")
+    }
+
+
+def _args(ports: dict[str, int]) -> list[str]:
+    return [str(x) for flag, port in ports.items() for x in (flag, port)]
+
+
+@pytest.fixture
+def up(tmp_path: Path) -> Iterator[Any]:
+    """Start `lab up ...`; waits for its URLs; whatever the test did, nothing is left running after."""
+    started: list[Up] = []
+
+    def start(*args: str, env: dict[str, str] | None = None) -> Up:
+        stderr = tmp_path / f"stderr-{len(started)}.txt"
+        with stderr.open("w") as err:
+            process = subprocess.Popen(
+                [*LAB, "up", *args],
+                stdout=subprocess.PIPE,
+                stderr=err,
+                text=True,
+                start_new_session=True,
+                env=env,
+                cwd=tmp_path,
+            )
+        instance = Up(process, [], stderr, {})
+        started.append(instance)
+        assert process.stdout is not None
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            instance.stdout.append(line.rstrip("\n"))
+            if line.startswith("  "):
+                name, _, rest = line.strip().partition("  ")
+                instance.urls[name] = rest.strip().split("  ")[0]
+            if line.startswith("Ctrl-C stops all of it.") or (not line and process.poll() is not None):
+                break
+        return instance
+
+    yield start
+    for instance in started:
+        if instance.process.poll() is None:
+            tree = instance.descendants()
+            os.killpg(instance.process.pid, signal.SIGKILL)
+            for child in tree:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    child.kill()
+        instance.process.communicate(timeout=30)
+
+
+def _prometheus(url: str, expr: str) -> list[dict[str, Any]]:
+    response = httpx.get(f"{url}/api/v1/query", params={"query": expr}, timeout=10)
+    assert response.status_code == 200, response.text
+    result: list[dict[str, Any]] = response.json()["data"]["result"]
+    return result
+
+
+def _eventually(url: str, expr: str, timeout: float = 30) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + timeout
+    while not (result := _prometheus(url, expr)):
+        assert time.monotonic() < deadline, f"no data for {expr}"
+        time.sleep(0.5)
+    return result
+
+
+def _assert_all_gone(tree: list[psutil.Process], ports: dict[str, int]) -> None:
+    deadline = time.monotonic() + 20
+    while True:
+        alive = []
+        for p in tree:
+            try:
+                if p.status() != psutil.STATUS_ZOMBIE:
+                    alive.append(p)
+            except psutil.NoSuchProcess:
+                pass
+        if not alive or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert alive == []
+    for port in ports.values():
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(("127.0.0.1", port))  # free again
+
+
+def test_up_serves_scrapes_drives_locust_and_stops_everything_on_ctrl_c(up: Any, tmp_path: Path) -> None:
+    ports = _ports()
+    lab = up("uvicorn-single", *_args(ports), "--data-dir", str(tmp_path / "prom"))
+    app, ui, prom = lab.urls["app"], lab.urls["Locust UI"], lab.urls["Prometheus"]
+    assert app == f"http://127.0.0.1:{ports['--port']}", lab.stdout
+    assert ui == f"http://127.0.0.1:{ports['--locust-port']}"
+    assert prom == f"http://127.0.0.1:{ports['--prometheus-port']}"
+
+    health = httpx.get(f"{app}/health", timeout=10)
+    assert health.status_code == 200
+    assert health.json()["config"] == "uvicorn-single"
+    assert httpx.get(ui, timeout=10).status_code == 200
+
+    # A run started and stopped through Locust's own HTTP API, as its web UI does.
+    swarm = httpx.post(
+        f"{ui}/swarm",
+        data={"user_count": 3, "spawn_rate": 3, "user_classes": ["IoAsyncUser"], "io_ms": 10},
+        timeout=10,
+    )
+    assert swarm.status_code == 200
+    assert swarm.json()["success"] is True
+    _eventually(prom, 'increase(http_requests_total{config="uvicorn-single", handler="/io/async"}[1m]) > 0')
+    _eventually(prom, "locust_users > 0")
+    _eventually(prom, 'increase(locust_requests_total{name="/io/async"}[1m]) > 0')
+    assert httpx.post(f"{ui}/stop", timeout=10).status_code == 200
+    _eventually(prom, "locust_test_stop_time_seconds > locust_test_start_time_seconds")
+    _eventually(prom, 'config_handler:http_requests:rate1m{config="uvicorn-single", handler="/io/async"} > 0')
+
+    targets = httpx.get(f"{prom}/api/v1/targets", timeout=10).json()["data"]["activeTargets"]
+    assert {(t["labels"]["job"], t["labels"]["instance"], t["health"]) for t in targets} == {
+        ("app", f"127.0.0.1:{ports['--port']}", "up"),
+        ("locust", f"127.0.0.1:{ports['--locust-metrics-port']}", "up"),
+    }
+
+    tree = lab.descendants()
+    assert len(tree) >= 4  # server, its process pool, Locust, Prometheus
+    lab.interrupt()
+    assert lab.process.returncode == 0, lab.stderr.read_text()
+    _assert_all_gone(tree, ports)
+
+
+def test_a_rerun_on_another_configuration_finds_the_first_in_prometheus(up: Any, tmp_path: Path) -> None:
+    data = str(tmp_path / "prom")
+    for config in ("uvicorn-single", "threadpool-starved"):
+        ports = _ports()
+        lab = up(config, *_args(ports), "--data-dir", data)
+        prom = lab.urls["Prometheus"]
+        _eventually(prom, f'lab_server_info{{config="{config}"}}')
+        if config == "threadpool-starved":
+            seen = _prometheus(prom, "group by (config) (last_over_time(lab_server_info[10m]))")
+            assert {r["metric"]["config"] for r in seen} == {"uvicorn-single", "threadpool-starved"}
+        tree = lab.descendants()
+        lab.interrupt()
+        assert lab.process.returncode == 0, lab.stderr.read_text()
+        _assert_all_gone(tree, ports)
+
+
+@pytest.mark.parametrize("missing", ["LAB_PROMETHEUS", "PATH"])
+def test_without_prometheus_app_and_locust_still_run(up: Any, tmp_path: Path, missing: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "LAB_PROMETHEUS"}
+    env["PATH"] = str(Path(sys.executable).parent)  # the venv's bin: Python, no prometheus
+    if missing == "LAB_PROMETHEUS":
+        env["LAB_PROMETHEUS"] = str(tmp_path / "no-such-prometheus")
+    ports = _ports()
+    lab = up("uvicorn-single", *_args(ports), "--data-dir", str(tmp_path / "prom"), env=env)
+    assert lab.urls["Prometheus"].startswith("not started: Prometheus not found"), lab.stdout
+    expected = "is not an executable file" if missing == "LAB_PROMETHEUS" else "no `prometheus` on PATH"
+    assert expected in lab.urls["Prometheus"]
+    assert httpx.get(f"{lab.urls['app']}/health", timeout=10).status_code == 200
+    assert httpx.get(lab.urls["Locust UI"], timeout=10).status_code == 200
+    tree = lab.descendants()
+    lab.interrupt()
+    assert lab.process.returncode == 0
+    assert "Prometheus not found" in lab.stderr.read_text()
+    _assert_all_gone(tree, ports)
+
+
+def test_a_busy_port_is_refused_before_anything_starts(up: Any, tmp_path: Path) -> None:
+    ports = _ports()
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", ports["--prometheus-port"]))
+        busy.listen()
+        lab = up("uvicorn-single", *_args(ports), "--data-dir", str(tmp_path / "prom"))
+        lab.process.communicate(timeout=30)
+    assert lab.process.returncode == 2
+    assert f"--prometheus-port {ports['--prometheus-port']}" in lab.stderr.read_text()
