@@ -1,36 +1,27 @@
 """Start one server configuration as a real process tree, wait until every worker answers, stop it all.
 
-The server runs in its own session (process group), so Ctrl-C reaches only the launcher, which then stops
-the whole group; the kernel sends it SIGTERM if the launcher itself dies (PR_SET_PDEATHSIG), so no crash
-of ours leaves a server behind. Each launch gets a fresh Prometheus multiprocess directory, removed at
-exit. Note: PR_SET_PDEATHSIG fires when the *thread* that started the server exits: start servers from
-a thread that outlives them (the CLI uses the main thread).
+The server is a `lab.procs.Child`: its own session (Ctrl-C reaches only the launcher, which then stops the
+whole tree), SIGTERM from the kernel if the launcher itself dies, so no crash of ours leaves a server
+behind. Each launch gets a fresh Prometheus multiprocess directory, removed at exit.
 """
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import os
 import shutil
-import signal
 import socket
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from types import TracebackType
-from typing import IO
 
 import httpx
-import psutil
 from prometheus_client.parser import text_string_to_metric_families
 
 from lab.configs import ServerConfig
-from lab.pool import die_with_parent
 from lab.probes import mark_dead_workers
+from lab.procs import Child
 
 APP_FACTORY = "lab.app:create_app"
 
@@ -130,7 +121,7 @@ def check_installed(cfg: ServerConfig) -> None:
         )
 
 
-class Server:
+class Server(Child):
     """One launch of one configuration: `with Server(cfg, port=8000) as server: ...`."""
 
     def __init__(
@@ -144,17 +135,16 @@ class Server:
         ready_timeout: float = 90.0,
         extra_env: dict[str, str] | None = None,
     ) -> None:
+        super().__init__(log)
         self.config = config
         self.host = host
         self.port = port
         self.cpus = list(cpus) if cpus else None
         self.workers = config.resolved_workers(self.cpus)
-        self.log = log
         self.ready_timeout = ready_timeout
         self.extra_env = extra_env or {}
-        self.process: subprocess.Popen[bytes] | None = None
         self.metrics_dir: str | None = None
-        self._log_handle: IO[bytes] | None = None
+        self.what = f"{config.server} for {config.name!r}"
 
     @property
     def url(self) -> str:
@@ -186,24 +176,7 @@ class Server:
         check_installed(self.config)
         check_port(self.host, self.port)
         self.metrics_dir = tempfile.mkdtemp(prefix=f"lab-metrics-{self.config.name}-")
-        cpus = self.cpus
-
-        def preexec() -> None:
-            if cpus:
-                os.sched_setaffinity(0, cpus)
-            die_with_parent(signal.SIGTERM)
-
-        if self.log is not None:
-            self._log_handle = self.log.open("ab")
-        self.process = subprocess.Popen(
-            self.command(),
-            env=self.environment(),
-            start_new_session=True,
-            preexec_fn=preexec,
-            stdin=subprocess.DEVNULL,
-            stdout=self._log_handle,
-            stderr=self._log_handle,
-        )
+        self.spawn(self.command(), env=self.environment(), cpus=self.cpus)
         try:
             self.wait_ready()
         except BaseException:
@@ -223,81 +196,26 @@ class Server:
 
     def wait_ready(self) -> None:
         """Until every worker has started and /health answers; LaunchError if the server dies first."""
-        deadline = time.monotonic() + self.ready_timeout
-        while True:
-            if not self.alive():
-                raise LaunchError(
-                    f"{self.config.server} for {self.config.name!r} exited with code "
-                    f"{self.process.returncode if self.process else '?'} during start-up{self._log_tail()}"
-                )
-            with contextlib.suppress(httpx.HTTPError):
-                if (
-                    len(self.live_worker_pids()) >= self.workers
-                    and httpx.get(f"{self.url}/health", timeout=5).status_code == 200
-                ):
-                    return
-            if time.monotonic() > deadline:
-                raise LaunchError(
-                    f"{self.config.name!r} did not answer on {self.url} within {self.ready_timeout:.0f} s"
-                    f"{self._log_tail()}"
-                )
-            time.sleep(0.1)
 
-    def _log_tail(self) -> str:
-        if self.log is None or not self.log.exists():
-            return ""
-        tail = self.log.read_text(errors="replace").strip().splitlines()[-15:]
-        return ":\n    " + "\n    ".join(tail) if tail else ""
+        def ready() -> bool:
+            return (
+                len(self.live_worker_pids()) >= self.workers
+                and httpx.get(f"{self.url}/health", timeout=5).status_code == 200
+            )
 
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
+        self.wait_until(ready, self.ready_timeout, LaunchError, self.url)
 
     def pids(self) -> list[int]:
         """The server's whole process tree: main process, workers, process pools."""
-        if not self.alive():
-            return []
-        assert self.process is not None
-        with contextlib.suppress(psutil.Error):
-            main = psutil.Process(self.process.pid)
-            return [main.pid, *(child.pid for child in main.children(recursive=True))]
-        return []
+        return self.tree()
 
     def sweep(self) -> list[int]:
         """Mark dead workers in the metrics directory (uvicorn and granian have no exit hook)."""
         return mark_dead_workers(self.metrics_dir) if self.metrics_dir else []
 
     def stop(self, grace: float = 10.0) -> None:
-        """SIGTERM to the whole group, SIGKILL to whatever is left after `grace` seconds."""
-        process, self.process = self.process, None
-        if process is not None:
-            tree: list[psutil.Process] = []
-            with contextlib.suppress(psutil.Error):
-                tree = [psutil.Process(process.pid), *psutil.Process(process.pid).children(recursive=True)]
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=grace)
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGKILL)
-            _, survivors = psutil.wait_procs(tree, timeout=grace)
-            for survivor in survivors:
-                with contextlib.suppress(psutil.Error):
-                    survivor.kill()
-            psutil.wait_procs(survivors, timeout=5)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=5)
-        if self._log_handle is not None:
-            self._log_handle.close()
-            self._log_handle = None
+        """The whole tree (see lab.procs.Child.stop), then the metrics directory."""
+        super().stop(grace)
         if self.metrics_dir is not None:
             shutil.rmtree(self.metrics_dir, ignore_errors=True)
             self.metrics_dir = None
-
-    def __enter__(self) -> Server:
-        self.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()

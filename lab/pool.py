@@ -7,22 +7,12 @@ so a SIGKILLed worker leaves no orphan behind.
 
 from __future__ import annotations
 
-import ctypes
 import multiprocessing
 import signal
-import sys
 from concurrent.futures import ProcessPoolExecutor
 
 from lab import work
-
-_PR_SET_PDEATHSIG = 1
-
-
-def die_with_parent(sig: int = signal.SIGTERM) -> None:
-    """Linux: deliver `sig` to this process when its parent exits. No-op elsewhere."""
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
+from lab.procs import die_with_parent
 
 
 def _init_child() -> None:

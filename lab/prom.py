@@ -8,22 +8,18 @@ written for the ports of this launch, so the files in the repository are the one
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
-import signal
-import subprocess
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from types import TracebackType
-from typing import IO, Any
+from typing import Any
 
 import httpx
 
 from lab.launcher import LaunchError, check_port
-from lab.pool import die_with_parent
+from lab.procs import Child
 
 PROMETHEUS_ENV = "LAB_PROMETHEUS"
 # prometheus.yml, rules/, targets/: at the root of the repository, beside the lab package.
@@ -84,7 +80,7 @@ def prepare_config(
     return config_dir / "prometheus.yml"
 
 
-class Prometheus:
+class Prometheus(Child):
     """One Prometheus process: `with Prometheus(config_file, data_dir, port=9090) as p: p.query("up")`."""
 
     def __init__(
@@ -99,16 +95,14 @@ class Prometheus:
         log: Path | None = None,
         ready_timeout: float = 60.0,
     ) -> None:
+        super().__init__(log)
         self.config_file = config_file
         self.data_dir = data_dir
         self.host = host
         self.port = port
         self.binary = binary
         self.retention = retention
-        self.log = log
         self.ready_timeout = ready_timeout
-        self.process: subprocess.Popen[bytes] | None = None
-        self._log_handle: IO[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -135,16 +129,7 @@ class Prometheus:
                 f"port {self.port} on {self.host} is busy; choose another for Prometheus"
             ) from None
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        if self.log is not None:
-            self._log_handle = self.log.open("ab")
-        self.process = subprocess.Popen(
-            self.command(binary),
-            start_new_session=True,
-            preexec_fn=die_with_parent,
-            stdin=subprocess.DEVNULL,
-            stdout=self._log_handle if self._log_handle else subprocess.DEVNULL,
-            stderr=self._log_handle if self._log_handle else subprocess.DEVNULL,
-        )
+        self.spawn(self.command(binary))
         try:
             self.wait_ready()
         except BaseException:
@@ -152,53 +137,10 @@ class Prometheus:
             raise
 
     def wait_ready(self) -> None:
-        deadline = time.monotonic() + self.ready_timeout
-        while True:
-            if not self.alive():
-                code = self.process.returncode if self.process else "?"
-                raise PrometheusError(f"Prometheus exited with code {code} during start-up{self._log_tail()}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/-/ready", timeout=2).status_code == 200:
-                    return
-            if time.monotonic() > deadline:
-                raise PrometheusError(
-                    f"Prometheus not ready on {self.url} within {self.ready_timeout:.0f} s{self._log_tail()}"
-                )
-            time.sleep(0.1)
+        def ready() -> bool:
+            return httpx.get(f"{self.url}/-/ready", timeout=2).status_code == 200
 
-    def _log_tail(self) -> str:
-        if self.log is None or not self.log.exists():
-            return ""
-        tail = self.log.read_text(errors="replace").strip().splitlines()[-10:]
-        return ":\n    " + "\n    ".join(tail) if tail else ""
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def stop(self, grace: float = 10.0) -> None:
-        """SIGTERM (Prometheus flushes its head block), SIGKILL to the group after `grace` seconds."""
-        process, self.process = self.process, None
-        if process is not None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
-        if self._log_handle is not None:
-            self._log_handle.close()
-            self._log_handle = None
-
-    def __enter__(self) -> Prometheus:
-        self.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
+        self.wait_until(ready, self.ready_timeout, PrometheusError, self.url)
 
     # --- HTTP API -------------------------------------------------------------------------------------
 

@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from types import FrameType, TracebackType
-from typing import IO, TYPE_CHECKING, Any
+from types import FrameType
+from typing import TYPE_CHECKING, Any
 
 from lab.commands.common import add_configs_file, fail
+from lab.procs import Child
 
 if TYPE_CHECKING:
     from lab.configs import ServerConfig
@@ -66,7 +65,7 @@ class LocustError(RuntimeError):
     """The Locust web UI could not be started; the message says why."""
 
 
-class LocustUI:
+class LocustUI(Child):
     """Locust with its web UI, every scenario of locustfiles/ on offer (class picker), and its /metrics."""
 
     def __init__(
@@ -82,15 +81,14 @@ class LocustUI:
     ) -> None:
         from lab.scenarios import LOCUSTFILES
 
+        super().__init__(log)
+        self.what = "the Locust web UI"
         self.target = target
         self.web_port = web_port
         self.metrics_port = metrics_port
         self.lab_config = lab_config
         self.locustfile = locustfile or LOCUSTFILES
-        self.log = log
         self.ready_timeout = ready_timeout
-        self.process: subprocess.Popen[bytes] | None = None
-        self._log_handle: IO[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -110,66 +108,19 @@ class LocustUI:
     def start(self) -> None:
         import httpx
 
-        from lab.pool import die_with_parent
+        self.spawn(self.command())
 
-        if self.log is not None:
-            self._log_handle = self.log.open("ab")
-        self.process = subprocess.Popen(
-            self.command(),
-            start_new_session=True,
-            preexec_fn=die_with_parent,
-            stdin=subprocess.DEVNULL,
-            stdout=self._log_handle,
-            stderr=self._log_handle,
-        )
-        deadline = time.monotonic() + self.ready_timeout
-        see = f" (its output: {self.log})" if self.log else ""
+        def ready() -> bool:
+            return (
+                httpx.get(self.url, timeout=2).status_code == 200
+                and httpx.get(self.metrics_url, timeout=2).status_code == 200
+            )
+
         try:
-            while True:
-                if not self.alive():
-                    code = self.process.returncode
-                    raise LocustError(f"Locust exited with code {code} during start-up{see}")
-                with contextlib.suppress(httpx.HTTPError):
-                    if (
-                        httpx.get(self.url, timeout=2).status_code == 200
-                        and httpx.get(self.metrics_url, timeout=2).status_code == 200
-                    ):
-                        return
-                if time.monotonic() > deadline:
-                    raise LocustError(
-                        f"the Locust web UI did not answer on {self.url} in {self.ready_timeout:.0f} s{see}"
-                    )
-                time.sleep(0.2)
+            self.wait_until(ready, self.ready_timeout, LocustError, self.url)
         except BaseException:
             self.stop()
             raise
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def stop(self, grace: float = 10.0) -> None:
-        process, self.process = self.process, None
-        if process is not None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
-        if self._log_handle is not None:
-            self._log_handle.close()
-            self._log_handle = None
-
-    def __enter__(self) -> LocustUI:
-        self.start()
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
     # Locust's own HTTP API, as the web UI uses it.
 
