@@ -16,6 +16,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "configs": ("lab.commands.configs", "list the server configurations"),
     "serve": ("lab.commands.serve", "start one server configuration in the foreground"),
     "compare": ("lab.commands.compare", "drive configurations with Locust and write a comparison report"),
+    "report": ("lab.commands.report", "render report.html again from a result directory's saved data"),
+    "diff": ("lab.commands.diff", "put two result directories side by side with ratios"),
     "up": ("lab.commands.up", "start the app, the Locust web UI and Prometheus; Ctrl-C stops all"),
 }
 

@@ -116,6 +116,18 @@ def versions() -> dict[str, str]:
     return found
 
 
+RUN_KEYS = (
+    "duration_s", "requests", "failures", "rps", "p50_ms", "p95_ms", "p99_ms", "server_requests",
+    "server_cpu_s", "loop_lag_p99_ms", "threadpool_in_use_max", "threadpool_waiting_max",
+    "process_pool_pending_max", "generator_cpu", "generator_saturated",
+)  # fmt: skip
+
+
+def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run with the median throughput (the upper one of an even count): it stands for the cell."""
+    return sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
+
+
 class CellFailed(RuntimeError):
     pass
 
@@ -242,16 +254,12 @@ class Comparison:
         base["ceiling_rps"] = round(limit.rps, 3) if limit else None
         base["ceiling_formula"] = limit.formula if limit else None
         if error is not None or not runs:
-            empty = dict.fromkeys(results.COLUMNS)
+            empty = dict.fromkeys([*results.COLUMNS, *RUN_KEYS])
             return {
-                **empty,
-                **base,
-                "status": "failed",
-                "error": error or "no run completed",
-                "bottleneck": "failed",
-            }
-        by_rps = sorted(runs, key=lambda r: r["rps"])
-        cell = {**base, **by_rps[len(by_rps) // 2]}  # the median run stands for the cell
+                **empty, **base, "status": "failed", "error": error or "no run completed",
+                "bottleneck": "failed", "rps_runs": [r["rps"] for r in runs],
+            }  # fmt: skip
+        cell = {**base, **median_run(runs)}  # the median run stands for the cell
         rps_runs = [r["rps"] for r in runs]
         cell["rps_runs"] = rps_runs
         cell["rps_spread"] = (
@@ -321,7 +329,7 @@ class Comparison:
         try:
             for scenario in plan.scenarios:
                 runs: list[dict[str, Any]] = []
-                extra: dict[str, Any] = {}
+                series: list[dict[str, Any]] = []  # per run: Locust's history, the server's timeline
                 error = None
                 for attempt in range(plan.repeat):
                     progress.show(
@@ -336,7 +344,7 @@ class Comparison:
                         prefix = plan.out / "logs" / f"{cfg.name}__{scenario.name}__{attempt + 1}"
                         load, window = self._measure(server, scenario, prefix)
                         runs.append(self._run_record(load, window))
-                        extra = {"history": load.history, "server_timeline": window.timeline}
+                        series.append({"history": load.history, "server_timeline": window.timeline})
                     except (LaunchError, loadgen.LoadError, CellFailed, httpx.HTTPError) as exc:
                         error = str(exc)
                     finally:
@@ -345,6 +353,8 @@ class Comparison:
                         break
                 cell = self._record(cfg, workers, scenario, runs, error)
                 self.cells.append(cell)
+                # The time series of the run that stands for the cell (none for a failed cell).
+                extra = series[runs.index(median_run(runs))] if runs and error is None else {}
                 detail = {"config": cfg.name, "scenario": scenario.name, **extra}
                 (plan.out / "cells" / f"{cfg.name}__{scenario.name}.json").write_text(json.dumps(detail))
                 self._save()

@@ -1,0 +1,200 @@
+"""Two result sets side by side: A (the baseline) against B (the new run), with ratios B/A per cell.
+
+Cells match by (config, scenario). When each side ran exactly one configuration under different names
+("swap the configuration and rerun"), they match by scenario alone, so that comparison is not empty.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lab.compare import results
+
+Cell = dict[str, Any]
+# metric, title, True if higher is better
+METRICS: tuple[tuple[str, str, bool], ...] = (
+    ("rps", "req/s", True),
+    ("p95_ms", "p95 ms", False),
+    ("p99_ms", "p99 ms", False),
+    ("efficiency", "eff.", True),
+)
+SETUP_KEYS = ("users", "duration_s", "warmup_s", "repeat", "options", "git_commit")
+NOTABLE = 1.1  # a ratio beyond 10% either way is marked better/worse in the HTML
+
+
+@dataclass(frozen=True)
+class Row:
+    scenario: str
+    a: Cell
+    b: Cell
+
+    @property
+    def label(self) -> str:
+        if self.a["config"] == self.b["config"]:
+            return f"{self.a['config']} · {self.scenario}"
+        return f"{self.a['config']} → {self.b['config']} · {self.scenario}"
+
+    def ratio(self, metric: str) -> float | None:
+        if self.a.get("status") != "ok" or self.b.get("status") != "ok":
+            return None
+        a, b = self.a.get(metric), self.b.get(metric)
+        if a is None or b is None or a == 0:
+            return None
+        return float(b) / float(a)
+
+
+@dataclass(frozen=True)
+class Diff:
+    a_name: str
+    b_name: str
+    rows: list[Row]
+    only_a: list[Cell]
+    only_b: list[Cell]
+    setup: list[str] = field(default_factory=list)  # what differs between the two runs besides the cells
+    by_scenario: bool = False  # matched on scenario alone (one configuration per side, renamed)
+
+
+def _key(cell: Cell) -> tuple[str, str]:
+    return cell["config"], cell["scenario"]
+
+
+def _setup(meta_a: dict[str, Any], meta_b: dict[str, Any]) -> list[str]:
+    changes = [
+        f"{key}: {meta_a.get(key)!r} → {meta_b.get(key)!r}"
+        for key in SETUP_KEYS
+        if meta_a.get(key) != meta_b.get(key)
+    ]
+    cores_a, cores_b = (m.get("machine", {}).get("cores") for m in (meta_a, meta_b))
+    if cores_a != cores_b:
+        changes.append(f"cores: {cores_a} → {cores_b}")
+    configs_a = {c["name"]: c for c in meta_a.get("configs", [])}
+    for config in meta_b.get("configs", []):
+        before = configs_a.get(config["name"])
+        if before is None:
+            continue
+        changed = [
+            f"{k} {before.get(k)!r} → {v!r}"
+            for k, v in config.items()
+            if k != "description" and before.get(k) != v
+        ]
+        if changed:
+            changes.append(f"configuration {config['name']}: {', '.join(changed)}")
+    return changes
+
+
+def compare(
+    meta_a: dict[str, Any],
+    cells_a: list[Cell],
+    meta_b: dict[str, Any],
+    cells_b: list[Cell],
+    a_name: str = "A",
+    b_name: str = "B",
+) -> Diff:
+    configs_a = {c["config"] for c in cells_a}
+    configs_b = {c["config"] for c in cells_b}
+    by_scenario = len(configs_a) == 1 and len(configs_b) == 1 and configs_a != configs_b
+
+    def key(cell: Cell) -> tuple[str, str]:
+        return ("", cell["scenario"]) if by_scenario else _key(cell)
+
+    found_a = {key(c): c for c in cells_a}
+    found_b = {key(c): c for c in cells_b}
+    rows = [Row(b["scenario"], found_a[k], b) for k, b in found_b.items() if k in found_a]
+    return Diff(
+        a_name=a_name,
+        b_name=b_name,
+        rows=rows,
+        only_a=[c for k, c in found_a.items() if k not in found_b],
+        only_b=[c for k, c in found_b.items() if k not in found_a],
+        setup=_setup(meta_a, meta_b),
+        by_scenario=by_scenario,
+    )
+
+
+def load(a: Path, b: Path) -> Diff:
+    """The diff of two result directories (raises results.ResultsError for one that is not)."""
+    meta_a, cells_a = results.load(a)
+    meta_b, cells_b = results.load(b)
+    return compare(meta_a, cells_a, meta_b, cells_b, a_name=str(a), b_name=str(b))
+
+
+def _value(cell: Cell, metric: str) -> str:
+    return results.fmt(cell.get(metric)) if cell.get("status") == "ok" else "failed"
+
+
+def _ratio(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}x"
+
+
+def _notes(diff: Diff) -> list[str]:
+    notes = []
+    if diff.by_scenario:
+        notes.append("Each side ran one configuration under a different name: cells matched by scenario.")
+    notes += [f"Setup changed: {change}" for change in diff.setup]
+    notes += [f"Only in A: {c['config']} · {c['scenario']}" for c in diff.only_a]
+    notes += [f"Only in B: {c['config']} · {c['scenario']}" for c in diff.only_b]
+    return notes
+
+
+def markdown(diff: Diff) -> str:
+    head = ["cell"] + [f"{title} A | {title} B | B/A" for _, title, _ in METRICS]
+    columns = 1 + 3 * len(METRICS)
+    lines = [
+        "# lab diff",
+        "",
+        f"A (baseline): {diff.a_name}  ",
+        f"B: {diff.b_name}",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "|".join("---" for _ in range(columns)) + "|",
+    ]
+    for row in diff.rows:
+        values = [row.label]
+        for metric, _, _ in METRICS:
+            values += [_value(row.a, metric), _value(row.b, metric), _ratio(row.ratio(metric))]
+        lines.append("| " + " | ".join(values) + " |")
+    if not diff.rows:
+        lines.append("| no cell in common | " + " | ".join("" for _ in range(columns - 1)) + " |")
+    notes = _notes(diff)
+    if notes:
+        lines += ["", *(f"- {note}" for note in notes)]
+    return "\n".join(lines) + "\n"
+
+
+def _ratio_class(value: float | None, higher_is_better: bool) -> str:
+    if value is None or 1 / NOTABLE < value < NOTABLE:
+        return ""
+    better = value >= NOTABLE if higher_is_better else value <= 1 / NOTABLE
+    return "better" if better else "worse"
+
+
+def html_section(diff: Diff) -> str:
+    """The side-by-side table as an HTML fragment (report.html puts it under its own heading)."""
+    e = html.escape
+    head = "".join(f"<th>{e(title)} A</th><th>{e(title)} B</th><th>B/A</th>" for _, title, _ in METRICS)
+    body = []
+    for row in diff.rows:
+        cells = [f"<td>{e(row.label)}</td>"]
+        for metric, _, higher in METRICS:
+            ratio = row.ratio(metric)
+            css = _ratio_class(ratio, higher)
+            cells.append(f"<td>{e(_value(row.a, metric))}</td><td>{e(_value(row.b, metric))}</td>")
+            cells.append(f'<td class="ratio {css}">{e(_ratio(ratio))}</td>')
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    notes = "".join(f"<li>{e(note)}</li>" for note in _notes(diff))
+    table = (
+        f'<table class="data"><thead><tr><th>cell</th>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+        if diff.rows
+        else "<p>No cell in common between the two runs.</p>"
+    )
+    return (
+        '<div class="diff">'
+        f"<p>A (baseline): <code>{e(diff.a_name)}</code>; B (this run): <code>{e(diff.b_name)}</code>. "
+        "Ratios are B/A: above 1 is more req/s or higher latency; "
+        "green marks the better side by more than 10%, red the worse.</p>"
+        f"{table}" + (f"<ul>{notes}</ul>" if notes else "") + "</div>"
+    )

@@ -1,0 +1,364 @@
+"""Sentences computed from the numbers of a comparison: what won, by how much, and why the model says so.
+
+Pure functions: cell records (the dicts of summary.json) in, sentences out. A sentence never quotes a
+failed cell's numbers, and a comparison with a missing or failed side is left out, not guessed.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+Cell = dict[str, Any]
+# Below this ratio two throughputs count as "about the same": run-to-run noise on a shared machine.
+SAME = 1.1
+# Efficiency outside this band is "far from 1": the report names the likely bottleneck.
+EFFICIENCY_LOW, EFFICIENCY_HIGH = 0.7, 1.2
+LAG_NOTABLE_MS = 20.0  # the event-loop lag the model's bottleneck() also calls notable
+
+
+def ok(cell: Cell | None) -> bool:
+    return cell is not None and cell.get("status") == "ok" and cell.get("rps") is not None
+
+
+def num(value: float | None, unit: str = "") -> str:
+    """A number as a sentence shows it: 3 significant digits, no trailing noise."""
+    if value is None:
+        return "?"
+    text = f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
+    if "e" in text:
+        text = f"{value:.0f}"
+    return f"{text} {unit}".strip()
+
+
+def times(ratio: float) -> str:
+    return f"{ratio:.1f}x" if ratio < 10 else f"{ratio:.0f}x"
+
+
+def label(cell: Cell) -> str:
+    return f"{cell['config']} · {cell['scenario']}"
+
+
+def index(cells: Iterable[Cell]) -> dict[tuple[str, str], Cell]:
+    return {(c["config"], c["scenario"]): c for c in cells}
+
+
+def ordered(cells: Sequence[Cell], key: str) -> list[str]:
+    """Distinct values of `key` in order of first appearance."""
+    return list(dict.fromkeys(c[key] for c in cells))
+
+
+def tokens_phrase(cell: Cell) -> str:
+    workers, threadpool = cell.get("workers") or 1, cell.get("threadpool") or 0
+    if workers == 1:
+        return f"{threadpool} thread-pool tokens"
+    return f"{workers} workers x {threadpool} thread-pool tokens"
+
+
+# -- pairs of ways to write the same endpoint, compared within one configuration -------------------------
+
+
+def _ceilings(a: Cell, b: Cell) -> str | None:
+    ca, cb = a.get("ceiling_rps"), b.get("ceiling_rps")
+    if ca is None or cb is None:
+        return None
+    if ca == cb:
+        return f"the model gives both the same ceiling, {num(ca, 'req/s')} ({a['ceiling_formula']})"
+    return (
+        f"the model allows {num(ca, 'req/s')} for {a['scenario']} ({a['ceiling_formula']}) "
+        f"against {num(cb, 'req/s')} for {b['scenario']} ({b['ceiling_formula']})"
+    )
+
+
+def _io_sync_why(fast: Cell, sync: Cell) -> str | None:
+    ceiling, ms = sync.get("ceiling_rps"), (sync.get("params") or {}).get("ms")
+    if ceiling is None or ms is None:
+        return _ceilings(fast, sync)
+    tokens = (sync.get("workers") or 1) * (sync.get("threadpool") or 0)
+    if tokens < (sync.get("users") or 0):
+        return f"the {tokens_phrase(sync)} cap sync I/O at {num(ceiling, 'req/s')} with {ms} ms sleeps"
+    return (
+        f"with {sync['users']} users and {tokens} tokens the tokens are not the limit: "
+        f"the model caps sync I/O at {num(ceiling, 'req/s')} ({sync['ceiling_formula']})"
+    )
+
+
+def _blocking_why(fast: Cell, blocking: Cell) -> str | None:
+    if blocking.get("ceiling_rps") is None:
+        return None
+    return (
+        f"a blocking sleep in async def holds the event loop, one request at a time per worker "
+        f"({blocking['ceiling_formula']} = {num(blocking['ceiling_rps'], 'req/s')})"
+    )
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Scenario `a` against scenario `b` on one configuration; `why` explains a win of `a`."""
+
+    a: str
+    b: str
+    a_label: str
+    b_label: str
+    why: Callable[[Cell, Cell], str | None] = _ceilings
+
+
+PAIRS: tuple[Pair, ...] = (
+    Pair("io-async", "io-sync", "async I/O", "sync I/O", _io_sync_why),
+    Pair("io-async", "io-blocking", "async I/O", "blocking I/O on the loop", _blocking_why),
+    Pair("cpu-process", "cpu-sync", "CPU work in a process pool", "sync CPU work"),
+    Pair("cpu-thread", "cpu-sync", "CPU work in to_thread", "sync CPU work"),
+    Pair("cpu-sync", "cpu-async", "sync CPU work", "CPU work in async def"),
+    Pair("fanout-async", "fanout-sync", "async fan-out", "sync fan-out", _io_sync_why),
+    Pair("noop-async", "noop-sync", "async no-op", "sync no-op"),
+)
+
+
+def pair_sentence(pair: Pair, a: Cell | None, b: Cell | None) -> str | None:
+    """One sentence comparing the two cells of `pair` on one configuration (None if either is missing)."""
+    if not (ok(a) and ok(b)) or not a["rps"] or not b["rps"]:  # type: ignore[index]
+        return None
+    assert a is not None and b is not None
+    config, ratio = a["config"], a["rps"] / b["rps"]
+    spread = f"({num(a['rps'])} vs {num(b['rps'])} req/s)"
+    if ratio <= 1 / SAME:
+        spread = f"({num(b['rps'])} vs {num(a['rps'])} req/s)"
+    if ratio >= SAME:
+        why = pair.why(a, b)
+        head = f"{pair.a_label} served {times(ratio)} the requests of {pair.b_label} on {config} {spread}"
+        return head + (f": {why}" if why else "")
+    if ratio <= 1 / SAME:
+        why = _ceilings(a, b)
+        head = f"{pair.b_label} served {times(1 / ratio)} the requests of {pair.a_label} on {config} {spread}"
+        return head + (f"; {why}" if why else "")
+    why = _ceilings(a, b)
+    head = f"{pair.a_label} and {pair.b_label} served about the same on {config} {spread}"
+    return head + (f"; {why}" if why else "")
+
+
+def pairs(cells: Sequence[Cell]) -> list[str]:
+    """Per configuration, the ways of writing an endpoint against each other (async vs sync, ...)."""
+    found = index(cells)
+    sentences = []
+    for config in ordered(cells, "config"):
+        for pair in PAIRS:
+            sentence = pair_sentence(pair, found.get((config, pair.a)), found.get((config, pair.b)))
+            if sentence:
+                sentences.append(sentence)
+    return sentences
+
+
+# -- configurations against each other, per scenario -----------------------------------------------------
+
+
+def winners(cells: Sequence[Cell]) -> list[str]:
+    """Per scenario: which configuration served the most requests, and by how much."""
+    sentences = []
+    for scenario in ordered(cells, "scenario"):
+        row = [c for c in cells if c["scenario"] == scenario]
+        good = sorted((c for c in row if ok(c)), key=lambda c: c["rps"], reverse=True)
+        failed = [c["config"] for c in row if not ok(c)]
+        note = f" ({', '.join(failed)} failed: not compared)" if failed else ""
+        if len(good) < 2:
+            continue
+        best, worst = good[0], good[-1]
+        if not worst["rps"]:
+            sentences.append(f"{scenario}: {best['config']} served the most, {num(best['rps'], 'req/s')}; "
+                             f"{worst['config']} served none{note}")  # fmt: skip
+            continue
+        ratio = best["rps"] / worst["rps"]
+        if ratio < SAME:
+            sentences.append(
+                f"{scenario}: every configuration within {round((SAME - 1) * 100)}% "
+                f"({num(worst['rps'])} to {num(best['rps'])} req/s){note}"
+            )
+            continue
+        text = f"{scenario}: {best['config']} served the most, {num(best['rps'], 'req/s')}"
+        if len(good) > 2:
+            second = good[1]
+            text += (
+                f", {times(best['rps'] / second['rps'])} the next, {second['config']} ({num(second['rps'])})"
+            )
+            text += f", and {times(ratio)} the least, {worst['config']} ({num(worst['rps'])})"
+        else:
+            text += f", {times(ratio)} {worst['config']} ({num(worst['rps'], 'req/s')})"
+        sentences.append(text + note)
+    return sentences
+
+
+def latency(cells: Sequence[Cell]) -> list[str]:
+    """Per scenario: the worst p95 against the best, and Little's law on the worst."""
+    sentences = []
+    for scenario in ordered(cells, "scenario"):
+        good = [c for c in cells if c["scenario"] == scenario and ok(c) and c.get("p95_ms")]
+        if not good:
+            continue
+        good.sort(key=lambda c: c["p95_ms"])
+        best, worst = good[0], good[-1]
+        text = f"{scenario}: p95 {num(worst['p95_ms'], 'ms')} on {worst['config']}"
+        if len(good) > 1 and worst["p95_ms"] >= SAME * best["p95_ms"]:
+            text += (
+                f", {times(worst['p95_ms'] / best['p95_ms'])} the {num(best['p95_ms'], 'ms')} "
+                f"of {best['config']}"
+            )
+        users, rps = worst.get("users"), worst["rps"]
+        if users and rps:
+            # Little's law with no wait time between requests: users = rps x time in the system.
+            mean_ms = users / rps * 1000
+            text += (
+                f". Little's law: {users} users / {num(rps, 'req/s')} = {num(mean_ms, 'ms')} per request "
+                f"on average (p50 measured {num(worst.get('p50_ms'), 'ms')})"
+            )
+            if mean_ms > 2 * _service_ms(worst):
+                text += ": most of it is waiting in a queue, not work"
+        sentences.append(text)
+    return sentences
+
+
+def _service_ms(cell: Cell) -> float:
+    """The time one request needs when nothing queues: the sleep or CPU it asks for."""
+    params = cell.get("params") or {}
+    return float(params.get("ms", 0)) * float(params.get("n", 1) if cell["scenario"] == "fanout-sync" else 1)
+
+
+# -- where the model and the measurement disagree ---------------------------------------------------------
+
+
+def generator(cells: Sequence[Cell]) -> list[str]:
+    return [
+        f"Locust used {num(c.get('generator_cpu'))} cores in cell {label(c)}: "
+        "that cell measures the load generator, not the server"
+        for c in cells
+        if ok(c) and c.get("generator_saturated")
+    ]
+
+
+def efficiency(cells: Sequence[Cell]) -> list[str]:
+    """Cells far below (or above) their ceiling, with the likely bottleneck."""
+    sentences = []
+    for c in cells:
+        eff = c.get("efficiency")
+        if not ok(c) or eff is None or c.get("generator_saturated"):
+            continue
+        measured = f"{num(c['rps'])} of {num(c.get('ceiling_rps'), 'req/s')}"
+        if eff < EFFICIENCY_LOW:
+            sentences.append(
+                f"efficiency {num(eff)} on {label(c)} ({measured}): likely bottleneck: {c.get('bottleneck')}"
+            )
+        elif eff > EFFICIENCY_HIGH:
+            sentences.append(
+                f"efficiency {num(eff)} on {label(c)} ({measured}): above the model's ceiling "
+                f"({c.get('ceiling_formula')}), so the model does not describe this cell"
+            )
+    return sentences
+
+
+def spread(cells: Sequence[Cell]) -> list[str]:
+    """With --repeat > 1: how much req/s moved between the runs of a cell."""
+    repeated = [c for c in cells if ok(c) and len(c.get("rps_runs") or []) > 1]
+    if not repeated:
+        return []
+    widest = max(repeated, key=lambda c: c.get("rps_spread") or 0)
+    runs = widest["rps_runs"]
+    median = statistics.median(c.get("rps_spread") or 0 for c in repeated)
+    return [
+        f"{widest['repeats']} runs per cell; the widest req/s spread was {widest['rps_spread']:.0%} on "
+        f"{label(widest)} ({num(min(runs))} to {num(max(runs))} req/s), the median spread {median:.0%}"
+    ]
+
+
+# -- the server's side: thread pool and event loop ----------------------------------------------------
+
+
+def threadpool(cells: Sequence[Cell]) -> list[str]:
+    sentences = []
+    for c in cells:
+        waiting = c.get("threadpool_waiting_max") or 0
+        if ok(c) and waiting > 0:
+            per = "" if (c.get("workers") or 1) == 1 else f" per worker ({c['workers']} workers)"
+            sentences.append(
+                f"On {c['config']}, {c['scenario']} requests waited for one of {c['threadpool']} "
+                f"tokens{per} (up to {num(waiting)} waiting, {num(c.get('threadpool_in_use_max'))} in use)"
+            )
+    idle = [
+        s
+        for s in ordered(cells, "scenario")
+        if (row := [c for c in cells if c["scenario"] == s and ok(c)])
+        and all((c.get("threadpool_in_use_max") or 0) == 0 for c in row)
+    ]
+    if idle and len(idle) < len(ordered(cells, "scenario")):
+        sentences.append(
+            f"{', '.join(idle)} never held a thread-pool token: their handlers run on the event loop"
+        )
+    return sentences
+
+
+LAG_CAUSE = {
+    "io-blocking": "a blocking sleep in async def holds the loop for the whole sleep",
+    "cpu-async": "CPU work in async def runs on the loop",
+    "cpu-sync": "CPU work in the thread pool holds the GIL the loop needs to run",
+    "cpu-thread": "CPU work in the thread pool holds the GIL the loop needs to run",
+}
+
+
+def loop_lag(cells: Sequence[Cell], limit: int = 3) -> list[str]:
+    good = [c for c in cells if ok(c) and c.get("loop_lag_p99_ms") is not None]
+    if not good:
+        return []
+    high = sorted(
+        (c for c in good if c["loop_lag_p99_ms"] >= LAG_NOTABLE_MS),
+        key=lambda c: c["loop_lag_p99_ms"],
+        reverse=True,
+    )
+    if not high:
+        top = max(good, key=lambda c: c["loop_lag_p99_ms"])
+        return [
+            f"Event-loop lag p99 stayed below {num(LAG_NOTABLE_MS, 'ms')} in every cell "
+            f"(highest {num(top['loop_lag_p99_ms'], 'ms')} on {label(top)})"
+        ]
+    sentences = []
+    for c in high[:limit]:
+        cause = LAG_CAUSE.get(c["scenario"], "the loop was busy (request handling, shared cores)")
+        sentences.append(
+            f"Event-loop lag p99 reached {num(c['loop_lag_p99_ms'], 'ms')} on {label(c)}: {cause}"
+        )
+    if len(high) > limit:
+        sentences.append(f"{len(high) - limit} more cells had lag p99 above {num(LAG_NOTABLE_MS, 'ms')}")
+    return sentences
+
+
+# -- over time ------------------------------------------------------------------------------------------
+
+
+def history_points(history: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Locust's per-second rows that hold a measurement (its first rows are zeros)."""
+    return [row for row in history if row.get("p95_ms")]
+
+
+def over_time(
+    cells: Sequence[Cell], histories: Mapping[tuple[str, str], Sequence[dict[str, Any]]]
+) -> list[str]:
+    """Cells whose p95 spiked or was still climbing at the end (the queue had not settled)."""
+    sentences, checked = [], 0
+    for c in cells:
+        points = history_points(histories.get((c["config"], c["scenario"]), []))
+        if not ok(c) or len(points) < 4:
+            continue
+        checked += 1
+        p95 = [row["p95_ms"] for row in points]
+        median = statistics.median(p95)
+        first_half = statistics.median(p95[: len(p95) // 2])
+        if max(p95) > 3 * median:
+            sentences.append(
+                f"p95 spiked to {num(max(p95), 'ms')} on {label(c)} (median {num(median, 'ms')})"
+            )
+        elif p95[-1] > 1.5 * first_half:
+            sentences.append(
+                f"p95 was still rising at the end of {label(c)} ({num(first_half, 'ms')} in the first half, "
+                f"{num(p95[-1], 'ms')} at the end): the queue had not settled; a longer --duration shows more"
+            )
+    if not sentences and checked:
+        sentences.append("p95 held steady through every cell: no spikes, no queue still building at the end")
+    return sentences

@@ -1,0 +1,93 @@
+"""Two result sets side by side: matching, ratios, one-sided cells, the report section and diff.md."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lab.compare import diff, report
+from tests.compare.support import cell, failed, meta, parse, write_run
+
+
+def test_ratios_are_b_over_a_for_matching_cells() -> None:
+    a = [cell("u", "io-sync", 200.0, p95_ms=500.0, p99_ms=600.0), cell("u", "io-async", 900.0)]
+    b = [cell("u", "io-sync", 300.0, p95_ms=250.0, p99_ms=300.0), cell("u", "cpu-sync", 90.0)]
+
+    result = diff.compare(meta(a), a, meta(b), b)
+
+    [row] = result.rows
+    assert row.label == "u · io-sync"
+    assert row.ratio("rps") == 1.5
+    assert row.ratio("p95_ms") == 0.5
+    assert row.ratio("p99_ms") == 0.5
+    assert row.ratio("efficiency") == 1.5
+    assert [c["scenario"] for c in result.only_a] == ["io-async"]
+    assert [c["scenario"] for c in result.only_b] == ["cpu-sync"]
+
+
+def test_failed_side_has_no_ratio() -> None:
+    a = [cell("u", "io-sync", 200.0)]
+    b = [failed("u", "io-sync", "port busy")]
+
+    result = diff.compare(meta(a), a, meta(b), b)
+
+    assert result.rows[0].ratio("rps") is None
+    assert "| u · io-sync | 200 | failed |  |" in diff.markdown(result)
+
+
+def test_one_configuration_each_matches_by_scenario() -> None:
+    a = [cell("uvicorn-single", "io-sync", 360.0)]
+    b = [cell("threadpool-tuned", "io-sync", 900.0, threadpool=200)]
+
+    result = diff.compare(meta(a), a, meta(b), b)
+
+    assert result.by_scenario
+    assert result.rows[0].label == "uvicorn-single → threadpool-tuned · io-sync"
+    assert result.rows[0].ratio("rps") == 2.5
+    assert "matched by scenario" in diff.markdown(result)
+
+
+def test_setup_changes_are_listed() -> None:
+    a = [cell("u", "io-sync")]
+    ma, mb = meta(a), meta(a, users=200)
+    mb["configs"] = [{"name": "u", "server": "uvicorn", "workers": 1, "threadpool": 80}]
+
+    result = diff.compare(ma, a, mb, a)
+
+    assert "users: 100 → 200" in result.setup
+    assert "configuration u: threadpool 40 → 80" in result.setup
+
+
+def test_markdown_table() -> None:
+    a = [cell("u", "io-sync", 200.0)]
+    b = [cell("u", "io-sync", 300.0)]
+
+    text = diff.markdown(diff.compare(meta(a), a, meta(b), b, a_name="old", b_name="new"))
+
+    assert "A (baseline): old" in text and "B: new" in text
+    assert "| cell | req/s A | req/s B | B/A | p95 ms A |" in text
+    assert "| u · io-sync | 200 | 300 | 1.50x |" in text
+
+
+def test_render_with_baseline_adds_section_and_diff_md(tmp_path: Path) -> None:
+    a = write_run(tmp_path / "a", [cell("u", "io-sync", 200.0), cell("u", "io-async", 800.0)])
+    b = write_run(tmp_path / "b", [cell("u", "io-sync", 300.0), cell("u", "io-async", 500.0)])
+
+    report.render(b, baseline=a)
+
+    text = (b / "report.html").read_text()
+    page = parse(text)
+    assert "baseline" in page.ids
+    assert page.classes["better"] >= 1 and page.classes["worse"] >= 1
+    assert "1.50x" in text and "0.62x" in text
+    assert "| u · io-sync | 200 | 300 | 1.50x |" in (b / "diff.md").read_text()
+
+
+def test_render_with_a_bad_baseline_still_writes_the_report(tmp_path: Path) -> None:
+    b = write_run(tmp_path / "b", [cell("u", "io-sync")])
+
+    report.render(b, baseline=tmp_path / "missing")
+
+    text = (b / "report.html").read_text()
+    parse(text)
+    assert "Baseline not compared" in text
+    assert not (b / "diff.md").exists()
