@@ -35,18 +35,44 @@ def _names(text: str) -> list[str]:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from lab.scenarios import PARAMETERS
 
-    parser.add_argument("--configs", default=DEFAULT_CONFIGS, help=f"configurations, comma-separated (default: {DEFAULT_CONFIGS})")
-    parser.add_argument("--scenarios", default=DEFAULT_SCENARIOS, help=f"scenarios, comma-separated (default: {DEFAULT_SCENARIOS})")
-    parser.add_argument("--users", type=int, default=100, help="concurrent Locust users, no wait time (default: 100)")
-    parser.add_argument("--duration", type=parse_duration, default=5.0, help="measured time per cell (default: 5s)")
-    parser.add_argument("--warmup", type=parse_duration, default=1.0, help="warm-up per cell, not counted (default: 1s)")
-    parser.add_argument("--repeat", type=int, default=1, help="runs per cell; the report shows the spread (default: 1)")
-    parser.add_argument("--quick", action="store_true", help=f"short cells ({QUICK['duration']:.0f}s, warm-up {QUICK['warmup']:.0f}s) for a first look")
+    parser.add_argument(
+        "--configs",
+        default=DEFAULT_CONFIGS,
+        help=f"configurations, comma-separated (default: {DEFAULT_CONFIGS})",
+    )
+    parser.add_argument(
+        "--scenarios",
+        default=DEFAULT_SCENARIOS,
+        help=f"scenarios, comma-separated (default: {DEFAULT_SCENARIOS})",
+    )
+    parser.add_argument(
+        "--users", type=int, default=100, help="concurrent Locust users, no wait time (default: 100)"
+    )
+    parser.add_argument(
+        "--duration", type=parse_duration, default=5.0, help="measured time per cell (default: 5s)"
+    )
+    parser.add_argument(
+        "--warmup", type=parse_duration, default=1.0, help="warm-up per cell, not counted (default: 1s)"
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs per cell; the report shows the spread (default: 1)"
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"short cells ({QUICK['duration']:.0f}s, warm-up {QUICK['warmup']:.0f}s) for a first look",
+    )
     add_configs_file(parser, "--configs-file")
     parser.add_argument("--out", type=Path, help="result directory (default: results/<timestamp>)")
-    parser.add_argument("--baseline", type=Path, metavar="DIR", help="an earlier result directory to compare against")
-    parser.add_argument("--pin", choices=["auto", "on", "off"], default="auto",
-                        help="server and Locust on different cores: auto = when at least 3 cores (default: auto)")  # fmt: skip
+    parser.add_argument(
+        "--baseline", type=Path, metavar="DIR", help="an earlier result directory to compare against"
+    )
+    parser.add_argument(
+        "--pin",
+        choices=["auto", "on", "off"],
+        default="auto",
+        help="server and Locust on different cores: auto = when at least 3 cores (default: auto)",
+    )
     parser.add_argument("--port", type=int, help="port for the servers (default: a free one)")
     for p in PARAMETERS:
         parser.add_argument(p.option, type=int, help=f"{p.help} (default: {p.default})")
@@ -73,7 +99,9 @@ def run(args: argparse.Namespace) -> int:
         f"--repeat {args.repeat}: must be between 1 and 20" if not 1 <= args.repeat <= 20 else "",
         "--duration: must be between 1 s and 1 h" if not 1 <= args.duration <= 3600 else "",
         "--warmup: must be between 0 and 10 min" if not 0 <= args.warmup <= 600 else "",
-        f"--port {args.port}: must be between 1 and 65535" if args.port is not None and not 0 < args.port < 65536 else "",
+        f"--port {args.port}: must be between 1 and 65535"
+        if args.port is not None and not 0 < args.port < 65536
+        else "",
     ]
     options = {}
     for p in PARAMETERS:

@@ -23,6 +23,13 @@ from typing import Any
 class Ceiling:
     rps: float
     formula: str  # how it was computed, in words a user can check
+    limit: str  # the term that binds: what holds throughput at the ceiling
+
+
+def _bound(slots: dict[str, float]) -> tuple[float, str]:
+    """The smallest of the named concurrency limits, and its name (the first one on a tie)."""
+    name = min(slots, key=lambda k: slots[k])
+    return slots[name], name
 
 
 def ceiling(
@@ -41,43 +48,70 @@ def ceiling(
         return None
     s = ms / 1000
     tokens = workers * threadpool
+    pool = f"the thread pool ({workers} x {threadpool} tokens)"
     if kind == "io-sync":
-        slots = min(users, tokens)
-        return Ceiling(slots / s, f"min(users {users}, workers {workers} x tokens {threadpool}) / {ms} ms")
+        slots, limit = _bound({"the users": users, pool: tokens})
+        return Ceiling(
+            slots / s, f"min(users {users}, workers {workers} x tokens {threadpool}) / {ms} ms", limit
+        )
     if kind == "io-async":
-        return Ceiling(users / s, f"users {users} / {ms} ms")
+        return Ceiling(
+            users / s, f"users {users} / {ms} ms", "the users (each waits on the loop, none queue)"
+        )
     if kind == "io-blocking":
-        slots = min(users, workers)
-        return Ceiling(slots / s, f"min(users {users}, workers {workers}) / {ms} ms (one sleep per loop)")
+        slots, limit = _bound({"the users": users, f"the event loop ({workers} blocked loop(s))": workers})
+        return Ceiling(
+            slots / s, f"min(users {users}, workers {workers}) / {ms} ms (one sleep per loop)", limit
+        )
     if kind in ("cpu-sync", "cpu-async", "cpu-thread"):
-        slots = min(users, workers, cores)
+        slots, limit = _bound(
+            {
+                "the users": users,
+                f"the GIL (one core per process, {workers} process(es))": workers,
+                "the cores": cores,
+            }
+        )
         return Ceiling(
             slots / s,
             f"min(users {users}, workers {workers}, cores {cores}) / {ms} ms CPU (one GIL per process)",
+            limit,
         )
     if kind == "cpu-process":
-        slots = min(users, workers * process_pool, cores)
+        slots, limit = _bound(
+            {
+                "the users": users,
+                f"the process pools ({workers} x {process_pool})": workers * process_pool,
+                "the cores": cores,
+            }
+        )
         return Ceiling(
             slots / s,
             f"min(users {users}, workers {workers} x pool {process_pool}, cores {cores}) / {ms} ms CPU",
+            limit,
         )
     if kind == "fanout-sync":
         n = params.get("n", 1)
-        slots = min(users, tokens)
+        slots, limit = _bound({"the users": users, pool: tokens})
         return Ceiling(
-            slots / (n * s), f"min(users {users}, workers {workers} x tokens {threadpool}) / ({n} x {ms} ms)"
+            slots / (n * s),
+            f"min(users {users}, workers {workers} x tokens {threadpool}) / ({n} x {ms} ms)",
+            limit,
         )
     if kind == "fanout-async":
-        return Ceiling(users / s, f"users {users} / {ms} ms (the {params.get('n', 1)} calls overlap)")
+        return Ceiling(
+            users / s,
+            f"users {users} / {ms} ms (the {params.get('n', 1)} calls overlap)",
+            "the users (calls overlap)",
+        )
     if kind == "background":
         return Ceiling(
-            tokens / s, f"workers {workers} x tokens {threadpool} / {ms} ms of work after each response"
+            tokens / s, f"workers {workers} x tokens {threadpool} / {ms} ms of work after each response", pool
         )
     return None
 
 
 def bottleneck(cell: dict[str, Any], cores: int) -> str:
-    """A short phrase naming what most likely held the cell below its ceiling (or that nothing did)."""
+    """What held the cell's throughput: the model's binding limit when reached, else the likely cause."""
     if cell.get("status") != "ok":
         return "failed"
     if cell.get("generator_saturated"):
@@ -88,13 +122,18 @@ def bottleneck(cell: dict[str, Any], cores: int) -> str:
     if efficiency is None:
         return f"no model for this scenario (server used {cpu_busy:.2f} cores)"
     if efficiency >= 0.85:
-        return "none: as the model predicts"
+        return f"{cell.get('limit') or 'the model limit'}, as the model predicts"
     if cpu_busy >= 0.8 * cores:
         return f"the cores (server used {cpu_busy:.2f} of {cores}, shared with the load generator)"
-    if kind.startswith("cpu-") and kind != "cpu-process":
-        return "the GIL (one Python thread runs at a time per process)"
-    if (cell.get("threadpool_waiting_max") or 0) > 0:
+    if (cell.get("threadpool_waiting_max") or 0) > 0 and kind in (
+        "io-sync",
+        "fanout-sync",
+        "background",
+        "cpu-sync",
+    ):
         return "the thread pool (requests waited for a token)"
+    if kind in ("cpu-sync", "cpu-async", "cpu-thread"):
+        return f"GIL contention and request handling (server used {cpu_busy:.2f} cores)"
     if (cell.get("loop_lag_p99_ms") or 0) >= 20:
         return f"the event loop (lag p99 {cell['loop_lag_p99_ms']:.0f} ms)"
     return f"per-request overhead (server used {cpu_busy:.2f} cores)"

@@ -253,6 +253,7 @@ class Comparison:
         )  # fmt: skip
         base["ceiling_rps"] = round(limit.rps, 3) if limit else None
         base["ceiling_formula"] = limit.formula if limit else None
+        base["limit"] = limit.limit if limit else None
         if error is not None or not runs:
             empty = dict.fromkeys([*results.COLUMNS, *RUN_KEYS])
             return {

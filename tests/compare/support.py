@@ -38,6 +38,7 @@ def cell(
         "server": "uvicorn", "workers": workers, "threadpool": threadpool, "process_pool": process_pool,
         "users": users, "params": params, "repeats": 1,
         "ceiling_rps": limit.rps if limit else None, "ceiling_formula": limit.formula if limit else None,
+        "limit": limit.limit if limit else None,
         "duration_s": 5.0, "requests": int(rps * 5), "failures": 0, "rps": rps,
         "p50_ms": users / rps * 1000, "p95_ms": users / rps * 1300, "p99_ms": users / rps * 1500,
         "server_requests": int(rps * 5), "server_cpu_s": 1.0, "loop_lag_p99_ms": 5.0,

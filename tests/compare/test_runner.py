@@ -152,7 +152,7 @@ def test_a_server_killed_mid_cell_is_recorded_and_the_rest_completes(tmp_path: P
             servers[0].kill()
         time.sleep(0.1)
     assert killed is not None
-    stdout, stderr = proc.communicate(timeout=300)
+    _, stderr = proc.communicate(timeout=300)
     assert proc.returncode == 0, stderr
     cells = _cells(out)
     first = cells[("uvicorn-single", "io-async")]
