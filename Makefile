@@ -39,6 +39,11 @@ bench: $(STAMP)
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 
+## "What the lab found" in the README: check every claim for real, then rewrite the table between the markers.
+claims: $(STAMP)
+	$(VENV)/bin/lab claims --out results/claims-latest
+	$(PY) -m lab.claims.readme results/claims-latest/claims.json README.md
+
 ## The live stack without Docker: the app, the Locust web UI and Prometheus (CONFIG=name to choose).
 CONFIG ?= uvicorn-single
 up: $(STAMP)

@@ -513,8 +513,8 @@ def _failed(run: Run) -> str:
 
 VERDICT_CSS = {
     **dict.fromkeys(("pass", "passed", "confirmed", "holds", "true"), "better"),
-    **dict.fromkeys(("fail", "failed", "refuted", "false"), "worse"),
-}
+    **dict.fromkeys(("fail", "failed", "refuted", "false", "does not hold"), "worse"),
+}  # anything else ("holds only when ...", "inconclusive: ...", "not measured") stays neutral
 
 
 def _claims(run: Run) -> str:

@@ -41,7 +41,8 @@ def fmt(value: Any) -> str:
     return str(value)
 
 
-def _atomic_write(path: Path, text: str) -> None:
+def atomic_write(path: Path, text: str) -> None:
+    """Replace `path` in one step: a reader never sees half a file, a crash never leaves one."""
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
@@ -50,15 +51,13 @@ def _atomic_write(path: Path, text: str) -> None:
 def write(out: Path, meta: dict[str, Any], cells: list[dict[str, Any]]) -> None:
     """Write summary.json, summary.csv and summary.md into `out`."""
     out.mkdir(parents=True, exist_ok=True)
-    _atomic_write(
-        out / "summary.json", json.dumps({"schema": SCHEMA, "meta": meta, "cells": cells}, indent=2)
-    )
+    atomic_write(out / "summary.json", json.dumps({"schema": SCHEMA, "meta": meta, "cells": cells}, indent=2))
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     writer.writerows(cells)
-    _atomic_write(out / "summary.csv", buffer.getvalue())
-    _atomic_write(out / "summary.md", markdown(meta, cells))
+    atomic_write(out / "summary.csv", buffer.getvalue())
+    atomic_write(out / "summary.md", markdown(meta, cells))
 
 
 def markdown(meta: dict[str, Any], cells: list[dict[str, Any]]) -> str:

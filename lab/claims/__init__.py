@@ -1,0 +1,4 @@
+"""The articles' claims as experiments: `spec` reads them (claims.toml), `experiments` measures,
+`verdict` turns numbers into verdicts, `output` writes claims.json/.md, `readme` fills the README table."""
+
+from __future__ import annotations

@@ -1,0 +1,356 @@
+"""The experiments behind the claims: probes with httpx and load with Locust, on real servers.
+
+A `Bench` owns what a run shares: one server alive at a time (claims on the same configuration reuse
+it), Locust measurements memoised (claims 4 and 5 read the same runs), quick mode. Each kind of
+experiment in `RUNNERS` returns its numbers by name, as `spec` declares them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from lab.claims.spec import Arm, Burst, Load, LoopProbe, Target, Timing
+from lab.compare import loadgen, scrape
+from lab.compare.runner import free_port
+from lab.configs import ServerConfig, get
+from lab.launcher import Server
+from lab.scenarios import get_scenario
+
+Numbers = dict[str, float | None]
+QUICK_SECONDS = 3.0  # Locust run per arm in quick mode: ratios of large effects settle within it
+PROBE_INTERVAL_S = 0.25  # between unrelated requests timed during a load
+PROBE_START_S = 1.0  # after Locust starts sending: its users are all spawned by then
+UNBALANCED_BELOW = 1.5  # workers_busy under this: one worker did (nearly) all the work
+
+
+class ExperimentError(RuntimeError):
+    """An experiment could not measure (server died, Locust failed); the message says which."""
+
+
+class Bench:
+    """Servers and measurements shared by the claims of one run: `with Bench(...) as bench: ...`."""
+
+    def __init__(
+        self,
+        catalogue: Mapping[str, ServerConfig],
+        logs: Path,
+        *,
+        quick: bool = False,
+        say: Callable[[str], None] | None = None,
+    ) -> None:
+        self.catalogue = catalogue
+        self.logs = logs
+        self.quick = quick
+        self.say = say or (lambda text: print(text, file=sys.stderr, flush=True))
+        self._server: Server | None = None
+        self._key: tuple[str, tuple[tuple[str, str], ...]] | None = None
+        self._memo: dict[tuple[Any, ...], Numbers] = {}
+
+    def repeats(self, n: int) -> int:
+        return 1 if self.quick else n
+
+    def seconds(self, s: float) -> float:
+        return min(s, QUICK_SECONDS) if self.quick else s
+
+    def server(self, target: Target) -> Server:
+        """The server of `target`, started if it is not the one running (which is stopped first)."""
+        key = (target.config, tuple(sorted(target.overrides().items())))
+        if self._server is not None and self._key == key and self._server.alive():
+            return self._server
+        self.close()
+        cfg = get(self.catalogue, target.config).with_overrides(target.overrides())
+        suffix = "".join(f"-{k}={v}" for k, v in key[1])
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.say(f"  starting {cfg.name}{' (' + suffix[1:] + ')' if suffix else ''}")
+        server = Server(cfg, port=free_port(), log=self.logs / f"{cfg.name}{suffix}.server.log")
+        server.start()  # from this (the main) thread: the server dies with it
+        self._server, self._key = server, key
+        return server
+
+    def close(self) -> None:
+        server, self._server, self._key = self._server, None, None
+        if server is not None:
+            server.stop()
+
+    def __enter__(self) -> Bench:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- load ---------------------------------------------------------------------------------------------
+    def load_arm(self, target: Target, arm: Arm, experiment: Load, label: str) -> Numbers:
+        """One Locust run of `arm` (memoised: the same run serves every claim that asks for it).
+
+        With several workers, a launch whose load landed on one worker is measured again on a fresh
+        launch, up to `experiment.spread_retries` times (issue: Locust opens its keep-alive connections
+        at once, and one worker's accept loop can take them all)."""
+        seconds = self.seconds(experiment.seconds)
+        key = (target.config, tuple(sorted(target.overrides().items())), arm.scenario, experiment.users,
+               seconds, tuple(sorted(experiment.params.items())), experiment.probe)  # fmt: skip
+        if key not in self._memo:
+            unbalanced = 0
+            while True:
+                numbers = self._load_once(target, arm, experiment, seconds, f"{label}-{unbalanced}")
+                spread = numbers["workers_busy"]
+                if (
+                    spread is None
+                    or spread >= UNBALANCED_BELOW
+                    or self._server is None
+                    or self._server.workers < 2
+                ):
+                    break
+                unbalanced += 1
+                self.say(f"  {label}: the load landed on one worker ({spread:.2f} workers busy)")
+                if unbalanced > experiment.spread_retries:
+                    break
+                self.close()  # a fresh launch: the connections are dealt again
+            self._memo[key] = {**numbers, "unbalanced_launches": float(unbalanced)}
+        return self._memo[key]
+
+    def _load_once(self, target: Target, arm: Arm, experiment: Load, seconds: float, label: str) -> Numbers:
+        scenario = get_scenario(arm.scenario)
+        options = {
+            p.option: str(experiment.params[p.query])
+            for p in scenario.parameters
+            if p.query in experiment.params
+        }
+        server = self.server(target)
+        self.say(f"  {label}: {arm.scenario}, {experiment.users} users, {seconds:.0f} s")
+        if not scrape.drain(server.url):
+            raise ExperimentError(f"{server.config.name} still had requests in flight after 60 s")
+        watcher = scrape.Watcher(server.url, scenario.handler)
+        before = _worker_cpu(watcher.first)
+        prober = Prober(server.url + experiment.probe)
+        watcher.start()
+        prober.start()
+        try:
+            result = loadgen.run(
+                scenario, server.url, users=experiment.users, seconds=seconds,
+                out=self.logs / f"{label}-{arm.scenario}", params=options,
+                tags={"config": server.config.name, "run_id": "claims"},
+            )  # fmt: skip
+        except loadgen.LoadError as exc:
+            raise ExperimentError(f"{arm.scenario} on {server.config.name}: {exc}") from None
+        finally:
+            prober.finish()
+            window: scrape.ServerWindow | None
+            try:
+                window = watcher.finish()
+            except httpx.HTTPError:
+                window = None
+        if window is None or not server.alive():
+            raise ExperimentError(f"{server.config.name} stopped answering during {arm.scenario}")
+        after = _worker_cpu(scrape.read(server.url))
+        worker_cpu = [cpu - before.get(pid, 0.0) for pid, cpu in after.items()]
+        duration = max(result.duration_s, 1e-9)
+        return {
+            "rps": result.rps,
+            "p50_ms": result.p50_ms,
+            "p95_ms": result.p95_ms,
+            "probe_ms": statistics.median(prober.latencies_ms) if prober.latencies_ms else None,
+            "lag_p99_ms": window.loop_lag_p99_ms,
+            "server_cores": window.cpu_s / duration,
+            "cpu_ms_per_request": window.cpu_s * 1000 / window.requests if window.requests else None,
+            "generator_cores": result.generator_cpu,
+            # total over busiest worker: 1 = all the work on one worker, N = spread evenly over N
+            "workers_busy": sum(worker_cpu) / max(worker_cpu) if worker_cpu and max(worker_cpu) > 0 else None,
+            "failures": float(result.failures),
+        }
+
+
+class Prober(threading.Thread):
+    """Times an unrelated request every PROBE_INTERVAL_S, each on a fresh connection, until finished."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(name="lab-claims-prober", daemon=True)
+        self.url = url
+        self.latencies_ms: list[float] = []
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        if self._stop_event.wait(PROBE_START_S):
+            return
+        while not self._stop_event.wait(PROBE_INTERVAL_S):
+            started = time.perf_counter()
+            try:
+                httpx.get(self.url, timeout=30).raise_for_status()
+            except httpx.HTTPError:
+                continue
+            self.latencies_ms.append((time.perf_counter() - started) * 1000)
+
+    def finish(self) -> None:
+        self._stop_event.set()
+        self.join(timeout=35)
+
+
+def _worker_cpu(snapshot: dict[str, list[tuple[dict[str, str], float]]]) -> dict[str, float]:
+    """CPU seconds of each worker process (its process pool aside), by pid."""
+    return {
+        labels.get("pid", "single"): value
+        for labels, value in snapshot.get("lab_process_cpu_seconds_total", [])
+        if labels.get("kind") == "worker"
+    }
+
+
+def _median(runs: list[Numbers]) -> Numbers:
+    """Each number's median over repeated runs (None if any run lacks it)."""
+    return {
+        key: None if any(r[key] is None for r in runs) else statistics.median(r[key] or 0.0 for r in runs)
+        for key in runs[0]
+    }
+
+
+# -- the kinds ---------------------------------------------------------------------------------------------
+def burst(bench: Bench, experiment: Burst, label: str) -> Numbers:
+    server = bench.server(experiment)
+    tokens = server.config.threadpool * server.workers
+    bench.say(f"  {label}: {experiment.requests} x {experiment.path}?ms={experiment.ms} at once")
+    runs = [
+        asyncio.run(_burst(server.url, experiment.path, experiment.ms, experiment.requests))
+        for _ in range(bench.repeats(experiment.repeats))
+    ]
+    for run in runs:
+        run["tokens"] = float(tokens)
+    return _median(runs)
+
+
+async def _burst(url: str, path: str, ms: int, requests: int) -> Numbers:
+    limits = httpx.Limits(max_connections=requests + 1, max_keepalive_connections=requests + 1)
+    timeout = httpx.Timeout(requests * ms / 1000 + 30)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=timeout) as client:
+
+        async def one() -> tuple[float, float]:
+            started = time.perf_counter()
+            response = await client.get(path, params={"ms": ms})
+            response.raise_for_status()
+            return started, time.perf_counter()
+
+        async def waiting(done: asyncio.Event) -> float:
+            # The loop probe publishes the limiter's queue every 50 ms; /metrics is async, so it answers.
+            most = 0.0
+            while not done.is_set():
+                most = max(
+                    most, scrape.total(await asyncio.to_thread(scrape.read, url), "lab_threadpool_waiting")
+                )
+                await asyncio.sleep(0.1)
+            return most
+
+        done = asyncio.Event()
+        watcher = asyncio.create_task(waiting(done))
+        try:
+            spans = await asyncio.gather(*(one() for _ in range(requests)))
+        finally:
+            done.set()
+        waiting_max = await watcher
+    wall = max(end for _, end in spans) - min(start for start, _ in spans)
+    latencies = sorted(end - start for start, end in spans)
+    return {
+        "concurrency": requests * ms / 1000 / wall,
+        "wall_ms": wall * 1000,
+        "latency_p50_ms": statistics.median(latencies) * 1000,
+        "latency_max_ms": latencies[-1] * 1000,
+        "queue_rounds": latencies[-1] * 1000 / ms,
+        "waiting_max": waiting_max,
+        "requests": float(requests),
+        "ms": float(ms),
+    }
+
+
+def loop_probe(bench: Bench, experiment: LoopProbe, label: str) -> Numbers:
+    server = bench.server(experiment)
+    bench.say(
+        f"  {label}: {experiment.probe} {experiment.delay_ms} ms into {experiment.path}?ms={experiment.ms}"
+    )
+    runs = [_loop_probe(server.url, experiment) for _ in range(bench.repeats(experiment.repeats))]
+    return _median(runs)
+
+
+def _loop_probe(url: str, experiment: LoopProbe) -> Numbers:
+    background: dict[str, float] = {}
+
+    def long_request() -> None:
+        started = time.perf_counter()
+        httpx.get(
+            url + experiment.path, params={"ms": experiment.ms}, timeout=experiment.ms / 1000 + 30
+        ).raise_for_status()
+        background["ms"] = (time.perf_counter() - started) * 1000
+
+    thread = threading.Thread(target=long_request, name="lab-claims-background")
+    thread.start()
+    try:
+        time.sleep(experiment.delay_ms / 1000)
+        started = time.perf_counter()
+        httpx.get(url + experiment.probe, timeout=experiment.ms / 1000 + 30).raise_for_status()
+        probe_ms = (time.perf_counter() - started) * 1000
+    finally:
+        thread.join(timeout=experiment.ms / 1000 + 35)
+    if "ms" not in background:
+        raise ExperimentError(f"{experiment.path}?ms={experiment.ms} did not answer")
+    return {
+        "probe_ms": probe_ms,
+        "background_ms": background["ms"],
+        "blocked_fraction": probe_ms / (experiment.ms - experiment.delay_ms),
+        "ms": float(experiment.ms),
+    }
+
+
+def timing(bench: Bench, experiment: Timing, label: str) -> Numbers:
+    server = bench.server(experiment)
+    bench.say(f"  {label}: {', '.join(experiment.paths.values())}")
+    samples: dict[str, list[float]] = {name: [] for name in experiment.paths}
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        for path in experiment.paths.values():
+            client.get(path).raise_for_status()  # warm-up: the app opens its upstream connections
+        for _ in range(bench.repeats(experiment.repeats)):
+            for name, path in experiment.paths.items():  # interleaved: a noisy moment hits every path
+                started = time.perf_counter()
+                client.get(path).raise_for_status()
+                samples[name].append((time.perf_counter() - started) * 1000)
+    return {f"{name}.ms": statistics.median(values) for name, values in samples.items()}
+
+
+def load(bench: Bench, experiment: Load, label: str) -> Numbers:
+    numbers: Numbers = {
+        "users": float(experiment.users),
+        **{k: float(v) for k, v in experiment.params.items()},
+    }
+    for name, arm in experiment.arms.items():
+        measured = bench.load_arm(experiment.target(arm), arm, experiment, f"{label}-{name}")
+        numbers |= {f"{name}.{metric}": value for metric, value in measured.items()}
+    return numbers
+
+
+RUNNERS: dict[str, Callable[[Bench, Any, str], Numbers]] = {
+    "burst": burst,
+    "loop-probe": loop_probe,
+    "timing": timing,
+    "load": load,
+}
+
+
+def measure(
+    bench: Bench, experiments: Mapping[str | None, Burst | LoopProbe | Timing | Load], label: str
+) -> Numbers:
+    """Every variant's numbers, prefixed with the variant id where the claim has variants."""
+    numbers: Numbers = {}
+    for variant, experiment in experiments.items():
+        name = label if variant is None else f"{label}-{variant}"
+        try:
+            measured = RUNNERS[experiment.kind](bench, experiment, name)
+        except httpx.HTTPError as exc:
+            raise ExperimentError(f"{name}: the server did not answer: {exc}") from None
+        numbers |= {key if variant is None else f"{variant}.{key}": value for key, value in measured.items()}
+    return numbers

@@ -1,0 +1,54 @@
+"""Check the articles' claims about FastAPI against measurements on this machine.
+
+Each claim of lab/claims.toml (or --claims-file) names an experiment; the lab runs it on real servers
+and judges the claim by the rule the file gives: "holds", "holds only when ...", or "does not hold".
+Writes claims.json and claims.md into --out, which may be a comparison's result directory: `lab report
+DIR` then shows a "Claims checked" section.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+from lab.commands.common import add_configs_file, fail
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--only", metavar="IDS", help="claim ids to check, comma-separated, e.g. 1,3 (default: all)"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="one repeat per probe and 3 s per load run: about 2 minutes"
+    )
+    parser.add_argument("--out", type=Path, help="result directory (default: results/claims-<timestamp>)")
+    parser.add_argument(
+        "--claims-file",
+        type=Path,
+        metavar="FILE",
+        help="claims to check (default: the built-in lab/claims.toml)",
+    )
+    add_configs_file(parser, "--configs-file")
+
+
+def run(args: argparse.Namespace) -> int:
+    from lab.claims import output, spec
+    from lab.claims.runner import check
+    from lab.claims.verdict import NOT_MEASURED
+    from lab.configs import ConfigError, load_catalogue
+
+    try:
+        catalogue = load_catalogue(args.configs_file)
+        claims = spec.select(spec.load(args.claims_file, catalogue), args.only)
+    except (ConfigError, spec.ClaimsError) as exc:
+        return fail(str(exc))
+    out = args.out or Path("results") / dt.datetime.now().strftime("claims-%Y%m%d-%H%M%S")
+    if out.exists() and not out.is_dir():
+        return fail(f"--out {out}: not a directory")
+    meta, results = check(claims, out, catalogue=catalogue, quick=args.quick)
+    print(output.text(results))
+    print(f"\nclaims: {out / 'claims.md'}\ndata:   {out / 'claims.json'}")
+    if meta["interrupted"]:
+        return 130
+    return 1 if any(r["verdict"] == NOT_MEASURED for r in results) else 0

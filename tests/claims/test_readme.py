@@ -1,0 +1,68 @@
+"""The README table: generated from claims.json, only between the markers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lab.claims import readme
+
+DATA = {
+    "meta": {
+        "date": "2025-01-02T03:04:05+00:00",
+        "machine": {"cores": 2, "cpu": "x86_64"},
+        "git_commit": "abc",
+    },
+    "claims": [
+        {
+            "id": 1,
+            "claim": "A | B",
+            "verdict": "does not hold",
+            "evidence": "40 at once (2 cores).",
+            "condition": "tokens",
+        }
+    ],
+}
+README = "# Lab\n\nintro\n\n<!-- claims:start -->\nold table\n<!-- claims:end -->\n\nafter\n"
+
+
+def test_replaces_only_between_the_markers(tmp_path: Path) -> None:
+    (tmp_path / "claims.json").write_text(json.dumps(DATA))
+    (tmp_path / "README.md").write_text(README)
+
+    status = readme.main([str(tmp_path / "claims.json"), str(tmp_path / "README.md")])
+
+    assert status == 0
+    text = (tmp_path / "README.md").read_text()
+    before, _, rest = text.partition(readme.START)
+    inside, _, after = rest.partition(readme.END)
+    assert before == "# Lab\n\nintro\n\n"
+    assert after == "\n\nafter\n"
+    assert "old table" not in inside
+    assert "Measured 2025-01-02T03:04:05+00:00 on 2 cores (x86_64)" in inside
+    assert "| 1 | “A \\| B” | **does not hold** | 40 at once (2 cores). | tokens |" in inside
+    assert readme.replace(text, readme.block(DATA)) == text  # idempotent
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["no markers\n", "<!-- claims:end -->\n<!-- claims:start -->\n", README + "<!-- claims:start -->\n"],
+)
+def test_markers_missing_or_out_of_order_are_refused(tmp_path: Path, text: str) -> None:
+    (tmp_path / "claims.json").write_text(json.dumps(DATA))
+    (tmp_path / "README.md").write_text(text)
+
+    assert readme.main([str(tmp_path / "claims.json"), str(tmp_path / "README.md")]) == 2
+    assert (tmp_path / "README.md").read_text() == text
+
+
+def test_a_file_that_is_not_claims_json_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "claims.json").write_text(json.dumps({"cells": []}))
+    (tmp_path / "README.md").write_text(README)
+
+    assert readme.main([str(tmp_path / "claims.json"), str(tmp_path / "README.md")]) == 2
+    assert "not a claims.json" in capsys.readouterr().err
