@@ -123,14 +123,16 @@ def bottleneck(cell: dict[str, Any], cores: int) -> str:
         return f"no model for this scenario (server used {cpu_busy:.2f} cores)"
     if efficiency >= 0.85:
         return f"{cell.get('limit') or 'the model limit'}, as the model predicts"
+    workers, busy = cell.get("workers") or 1, cell.get("workers_busy")
+    if workers > 1 and busy is not None and busy < 0.75 * workers:
+        return (
+            f"uneven load: the work was spread over {busy:.2f} of {workers} workers "
+            "(each keep-alive connection stays with the worker that accepted it)"
+        )
     if cpu_busy >= 0.8 * cores:
         return f"the cores (server used {cpu_busy:.2f} of {cores}, shared with the load generator)"
-    if (cell.get("threadpool_waiting_max") or 0) > 0 and kind in (
-        "io-sync",
-        "fanout-sync",
-        "background",
-        "cpu-sync",
-    ):
+    waited = (cell.get("threadpool_waiting_max") or 0) > 0
+    if waited and kind in ("io-sync", "fanout-sync", "background"):
         return "the thread pool (requests waited for a token)"
     if kind in ("cpu-sync", "cpu-async", "cpu-thread"):
         return f"GIL contention and request handling (server used {cpu_busy:.2f} cores)"

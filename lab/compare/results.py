@@ -18,7 +18,7 @@ SCHEMA = 1
 COLUMNS = [
     "config", "scenario", "users", "duration_s", "requests", "failures", "rps", "p50_ms", "p95_ms",
     "p99_ms", "server_cpu_s", "loop_lag_p99_ms", "threadpool_in_use_max", "threadpool_waiting_max",
-    "ceiling_rps", "efficiency", "generator_saturated", "status", "error",
+    "workers_busy", "ceiling_rps", "efficiency", "generator_saturated", "status", "error",
 ]  # fmt: skip
 MD_COLUMNS = [
     ("config", "config"), ("scenario", "scenario"), ("rps", "req/s"), ("ceiling_rps", "ceiling"),

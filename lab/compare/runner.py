@@ -119,7 +119,7 @@ def versions() -> dict[str, str]:
 RUN_KEYS = (
     "duration_s", "requests", "failures", "rps", "p50_ms", "p95_ms", "p99_ms", "server_requests",
     "server_cpu_s", "loop_lag_p99_ms", "threadpool_in_use_max", "threadpool_waiting_max",
-    "process_pool_pending_max", "generator_cpu", "generator_saturated",
+    "process_pool_pending_max", "workers_busy", "generator_cpu", "generator_saturated",
 )  # fmt: skip
 
 
@@ -285,6 +285,7 @@ class Comparison:
             "threadpool_in_use_max": window.threadpool_in_use_max,
             "threadpool_waiting_max": window.threadpool_waiting_max,
             "process_pool_pending_max": window.process_pool_pending_max,
+            "workers_busy": r(window.workers_busy, 2),
             "generator_cpu": r(load.generator_cpu), "generator_saturated": load.generator_saturated,
         }  # fmt: skip
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +65,20 @@ def drain(url: str, timeout_s: float = 60.0) -> bool:
     return False
 
 
+def _by_pid(snapshot: dict[str, list[tuple[dict[str, str], float]]]) -> dict[str, float]:
+    """CPU seconds per worker (its process pool included), by the worker's pid."""
+    cpu: dict[str, float] = {}
+    for labels, value in snapshot.get("lab_process_cpu_seconds_total", []):
+        cpu[labels.get("pid", "")] = cpu.get(labels.get("pid", ""), 0.0) + value
+    return cpu
+
+
+def spread(shares: Iterable[float]) -> float | None:
+    """How many workers the work was spread over: total / busiest (1 = one did it all, N = even)."""
+    values = [v for v in shares if v > 0]
+    return sum(values) / max(values) if values else None
+
+
 @dataclass
 class ServerWindow:
     """What the server said about one measurement window."""
@@ -74,6 +89,7 @@ class ServerWindow:
     threadpool_in_use_max: float
     threadpool_waiting_max: float
     process_pool_pending_max: float
+    workers_busy: float | None  # CPU-weighted number of busy workers: N when N share the work evenly
     timeline: list[dict[str, Any]] = field(default_factory=list)  # t, in_use, waiting, lag_p99_ms
 
 
@@ -124,6 +140,7 @@ class Watcher(threading.Thread):
         }
         lag_p99 = quantile(0.99, lag_window)
         snaps = [s for _, s in self.samples] + [last]
+        per_worker = {pid: cpu - _by_pid(self.first).get(pid, 0.0) for pid, cpu in _by_pid(last).items()}
         return ServerWindow(
             cpu_s=total(last, "lab_process_cpu_seconds_total")
             - total(self.first, "lab_process_cpu_seconds_total"),
@@ -133,5 +150,6 @@ class Watcher(threading.Thread):
             threadpool_in_use_max=max(total(s, "lab_threadpool_tokens_in_use") for s in snaps),
             threadpool_waiting_max=max(total(s, "lab_threadpool_waiting") for s in snaps),
             process_pool_pending_max=max(total(s, "lab_process_pool_pending") for s in snaps),
+            workers_busy=spread(per_worker.values()),
             timeline=timeline,
         )

@@ -14,8 +14,9 @@ from typing import Any
 import psutil
 import pytest
 
-from lab.compare.model import ceiling
+from lab.compare.model import bottleneck, ceiling
 from lab.compare.runner import choose_pinning
+from lab.compare.scrape import spread
 
 LAB = [sys.executable, "-m", "lab"]
 
@@ -88,6 +89,7 @@ def test_every_file_is_written_with_sane_values(starved_run: Path) -> None:
             cell["rps"] / cell["ceiling_rps"], rel=0.01
         )
         assert isinstance(cell["generator_saturated"], bool)
+        assert cell["workers_busy"] == pytest.approx(1.0)  # one worker did all the work
     with (starved_run / "summary.csv").open() as handle:
         rows = list(csv.DictReader(handle))
     assert [(r["config"], r["scenario"]) for r in rows] == [
@@ -121,6 +123,16 @@ def test_model_ceilings() -> None:
     assert ceiling("cpu-process", params={"ms": 10}, **{**args, "workers": 1}).rps == pytest.approx(200)  # type: ignore[union-attr]
     assert ceiling("fanout-sync", params={"ms": 50, "n": 5}, **args).rps == pytest.approx(320)  # type: ignore[union-attr]
     assert ceiling("noop-async", params={}, **args) is None
+
+
+def test_uneven_workers_are_named() -> None:
+    assert spread([1.0, 1.0]) == pytest.approx(2.0)
+    assert spread([3.0, 0.3]) == pytest.approx(1.1)
+    assert spread([]) is None
+    cell = {"status": "ok", "scenario": "io-sync", "efficiency": 0.6, "workers": 2, "workers_busy": 1.1,
+            "server_cpu_s": 1.0, "duration_s": 5.0}  # fmt: skip
+    assert bottleneck(cell, cores=2).startswith("uneven load: the work was spread over 1.10 of 2 workers")
+    assert "as the model predicts" in bottleneck({**cell, "efficiency": 0.9, "limit": "the users"}, cores=2)
 
 
 def test_pinning_policy() -> None:
