@@ -5,9 +5,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import json
-import os
-import signal
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -17,6 +14,7 @@ from typing import Any
 import psutil
 from prometheus_client.parser import text_string_to_metric_families
 
+from lab.procs import Child
 from lab.scenarios import Scenario
 
 
@@ -115,47 +113,33 @@ def run(
     out.parent.mkdir(parents=True, exist_ok=True)
     log = out.with_suffix(".log")
 
-    def preexec() -> None:
-        if cpus:
-            os.sched_setaffinity(0, cpus)
-
+    log.unlink(missing_ok=True)
+    locust = Child(log)
+    locust.what = "Locust"
     started = time.monotonic()
-    with log.open("wb") as log_handle:
-        proc = subprocess.Popen(
-            command(scenario, url, users, seconds, out, params or {}, tags or {}),
-            stdout=log_handle,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-            preexec_fn=preexec,
-        )
-        cpu_samples: list[tuple[float, float]] = []  # (unix time, Locust's CPU seconds so far)
-        try:
-            me = psutil.Process(proc.pid)
-            deadline = started + seconds + 60  # run time, stop timeout and a generous start-up
-            while proc.poll() is None:
-                with contextlib.suppress(psutil.Error):
-                    times = me.cpu_times()
-                    cpu_samples.append((time.time(), times.user + times.system))
-                if time.monotonic() > deadline:
-                    raise LoadError(f"Locust did not stop within {seconds + 60:.0f} s")
-                time.sleep(0.2)
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
+    locust.spawn(command(scenario, url, users, seconds, out, params or {}, tags or {}), cpus=cpus)
+    assert locust.process is not None
+    cpu_samples: list[tuple[float, float]] = []  # (unix time, Locust's CPU seconds so far)
+    try:
+        me = psutil.Process(locust.process.pid)
+        deadline = started + seconds + 60  # run time, stop timeout and a generous start-up
+        while locust.alive():
+            with contextlib.suppress(psutil.Error):
+                times = me.cpu_times()
+                cpu_samples.append((time.time(), times.user + times.system))
+            if time.monotonic() > deadline:
+                raise LoadError(f"Locust did not stop within {seconds + 60:.0f} s")
+            time.sleep(0.2)
+        returncode = locust.process.returncode
+    finally:
+        locust.stop()  # a no-op once Locust has exited; otherwise its whole tree goes
     json_path = Path(f"{out}.json") if out.suffix != ".json" else out
     try:
         entries = json.loads(json_path.read_text())
     except (FileNotFoundError, json.JSONDecodeError):
         tail = "\n    ".join(log.read_text(errors="replace").strip().splitlines()[-10:])
         raise LoadError(
-            f"Locust exited with code {proc.returncode} and wrote no statistics:\n    {tail}"
+            f"Locust exited with code {returncode} and wrote no statistics:\n    {tail}"
         ) from None
     entry = next((e for e in entries if e["name"] == scenario.handler), None) if scenario.handler else None
     if entry is None and entries:
