@@ -93,6 +93,8 @@ def test_killed_gunicorn_worker_is_replaced_and_count_stays_exact(catalogue: dic
             futures = [pool.submit(hit, i) for i in range(4)]
             time.sleep(1.0)
             victim = sorted(workers)[0]
+            pool = [c.pid for c in psutil.Process(victim).children(recursive=True)]
+            assert pool  # its process pool (and the pool's resource tracker)
             os.kill(victim, signal.SIGKILL)
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline:
@@ -105,6 +107,7 @@ def test_killed_gunicorn_worker_is_replaced_and_count_stays_exact(catalogue: dic
             results = [f.result() for f in futures]
         live = {int(p) for p in server.live_worker_pids()}
         assert victim not in live and len(live) == 2  # replaced, and its live gauges were dropped
+        assert _gone(pool)  # the dead worker's pool children died with it (PR_SET_PDEATHSIG)
         ok = sum(r[0] for r in results)
         assert ok > 100
         # Counters of the dead worker stay in the sum: every answered request is counted exactly once.

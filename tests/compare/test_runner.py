@@ -17,6 +17,7 @@ import pytest
 from lab.compare.model import bottleneck, ceiling
 from lab.compare.runner import choose_pinning
 from lab.compare.scrape import spread
+from tests.compare.support import parse
 
 LAB = [sys.executable, "-m", "lab"]
 
@@ -96,6 +97,14 @@ def test_every_file_is_written_with_sane_values(starved_run: Path) -> None:
         (c["config"], c["scenario"]) for c in data["cells"]
     ]
     assert (starved_run / "cells" / "threadpool-starved__io-sync.json").exists()
+
+
+def test_the_real_report_parses_and_has_its_charts(starved_run: Path) -> None:
+    page = parse((starved_run / "report.html").read_text())
+    assert page.counts.get("svg", 0) >= 4  # throughput, latency, tokens and loop lag at least
+    text = " ".join(page.text)
+    assert "threadpool-starved" in text and "uvicorn-single" in text
+    assert "4 thread-pool tokens" in text or "4 tokens" in text  # an explanation computed from the cells
 
 
 def test_starved_pool_async_io_serves_several_times_sync_io(starved_run: Path) -> None:
