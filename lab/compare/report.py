@@ -418,9 +418,11 @@ def _grid(
 def _latency_series(run: Run) -> Callable[[Key, float], list[Series]]:
     def series(key: Key, t0: float) -> list[Series]:
         points = explain.history_points(run.history(key))
+        server = [r for r in run.timeline(key) if r.get("server_p95_ms") is not None]
         return [
             Series("p50", "p50-line", [(r["t"] - t0, r.get("p50_ms") or 0) for r in points]),
             Series("p95", "p95-line", [(r["t"] - t0, r["p95_ms"]) for r in points]),
+            Series("server p95", "server-line", [(r["t"] - t0, r["server_p95_ms"]) for r in server]),
         ]
 
     return series
@@ -457,11 +459,14 @@ def _over_time(run: Run) -> str:
     if run.cells and rows < 4:
         sentences.append(
             f"Locust writes one row per second and these cells left at most {rows} with a measurement: "
-            "too few to see a trend; a longer --duration draws more"
+            "too few to see a trend (a longer --duration draws more); the server's dashed line, read every "
+            "0.5 s, shows it"
         )
     return (
         '<p class="legend"><span class="key-p50line"></span>p50 <span class="key-p95line"></span>p95, '
-        "ms, per second of the measured window (Locust's view; one y scale per row)</p>"
+        "ms, per second of the measured window (Locust's view) "
+        '<span class="key-serverline"></span>p95 of the requests the server finished in each 0.5 s '
+        "(its histogram, interpolated within buckets; one y scale per row)</p>"
         + _grid(run, "latency over time", _latency_series(run))
         + _sentences(sentences)
     )
@@ -578,6 +583,7 @@ svg circle{stroke:none;fill:currentColor}
 .inuse-line{color:#009E73}
 .waiting-line{color:#D55E00}
 .lag-line{color:#CC79A7}
+.server-line{color:#E69F00;stroke-dasharray:3 2}
 .multiples{display:grid;gap:6px;margin:6px 0}
 .multiples .empty{font-size:11px;color:#888;padding:8px}
 svg.panel{border:1px solid #eee;background:#fff}
@@ -587,13 +593,14 @@ svg.panel{border:1px solid #eee;background:#fff}
 .key-ceiling{width:3px;height:14px;background:#111}
 .key-whisker{width:14px;height:1px;background:#222;border-left:1px solid #222;border-right:1px solid #222}
 .key-p50{width:3px;height:12px;background:#fff;outline:1px solid #999}
-.key-p50line,.key-p95line,.key-inuse,.key-waiting,.key-lag,.key-limit{width:16px;
+.key-p50line,.key-p95line,.key-serverline,.key-inuse,.key-waiting,.key-lag,.key-limit{width:16px;
   height:0;border-top:2px solid}
 .key-p50line{border-color:#56B4E9}
 .key-p95line{border-color:#0072B2}
 .key-inuse{border-color:#009E73}
 .key-waiting{border-color:#D55E00}
 .key-lag{border-color:#CC79A7}
+.key-serverline{border-top:2px dashed #E69F00}
 .key-limit{border-top:2px dashed #888}
 code{background:#f4f4f4;padding:0 3px}
 """

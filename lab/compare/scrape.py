@@ -27,10 +27,14 @@ def total(snapshot: dict[str, list[tuple[dict[str, str], float]]], name: str, **
     return sum(v for lab, v in snapshot.get(name, []) if all(lab.get(k) == x for k, x in labels.items()))
 
 
-def buckets(snapshot: dict[str, list[tuple[dict[str, str], float]]], name: str) -> dict[float, float]:
-    """Cumulative bucket counts of histogram `name`, summed over every series (workers)."""
+def buckets(
+    snapshot: dict[str, list[tuple[dict[str, str], float]]], name: str, **match: str
+) -> dict[float, float]:
+    """Cumulative bucket counts of histogram `name`, summed over the series whose labels include `match`."""
     counts: dict[float, float] = {}
     for labels, value in snapshot.get(f"{name}_bucket", []):
+        if any(labels.get(k) != v for k, v in match.items()):
+            continue
         le = float(labels["le"])
         counts[le] = counts.get(le, 0.0) + value
     return counts
@@ -63,6 +67,18 @@ def drain(url: str, timeout_s: float = 60.0) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+LAG = "lab_event_loop_lag_seconds"
+LATENCY = "http_request_duration_seconds"
+
+
+def _delta(now: dict[float, float], before: dict[float, float]) -> dict[float, float]:
+    return {le: count - before.get(le, 0.0) for le, count in now.items()}
+
+
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 3)
 
 
 def _by_pid(snapshot: dict[str, list[tuple[dict[str, str], float]]]) -> dict[str, float]:
@@ -119,25 +135,23 @@ class Watcher(threading.Thread):
         request_labels = {"handler": self.handler} if self.handler else {}
         timeline = []
         previous = self.first
+        handler = {"handler": self.handler} if self.handler else {}
         for t, snap in self.samples:
-            lag = {
-                le: c - buckets(previous, "lab_event_loop_lag_seconds").get(le, 0.0)
-                for le, c in buckets(snap, "lab_event_loop_lag_seconds").items()
-            }
-            p99 = quantile(0.99, lag)
+            lag = _delta(buckets(snap, LAG), buckets(previous, LAG))
+            latency = _delta(buckets(snap, LATENCY, **handler), buckets(previous, LATENCY, **handler))
             timeline.append(
                 {
                     "t": round(t, 3),
                     "in_use": total(snap, "lab_threadpool_tokens_in_use"),
                     "waiting": total(snap, "lab_threadpool_waiting"),
-                    "lag_p99_ms": None if p99 is None else round(p99 * 1000, 3),
+                    "lag_p99_ms": _ms(quantile(0.99, lag)),
+                    # The server's view of the requests that finished in this interval.
+                    "server_p50_ms": _ms(quantile(0.50, latency)),
+                    "server_p95_ms": _ms(quantile(0.95, latency)),
                 }
             )
             previous = snap
-        lag_window = {
-            le: c - buckets(self.first, "lab_event_loop_lag_seconds").get(le, 0.0)
-            for le, c in buckets(last, "lab_event_loop_lag_seconds").items()
-        }
+        lag_window = _delta(buckets(last, LAG), buckets(self.first, LAG))
         lag_p99 = quantile(0.99, lag_window)
         snaps = [s for _, s in self.samples] + [last]
         per_worker = {pid: cpu - _by_pid(self.first).get(pid, 0.0) for pid, cpu in _by_pid(last).items()}
