@@ -87,14 +87,16 @@ class Scenario:
         return {p.query: int(getattr(options, p.dest, p.default)) for p in self.parameters}
 
 
-def _endpoint(name: str, kind: Kind, user_class: str, *parameters: Parameter) -> Scenario:
+def _endpoint(
+    name: str, kind: Kind, user_class: str, *parameters: Parameter, handler: str | None = None
+) -> Scenario:
     """A single-endpoint scenario; its route is its name with slashes ("io-sync" -> "/io/sync")."""
     return Scenario(
         name=name,
         kind=kind,
         locustfile=LOCUSTFILE[kind],
         user_class=user_class,
-        handler="/" + name.replace("-", "/"),
+        handler=handler or "/" + name.replace("-", "/"),
         parameters=parameters,
     )
 
@@ -103,6 +105,7 @@ SCENARIOS: Mapping[str, Scenario] = {
     s.name: s
     for s in (
         _endpoint("io-sync", "io", "IoSyncUser", IO_MS),
+        _endpoint("io-sync-model", "io", "IoSyncModelUser", IO_MS, handler="/io/sync-model"),
         _endpoint("io-async", "io", "IoAsyncUser", IO_MS),
         _endpoint("io-blocking", "io", "IoBlockingUser", IO_MS),
         _endpoint("cpu-sync", "cpu", "CpuSyncUser", CPU_MS),

@@ -18,6 +18,14 @@ class IoSyncUser(LabUser):
         self.request("io-sync")
 
 
+class IoSyncModelUser(LabUser):
+    """io-sync-model: the same `def` + `time.sleep` with a response model, validated in a second pool trip."""
+
+    @task
+    def io_sync_model(self) -> None:
+        self.request("io-sync-model")
+
+
 class IoAsyncUser(LabUser):
     """io-async: `async def` + `asyncio.sleep`, waits share the event loop."""
 

@@ -22,6 +22,10 @@ class LoadError(RuntimeError):
     """Locust could not run or wrote no statistics; the message carries its last lines of output."""
 
 
+class NoAnswerError(LoadError):
+    """Locust ran, but no request was answered within the run."""
+
+
 @dataclass
 class LoadResult:
     requests: int
@@ -145,7 +149,10 @@ def run(
     if entry is None and entries:
         entry = _aggregate(entries)
     if entry is None or not entry.get("num_requests"):
-        raise LoadError("Locust sent no request (is the server answering?)")
+        raise NoAnswerError(
+            f"no request was answered within the {seconds:.0f} s run (is the server answering, or does one "
+            "response take longer than the run?)"
+        )
     # Locust's own start_time is that of the first *answered* request; the test's start and stop times
     # (from the lab's exporter) bound the window in which users were sending, as Little's law needs.
     window = _test_window(Path(f"{out}.prom"))

@@ -49,7 +49,7 @@ def ceiling(
     s = ms / 1000
     tokens = workers * threadpool
     pool = f"the thread pool ({workers} x {threadpool} tokens)"
-    if kind == "io-sync":
+    if kind in ("io-sync", "io-sync-model"):
         slots, limit = _bound({"the users": users, pool: tokens})
         return Ceiling(
             slots / s, f"min(users {users}, workers {workers} x tokens {threadpool}) / {ms} ms", limit
@@ -132,7 +132,7 @@ def bottleneck(cell: dict[str, Any], cores: int) -> str:
     if cpu_busy >= 0.8 * cores:
         return f"the cores (server used {cpu_busy:.2f} of {cores}, shared with the load generator)"
     waited = (cell.get("threadpool_waiting_max") or 0) > 0
-    if waited and kind in ("io-sync", "fanout-sync", "background"):
+    if waited and kind in ("io-sync", "io-sync-model", "fanout-sync", "background"):
         return "the thread pool (requests waited for a token)"
     if kind in ("cpu-sync", "cpu-async", "cpu-thread"):
         return f"GIL contention and request handling (server used {cpu_busy:.2f} cores)"

@@ -6,6 +6,7 @@ import asyncio
 import time
 
 from fastapi import APIRouter
+from pydantic import BaseModel
 
 from lab.routes.params import Ms
 
@@ -17,6 +18,18 @@ def io_sync(ms: Ms = 50) -> dict[str, object]:
     """`def` + `time.sleep`: the wait runs in anyio's thread pool (40 tokens by default)."""
     time.sleep(ms / 1000)
     return {"kind": "io-sync", "ms": ms}
+
+
+class Slept(BaseModel):
+    kind: str
+    ms: int
+
+
+@router.get("/sync-model", response_model=Slept)
+def io_sync_model(ms: Ms = 50) -> dict[str, object]:
+    """`def` + `time.sleep` with a response model: FastAPI validates it in a second thread-pool trip."""
+    time.sleep(ms / 1000)
+    return {"kind": "io-sync-model", "ms": ms}
 
 
 @router.get("/async", response_model=None)
