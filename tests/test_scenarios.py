@@ -16,7 +16,8 @@ from tests.locust_support import Growth, LocustProcess, run_locust, run_python
 
 REQUIRED = [
     "io-sync", "io-sync-model", "io-async", "io-blocking",
-    "cpu-sync", "cpu-async", "cpu-thread", "cpu-process", "fanout-sync", "fanout-async", "background", "noop-sync", "noop-async", "mixed",
+    "cpu-sync", "cpu-async", "cpu-thread", "cpu-process",
+    "fanout-sync", "fanout-async", "background", "noop-sync", "noop-async", "mixed",
 ]  # fmt: skip
 SINGLE = [s for s in SCENARIOS.values() if s.handler is not None]
 LOCUSTFILE_PATHS = sorted({str(s.path) for s in SCENARIOS.values()})
