@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from lab.launcher import Server
-from lab.scenarios import LOCUSTFILES, get_scenario
+from lab.scenarios import LOCUSTFILES, SCENARIOS, get_scenario
 from tests.locust_support import run_locust, run_python
 
 SHAPES = sorted(str(p) for p in (LOCUSTFILES / "shapes").glob("*.py"))
@@ -49,7 +49,8 @@ def _expected_from_stages(stages: list[dict[str, float]], t: float) -> list[floa
 
 
 def test_every_shape_file_holds_one_shape_and_loads_beside_a_locustfile(shapes: dict[str, dict]) -> None:
-    assert shapes["users"] == ["IoAsyncUser", "IoBlockingUser", "IoSyncUser"]
+    io_users = sorted(s.user_class for s in SCENARIOS.values() if s.locustfile.endswith("io_wait.py"))
+    assert shapes["users"] == io_users
     assert {Path(p).stem for p in SHAPES} == {"step", "spike", "ramp_hold"}
     assert all(shapes[p]["users"] == [] for p in SHAPES)
 
