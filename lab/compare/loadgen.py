@@ -37,6 +37,7 @@ class LoadResult:
     p99_ms: float | None
     generator_cpu: float  # cores used by Locust on average over the run
     generator_saturated: bool
+    window: tuple[float, float]  # unix times the test started and stopped (users sending)
     history: list[dict[str, Any]] = field(default_factory=list)  # per second: t, users, rps, p50, p95
 
 
@@ -171,6 +172,7 @@ def run(
         p99_ms=percentile(times, 0.99),
         generator_cpu=generator_cpu,
         generator_saturated=generator_cpu >= 0.9,
+        window=window,
         history=_history(Path(f"{out}_stats_history.csv"), scenario.handler or "Aggregated"),
     )
 

@@ -118,7 +118,10 @@ def bottleneck(cell: dict[str, Any], cores: int) -> str:
         return "the load generator (Locust passed 90% of a core: its numbers describe Locust, not the server)"
     efficiency = cell.get("efficiency")
     kind = cell["scenario"]
-    cpu_busy = (cell.get("server_cpu_s") or 0) / max(cell.get("duration_s") or 1, 1e-9)
+    # Cores the server used while Locust's users were sending (server_cores); where the run was too short
+    # for two reads inside that window, or in older result files, its CPU over the whole scrape span.
+    span = cell.get("server_window_s") or cell.get("duration_s") or 1
+    cpu_busy = cell.get("server_cores") or (cell.get("server_cpu_s") or 0) / max(span, 1e-9)
     if efficiency is None:
         return f"no model for this scenario (server used {cpu_busy:.2f} cores)"
     if efficiency >= 0.85:

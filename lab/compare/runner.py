@@ -118,7 +118,8 @@ def versions() -> dict[str, str]:
 
 RUN_KEYS = (
     "duration_s", "requests", "failures", "rps", "p50_ms", "p95_ms", "p99_ms", "server_requests",
-    "server_cpu_s", "loop_lag_p99_ms", "threadpool_in_use_max", "threadpool_waiting_max",
+    "server_cpu_s", "server_window_s", "server_cores", "loop_lag_p99_ms", "threadpool_in_use_max",
+    "threadpool_waiting_max",
     "process_pool_pending_max", "workers_busy", "generator_cpu", "generator_saturated",
 )  # fmt: skip
 
@@ -212,8 +213,11 @@ class Comparison:
                 )  # fmt: skip
         self._check_alive(server)
         scrape.drain(server.url)
-        watcher = scrape.Watcher(server.url, scenario.handler)
+        watcher = scrape.Watcher(
+            server.url, scenario.handler, server_pid=server.process.pid if server.process else None
+        )
         watcher.start()
+        load: loadgen.LoadResult | None = None
         try:
             load = loadgen.run(
                 scenario, server.url, users=plan.users, seconds=plan.duration_s, out=prefix,
@@ -222,9 +226,10 @@ class Comparison:
         finally:
             self._check_alive(server)
             try:
-                window = watcher.finish()
+                window = watcher.finish(load.window if load else None)
             except httpx.HTTPError as exc:
                 raise CellFailed(f"the server stopped answering /metrics: {exc}") from None
+        assert load is not None
         return load, window
 
     @staticmethod
@@ -283,6 +288,8 @@ class Comparison:
             "duration_s": r(load.duration_s), "requests": load.requests, "failures": load.failures,
             "rps": r(load.rps), "p50_ms": load.p50_ms, "p95_ms": load.p95_ms, "p99_ms": load.p99_ms,
             "server_requests": int(window.requests), "server_cpu_s": r(window.cpu_s),
+            "server_window_s": r(window.window_s),
+            "server_cores": r(window.cores, 2),
             "loop_lag_p99_ms": r(window.loop_lag_p99_ms),
             "threadpool_in_use_max": window.threadpool_in_use_max,
             "threadpool_waiting_max": window.threadpool_waiting_max,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterable
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import psutil
 from prometheus_client.parser import text_string_to_metric_families
 
 
@@ -81,6 +83,16 @@ def _ms(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds * 1000, 3)
 
 
+def _rate(series: list[tuple[float, float]], window: tuple[float, float] | None) -> float | None:
+    """Per-second increase of a counter between its first and last reading inside `window`."""
+    if window is None:
+        return None
+    inside = [(t, v) for t, v in series if window[0] <= t <= window[1]]
+    if len(inside) < 2 or inside[-1][0] <= inside[0][0]:
+        return None
+    return (inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0])
+
+
 def _by_pid(snapshot: dict[str, list[tuple[dict[str, str], float]]]) -> dict[str, float]:
     """CPU seconds per worker (its process pool included), by the worker's pid."""
     cpu: dict[str, float] = {}
@@ -100,6 +112,8 @@ class ServerWindow:
     """What the server said about one measurement window."""
 
     cpu_s: float
+    window_s: float  # from the first read to the last: what cpu_s and requests were counted over
+    cores: float | None  # cores the server's process tree used while Locust's users were sending
     requests: float
     loop_lag_p99_ms: float | None
     threadpool_in_use_max: float
@@ -109,29 +123,69 @@ class ServerWindow:
     timeline: list[dict[str, Any]] = field(default_factory=list)  # t, in_use, waiting, lag_p99_ms
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) of a process and its live descendants, read from outside."""
+    total_s = 0.0
+    main = psutil.Process(pid)
+    for proc in [main, *main.children(recursive=True)]:
+        with contextlib.suppress(psutil.Error):
+            times = proc.cpu_times()
+            total_s += times.user + times.system
+    return total_s
+
+
+class CpuSampler(threading.Thread):
+    """The server tree's CPU every `interval_s`, from outside: a blocked event loop cannot delay it."""
+
+    def __init__(self, pid: int, interval_s: float = 0.25) -> None:
+        super().__init__(name="lab-compare-cpu", daemon=True)
+        self.pid = pid
+        self.interval_s = interval_s
+        self.series: list[tuple[float, float]] = []
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            with contextlib.suppress(psutil.Error):
+                self.series.append((time.time(), tree_cpu_seconds(self.pid)))
+            self._stop_event.wait(self.interval_s)
+
+    def finish(self) -> list[tuple[float, float]]:
+        self._stop_event.set()
+        self.join(timeout=5)
+        return self.series
+
+
 class Watcher(threading.Thread):
     """Reads the server's /metrics every `interval_s` while a cell runs (as Prometheus would scrape it)."""
 
-    def __init__(self, url: str, handler: str | None, interval_s: float = 0.5) -> None:
+    def __init__(
+        self, url: str, handler: str | None, interval_s: float = 0.5, server_pid: int | None = None
+    ) -> None:
         super().__init__(name="lab-compare-watcher", daemon=True)
         self.url = url
         self.handler = handler
         self.interval_s = interval_s
+        self.cpu = CpuSampler(server_pid) if server_pid else None
         self.first = read(url)
+        self.first_at = time.monotonic()
         self.samples: list[tuple[float, dict[str, list[tuple[dict[str, str], float]]]]] = []
         self._stop_event = threading.Event()
 
     def run(self) -> None:
+        if self.cpu is not None:
+            self.cpu.start()
         while not self._stop_event.wait(self.interval_s):
             try:
                 self.samples.append((time.time(), read(self.url)))
             except httpx.HTTPError:
                 continue  # a busy or dying server; the runner notices death on its own
 
-    def finish(self) -> ServerWindow:
+    def finish(self, load_window: tuple[float, float] | None = None) -> ServerWindow:
         self._stop_event.set()
         self.join(timeout=15)
         last = read(self.url)
+        window_s = time.monotonic() - self.first_at
         request_labels = {"handler": self.handler} if self.handler else {}
         timeline = []
         previous = self.first
@@ -156,6 +210,8 @@ class Watcher(threading.Thread):
         snaps = [s for _, s in self.samples] + [last]
         per_worker = {pid: cpu - _by_pid(self.first).get(pid, 0.0) for pid, cpu in _by_pid(last).items()}
         return ServerWindow(
+            window_s=window_s,
+            cores=_rate(self.cpu.finish(), load_window) if self.cpu is not None else None,
             cpu_s=total(last, "lab_process_cpu_seconds_total")
             - total(self.first, "lab_process_cpu_seconds_total"),
             requests=total(last, "http_requests_total", **request_labels)

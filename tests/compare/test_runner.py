@@ -91,6 +91,8 @@ def test_every_file_is_written_with_sane_values(starved_run: Path) -> None:
         )
         assert isinstance(cell["generator_saturated"], bool)
         assert cell["workers_busy"] == pytest.approx(1.0)  # one worker did all the work
+        # Read from outside (psutil) while users were sending: at most the machine's cores.
+        assert 0 < cell["server_cores"] <= meta["machine"]["cores"] * 1.1
     with (starved_run / "summary.csv").open() as handle:
         rows = list(csv.DictReader(handle))
     assert [(r["config"], r["scenario"]) for r in rows] == [
