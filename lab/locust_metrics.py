@@ -6,6 +6,8 @@ the interface of Locust's web UI (`--web-host`, default all):
     locust_request_duration_seconds{name,method}    histogram; the server's buckets (lab.buckets)
     locust_requests_total{name,method}              counter; every request, failures included
     locust_request_failures_total{name,method}      counter
+    locust_requests_abandoned_total{name,method}    counter; in flight when their user was stopped, so
+                                                    never reported by Locust (lab.locust_abandoned)
     locust_users                                    gauge; users running now, over all workers
     locust_run_info{run_id,scenario,config}         gauge = 1
     locust_test_start_time_seconds                  gauge; unix time the last test started
@@ -63,6 +65,7 @@ from prometheus_client.metrics_core import (
 )
 from prometheus_client.utils import floatToGoString
 
+from lab import locust_abandoned
 from lab.buckets import LATENCY_BUCKETS
 from lab.scenarios import scenario_of
 
@@ -102,6 +105,7 @@ class _Series:
     buckets: list[int] = field(default_factory=lambda: [0] * (len(LATENCY_BUCKETS) + 1))  # last: +Inf
     sum: float = 0.0
     failures: int = 0
+    abandoned: int = 0  # in flight when their user was stopped: never in the buckets
 
 
 class Requests:
@@ -116,18 +120,25 @@ class Requests:
         series.sum += seconds
         series.failures += failed
 
+    def abandon(self, name: str, method: str) -> None:
+        self.series.setdefault((name, method), _Series()).abandoned += 1
+
     def drain(self) -> list[list[Any]]:
         """Everything observed since the last drain, as msgpack-able rows; then start afresh."""
-        rows = [[name, method, s.buckets, s.sum, s.failures] for (name, method), s in self.series.items()]
+        rows = [
+            [name, method, s.buckets, s.sum, s.failures, s.abandoned]
+            for (name, method), s in self.series.items()
+        ]
         self.series = {}
         return rows
 
     def merge(self, rows: Iterable[list[Any]]) -> None:
-        for name, method, buckets, total, failures in rows:
+        for name, method, buckets, total, failures, *rest in rows:
             series = self.series.setdefault((name, method), _Series())
             series.buckets = [a + b for a, b in zip(series.buckets, buckets, strict=True)]
             series.sum += total
             series.failures += failures
+            series.abandoned += rest[0] if rest else 0  # a worker of an older lab sends five fields
 
     def collect(self) -> Iterator[Metric]:
         labels = ["name", "method"]
@@ -136,6 +147,11 @@ class Requests:
         )
         requests = CounterMetricFamily("locust_requests", "Requests made, failures included.", labels=labels)
         failures = CounterMetricFamily("locust_request_failures", "Requests that failed.", labels=labels)
+        abandoned = CounterMetricFamily(
+            "locust_requests_abandoned",
+            "Requests in flight when their user was stopped: never reported, possibly served.",
+            labels=labels,
+        )
         for (name, method), s in sorted(self.series.items()):
             cumulative, le = 0, []
             for bound, count in zip([*LATENCY_BUCKETS, float("inf")], s.buckets, strict=True):
@@ -144,7 +160,8 @@ class Requests:
             duration.add_metric([name, method], le, s.sum)
             requests.add_metric([name, method], cumulative)
             failures.add_metric([name, method], s.failures)
-        yield from (duration, requests, failures)
+            abandoned.add_metric([name, method], s.abandoned)
+        yield from (duration, requests, failures, abandoned)
 
 
 @dataclass
@@ -228,6 +245,7 @@ class Exporter:
         e = environment.events
         if self.role != "master":
             e.request.add_listener(self.on_request)
+            locust_abandoned.add_listener(self.requests.abandon)
         if self.role == "worker":
             e.report_to_master.add_listener(self.on_report_to_master)
             return
