@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import re
+import sys
 from pathlib import Path
 
 from lab.commands.common import add_configs_file, fail
@@ -16,6 +17,12 @@ from lab.commands.common import add_configs_file, fail
 DEFAULT_CONFIGS = "uvicorn-single,gunicorn-multi,threadpool-tuned"
 DEFAULT_SCENARIOS = "io-sync,io-async,io-blocking,cpu-sync,cpu-async,cpu-thread,cpu-process"
 QUICK = {"duration": 2.0, "warmup": 1.0}
+QUICK_SCENARIOS = "io-sync,io-async,cpu-sync,cpu-process"  # one of each lesson, not the whole matrix
+EXIT_CODES = """exit status:
+  0    every cell ran
+  1    a cell failed (its reason is in the report; every other cell was still run and written)
+  2    usage error: unknown name, invalid value, busy port, result directory in use (nothing started)
+  130  interrupted (Ctrl-C): what completed is written"""
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$")
 
 
@@ -32,6 +39,11 @@ def _names(text: str) -> list[str]:
     return [n.strip() for n in text.split(",") if n.strip()]
 
 
+def scenario_names(args: argparse.Namespace) -> list[str]:
+    """--scenarios, else the default set: the quick one with --quick."""
+    return _names(args.scenarios or (QUICK_SCENARIOS if args.quick else DEFAULT_SCENARIOS))
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from lab.scenarios import PARAMETERS
 
@@ -40,10 +52,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_CONFIGS,
         help=f"configurations, comma-separated (default: {DEFAULT_CONFIGS})",
     )
+    parser.epilog = EXIT_CODES
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument(
         "--scenarios",
-        default=DEFAULT_SCENARIOS,
-        help=f"scenarios, comma-separated (default: {DEFAULT_SCENARIOS})",
+        help=f"scenarios, comma-separated (default: {DEFAULT_SCENARIOS}; with --quick: {QUICK_SCENARIOS})",
     )
     parser.add_argument(
         "--users", type=int, default=100, help="concurrent Locust users, no wait time (default: 100)"
@@ -60,7 +73,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help=f"short cells ({QUICK['duration']:.0f}s, warm-up {QUICK['warmup']:.0f}s) for a first look",
+        help=f"a first look in about a minute: {QUICK['duration']:.0f}s cells after a {QUICK['warmup']:.0f}s "
+        f"warm-up, and unless --scenarios is given only {QUICK_SCENARIOS}",
     )
     add_configs_file(parser, "--configs-file")
     parser.add_argument("--out", type=Path, help="result directory (default: results/<timestamp>)")
@@ -87,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         catalogue = load_catalogue(args.configs_file)
         configs = [get(catalogue, name) for name in _names(args.configs)]
-        scenarios = [get_scenario(name) for name in _names(args.scenarios)]
+        scenarios = [get_scenario(name) for name in scenario_names(args)]
     except (ConfigError, UnknownScenarioError) as exc:
         return fail(str(exc))
     if not configs or not scenarios:
@@ -128,7 +142,16 @@ def run(args: argparse.Namespace) -> int:
     def render(directory: Path) -> None:
         report.render(directory, baseline=baseline)
 
-    completed = Comparison(plan, render=render).run()
+    comparison = Comparison(plan, render=render)
+    completed = comparison.run()
     print(report.summary_text(out))
+    if baseline is not None and (out / "diff.md").is_file():
+        print("\n" + (out / "diff.md").read_text(encoding="utf-8"), end="")
     print(f"\nreport: {out / 'report.html'}\ntable:  {out / 'summary.md'}")
-    return 0 if completed else 130
+    if not completed:
+        return 130
+    failed = [c for c in comparison.cells if c.get("status") != "ok"]
+    if failed:
+        print(f"lab: {len(failed)} cell(s) failed (exit 1); reasons above and in the report", file=sys.stderr)
+        return 1
+    return 0

@@ -21,6 +21,7 @@ METRICS: tuple[tuple[str, str, bool], ...] = (
     ("p99_ms", "p99 ms", False),
     ("efficiency", "eff.", True),
 )
+LATENCY_METRICS = frozenset({"p95_ms", "p99_ms"})  # meaningless when a side never reached steady state
 SETUP_KEYS = ("users", "duration_s", "warmup_s", "repeat", "options", "git_commit")
 NOTABLE = 1.1  # a ratio beyond 10% either way is marked better/worse in the HTML
 
@@ -36,6 +37,11 @@ class Row:
         if self.a["config"] == self.b["config"]:
             return f"{self.a['config']} · {self.scenario}"
         return f"{self.a['config']} → {self.b['config']} · {self.scenario}"
+
+    def unsteady(self, metric: str) -> bool:
+        """A latency of a cell that never reached steady state tracks the cell's length, not the server:
+        its change is no regression (nor an improvement)."""
+        return metric in LATENCY_METRICS and False in (self.a.get("steady_state"), self.b.get("steady_state"))
 
     def ratio(self, metric: str) -> float | None:
         if self.a.get("status") != "ok" or self.b.get("status") != "ok":
@@ -125,8 +131,10 @@ def _value(cell: Cell, metric: str) -> str:
     return results.fmt(cell.get(metric)) if cell.get("status") == "ok" else "failed"
 
 
-def _ratio(value: float | None) -> str:
-    return "" if value is None else f"{value:.2f}x"
+def _ratio(value: float | None, unsteady: bool = False) -> str:
+    if value is None:
+        return ""
+    return f"{value:.2f}x" + (" (not steady)" if unsteady else "")
 
 
 def _notes(diff: Diff) -> list[str]:
@@ -134,6 +142,12 @@ def _notes(diff: Diff) -> list[str]:
     if diff.by_scenario:
         notes.append("Each side ran one configuration under a different name: cells matched by scenario.")
     notes += [f"Setup changed: {change}" for change in diff.setup]
+    unsteady = [row.label for row in diff.rows if row.unsteady("p95_ms")]
+    if unsteady:
+        notes.append(
+            "Not at steady state on at least one side (a request's expected wait exceeds the cell), so "
+            "their latency ratios are no regression nor improvement: " + ", ".join(unsteady)
+        )
     notes += [f"Only in A: {c['config']} · {c['scenario']}" for c in diff.only_a]
     notes += [f"Only in B: {c['config']} · {c['scenario']}" for c in diff.only_b]
     return notes
@@ -154,7 +168,8 @@ def markdown(diff: Diff) -> str:
     for row in diff.rows:
         values = [row.label]
         for metric, _, _ in METRICS:
-            values += [_value(row.a, metric), _value(row.b, metric), _ratio(row.ratio(metric))]
+            ratio = _ratio(row.ratio(metric), row.unsteady(metric))
+            values += [_value(row.a, metric), _value(row.b, metric), ratio]
         lines.append("| " + " | ".join(values) + " |")
     if not diff.rows:
         lines.append("| no cell in common | " + " | ".join("" for _ in range(columns - 1)) + " |")
@@ -179,10 +194,10 @@ def html_section(diff: Diff) -> str:
     for row in diff.rows:
         cells = [f"<td>{e(row.label)}</td>"]
         for metric, _, higher in METRICS:
-            ratio = row.ratio(metric)
-            css = _ratio_class(ratio, higher)
+            ratio, unsteady = row.ratio(metric), row.unsteady(metric)
+            css = "" if unsteady else _ratio_class(ratio, higher)
             cells.append(f"<td>{e(_value(row.a, metric))}</td><td>{e(_value(row.b, metric))}</td>")
-            cells.append(f'<td class="ratio {css}">{e(_ratio(ratio))}</td>')
+            cells.append(f'<td class="ratio {css}">{e(_ratio(ratio, unsteady))}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
     notes = "".join(f"<li>{e(note)}</li>" for note in _notes(diff))
     table = (

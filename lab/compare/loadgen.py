@@ -38,6 +38,7 @@ class LoadResult:
     generator_cpu: float  # cores used by Locust on average over the run
     generator_saturated: bool
     window: tuple[float, float]  # unix times the test started and stopped (users sending)
+    abandoned: int = 0  # in flight when Locust stopped its users: never in `requests`, maybe served
     history: list[dict[str, Any]] = field(default_factory=list)  # per second: t, users, rps, p50, p95
 
 
@@ -156,7 +157,8 @@ def run(
         )
     # Locust's own start_time is that of the first *answered* request; the test's start and stop times
     # (from the lab's exporter) bound the window in which users were sending, as Little's law needs.
-    window = _test_window(Path(f"{out}.prom"))
+    snapshot = _snapshot(Path(f"{out}.prom"))
+    window = _test_window(snapshot)
     if window is None:
         raise LoadError("Locust wrote no metrics snapshot (is lab.locust_metrics loaded by the locustfile?)")
     duration = max(1e-9, window[1] - window[0])
@@ -173,20 +175,41 @@ def run(
         generator_cpu=generator_cpu,
         generator_saturated=generator_cpu >= 0.9,
         window=window,
+        abandoned=_abandoned(snapshot, scenario.handler),
         history=_history(Path(f"{out}_stats_history.csv"), scenario.handler or "Aggregated"),
     )
 
 
-def _test_window(snapshot: Path) -> tuple[float, float] | None:
+Samples = list[tuple[str, dict[str, str], float]]
+
+
+def _snapshot(path: Path) -> Samples:
+    """Every sample of the exporter's final snapshot (empty if Locust wrote none)."""
+    if not path.exists():
+        return []
+    return [
+        (sample.name, dict(sample.labels), sample.value)
+        for family in text_string_to_metric_families(path.read_text())
+        for sample in family.samples
+    ]
+
+
+def _test_window(samples: Samples) -> tuple[float, float] | None:
     """(start, stop) unix times of the test, from the exporter's final snapshot."""
-    if not snapshot.exists():
-        return None
-    found: dict[str, float] = {}
-    for family in text_string_to_metric_families(snapshot.read_text()):
-        for sample in family.samples:
-            found[sample.name] = sample.value
+    found = {name: value for name, _, value in samples}
     start, stop = found.get("locust_test_start_time_seconds"), found.get("locust_test_stop_time_seconds")
     return (start, stop) if start and stop and stop > start else None
+
+
+def _abandoned(samples: Samples, handler: str | None) -> int:
+    """Requests of `handler` (all, for None) in flight when Locust stopped, as its exporter counted them."""
+    return int(
+        sum(
+            value
+            for name, labels, value in samples
+            if name == "locust_requests_abandoned_total" and handler in (None, labels.get("name"))
+        )
+    )
 
 
 def _cpu_share(samples: list[tuple[float, float]], start: float, end: float) -> float:

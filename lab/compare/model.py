@@ -142,3 +142,28 @@ def bottleneck(cell: dict[str, Any], cores: int) -> str:
     if (cell.get("loop_lag_p99_ms") or 0) >= 20:
         return f"the event loop (lag p99 {cell['loop_lag_p99_ms']:.0f} ms)"
     return f"per-request overhead (server used {cpu_busy:.2f} cores)"
+
+
+def reconcile(requests: int, server_requests: int, abandoned: int) -> tuple[int, bool]:
+    """(unaccounted, reconciled): the server's count against the client's and what Locust abandoned.
+
+    Every request the server finished in the window was either reported by Locust or abandoned by it
+    at the stop (`--stop-timeout 0`); what is left over is unaccounted. Within 1% (at least one request)
+    the two sides agree."""
+    unaccounted = server_requests - requests - abandoned
+    return unaccounted, abs(unaccounted) <= max(0.01 * requests, 1)
+
+
+def expected_wait_s(users: int, ceiling_rps: float | None, rps: float | None) -> float | None:
+    """Little's law: how long a request spends in the server at steady state (users / throughput).
+
+    From the model's ceiling where there is one (the steady state the cell tends to), else from the
+    measured throughput."""
+    throughput = ceiling_rps or rps
+    return users / throughput if throughput else None
+
+
+def at_steady_state(wait_s: float | None, duration_s: float) -> bool:
+    """A cell shorter than one request's expected wait never reaches steady state: its latencies
+    track the cell's length, not the server (p99 grows with the duration)."""
+    return wait_s is None or wait_s <= duration_s

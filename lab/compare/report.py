@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from lab.compare import diff as diffs
-from lab.compare import explain, results
+from lab.compare import explain, flags, results
 
 Cell = dict[str, Any]
 Key = tuple[str, str]
@@ -271,13 +271,7 @@ def _warnings(run: Run) -> str:
     if failed:
         names = ", ".join(explain.label(c) for c in failed)
         warnings.append(f"{len(failed)} cell(s) failed: {names}. Their reasons are under Failed cells.")
-    saturated = [c for c in run.cells if explain.ok(c) and c.get("generator_saturated")]
-    if saturated:
-        warnings.append(
-            "The load generator saturated (Locust near a full core) in "
-            + ", ".join(explain.label(c) for c in saturated)
-            + ": those numbers describe Locust, not the server."
-        )
+    warnings += [note + "." for note in flags.notes(run.cells)]
     return "".join(f'<p class="warning">{e(w)}</p>' for w in warnings)
 
 
@@ -496,10 +490,10 @@ def _table(run: Run) -> str:
     head = "".join(f"<th>{e(title)}</th>" for _, title in columns)
     rows = []
     for cell in run.cells:
-        values = [results.fmt(cell.get(key)) for key, _ in columns]
+        values = [results.value(cell, key) for key, _ in columns]
         if repeated:
             values[3] = f"{cell.get('rps_spread') or 0:.0%}" if explain.ok(cell) else ""
-        css = ""
+        css = ' class="flagged"' if flags.names(cell) else ""
         if cell.get("status") != "ok":
             values[-1], css = f"FAILED: {cell.get('error') or ''}", ' class="failed"'
         rows.append(f"<tr{css}>" + "".join(f"<td>{e(v)}</td>" for v in values) + "</tr>")
@@ -560,6 +554,7 @@ table.data th{background:#f4f4f4}
 table.data td{white-space:nowrap}
 table.data td:last-child,table.claims td{white-space:normal}
 tr.failed td{background:#fde8e8}
+tr.flagged td{background:#fff6df}
 .better{color:#05732f;font-weight:600}
 .worse{color:#b00020;font-weight:600}
 ul.explain{margin:6px 0 0;padding-left:20px;color:#333}
@@ -657,8 +652,21 @@ def summary_text(out: Path) -> str:
         explain.winners(cells) + explain.pairs(cells) + explain.generator(cells) + explain.efficiency(cells)
     )
     lines += [f"- {sentence}." for sentence in notes]
+    lines += _spread_lines(cells)
     failed = [c for c in cells if c.get("status") != "ok"]
     lines += [f"- FAILED {explain.label(c)}: {c.get('error')}" for c in failed]
     if meta.get("interrupted"):
         lines.append(f"- Interrupted: {len(cells)} cells completed.")
     return "\n".join(lines)
+
+
+def _spread_lines(cells: list[Cell]) -> list[str]:
+    """With --repeat: each cell's req/s over its runs, and how far apart they were."""
+    repeated = [c for c in cells if explain.ok(c) and len(c.get("rps_runs") or []) > 1]
+    if not repeated:
+        return []
+    lines = ["", "Spread over repeated runs (the median run stands for the cell):", ""]
+    for c in repeated:
+        runs = ", ".join(f"{r:.0f}" for r in c["rps_runs"])
+        lines.append(f"- {explain.label(c)}: req/s {runs}; spread {c.get('rps_spread') or 0:.0%}")
+    return lines

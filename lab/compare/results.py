@@ -13,19 +13,22 @@ import os
 from pathlib import Path
 from typing import Any
 
+from lab.compare import flags
+
 SCHEMA = 1
 # The columns of summary.csv and summary.md, in order (every cell record has at least these keys).
 COLUMNS = [
     "config", "scenario", "users", "duration_s", "requests", "failures", "rps", "p50_ms", "p95_ms",
     "p99_ms", "server_cpu_s", "loop_lag_p99_ms", "threadpool_in_use_max", "threadpool_waiting_max",
-    "workers_busy", "ceiling_rps", "efficiency", "generator_saturated", "status", "error",
+    "workers_busy", "ceiling_rps", "efficiency", "generator_saturated", "server_requests", "abandoned",
+    "unaccounted", "reconciled", "expected_wait_s", "steady_state", "status", "error",
 ]  # fmt: skip
 MD_COLUMNS = [
     ("config", "config"), ("scenario", "scenario"), ("rps", "req/s"), ("ceiling_rps", "ceiling"),
     ("efficiency", "eff."), ("p50_ms", "p50 ms"), ("p95_ms", "p95 ms"), ("p99_ms", "p99 ms"),
     ("failures", "fail"), ("server_cpu_s", "srv CPU s"), ("loop_lag_p99_ms", "lag p99 ms"),
     ("threadpool_in_use_max", "tokens max"), ("threadpool_waiting_max", "waiting max"),
-    ("bottleneck", "likely bottleneck"),
+    ("counts", "client + abandoned = server"), ("flags", "flags"), ("bottleneck", "likely bottleneck"),
 ]  # fmt: skip
 
 
@@ -39,6 +42,15 @@ def fmt(value: Any) -> str:
             return "0"
         return f"{value:.3g}" if abs(value) < 100 else f"{value:.0f}"
     return str(value)
+
+
+def value(cell: dict[str, Any], key: str) -> str:
+    """A table cell: a field of the cell record, or one derived for display ("counts", "flags")."""
+    if key == "counts":
+        return flags.counts(cell)
+    if key == "flags":
+        return ", ".join(flags.names(cell))
+    return fmt(cell.get(key))
 
 
 def atomic_write(path: Path, text: str) -> None:
@@ -72,10 +84,14 @@ def markdown(meta: dict[str, Any], cells: list[dict[str, Any]]) -> str:
         "|" + "|".join("---" for _ in MD_COLUMNS) + "|",
     ]
     for cell in cells:
-        row = [fmt(cell.get(key)) for key, _ in MD_COLUMNS]
+        row = [value(cell, key) for key, _ in MD_COLUMNS]
         if cell.get("status") != "ok":
             row[-1] = f"FAILED: {cell.get('error', '')}".replace("|", "/").replace("\n", " ")
         lines.append("| " + " | ".join(row) + " |")
+    notes = flags.notes(cells)
+    if notes:
+        lines += ["", "Flagged cells (read their numbers with care):", ""]
+        lines += [f"- {note}" for note in notes]
     return "\n".join(lines) + "\n"
 
 

@@ -16,7 +16,6 @@ import socket
 import statistics
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from typing import Any, Literal
 import httpx
 
 from lab.compare import loadgen, model, results, scrape
+from lab.compare.progress import Progress
 from lab.configs import ServerConfig
 from lab.launcher import LaunchError, Server
 from lab.scenarios import Scenario
@@ -33,7 +33,11 @@ from lab.scenarios import Scenario
 Pin = Literal["auto", "on", "off"]
 PACKAGES = ("fastapi", "starlette", "anyio", "uvicorn", "gunicorn", "uvicorn-worker", "granian", "uvloop",
             "httptools", "locust", "prometheus-client", "prometheus-fastapi-instrumentator")  # fmt: skip
-CELL_OVERHEAD_S = 2.0  # Locust start-up twice and the scrapes: for the ETA only
+# For the first ETA only (it then learns from the cells done): Locust's start-up twice and the scrapes,
+# measured at about 4.5 s a cell on 2 cores, and a server launch per configuration.
+CELL_OVERHEAD_S = 4.5
+LAUNCH_S = 3.0
+DRAIN_LIMIT_S = 60.0  # scrape.drain's own limit
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,7 @@ RUN_KEYS = (
     "server_cpu_s", "server_window_s", "server_cores", "loop_lag_p99_ms", "threadpool_in_use_max",
     "threadpool_waiting_max",
     "process_pool_pending_max", "workers_busy", "generator_cpu", "generator_saturated",
+    "abandoned", "unaccounted", "reconciled", "server_drained",
 )  # fmt: skip
 
 
@@ -131,37 +136,6 @@ def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 class CellFailed(RuntimeError):
     pass
-
-
-class Progress:
-    """One line per step on stderr: the current cell, how far, and an ETA from the cells done so far."""
-
-    def __init__(self, total: int, estimate_s: float) -> None:
-        self.total = total
-        self.done = 0
-        self.estimate_s = estimate_s
-        self.started = time.monotonic()
-        self.tty = sys.stderr.isatty()
-
-    def show(self, label: str) -> None:
-        elapsed = time.monotonic() - self.started
-        per_cell = elapsed / self.done if self.done else self.estimate_s
-        eta = per_cell * (self.total - self.done)
-        width = 24
-        filled = int(width * self.done / max(self.total, 1))
-        bar = "#" * filled + "." * (width - filled)
-        line = f"[{bar}] {self.done}/{self.total}  {label}  ETA {int(eta) // 60}m{int(eta) % 60:02d}s"
-        if self.tty:
-            print("\r\033[K" + line, end="", file=sys.stderr, flush=True)
-        else:
-            print(line, file=sys.stderr, flush=True)
-
-    def step(self) -> None:
-        self.done += 1
-
-    def close(self) -> None:
-        if self.tty:
-            print(file=sys.stderr)
 
 
 class Comparison:
@@ -274,6 +248,9 @@ class Comparison:
             (max(rps_runs) - min(rps_runs)) / statistics.median(rps_runs) if len(runs) > 1 else 0.0
         )
         cell["efficiency"] = round(cell["rps"] / limit.rps, 4) if limit and limit.rps > 0 else None
+        wait = model.expected_wait_s(plan.users, cell["ceiling_rps"], cell["rps"])
+        cell["expected_wait_s"] = None if wait is None else round(wait, 3)
+        cell["steady_state"] = model.at_steady_state(wait, cell["duration_s"] or plan.duration_s)
         cell["status"] = "ok"
         cell["error"] = None
         cell["bottleneck"] = model.bottleneck(cell, self.cores)
@@ -283,6 +260,8 @@ class Comparison:
     def _run_record(load: loadgen.LoadResult, window: scrape.ServerWindow) -> dict[str, Any]:
         def r(value: float | None, digits: int = 3) -> float | None:
             return None if value is None else round(value, digits)
+
+        unaccounted, reconciled = model.reconcile(load.requests, int(window.requests), load.abandoned)
 
         return {
             "duration_s": r(load.duration_s), "requests": load.requests, "failures": load.failures,
@@ -296,6 +275,8 @@ class Comparison:
             "process_pool_pending_max": window.process_pool_pending_max,
             "workers_busy": r(window.workers_busy, 2),
             "generator_cpu": r(load.generator_cpu), "generator_saturated": load.generator_saturated,
+            "abandoned": load.abandoned, "unaccounted": unaccounted, "reconciled": reconciled,
+            "server_drained": window.drained,
         }  # fmt: skip
 
     # -- the whole run ----------------------------------------------------------------------------------
@@ -309,8 +290,7 @@ class Comparison:
         plan = self.plan
         (plan.out / "cells").mkdir(parents=True, exist_ok=True)
         (plan.out / "logs").mkdir(parents=True, exist_ok=True)
-        progress = Progress(len(plan.configs) * len(plan.scenarios) * plan.repeat,
-                            plan.warmup_s + plan.duration_s + CELL_OVERHEAD_S)  # fmt: skip
+        progress = Progress(self.estimates())
         print(f"lab compare -> {plan.out}  ({self.pinning.note})", file=sys.stderr, flush=True)
         self._save()
         try:
@@ -324,6 +304,22 @@ class Comparison:
             self.meta["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
             self._save()
         return True
+
+    def estimates(self) -> list[float]:
+        """Seconds each run of the plan should take, in order: for the ETA."""
+        plan, found = self.plan, []
+        for cfg in plan.configs:
+            workers = cfg.resolved_workers(self.pinning.server)
+            for i, scenario in enumerate(plan.scenarios):
+                limit = model.ceiling(
+                    scenario.name, users=plan.users, workers=workers, threadpool=cfg.threadpool,
+                    process_pool=cfg.process_pool, cores=self.cores, params=plan.params(scenario),
+                )  # fmt: skip
+                # What Locust abandons at the stop of the warm-up and of the run drains at the ceiling.
+                drain = min(DRAIN_LIMIT_S, plan.users / limit.rps) if limit and limit.rps > 0 else 0.0
+                cell = plan.warmup_s + plan.duration_s + CELL_OVERHEAD_S + 2 * drain
+                found += [cell + (LAUNCH_S if i == 0 and r == 0 else 0.0) for r in range(plan.repeat)]
+        return found
 
     def _start(self, cfg: ServerConfig) -> Server:
         server = Server(

@@ -62,11 +62,18 @@ def quantile(q: float, cumulative: dict[float, float]) -> float | None:
 
 def drain(url: str, timeout_s: float = 60.0) -> bool:
     """Wait until the server has no request in flight (Locust stops users mid-request; their queued
-    work must not leak into the next measurement). False if it did not drain in time."""
+    work must not leak into the next measurement). False if it did not drain in time.
+
+    Drained means nothing in progress *and* nothing finished since the previous read: a blocked event
+    loop answers one queued request at a time, and between two of them nothing is in progress."""
     deadline = time.monotonic() + timeout_s
+    served: float | None = None
     while time.monotonic() < deadline:
-        if total(read(url), "http_requests_inprogress") <= 0:
+        snapshot = read(url)
+        now = total(snapshot, "http_requests_total")
+        if total(snapshot, "http_requests_inprogress") <= 0 and now == served:
             return True
+        served = now
         time.sleep(0.1)
     return False
 
@@ -120,6 +127,7 @@ class ServerWindow:
     threadpool_waiting_max: float
     process_pool_pending_max: float
     workers_busy: float | None  # CPU-weighted number of busy workers: N when N share the work evenly
+    drained: bool = True  # False: requests were still in flight at the last read (not all counted)
     timeline: list[dict[str, Any]] = field(default_factory=list)  # t, in_use, waiting, lag_p99_ms
 
 
@@ -171,6 +179,7 @@ class Watcher(threading.Thread):
         self.first_at = time.monotonic()
         self.samples: list[tuple[float, dict[str, list[tuple[dict[str, str], float]]]]] = []
         self._stop_event = threading.Event()
+        self.drained = False  # whether the server had finished every request at the last read
 
     def run(self) -> None:
         if self.cpu is not None:
@@ -184,6 +193,10 @@ class Watcher(threading.Thread):
     def finish(self, load_window: tuple[float, float] | None = None) -> ServerWindow:
         self._stop_event.set()
         self.join(timeout=15)
+        cores = _rate(self.cpu.finish(), load_window) if self.cpu is not None else None
+        # The requests Locust abandoned at the stop are still being served: count them in the window,
+        # so that server_requests = requests + abandoned when nothing is lost.
+        self.drained = drain(self.url)
         last = read(self.url)
         window_s = time.monotonic() - self.first_at
         request_labels = {"handler": self.handler} if self.handler else {}
@@ -211,7 +224,7 @@ class Watcher(threading.Thread):
         per_worker = {pid: cpu - _by_pid(self.first).get(pid, 0.0) for pid, cpu in _by_pid(last).items()}
         return ServerWindow(
             window_s=window_s,
-            cores=_rate(self.cpu.finish(), load_window) if self.cpu is not None else None,
+            cores=cores,
             cpu_s=total(last, "lab_process_cpu_seconds_total")
             - total(self.first, "lab_process_cpu_seconds_total"),
             requests=total(last, "http_requests_total", **request_labels)
@@ -221,5 +234,6 @@ class Watcher(threading.Thread):
             threadpool_waiting_max=max(total(s, "lab_threadpool_waiting") for s in snaps),
             process_pool_pending_max=max(total(s, "lab_process_pool_pending") for s in snaps),
             workers_busy=spread(per_worker.values()),
+            drained=self.drained,
             timeline=timeline,
         )

@@ -70,7 +70,7 @@ def test_report_has_computed_sentences_and_the_failure(tmp_path: Path) -> None:
     assert "the 40 thread-pool tokens cap sync I/O at 400 req/s with 100 ms sleeps" in text
     assert "On threadpool-starved, io-sync requests waited for one of 4 tokens (up to 96 waiting" in text
     assert "Locust used 0.95 cores in cell threadpool-starved · io-async" in text
-    assert "The load generator saturated" in text
+    assert "threadpool-starved · io-async: the load generator saturated" in text
     assert "the server (uvicorn) exited with code 1 during the cell &lt;oops&gt;" in text
     assert "<oops>" not in text
     assert "1 cell(s) failed: threadpool-starved · cpu-sync" in text
