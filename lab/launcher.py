@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import shutil
 import socket
 import sys
@@ -175,7 +176,9 @@ class Server(Child):
     def start(self) -> None:
         check_installed(self.config)
         check_port(self.host, self.port)
-        self.metrics_dir = tempfile.mkdtemp(prefix=f"lab-metrics-{self.config.name}-")
+        # prometheus_client globs this directory: an overridden name's brackets would be a pattern there.
+        safe = re.sub(r"[^A-Za-z0-9._-]", "_", self.config.name)
+        self.metrics_dir = tempfile.mkdtemp(prefix=f"lab-metrics-{safe}-")
         self.spawn(self.command(), env=self.environment(), cpus=self.cpus)
         try:
             self.wait_ready()

@@ -1,14 +1,25 @@
-"""List the server configurations: the built-in catalogue with any user file merged on top."""
+"""List the server configurations: the built-in catalogue with any user file merged on top.
+
+process_pool is the number of processes in each worker's pool for /cpu/process (default: 2). With --set,
+each configuration listed is shown as it would run, under its overridden name, e.g.
+`lab configs gunicorn-multi --set workers=4` shows gunicorn-multi[workers=4].
+"""
 
 from __future__ import annotations
 
 import argparse
 
-from lab.commands.common import add_configs_file, fail
+from lab.commands.common import add_configs_file, add_set, fail, parse_overrides
+
+HEADER = ["name", "server", "workers", "threadpool", "process_pool", "loop/http", "description"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "names", metavar="CONFIG", nargs="*", help="configurations to show (default: every one)"
+    )
     add_configs_file(parser)
+    add_set(parser)
 
 
 def render_table(rows: list[list[str]]) -> str:
@@ -19,17 +30,28 @@ def render_table(rows: list[list[str]]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lab.configs import ConfigError, load_catalogue
+    from lab.configs import ConfigError, get, load_catalogue
 
     try:
         catalogue = load_catalogue(args.configs_file)
-    except ConfigError as exc:
+        overrides = parse_overrides(args.overrides)
+        chosen = [get(catalogue, name) for name in args.names] or list(catalogue.values())
+        shown = [cfg.with_overrides(overrides) for cfg in chosen]
+    except (ConfigError, ValueError) as exc:
         return fail(str(exc))
-    rows = [["name", "server", "workers", "threadpool", "loop/http", "description"]]
-    for cfg in catalogue.values():
+    rows = [HEADER]
+    for cfg in shown:
         workers = f"auto ({cfg.resolved_workers()})" if cfg.workers == "auto" else str(cfg.workers)
         rows.append(
-            [cfg.name, cfg.server, workers, str(cfg.threadpool), f"{cfg.loop}/{cfg.http}", cfg.description]
+            [
+                cfg.name,
+                cfg.server,
+                workers,
+                str(cfg.threadpool),
+                str(cfg.process_pool),
+                f"{cfg.loop}/{cfg.http}",
+                cfg.description,
+            ]
         )
     print(render_table(rows))
     return 0

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from types import FrameType
 
-from lab.commands.common import add_configs_file, fail
+from lab.commands.common import add_configs_file, add_set, fail, parse_overrides
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,14 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port to bind (default: 8000)")
     add_configs_file(parser)
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        metavar="KEY=VALUE",
-        action="append",
-        default=[],
-        help="override one key of the configuration, e.g. --set threadpool=100 (repeatable)",
-    )
+    add_set(parser)
     parser.add_argument(
         "--cpus",
         default=os.environ.get("LAB_SERVER_CPUS"),
@@ -34,16 +27,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--log", type=Path, help="write the server's output to this file instead of the terminal"
     )
-
-
-def parse_overrides(pairs: list[str]) -> dict[str, str]:
-    overrides: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise ValueError(f"--set {pair!r}: expected KEY=VALUE")
-        overrides[key.strip()] = value.strip()
-    return overrides
 
 
 class _Stop(Exception):

@@ -13,8 +13,10 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import free_port
+from tests.metrics_support import samples
 
 LAB = [sys.executable, "-m", "lab"]
 
@@ -59,6 +61,38 @@ def test_signal_stops_the_whole_tree(sig: signal.Signals) -> None:
     assert proc.returncode == 0
     time.sleep(0.5)
     assert [p for p in tree if psutil.pid_exists(p)] == []
+
+
+def test_overrides_name_the_configuration_everywhere() -> None:
+    # workers=1 is uvicorn-single's own value: not named; threadpool=07 is named as validated (issue 17).
+    proc = _start(
+        "uvicorn-single", "--port", str(free_port()),
+        "--set", "threadpool=7", "--set", "loop=asyncio", "--set", "threadpool=07", "--set", "workers=1",
+    )  # fmt: skip
+    name = "uvicorn-single[loop=asyncio,threadpool=7]"
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert first.startswith(f"{name}: uvicorn with 1 worker(s), 7 thread-pool tokens"), first
+        url = _wait_serving(proc)
+        health = httpx.get(url + "/health", timeout=10)
+        assert health.status_code == 200
+        assert health.json()["config"] == name
+        assert httpx.get(url + "/io/sync?ms=1", timeout=10).status_code == 200
+        info = samples(url, "lab_server_info")
+        assert [(labels["threadpool"], labels["loop"]) for labels, _ in info] == [("7", "asyncio")]
+        assert samples(url, "lab_threadpool_tokens_total")[0][1] == 7
+        requests = samples(url, "http_requests_total")
+        assert requests and {labels["config"] for labels, _ in requests} == {name}
+        every = {
+            family.name: {s.labels.get("config") for s in family.samples}
+            for family in text_string_to_metric_families(httpx.get(url + "/metrics", timeout=10).text)
+        }
+        assert every and all(configs == {name} for configs in every.values()), every
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+    assert proc.returncode == 0
 
 
 def test_killed_launcher_takes_its_server_down() -> None:
@@ -136,6 +170,31 @@ def test_configs_lists_a_user_file(tmp_path: Path) -> None:
         [*LAB, "configs", "--configs", str(user)], capture_output=True, text=True, check=True
     )
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["name", "server", "workers", "threadpool", "loop/http", "description"]
-    assert any(line.split()[:4] == ["mine", "gunicorn", "3", "40"] for line in lines)
+    header = ["name", "server", "workers", "threadpool", "process_pool", "loop/http", "description"]
+    assert lines[0].split() == header
+    assert any(line.split()[:5] == ["mine", "gunicorn", "3", "40", "2"] for line in lines)
     assert sum(1 for line in lines[2:] if line.strip()) == 8
+
+
+def test_configs_shows_an_overridden_configuration() -> None:
+    result = subprocess.run(
+        [*LAB, "configs", "gunicorn-multi", "--set", "workers=4", "--set", "threadpool=100"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rows = result.stdout.splitlines()[2:]
+    assert len(rows) == 1
+    assert rows[0].split()[:6] == [
+        "gunicorn-multi[threadpool=100,workers=4]",
+        "gunicorn",
+        "4",
+        "100",
+        "2",
+        "auto/auto",
+    ]
+    assert rows[0].endswith("; overridden: threadpool=100, workers=4")
+    refused = subprocess.run(
+        [*LAB, "configs", "granian", "--set", "http=h11"], capture_output=True, text=True, timeout=60
+    )
+    assert refused.returncode == 2 and "http" in refused.stderr
