@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The lab's tests run real tools from Debian: Prometheus and promtool (package `prometheus`), and
-# docker-compose (package `docker-compose`) to validate docker-compose.yml without a Docker engine.
+# docker-compose (package `docker-compose`) to validate docker-compose.yml without a Docker engine, and tmux
+# (a real terminal for the Ctrl-C tests).
 # As root we install what is missing; otherwise we fail with a clear message, never skip.
 set -euo pipefail
 missing=()
 { command -v prometheus && command -v promtool; } >/dev/null 2>&1 || missing+=(prometheus)
 command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "installing Debian packages the tests need: ${missing[*]}" >&2
@@ -19,6 +21,7 @@ cat >&2 <<MSG
 error: the lab's tests need these Debian packages, which are missing: ${missing[*]}
   prometheus      a real Prometheus and promtool (rules, dashboards, lab up)
   docker-compose  validates docker-compose.yml (no Docker engine needed)
+  tmux            a real terminal, to type Ctrl-C into the lab as a person would
 Install them as root (sudo apt-get install ${missing[*]}), or put the binaries on PATH,
 then run 'make test' again.
 MSG
