@@ -45,7 +45,7 @@ EVENT_LOOP_LAG = Histogram(
     buckets=LAG_BUCKETS,
 )
 THREADPOOL_TOKENS = Gauge(
-    "lab_threadpool_tokens_total",
+    "lab_threadpool_tokens",
     "anyio default thread-limiter tokens (threads `def` endpoints may use at once).",
     multiprocess_mode="liveall",
 )

@@ -86,7 +86,7 @@ def test_metric_families_are_exported(single_server: Server) -> None:
         "http_request_duration_seconds_bucket",
         "http_requests_inprogress",
         "lab_event_loop_lag_seconds_bucket",
-        "lab_threadpool_tokens_total",
+        "lab_threadpool_tokens",
         "lab_threadpool_tokens_in_use",
         "lab_threadpool_waiting",
         "lab_process_pool_pending",
@@ -141,7 +141,7 @@ def test_multi_worker_request_count_is_exact(catalogue: dict[str, ServerConfig])
         with concurrent.futures.ThreadPoolExecutor(8) as pool:
             assert sum(pool.map(hit, range(8))) == sent
         assert total(server.url, "http_requests_total", handler="/io/async") == sent
-        assert total(server.url, "lab_threadpool_tokens_total") == 2 * 40
+        assert total(server.url, "lab_threadpool_tokens") == 2 * 40
 
 
 async def _burst(url: str, path: str, n: int) -> list[float]:

@@ -56,7 +56,7 @@ def test_builtin_configuration_serves(name: str, catalogue: dict[str, ServerConf
             assert labels["server"] == cfg.server
             assert labels["threadpool"] == str(cfg.threadpool)
             assert labels["workers"] == str(server.workers)
-        tokens = samples(server.url, "lab_threadpool_tokens_total")
+        tokens = samples(server.url, "lab_threadpool_tokens")
         assert len(tokens) == server.workers
         assert all(value == cfg.threadpool for _, value in tokens)
     assert _gone(pids)
@@ -68,7 +68,7 @@ def test_user_configuration_is_launched(tmp_path: Path) -> None:
     cfg = load_catalogue([user])["mine"]
     with Server(cfg, port=free_port()) as server:
         time.sleep(0.3)
-        assert total(server.url, "lab_threadpool_tokens_total") == 13
+        assert total(server.url, "lab_threadpool_tokens") == 13
         assert samples(server.url, "lab_server_info")[0][0]["loop"] == "asyncio"
 
 
@@ -112,7 +112,7 @@ def test_killed_gunicorn_worker_is_replaced_and_count_stays_exact(catalogue: dic
         assert ok > 100
         # Counters of the dead worker stay in the sum: every answered request is counted exactly once.
         assert total(server.url, "http_requests_total", handler="/io/async") == ok
-        assert total(server.url, "lab_threadpool_tokens_total") == 2 * 40
+        assert total(server.url, "lab_threadpool_tokens") == 2 * 40
 
 
 def test_killed_uvicorn_worker_is_swept(catalogue: dict[str, ServerConfig]) -> None:

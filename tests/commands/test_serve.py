@@ -81,7 +81,7 @@ def test_overrides_name_the_configuration_everywhere() -> None:
         assert httpx.get(url + "/io/sync?ms=1", timeout=10).status_code == 200
         info = samples(url, "lab_server_info")
         assert [(labels["threadpool"], labels["loop"]) for labels, _ in info] == [("7", "asyncio")]
-        assert samples(url, "lab_threadpool_tokens_total")[0][1] == 7
+        assert samples(url, "lab_threadpool_tokens")[0][1] == 7
         requests = samples(url, "http_requests_total")
         assert requests and {labels["config"] for labels, _ in requests} == {name}
         every = {
