@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import threading
 import time
 from collections.abc import Iterable
@@ -82,7 +83,16 @@ LAG = "lab_event_loop_lag_seconds"
 LATENCY = "http_request_duration_seconds"
 
 
+def increase(before: float, after: float) -> float:
+    """How much a counter grew between two readings; a lower second reading is a reset (the process
+    restarted and counts from zero again), so all of it is new, as PromQL's increase() takes it."""
+    return after - before if after >= before else after
+
+
 def _delta(now: dict[float, float], before: dict[float, float]) -> dict[float, float]:
+    """Bucket counts observed between two readings of a cumulative histogram (a reset: all of `now`)."""
+    if now.get(float("inf"), 0.0) < before.get(float("inf"), 0.0):
+        return dict(now)
     return {le: count - before.get(le, 0.0) for le, count in now.items()}
 
 
@@ -97,7 +107,8 @@ def _rate(series: list[tuple[float, float]], window: tuple[float, float] | None)
     inside = [(t, v) for t, v in series if window[0] <= t <= window[1]]
     if len(inside) < 2 or inside[-1][0] <= inside[0][0]:
         return None
-    return (inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0])
+    grown = sum(increase(a, b) for (_, a), (_, b) in itertools.pairwise(inside))
+    return grown / (inside[-1][0] - inside[0][0])
 
 
 def _by_pid(snapshot: dict[str, list[tuple[dict[str, str], float]]]) -> dict[str, float]:
@@ -225,10 +236,14 @@ class Watcher(threading.Thread):
         return ServerWindow(
             window_s=window_s,
             cores=cores,
-            cpu_s=total(last, "lab_process_cpu_seconds_total")
-            - total(self.first, "lab_process_cpu_seconds_total"),
-            requests=total(last, "http_requests_total", **request_labels)
-            - total(self.first, "http_requests_total", **request_labels),
+            cpu_s=increase(
+                total(self.first, "lab_process_cpu_seconds_total"),
+                total(last, "lab_process_cpu_seconds_total"),
+            ),
+            requests=increase(
+                total(self.first, "http_requests_total", **request_labels),
+                total(last, "http_requests_total", **request_labels),
+            ),
             loop_lag_p99_ms=None if lag_p99 is None else lag_p99 * 1000,
             threadpool_in_use_max=max(total(s, "lab_threadpool_tokens_in_use") for s in snaps),
             threadpool_waiting_max=max(total(s, "lab_threadpool_waiting") for s in snaps),
