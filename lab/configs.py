@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from lab.cores import usable_cpus
+
 Server = Literal["uvicorn", "gunicorn", "granian"]
 Loop = Literal["auto", "uvloop", "asyncio"]
 Http = Literal["auto", "httptools", "h11"]
@@ -68,7 +70,7 @@ class ServerConfig(BaseModel):
     def resolved_workers(self, cpus: Sequence[int] | None = None) -> int:
         """The number of worker processes: "auto" is the cores this launch may use."""
         if self.workers == "auto":
-            return len(cpus) if cpus else len(os.sched_getaffinity(0))
+            return len(cpus) if cpus else len(usable_cpus())
         return self.workers
 
     def with_overrides(self, overrides: Mapping[str, str]) -> ServerConfig:

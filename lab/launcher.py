@@ -21,6 +21,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from lab.configs import ServerConfig
+from lab.cores import can_pin, usable_cpus
 from lab.probes import mark_dead_workers
 from lab.procs import Child
 
@@ -81,7 +82,9 @@ def parse_cpus(text: str | None) -> list[int] | None:
             cpus.update(range(int(lo), int(hi or lo) + 1))
     except ValueError:
         raise LaunchError(f"--cpus {text!r}: expected a list like 0 or 0,1 or 0-1") from None
-    usable = os.sched_getaffinity(0)
+    if not can_pin():
+        raise LaunchError(f"--cpus {text!r}: this platform cannot pin processes to cores")
+    usable = set(usable_cpus())
     if not cpus or not cpus <= usable:
         raise LaunchError(f"--cpus {text!r}: usable cores here are {sorted(usable)}")
     return sorted(cpus)

@@ -55,7 +55,7 @@ class Child:
         pinned = list(cpus) if cpus else None
 
         def preexec() -> None:
-            if pinned:
+            if pinned and hasattr(os, "sched_setaffinity"):  # macOS cannot pin: lab.cores says so
                 os.sched_setaffinity(0, pinned)
             die_with_parent(signal.SIGTERM)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import platform
 import sys
 from collections.abc import Callable, Mapping
@@ -16,6 +15,7 @@ from lab.claims.spec import Claim
 from lab.claims.verdict import NOT_MEASURED, judge, machine
 from lab.compare.runner import git_commit, versions
 from lab.configs import ServerConfig
+from lab.cores import usable_cpus
 from lab.launcher import LaunchError
 
 
@@ -24,7 +24,7 @@ def _round(numbers: Numbers) -> Numbers:
 
 
 def metadata(quick: bool) -> dict[str, Any]:
-    cores = len(os.sched_getaffinity(0))
+    cores = len(usable_cpus())
     return {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "finished": None,

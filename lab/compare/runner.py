@@ -10,7 +10,6 @@ import contextlib
 import datetime as dt
 import importlib.metadata
 import json
-import os
 import platform
 import socket
 import statistics
@@ -20,17 +19,17 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 
 from lab.compare import loadgen, model, results, scrape
 from lab.compare.progress import Progress
 from lab.configs import ServerConfig
+from lab.cores import Pin, can_pin, choose_pinning, usable_cpus
 from lab.launcher import LaunchError, Server
 from lab.scenarios import Scenario
 
-Pin = Literal["auto", "on", "off"]
 PACKAGES = ("fastapi", "starlette", "anyio", "uvicorn", "gunicorn", "uvicorn-worker", "granian", "uvloop",
             "httptools", "locust", "prometheus-client", "prometheus-fastapi-instrumentator")  # fmt: skip
 # For the first ETA only (it then learns from the cells done): Locust's start-up twice and the scrapes,
@@ -68,24 +67,6 @@ class Plan:
             for q, v in self.params(scenario).items()
             if q == p.query
         }
-
-
-@dataclass(frozen=True)
-class Pinning:
-    server: list[int] | None
-    generator: list[int] | None
-    note: str
-
-
-def choose_pinning(pin: Pin, usable: list[int]) -> Pinning:
-    """Server and Locust on different cores where that leaves the server at least two."""
-    if pin == "off" or (pin == "auto" and len(usable) < 3):
-        reason = "asked" if pin == "off" else f"only {len(usable)} cores: pinning would halve the server"
-        return Pinning(None, None, f"not pinned ({reason}); server and Locust share cores {usable}")
-    if len(usable) < 2:
-        return Pinning(None, None, "not pinned: one core only; server and Locust share it")
-    server, generator = usable[:-1], usable[-1:]
-    return Pinning(server, generator, f"server pinned to CPUs {server}, Locust to CPU {generator}")
 
 
 def free_port() -> int:
@@ -144,8 +125,8 @@ class Comparison:
         self.render = render
         self.cells: list[dict[str, Any]] = []
         self.run_id = uuid.uuid4().hex[:12]
-        usable = sorted(os.sched_getaffinity(0))
-        self.pinning = choose_pinning(plan.pin, usable)
+        usable = usable_cpus()
+        self.pinning = choose_pinning(plan.pin, usable, can_pin())
         self.cores = len(self.pinning.server) if self.pinning.server else len(usable)
         self.meta: dict[str, Any] = {
             "run_id": self.run_id,
