@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= python3
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench venv test-tools clean up claims
+.PHONY: run test lint bench soak venv test-tools clean up claims
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ lint: $(STAMP)
 ## Benchmarks run on demand, never in the suite: interleaved A/B rounds, ratios reported.
 bench: $(STAMP)
 	$(PY) bench/instrumentation.py
+
+## Soak: gunicorn-multi under moderate load for 30 min, a worker SIGKILLed every 3 min (MINUTES=, KILL_EVERY=).
+MINUTES ?= 30
+KILL_EVERY ?= 3m
+soak: $(STAMP)
+	$(PY) bench/soak.py --minutes $(MINUTES) --kill-every $(KILL_EVERY)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
