@@ -64,12 +64,14 @@ class Variant:
 BASELINE = "off"
 VARIANTS: dict[str, Variant] = {
     BASELINE: Variant(
-        "lab.app:create_app",
+        "lab.server.app:create_app",
         {"LAB_INSTRUMENT": "false"},
         "no HTTP middleware (lab_* probes still run)",
         False,
     ),
-    "lab": Variant("lab.app:create_app", {"LAB_INSTRUMENT": "true"}, "lab.instrumentation (shipped)", True),
+    "lab": Variant(
+        "lab.server.app:create_app", {"LAB_INSTRUMENT": "true"}, "lab.server.instrumentation (shipped)", True
+    ),
     "stock": Variant(
         "bench.instrumentation:create_stock_app",
         {"LAB_INSTRUMENT": "false"},
@@ -108,8 +110,8 @@ def create_stock_app() -> FastAPI:
     from prometheus_fastapi_instrumentator.middleware import PrometheusInstrumentatorMiddleware
     from starlette.types import ASGIApp
 
-    from lab import metrics
-    from lab.app import create_app
+    from lab.server import metrics
+    from lab.server.app import create_app
 
     class StockMiddleware(PrometheusInstrumentatorMiddleware):
         def __init__(self, app: ASGIApp, /, **kwargs: Any) -> None:
@@ -133,7 +135,7 @@ def create_defaults_app() -> FastAPI:
     from prometheus_client import CollectorRegistry
     from prometheus_fastapi_instrumentator import Instrumentator
 
-    from lab.app import create_app
+    from lab.server.app import create_app
 
     app = create_app()
     Instrumentator(registry=CollectorRegistry()).instrument(app)

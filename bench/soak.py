@@ -31,10 +31,10 @@ import psutil
 from locust.util.timespan import parse_timespan
 from prometheus_client.parser import text_string_to_metric_families
 
-from lab.configs import get, load_catalogue
-from lab.exposition import render
-from lab.launcher import Server
-from lab.procs import Child
+from lab.runtime.launcher import Server
+from lab.runtime.procs import Child
+from lab.server.exposition import render
+from lab.shared.configs import get, load_catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCUSTFILE = ROOT / "bench" / "soak_locustfile.py"

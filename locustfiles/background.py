@@ -5,8 +5,8 @@ locust -f locustfiles/background.py --host http://127.0.0.1:8000
 
 from locust import task
 
-import lab.locust_metrics  # noqa: F401  (the Prometheus exporter)
-from lab.locust_users import LabUser
+import lab.loadgen.metrics  # noqa: F401  (the Prometheus exporter)
+from lab.loadgen.users import LabUser
 
 
 class BackgroundUser(LabUser):

@@ -7,8 +7,8 @@ Each request also causes `n` server-side requests to /io/async (the upstream is 
 
 from locust import task
 
-import lab.locust_metrics  # noqa: F401  (the Prometheus exporter)
-from lab.locust_users import LabUser
+import lab.loadgen.metrics  # noqa: F401  (the Prometheus exporter)
+from lab.loadgen.users import LabUser
 
 
 class FanoutSyncUser(LabUser):

@@ -6,8 +6,8 @@ locust -f locustfiles/io_wait.py IoSyncUser --headless -u 50 -t 30s --host http:
 
 from locust import task
 
-import lab.locust_metrics  # noqa: F401  (the Prometheus exporter)
-from lab.locust_users import LabUser
+import lab.loadgen.metrics  # noqa: F401  (the Prometheus exporter)
+from lab.loadgen.users import LabUser
 
 
 class IoSyncUser(LabUser):

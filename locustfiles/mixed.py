@@ -7,8 +7,8 @@ Mostly cheap waits, some CPU and fan-out; every custom argument applies (`--io-m
 
 from locust import task
 
-import lab.locust_metrics  # noqa: F401  (the Prometheus exporter)
-from lab.locust_users import LabUser
+import lab.loadgen.metrics  # noqa: F401  (the Prometheus exporter)
+from lab.loadgen.users import LabUser
 
 
 class MixedUser(LabUser):

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from lab.configs import ServerConfig, load_catalogue
-from lab.launcher import Server
+from lab.runtime.launcher import Server
+from lab.shared.configs import ServerConfig, load_catalogue
 
 
 def free_port() -> int:

@@ -22,9 +22,9 @@ import pytest
 import yaml
 
 from lab.commands.up import LocustUI
-from lab.configs import load_catalogue
-from lab.launcher import Server
-from lab.prom import Prometheus, prepare_config
+from lab.runtime.launcher import Server
+from lab.runtime.prom import Prometheus, prepare_config
+from lab.shared.configs import load_catalogue
 from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent

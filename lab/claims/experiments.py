@@ -20,11 +20,12 @@ from typing import Any
 import httpx
 
 from lab.claims.spec import Arm, Burst, Load, LoopProbe, Target, Timing
-from lab.compare import loadgen, scrape
 from lab.compare.runner import free_port
-from lab.configs import ServerConfig, get
-from lab.launcher import Server
-from lab.scenarios import get_scenario
+from lab.measure import scrape
+from lab.runtime import headless
+from lab.runtime.launcher import Server
+from lab.shared.configs import ServerConfig, get
+from lab.shared.scenarios import get_scenario
 
 Numbers = dict[str, float | None]
 QUICK_SECONDS = 3.0  # Locust run per arm in quick mode: ratios of large effects settle within it
@@ -137,12 +138,12 @@ class Bench:
         watcher.start()
         prober.start()
         try:
-            result = loadgen.run(
+            result = headless.run(
                 scenario, server.url, users=experiment.users, seconds=seconds,
                 out=self.logs / f"{label}-{arm.scenario}", params=options,
                 tags={"config": server.config.name, "run_id": "claims"},
             )  # fmt: skip
-        except loadgen.LoadError as exc:
+        except headless.LoadError as exc:
             raise ExperimentError(f"{arm.scenario} on {server.config.name}: {exc}") from None
         finally:
             prober.finish()

@@ -14,9 +14,9 @@ from lab.claims.experiments import Bench, ExperimentError, Numbers, measure
 from lab.claims.spec import Claim
 from lab.claims.verdict import NOT_MEASURED, judge, machine
 from lab.compare.runner import git_commit, versions
-from lab.configs import ServerConfig
-from lab.cores import usable_cpus
-from lab.launcher import LaunchError
+from lab.runtime.launcher import LaunchError
+from lab.shared.configs import ServerConfig
+from lab.shared.cores import usable_cpus
 
 
 def _round(numbers: Numbers) -> Numbers:

@@ -18,8 +18,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from lab.configs import ConfigError, ServerConfig, get, load_catalogue
-from lab.scenarios import UnknownScenarioError, get_scenario
+from lab.shared.configs import ConfigError, ServerConfig, get, load_catalogue
+from lab.shared.scenarios import UnknownScenarioError, get_scenario
 
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 UrlPath = Annotated[str, Field(pattern=r"^/[A-Za-z0-9/_.\-]*(\?[A-Za-z0-9=&_.\-]*)?$")]

@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from lab.claims import output, spec
     from lab.claims.runner import check
     from lab.claims.verdict import NOT_MEASURED
-    from lab.configs import ConfigError, load_catalogue
+    from lab.shared.configs import ConfigError, load_catalogue
 
     try:
         catalogue = load_catalogue(args.configs_file)

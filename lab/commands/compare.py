@@ -45,7 +45,7 @@ def scenario_names(args: argparse.Namespace) -> list[str]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from lab.scenarios import PARAMETERS
+    from lab.shared.scenarios import PARAMETERS
 
     parser.add_argument(
         "--configs",
@@ -95,8 +95,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from lab.compare import report
     from lab.compare.runner import Comparison, Plan
-    from lab.configs import ConfigError, get, load_catalogue
-    from lab.scenarios import PARAMETERS, UnknownScenarioError, get_scenario
+    from lab.shared.configs import ConfigError, get, load_catalogue
+    from lab.shared.scenarios import PARAMETERS, UnknownScenarioError, get_scenario
 
     try:
         catalogue = load_catalogue(args.configs_file)

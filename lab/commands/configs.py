@@ -30,7 +30,7 @@ def render_table(rows: list[list[str]]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lab.configs import ConfigError, get, load_catalogue
+    from lab.shared.configs import ConfigError, get, load_catalogue
 
     try:
         catalogue = load_catalogue(args.configs_file)

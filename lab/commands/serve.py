@@ -38,8 +38,8 @@ def _raise_stop(signum: int, frame: FrameType | None) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lab.configs import ConfigError, get, load_catalogue
-    from lab.launcher import LaunchError, Server, parse_cpus
+    from lab.runtime.launcher import LaunchError, Server, parse_cpus
+    from lab.shared.configs import ConfigError, get, load_catalogue
 
     if not 0 < args.port < 65536:
         return fail(f"--port {args.port}: must be between 1 and 65535")

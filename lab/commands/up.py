@@ -21,12 +21,12 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from lab.commands.common import add_configs_file, fail
-from lab.procs import Child
+from lab.runtime.procs import Child
 
 if TYPE_CHECKING:
-    from lab.configs import ServerConfig
-    from lab.launcher import Server
-    from lab.prom import Prometheus
+    from lab.runtime.launcher import Server
+    from lab.runtime.prom import Prometheus
+    from lab.shared.configs import ServerConfig
 
 HOST = "127.0.0.1"
 DEFAULT_DATA_DIR = Path(".lab") / "prometheus"
@@ -79,7 +79,7 @@ class LocustUI(Child):
         log: Path | None = None,
         ready_timeout: float = 60.0,
     ) -> None:
-        from lab.scenarios import LOCUSTFILES
+        from lab.shared.scenarios import LOCUSTFILES
 
         super().__init__(log)
         self.what = "the Locust web UI"
@@ -157,7 +157,7 @@ class LocustUI(Child):
 
 
 def _check_ports(ports: dict[str, int]) -> None:
-    from lab.launcher import LaunchError, check_port
+    from lab.runtime.launcher import LaunchError, check_port
 
     seen: dict[int, str] = {}
     for flag, port in ports.items():
@@ -173,9 +173,9 @@ def _check_ports(ports: dict[str, int]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lab import prom
-    from lab.configs import ConfigError, get, load_catalogue
-    from lab.launcher import LaunchError, Server
+    from lab.runtime import prom
+    from lab.runtime.launcher import LaunchError, Server
+    from lab.shared.configs import ConfigError, get, load_catalogue
 
     try:
         config = get(load_catalogue(args.configs_file), args.config)
@@ -234,7 +234,7 @@ def run(args: argparse.Namespace) -> int:
 def _print_urls(
     config: ServerConfig, server: Server, locust: LocustUI, prometheus: Prometheus | None, data_dir: Path
 ) -> None:
-    from lab.prom import missing_reason
+    from lab.runtime.prom import missing_reason
 
     if prometheus is not None:
         prometheus_line = f"{prometheus.url}  (data: {data_dir}, kept between launches)"

@@ -23,12 +23,14 @@ from typing import Any
 
 import httpx
 
-from lab.compare import loadgen, model, results, scrape
+from lab.compare import model, results
 from lab.compare.progress import Progress
-from lab.configs import ServerConfig
-from lab.cores import Pin, can_pin, choose_pinning, usable_cpus
-from lab.launcher import LaunchError, Server
-from lab.scenarios import Scenario
+from lab.measure import scrape
+from lab.runtime import headless
+from lab.runtime.launcher import LaunchError, Server
+from lab.shared.configs import ServerConfig
+from lab.shared.cores import Pin, can_pin, choose_pinning, usable_cpus
+from lab.shared.scenarios import Scenario
 
 PACKAGES = ("fastapi", "starlette", "anyio", "uvicorn", "gunicorn", "uvicorn-worker", "granian", "uvloop",
             "httptools", "locust", "prometheus-client", "prometheus-fastapi-instrumentator")  # fmt: skip
@@ -154,14 +156,14 @@ class Comparison:
     # -- one cell ---------------------------------------------------------------------------------------
     def _measure(
         self, server: Server, scenario: Scenario, prefix: Path
-    ) -> tuple[loadgen.LoadResult, scrape.ServerWindow]:
+    ) -> tuple[headless.LoadResult, scrape.ServerWindow]:
         plan = self.plan
         tags = {"config": server.config.name, "run_id": self.run_id}
         options = plan.locust_options(scenario)
         if plan.warmup_s > 0:
             # Warm-up: only failures to run count; a queue so long that nothing is answered yet is fine.
-            with contextlib.suppress(loadgen.NoAnswerError):
-                loadgen.run(
+            with contextlib.suppress(headless.NoAnswerError):
+                headless.run(
                     scenario, server.url, users=plan.users, seconds=plan.warmup_s,
                     out=prefix.with_name(prefix.name + "-warmup"), params=options, tags=tags,
                     cpus=self.pinning.generator,
@@ -172,9 +174,9 @@ class Comparison:
             server.url, scenario.handler, server_pid=server.process.pid if server.process else None
         )
         watcher.start()
-        load: loadgen.LoadResult | None = None
+        load: headless.LoadResult | None = None
         try:
-            load = loadgen.run(
+            load = headless.run(
                 scenario, server.url, users=plan.users, seconds=plan.duration_s, out=prefix,
                 params=options, tags=tags, cpus=self.pinning.generator,
             )  # fmt: skip
@@ -238,7 +240,7 @@ class Comparison:
         return cell
 
     @staticmethod
-    def _run_record(load: loadgen.LoadResult, window: scrape.ServerWindow) -> dict[str, Any]:
+    def _run_record(load: headless.LoadResult, window: scrape.ServerWindow) -> dict[str, Any]:
         def r(value: float | None, digits: int = 3) -> float | None:
             return None if value is None else round(value, digits)
 
@@ -333,7 +335,7 @@ class Comparison:
                         load, window = self._measure(server, scenario, prefix)
                         runs.append(self._run_record(load, window))
                         series.append({"history": load.history, "server_timeline": window.timeline})
-                    except (LaunchError, loadgen.LoadError, CellFailed, httpx.HTTPError) as exc:
+                    except (LaunchError, headless.LoadError, CellFailed, httpx.HTTPError) as exc:
                         error = str(exc)
                     finally:
                         progress.step()

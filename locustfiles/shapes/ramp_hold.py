@@ -3,7 +3,7 @@
 locust -f locustfiles/io_wait.py,locustfiles/shapes/ramp_hold.py --headless --host http://127.0.0.1:8000
 """
 
-from lab.locust_shapes import StagesShape
+from lab.loadgen.shapes import StagesShape
 
 
 class RampHoldShape(StagesShape):

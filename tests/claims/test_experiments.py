@@ -9,7 +9,7 @@ import pytest
 from lab.claims import spec
 from lab.claims.experiments import Bench
 from lab.claims.runner import check_one
-from lab.configs import ServerConfig
+from lab.shared.configs import ServerConfig
 
 CORES = 2
 

@@ -16,7 +16,7 @@ import pytest
 
 from lab.compare.model import bottleneck, ceiling
 from lab.compare.runner import choose_pinning
-from lab.compare.scrape import spread
+from lab.measure.scrape import spread
 from tests.compare.support import parse
 
 LAB = [sys.executable, "-m", "lab"]

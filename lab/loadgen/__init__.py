@@ -1,0 +1,1 @@
+"""The load generator: Locust users, shapes, the exporter plugin (inside Locust)."""

@@ -1,0 +1,355 @@
+"""The load generator's own metrics for Prometheus: a Locust plugin, loaded by `import lab.loadgen.metrics`.
+
+Served on `--metrics-port` (env LAB_LOCUST_METRICS_PORT, default 9646, 0 = not served) at `/metrics`, on
+the interface of Locust's web UI (`--web-host`, default all):
+
+    locust_request_duration_seconds{name,method}    histogram; the server's buckets (lab.shared.buckets)
+    locust_requests_total{name,method}              counter; every request, failures included
+    locust_request_failures_total{name,method}      counter
+    locust_requests_abandoned_total{name,method}    counter; in flight when their user was stopped, so
+                                                    never reported by Locust (lab.loadgen.abandoned)
+    locust_users                                    gauge; users running now, over all workers
+    locust_run_info{run_id,scenario,config}         gauge = 1
+    locust_test_start_time_seconds                  gauge; unix time the last test started
+    locust_test_stop_time_seconds                   gauge; unix time the last test stopped
+    locust_process_cpu_seconds_total{process,role}  counter; CPU (user+system) of each Locust process,
+                                                    process = "host:pid", role = local | master | worker
+    locust_cpu_saturated                            gauge; 1 once a Locust process used more than 90% of
+                                                    one core over a sample (>= 1 s) since the test started
+
+`name` is Locust's request name (the lab's users use the route template, as the server's `handler`
+label); `scenario` is the scenario name of `lab.shared.scenarios` of the running user classes, joined by "+";
+`config` is `--lab-config` (LAB_CONFIG), `run_id` is `--run-id` (LAB_RUN_ID; generated if not given).
+Histograms, never percentile gauges: percentiles do not aggregate, bucket counts do.
+
+Several processes (`--processes N`, or `--master` and `--worker`s on several machines): the master
+aggregates. Each worker counts its requests into histogram deltas and attaches them, with a reading of
+its own CPU, to the statistics report it sends the master every 3 s (`report_to_master`); the master adds
+them up (`worker_report`) and alone serves `/metrics`: one scrape target, no port per worker, and the
+same message carries Locust's own statistics, so the two agree. Workers never bind the port.
+
+Counters are cumulative over the life of the Locust process: a new test from the web UI (or "Reset
+stats") does not reset them, as Prometheus' `rate()` and `increase()` expect.
+
+`--metrics-snapshot PATH` (env LAB_LOCUST_METRICS_SNAPSHOT) writes the final exposition to PATH when
+Locust exits (after the workers' last reports, next to `--json-file`): a headless run's numbers without
+scraping, e.g. for `lab compare`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import gevent
+import psutil
+from gevent.pywsgi import WSGIServer
+from locust import events
+from locust.argument_parser import LocustArgumentParser
+from locust.env import Environment
+from locust.runners import MasterRunner, Runner, WorkerRunner
+from prometheus_client import CollectorRegistry, generate_latest, make_wsgi_app
+from prometheus_client.metrics_core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
+from prometheus_client.utils import floatToGoString
+
+from lab.loadgen import abandoned
+from lab.shared.buckets import LATENCY_BUCKETS
+from lab.shared.scenarios import scenario_of
+
+DEFAULT_PORT = 9646
+REPORT_KEY = "lab_metrics"  # this plugin's entry in a worker's report to the master
+CPU_SAMPLE_INTERVAL_S = 3.0  # the master and a local runner; a worker samples with each report (every 3 s)
+SATURATION = 0.9  # of one core: above it, the numbers describe Locust rather than the server
+MIN_SAMPLE_S = 1.0  # shorter CPU samples are too noisy to judge saturation
+
+Role = Literal["local", "master", "worker"]
+
+logger = logging.getLogger(__name__)
+
+
+@events.init_command_line_parser.add_listener
+def _add_arguments(parser: LocustArgumentParser, **_kwargs: Any) -> None:
+    parser.add_argument(
+        "--lab-config", default="default", env_var="LAB_CONFIG",
+        help="Name of the server configuration under test (the `config` label of locust_run_info).",
+    )  # fmt: skip
+    parser.add_argument(
+        "--run-id", default=time.strftime("%Y%m%dT%H%M%S-") + uuid.uuid4().hex[:6], env_var="LAB_RUN_ID",
+        help="Identifies this run in locust_run_info (default: generated).",
+    )  # fmt: skip
+    parser.add_argument(
+        "--metrics-port", type=int, default=DEFAULT_PORT, env_var="LAB_LOCUST_METRICS_PORT",
+        include_in_web_ui=False, help="Port of the Prometheus /metrics of this Locust (0: not served).",
+    )  # fmt: skip
+    parser.add_argument(
+        "--metrics-snapshot", default="", env_var="LAB_LOCUST_METRICS_SNAPSHOT", include_in_web_ui=False,
+        help="Write the final /metrics exposition to this file when Locust exits.",
+    )  # fmt: skip
+
+
+@dataclass
+class _Series:
+    buckets: list[int] = field(default_factory=lambda: [0] * (len(LATENCY_BUCKETS) + 1))  # last: +Inf
+    sum: float = 0.0
+    failures: int = 0
+    abandoned: int = 0  # in flight when their user was stopped: never in the buckets
+
+
+class Requests:
+    """Request histograms and failure counts per (name, method); mergeable, to add up workers' deltas."""
+
+    def __init__(self) -> None:
+        self.series: dict[tuple[str, str], _Series] = {}
+
+    def observe(self, name: str, method: str, seconds: float, failed: bool) -> None:
+        series = self.series.setdefault((name, method), _Series())
+        series.buckets[bisect.bisect_left(LATENCY_BUCKETS, seconds)] += 1  # bucket `le` includes its bound
+        series.sum += seconds
+        series.failures += failed
+
+    def abandon(self, name: str, method: str) -> None:
+        self.series.setdefault((name, method), _Series()).abandoned += 1
+
+    def drain(self) -> list[list[Any]]:
+        """Everything observed since the last drain, as msgpack-able rows; then start afresh."""
+        rows = [
+            [name, method, s.buckets, s.sum, s.failures, s.abandoned]
+            for (name, method), s in self.series.items()
+        ]
+        self.series = {}
+        return rows
+
+    def merge(self, rows: Iterable[list[Any]]) -> None:
+        for name, method, buckets, total, failures, *rest in rows:
+            series = self.series.setdefault((name, method), _Series())
+            series.buckets = [a + b for a, b in zip(series.buckets, buckets, strict=True)]
+            series.sum += total
+            series.failures += failures
+            series.abandoned += rest[0] if rest else 0  # a worker of an older lab sends five fields
+
+    def collect(self) -> Iterator[Metric]:
+        labels = ["name", "method"]
+        duration = HistogramMetricFamily(
+            "locust_request_duration_seconds", "Response time seen by Locust.", labels=labels
+        )
+        requests = CounterMetricFamily("locust_requests", "Requests made, failures included.", labels=labels)
+        failures = CounterMetricFamily("locust_request_failures", "Requests that failed.", labels=labels)
+        abandoned = CounterMetricFamily(
+            "locust_requests_abandoned",
+            "Requests in flight when their user was stopped: never reported, possibly served.",
+            labels=labels,
+        )
+        for (name, method), s in sorted(self.series.items()):
+            cumulative, le = 0, []
+            for bound, count in zip([*LATENCY_BUCKETS, float("inf")], s.buckets, strict=True):
+                cumulative += count
+                le.append((floatToGoString(bound), cumulative))
+            duration.add_metric([name, method], le, s.sum)
+            requests.add_metric([name, method], cumulative)
+            failures.add_metric([name, method], s.failures)
+            abandoned.add_metric([name, method], s.abandoned)
+        yield from (duration, requests, failures, abandoned)
+
+
+@dataclass
+class _Process:
+    role: str
+    seconds: float  # CPU seconds so far (exported)
+    sample_seconds: float  # CPU seconds at the start of the current sample
+    sample_at: float  # that process's monotonic clock at the start of the current sample
+
+
+class Cpu:
+    """CPU seconds of every Locust process, and whether one of them saturated a core during this test."""
+
+    def __init__(self) -> None:
+        self.processes: dict[str, _Process] = {}
+        self.saturated = False
+
+    def update(self, process: str, role: str, seconds: float, at: float) -> None:
+        p = self.processes.get(process)
+        if p is None:
+            self.processes[process] = _Process(role, seconds, seconds, at)
+            return
+        p.seconds = seconds
+        if at - p.sample_at < MIN_SAMPLE_S:
+            return
+        usage = (seconds - p.sample_seconds) / (at - p.sample_at)
+        p.sample_seconds, p.sample_at = seconds, at
+        if usage > SATURATION and not self.saturated:
+            self.saturated = True
+            logger.warning(
+                "Locust process %s used %.0f%% of a core: from now on the numbers describe Locust, not the "
+                "server; add --processes or workers",
+                process,
+                usage * 100,
+            )
+
+    def collect(self) -> Iterator[Metric]:
+        cpu = CounterMetricFamily(
+            "locust_process_cpu_seconds",
+            "CPU time (user+system) of a Locust process.",
+            labels=["process", "role"],
+        )
+        for process, p in sorted(self.processes.items()):
+            cpu.add_metric([process, p.role], p.seconds)
+        yield cpu
+        yield GaugeMetricFamily(
+            "locust_cpu_saturated",
+            f"1 once a Locust process used more than {SATURATION:.0%} of a core since the test started.",
+            value=int(self.saturated),
+        )
+
+
+def _role(runner: Runner | None) -> Role:
+    if isinstance(runner, WorkerRunner):
+        return "worker"
+    return "master" if isinstance(runner, MasterRunner) else "local"
+
+
+def _own_cpu() -> tuple[float, float]:
+    """(CPU seconds of this process, monotonic time)."""
+    times = psutil.Process().cpu_times()
+    return times.user + times.system, time.monotonic()
+
+
+class Exporter:
+    """This Locust process's part: count (local, worker), add up (master), serve and snapshot (not worker)."""
+
+    def __init__(self, environment: Environment) -> None:
+        self.environment = environment
+        self.role: Role = _role(environment.runner)
+        self.process = f"{socket.gethostname()}:{os.getpid()}"
+        # In a worker: what was counted since the last report. Elsewhere: the totals.
+        self.requests = Requests()
+        self.cpu = Cpu()
+        self.start_time: float | None = None
+        self.stop_time: float | None = None
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.registry.register(self)
+        self.server: WSGIServer | None = None
+
+        e = environment.events
+        if self.role != "master":
+            e.request.add_listener(self.on_request)
+            abandoned.add_listener(self.requests.abandon)
+        if self.role == "worker":
+            e.report_to_master.add_listener(self.on_report_to_master)
+            return
+        if self.role == "master":
+            e.worker_report.add_listener(self.on_worker_report)
+        e.test_start.add_listener(self.on_test_start)
+        e.test_stop.add_listener(self.on_test_stop)
+        e.quit.add_listener(self.on_quit)
+        gevent.spawn(self._sample_cpu_forever)
+
+    def on_request(
+        self, request_type: str, name: str, response_time: float, exception: BaseException | None, **_kw: Any
+    ) -> None:
+        self.requests.observe(name, request_type, response_time / 1000, exception is not None)
+
+    def on_report_to_master(self, client_id: str, data: dict[str, Any]) -> None:
+        seconds, at = _own_cpu()
+        data[REPORT_KEY] = {"process": self.process, "cpu": [seconds, at], "requests": self.requests.drain()}
+
+    def on_worker_report(self, client_id: str, data: dict[str, Any]) -> None:
+        report = data.get(REPORT_KEY)
+        if report is None:  # a worker without this plugin
+            return
+        self.requests.merge(report["requests"])
+        self.cpu.update(report["process"], "worker", *report["cpu"])
+
+    def on_test_start(self, **_kw: Any) -> None:
+        self.start_time = time.time()
+        self.cpu.saturated = False
+
+    def on_test_stop(self, **_kw: Any) -> None:
+        self.stop_time = time.time()
+
+    def on_quit(self, **_kw: Any) -> None:
+        path = self.options("metrics_snapshot", "")
+        if path:
+            self.sample_cpu()
+            self.write(Path(path))
+
+    def _sample_cpu_forever(self) -> None:
+        while True:
+            self.sample_cpu()
+            gevent.sleep(CPU_SAMPLE_INTERVAL_S)
+
+    def sample_cpu(self) -> None:
+        self.cpu.update(self.process, self.role, *_own_cpu())
+
+    def options(self, name: str, default: Any) -> Any:
+        """A Locust option (the web UI may change custom ones between tests)."""
+        return getattr(self.environment.parsed_options, name, default)
+
+    def scenario(self) -> str:
+        names = []
+        for user_class in self.environment.user_classes:
+            s = scenario_of(user_class.__name__)
+            names.append(s.name if s else user_class.__name__)
+        return "+".join(names)
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self.requests.collect()
+        runner = self.environment.runner
+        users = runner.user_count if runner else 0
+        yield GaugeMetricFamily("locust_users", "Users running now, over all workers.", value=users)
+        info = GaugeMetricFamily(
+            "locust_run_info", "The run this Locust serves (1).", labels=["run_id", "scenario", "config"]
+        )
+        run_id, config = str(self.options("run_id", "")), str(self.options("lab_config", ""))
+        info.add_metric([run_id, self.scenario(), config], 1)
+        yield info
+        if self.start_time is not None:
+            yield GaugeMetricFamily(
+                "locust_test_start_time_seconds", "Unix time the last test started.", value=self.start_time
+            )
+        if self.stop_time is not None:
+            yield GaugeMetricFamily(
+                "locust_test_stop_time_seconds", "Unix time the last test stopped.", value=self.stop_time
+            )
+        yield from self.cpu.collect()
+
+    def serve(self, host: str, port: int) -> None:
+        """Serve /metrics; binds now, so that a busy port stops Locust at start, not a later scrape."""
+        host = "" if host == "*" else host  # as Locust's web UI: all interfaces
+        self.server = WSGIServer((host, port), make_wsgi_app(self.registry), log=None)
+        try:
+            self.server.start()
+        except OSError as exc:
+            raise OSError(
+                f"--metrics-port {port}: {exc.strerror}; choose another port, or 0 to serve no metrics"
+            ) from exc
+        logger.info("Prometheus metrics on http://%s:%d/metrics", host or "0.0.0.0", port)
+
+    def write(self, path: Path) -> None:
+        """The exposition text, atomically: a reader never sees half a file."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_bytes(generate_latest(self.registry))
+        tmp.replace(path)
+
+
+@events.init.add_listener
+def _on_init(environment: Environment, **_kwargs: Any) -> None:
+    if environment.runner is None:
+        return
+    exporter = Exporter(environment)
+    port = int(exporter.options("metrics_port", DEFAULT_PORT))
+    if exporter.role != "worker" and port:  # in distributed mode the master alone serves
+        exporter.serve(exporter.options("web_host", ""), port)

@@ -1,0 +1,1 @@
+"""The processes the orchestrator starts: servers, Locust runs, Prometheus."""

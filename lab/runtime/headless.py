@@ -1,0 +1,235 @@
+"""One headless Locust run of one scenario, bounded in time, and what it measured."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+from prometheus_client.parser import text_string_to_metric_families
+
+from lab.runtime.procs import Child
+from lab.shared.scenarios import Scenario
+
+
+class LoadError(RuntimeError):
+    """Locust could not run or wrote no statistics; the message carries its last lines of output."""
+
+
+class NoAnswerError(LoadError):
+    """Locust ran, but no request was answered within the run."""
+
+
+@dataclass
+class LoadResult:
+    requests: int
+    failures: int
+    duration_s: float
+    rps: float
+    p50_ms: float | None
+    p95_ms: float | None
+    p99_ms: float | None
+    generator_cpu: float  # cores used by Locust on average over the run
+    generator_saturated: bool
+    window: tuple[float, float]  # unix times the test started and stopped (users sending)
+    abandoned: int = 0  # in flight when Locust stopped its users: never in `requests`, maybe served
+    history: list[dict[str, Any]] = field(default_factory=list)  # per second: t, users, rps, p50, p95
+
+
+def percentile(response_times: dict[str, int], fraction: float) -> float | None:
+    """As Locust computes it: the smallest rounded response time covering `fraction` of the requests."""
+    total = sum(response_times.values())
+    if not total:
+        return None
+    covered = 0
+    for value in sorted(response_times, key=float):
+        covered += response_times[value]
+        if covered >= fraction * total:
+            return float(value)
+    return float(max(response_times, key=float))
+
+
+def _num(row: dict[str, str], key: str) -> float | None:
+    value = row.get(key, "N/A")
+    return None if value in ("N/A", "") else float(value)
+
+
+def _history(path: Path, name: str) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    rows = []
+    with path.open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row.get("Name") != name:
+                continue
+
+            rows.append(
+                {
+                    "t": int(row["Timestamp"]),
+                    "users": int(row["User Count"]),
+                    "rps": _num(row, "Requests/s"),
+                    "p50_ms": _num(row, "50%"),
+                    "p95_ms": _num(row, "95%"),
+                }
+            )
+    return rows
+
+
+def command(
+    scenario: Scenario,
+    url: str,
+    users: int,
+    seconds: float,
+    out: Path,
+    params: dict[str, str],
+    tags: dict[str, str],
+) -> list[str]:
+    args = [
+        sys.executable, "-m", "locust", "-f", str(scenario.path), scenario.user_class,
+        "--headless", "--host", url, "--users", str(users), "--spawn-rate", str(users),
+        "--run-time", f"{max(1, round(seconds))}s", "--stop-timeout", "0",
+        "--json-file", str(out), "--csv", str(out), "--csv-full-history",
+        "--only-summary", "--loglevel", "WARNING", "--exit-code-on-error", "0",
+        "--metrics-port", "0", "--metrics-snapshot", f"{out}.prom",
+        "--lab-config", tags.get("config", ""), "--run-id", tags.get("run_id", ""),
+    ]  # fmt: skip
+    for option, value in params.items():
+        args += [option, value]
+    return args
+
+
+def run(
+    scenario: Scenario,
+    url: str,
+    *,
+    users: int,
+    seconds: float,
+    out: Path,
+    params: dict[str, str] | None = None,
+    tags: dict[str, str] | None = None,
+    cpus: list[int] | None = None,
+) -> LoadResult:
+    """Run Locust headless against `url` for `seconds`; files are written next to `out` (a path prefix)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    log = out.with_suffix(".log")
+
+    log.unlink(missing_ok=True)
+    locust = Child(log)
+    locust.what = "Locust"
+    started = time.monotonic()
+    locust.spawn(command(scenario, url, users, seconds, out, params or {}, tags or {}), cpus=cpus)
+    assert locust.process is not None
+    cpu_samples: list[tuple[float, float]] = []  # (unix time, Locust's CPU seconds so far)
+    try:
+        me = psutil.Process(locust.process.pid)
+        deadline = started + seconds + 60  # run time, stop timeout and a generous start-up
+        while locust.alive():
+            with contextlib.suppress(psutil.Error):
+                times = me.cpu_times()
+                cpu_samples.append((time.time(), times.user + times.system))
+            if time.monotonic() > deadline:
+                raise LoadError(f"Locust did not stop within {seconds + 60:.0f} s")
+            time.sleep(0.2)
+        returncode = locust.process.returncode
+    finally:
+        locust.stop()  # a no-op once Locust has exited; otherwise its whole tree goes
+    json_path = Path(f"{out}.json") if out.suffix != ".json" else out
+    try:
+        entries = json.loads(json_path.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        tail = "\n    ".join(log.read_text(errors="replace").strip().splitlines()[-10:])
+        raise LoadError(
+            f"Locust exited with code {returncode} and wrote no statistics:\n    {tail}"
+        ) from None
+    entry = next((e for e in entries if e["name"] == scenario.handler), None) if scenario.handler else None
+    if entry is None and entries:
+        entry = _aggregate(entries)
+    if entry is None or not entry.get("num_requests"):
+        raise NoAnswerError(
+            f"no request was answered within the {seconds:.0f} s run (is the server answering, or does one "
+            "response take longer than the run?)"
+        )
+    # Locust's own start_time is that of the first *answered* request; the test's start and stop times
+    # (from the lab's exporter) bound the window in which users were sending, as Little's law needs.
+    snapshot = _snapshot(Path(f"{out}.prom"))
+    window = _test_window(snapshot)
+    if window is None:
+        raise LoadError("Locust wrote no metrics snapshot (is lab.loadgen.metrics loaded by the locustfile?)")
+    duration = max(1e-9, window[1] - window[0])
+    times = {str(k): int(v) for k, v in entry["response_times"].items()}
+    generator_cpu = _cpu_share(cpu_samples, *window)
+    return LoadResult(
+        requests=int(entry["num_requests"]),
+        failures=int(entry["num_failures"]),
+        duration_s=duration,
+        rps=entry["num_requests"] / duration,
+        p50_ms=percentile(times, 0.50),
+        p95_ms=percentile(times, 0.95),
+        p99_ms=percentile(times, 0.99),
+        generator_cpu=generator_cpu,
+        generator_saturated=generator_cpu >= 0.9,
+        window=window,
+        abandoned=_abandoned(snapshot, scenario.handler),
+        history=_history(Path(f"{out}_stats_history.csv"), scenario.handler or "Aggregated"),
+    )
+
+
+Samples = list[tuple[str, dict[str, str], float]]
+
+
+def _snapshot(path: Path) -> Samples:
+    """Every sample of the exporter's final snapshot (empty if Locust wrote none)."""
+    if not path.exists():
+        return []
+    return [
+        (sample.name, dict(sample.labels), sample.value)
+        for family in text_string_to_metric_families(path.read_text())
+        for sample in family.samples
+    ]
+
+
+def _test_window(samples: Samples) -> tuple[float, float] | None:
+    """(start, stop) unix times of the test, from the exporter's final snapshot."""
+    found = {name: value for name, _, value in samples}
+    start, stop = found.get("locust_test_start_time_seconds"), found.get("locust_test_stop_time_seconds")
+    return (start, stop) if start and stop and stop > start else None
+
+
+def _abandoned(samples: Samples, handler: str | None) -> int:
+    """Requests of `handler` (all, for None) in flight when Locust stopped, as its exporter counted them."""
+    return int(
+        sum(
+            value
+            for name, labels, value in samples
+            if name == "locust_requests_abandoned_total" and handler in (None, labels.get("name"))
+        )
+    )
+
+
+def _cpu_share(samples: list[tuple[float, float]], start: float, end: float) -> float:
+    """Cores Locust used while it sent load (its start-up, mostly imports, is left out)."""
+    window = [(t, c) for t, c in samples if start <= t <= end + 0.2]
+    if len(window) < 2:
+        return 0.0
+    (t0, c0), (t1, c1) = window[0], window[-1]
+    return (c1 - c0) / max(t1 - t0, 1e-9)
+
+
+def _aggregate(entries: list[dict[str, Any]]) -> dict[str, Any]:
+    times: dict[str, int] = {}
+    for entry in entries:
+        for key, count in entry["response_times"].items():
+            times[str(key)] = times.get(str(key), 0) + int(count)
+    return {
+        "num_requests": sum(e["num_requests"] for e in entries),
+        "num_failures": sum(e["num_failures"] for e in entries),
+        "start_time": min(e["start_time"] for e in entries),
+        "last_request_timestamp": max(e["last_request_timestamp"] or 0 for e in entries),
+        "response_times": times,
+    }

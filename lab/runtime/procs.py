@@ -1,0 +1,144 @@
+"""Child processes the lab starts and must never leave behind: servers, Prometheus, Locust.
+
+A `Child` runs in its own session (so Ctrl-C reaches only the lab, which then stops it), asks the kernel to
+send it SIGTERM if the lab dies (PR_SET_PDEATHSIG), and is stopped with its whole process tree: SIGTERM to
+the group, SIGKILL to whatever is left after a grace period, including descendants that left the group.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Self
+
+import psutil
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(sig: int = signal.SIGTERM) -> None:
+    """Linux: deliver `sig` to this process when the thread that started it exits. No-op elsewhere.
+
+    It fires when the *thread* that forked exits: start children from a thread that outlives them.
+    """
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
+
+
+class Child:
+    """Base of the lab's child processes; subclasses define `start()` (spawn, then wait until ready)."""
+
+    what = "process"
+
+    def __init__(self, log: Path | None = None) -> None:
+        self.log = log
+        self.process: subprocess.Popen[bytes] | None = None
+        self._log_handle: IO[bytes] | None = None
+
+    def spawn(
+        self,
+        command: Sequence[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        cpus: Sequence[int] | None = None,
+    ) -> None:
+        """Start `command` in its own session, output to the log file (or nowhere), pinned to `cpus`."""
+        pinned = list(cpus) if cpus else None
+
+        def preexec() -> None:
+            if pinned and hasattr(os, "sched_setaffinity"):  # macOS cannot pin: lab.shared.cores says so
+                os.sched_setaffinity(0, pinned)
+            die_with_parent(signal.SIGTERM)
+
+        if self.log is not None:
+            self._log_handle = self.log.open("ab")
+        output = self._log_handle if self._log_handle is not None else subprocess.DEVNULL
+        self.process = subprocess.Popen(
+            list(command),
+            env=dict(env) if env is not None else None,
+            start_new_session=True,
+            preexec_fn=preexec,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=output,
+        )
+
+    def wait_until(
+        self, ready: Callable[[], bool], timeout: float, error: Callable[[str], Exception], where: str
+    ) -> None:
+        """Poll `ready()` until it is true; `error(...)` if the process exits first or time runs out."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if not self.alive():
+                code = self.process.returncode if self.process else "?"
+                raise error(f"{self.what} exited with code {code} during start-up{self.log_tail()}")
+            with contextlib.suppress(Exception):  # a probe that fails means "not ready yet"
+                if ready():
+                    return
+            if time.monotonic() > deadline:
+                raise error(f"{self.what} did not answer on {where} within {timeout:.0f} s{self.log_tail()}")
+            time.sleep(0.1)
+
+    def log_tail(self, lines: int = 15) -> str:
+        if self.log is None or not self.log.exists():
+            return ""
+        tail = self.log.read_text(errors="replace").strip().splitlines()[-lines:]
+        return ":\n    " + "\n    ".join(tail) if tail else ""
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def tree(self) -> list[int]:
+        """pids of the process and all its descendants (empty once it has exited)."""
+        if not self.alive():
+            return []
+        assert self.process is not None
+        with contextlib.suppress(psutil.Error):
+            main = psutil.Process(self.process.pid)
+            return [main.pid, *(child.pid for child in main.children(recursive=True))]
+        return []
+
+    def stop(self, grace: float = 10.0) -> None:
+        """SIGTERM to the whole group, SIGKILL to whatever is left (group or not) after `grace` seconds."""
+        process, self.process = self.process, None
+        if process is not None:
+            tree: list[psutil.Process] = []
+            with contextlib.suppress(psutil.Error):
+                tree = [psutil.Process(process.pid), *psutil.Process(process.pid).children(recursive=True)]
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=grace)
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+            _, survivors = psutil.wait_procs(tree, timeout=grace)
+            for survivor in survivors:
+                with contextlib.suppress(psutil.Error):
+                    survivor.kill()
+            psutil.wait_procs(survivors, timeout=5)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=5)
+        if self._log_handle is not None:
+            self._log_handle.close()
+            self._log_handle = None
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()

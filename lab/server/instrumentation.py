@@ -1,0 +1,166 @@
+"""HTTP metrics through prometheus-fastapi-instrumentator, with the lab's declarations, on a lean path.
+
+Only the two metrics the lab reads are recorded (the instrumentator's defaults add request and response
+size summaries and a second high-resolution histogram), plus an in-flight gauge declared once in
+`lab.server.metrics` so that several apps in one process share it.
+
+The instrumentator's own middleware costs about a third of the throughput of a zero-work endpoint
+(bench/instrumentation.py, docs/bench.md): per request it builds a Request, a Response and an Info, walks
+every route to find the template, looks up each metric's child by its label values and awaits
+`asyncio.gather()` over no coroutines. `LabInstrumentatorMiddleware` keeps the instrumentator's route
+resolution, exclusion and grouping rules and the collectors its metric functions declared, resolves them
+once per path, and per request only updates three cached children.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from timeit import default_timer
+from typing import Any
+
+from prometheus_client import Counter, Gauge, Histogram
+from prometheus_fastapi_instrumentator import Instrumentator
+from prometheus_fastapi_instrumentator.middleware import PrometheusInstrumentatorMiddleware
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from lab.server import metrics
+
+# Routes are resolved once per (root_path, method, path). A path parameter makes every URL a new key, so
+# past this many keys lookups are no longer stored: memory stays bounded, metrics stay right.
+ROUTE_CACHE_SIZE = 1024
+
+
+def collector(function: Callable[..., Any] | None) -> Any:
+    """The collector an instrumentator metric function (`metrics.requests()`, `.latency()`) updates.
+
+    `lab.server.metrics` declares the HTTP metrics through those functions; the lean path needs the collectors
+    themselves to keep each label set's child instead of looking it up on every request. The functions
+    keep it in their closure as `METRIC` (the version is pinned in constraints.txt); should that change,
+    the app fails at creation, it does not go unmeasured.
+    """
+    code = getattr(function, "__code__", None)
+    cells = dict(
+        zip(code.co_freevars if code else (), getattr(function, "__closure__", None) or (), strict=True)
+    )
+    metric = cells["METRIC"].cell_contents if "METRIC" in cells else None
+    if not isinstance(metric, Counter | Histogram):
+        raise TypeError(f"{function!r} is not a prometheus-fastapi-instrumentator metric function")
+    return metric
+
+
+@dataclass(slots=True)
+class _Route:
+    """A resolved route's label values and the children they select."""
+
+    handler: str  # route template, or "none" when no route matches
+    method: str
+    inprogress: Gauge
+    duration: Histogram
+    requests: dict[int, Counter] = field(default_factory=dict)  # by status code
+
+
+class LabInstrumentatorMiddleware(PrometheusInstrumentatorMiddleware):
+    """The instrumentator's middleware with a lean `__call__`: same collectors, labels and rules.
+
+    Records `http_requests_total{handler,method,status}`, `http_request_duration_seconds{handler,method}`
+    (the collectors of `lab.server.metrics.HTTP_REQUESTS` and `HTTP_LATENCY`) and
+    `lab.server.metrics.HTTP_INPROGRESS`.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        /,
+        *,
+        requests_total: Counter,
+        duration: Histogram,
+        inprogress: Gauge,
+        **kwargs: Any,
+    ) -> None:
+        # Given no instrumentations the base class would declare its default metrics: one it never calls.
+        super().__init__(app, instrumentations=[_not_called], **kwargs)
+        self._requests_total = requests_total
+        self._duration = duration
+        self._inprogress = inprogress
+        self._routes: dict[tuple[str, str, str], _Route | None] = {}
+
+    def _route(self, scope: Scope) -> _Route | None:
+        """This request's labels and children, None when excluded; resolved once per path and method."""
+        key = (scope.get("root_path", ""), scope["method"], scope["path"])
+        try:
+            return self._routes[key]
+        except KeyError:
+            pass
+        handler, is_templated = self._get_handler(Request(scope))
+        route = None
+        if not self._is_handler_excluded(handler, is_templated):
+            if not is_templated and self.should_group_untemplated:
+                handler = "none"
+            method = scope["method"]
+            route = _Route(
+                handler,
+                method,
+                self._inprogress.labels(method=method, handler=handler),
+                self._duration.labels(handler=handler, method=method),
+            )
+        if len(self._routes) < ROUTE_CACHE_SIZE:
+            self._routes[key] = route
+        return route
+
+    def _requests_child(self, route: _Route, status: int) -> Counter:
+        label = f"{status // 100}xx" if self.should_group_status_codes else str(int(status))
+        child = self._requests_total.labels(handler=route.handler, method=route.method, status=label)
+        route.requests[status] = child
+        return child
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = default_timer()
+        route = self._route(scope)
+        if route is None:
+            await self.app(scope, receive, send)
+            return
+
+        status = 500  # what is counted when the app raises before it starts a response
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                nonlocal status
+                status = message["status"]
+            await send(message)
+
+        route.inprogress.inc()
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            # Like the instrumentator: the whole response, streaming included.
+            route.duration.observe(max(default_timer() - start, 0.0))
+            route.inprogress.dec()
+            counter = route.requests.get(status)
+            if counter is None:
+                counter = self._requests_child(route, status)
+            counter.inc()
+
+
+def _not_called(info: Any) -> None:
+    raise AssertionError("LabInstrumentatorMiddleware updates its collectors itself")
+
+
+def instrument(app: Starlette) -> None:
+    """Record the HTTP metrics of `lab.server.metrics` for every route but /metrics, statuses grouped."""
+    instrumentator = Instrumentator(excluded_handlers=["^/metrics$"], should_group_status_codes=True)
+    app.add_middleware(
+        LabInstrumentatorMiddleware,
+        requests_total=collector(metrics.HTTP_REQUESTS),
+        duration=collector(metrics.HTTP_LATENCY),
+        inprogress=metrics.HTTP_INPROGRESS,
+        should_group_status_codes=instrumentator.should_group_status_codes,
+        should_ignore_untemplated=instrumentator.should_ignore_untemplated,
+        should_group_untemplated=instrumentator.should_group_untemplated,
+        excluded_handlers=instrumentator.excluded_handlers,
+    )

@@ -1,0 +1,1 @@
+"""Shared data: scenarios, configurations, buckets, cores. Imports nothing else of the lab."""

@@ -1,0 +1,175 @@
+"""Server configurations as data: a typed model, the built-in catalogue, user files merged on top."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+from lab.shared.cores import usable_cpus
+
+Server = Literal["uvicorn", "gunicorn", "granian"]
+Loop = Literal["auto", "uvloop", "asyncio"]
+Http = Literal["auto", "httptools", "h11"]
+
+CONFIGS_ENV = "LAB_CONFIGS"
+_WORD = r"[A-Za-z0-9][A-Za-z0-9._-]*"
+BASE_NAME = re.compile(rf"^{_WORD}$")
+# An overridden configuration is named by its overrides: base[key=value,...], keys sorted (issue 17).
+NAME = rf"^{_WORD}(\[[a-z_]+=[A-Za-z0-9._-]+(,[a-z_]+=[A-Za-z0-9._-]+)*\])?$"
+
+
+class ConfigError(ValueError):
+    """A configuration name, file, key or value the lab cannot use; the message says which."""
+
+
+class ServerConfig(BaseModel):
+    """One way of serving the app: which server, how many processes, how many threads each."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=NAME)
+    server: Server
+    workers: int | Literal["auto"] = Field(1, description='Processes, or "auto" = usable cores.')
+    threadpool: int = Field(40, ge=1, le=10_000, description="anyio thread-pool tokens per process.")
+    loop: Loop = "auto"
+    http: Http = "auto"
+    process_pool: int = Field(2, ge=1, le=64, description="Processes in each worker's pool for /cpu/process.")
+    description: str = Field("", description="One sentence; absent or empty: generated from the values.")
+    # The configuration an override was made from (None for a catalogue entry); see with_overrides.
+    _base: ServerConfig | None = PrivateAttr(None)
+
+    @model_validator(mode="after")
+    def _check(self) -> ServerConfig:
+        if isinstance(self.workers, int) and not 1 <= self.workers <= 64:
+            raise ValueError(f'workers must be between 1 and 64 or "auto", got {self.workers}')
+        if self.server == "granian" and self.http != "auto":
+            raise ValueError('http: granian parses HTTP in Rust; only "auto" applies to it')
+        if not self.description:
+            # Frozen model: set once, here, before anyone sees it; not in model_fields_set, so
+            # with_overrides knows it was generated and generates it again for the new values.
+            object.__setattr__(self, "description", self.summary())
+        return self
+
+    def summary(self) -> str:
+        """The generated description, e.g. "uvicorn, 1 worker, 40 tokens"."""
+        workers = "1 worker" if self.workers == 1 else f"{self.workers} workers"
+        parts = [self.server, workers, f"{self.threadpool} tokens"]
+        parts += [f"{key} {getattr(self, key)}" for key in ("loop", "http") if getattr(self, key) != "auto"]
+        default_pool = ServerConfig.model_fields["process_pool"].default
+        if self.process_pool != default_pool:
+            parts.append(f"process pool {self.process_pool}")
+        return ", ".join(parts)
+
+    def resolved_workers(self, cpus: Sequence[int] | None = None) -> int:
+        """The number of worker processes: "auto" is the cores this launch may use."""
+        if self.workers == "auto":
+            return len(cpus) if cpus else len(usable_cpus())
+        return self.workers
+
+    def with_overrides(self, overrides: Mapping[str, str]) -> ServerConfig:
+        """A validated copy with `--set KEY=VALUE` overrides applied, named by what differs from its base.
+
+        The name is `base[key=value,...]`: keys sorted, values as validated (`threadpool=0100` is
+        `threadpool=100`). Only keys whose value differs from the base configuration are named, so setting a
+        key to the value it has keeps the base name, and overriding an override starts again from the base.
+        The description becomes "<base description>; overridden: key=value, ..." (a generated one is
+        generated again for the new values); `--set description=...` replaces it and is not named.
+        """
+        base = self._base or self
+        data = self.model_dump()
+        for key, raw in overrides.items():
+            if key not in ServerConfig.model_fields or key == "name":
+                valid = ", ".join(k for k in ServerConfig.model_fields if k != "name")
+                raise ConfigError(f"--set {key}: unknown key (valid keys: {valid})")
+            data[key] = raw if key == "description" else _parse_value(raw)
+        origin = f"--set on {self.name!r}"
+        candidate = _build(base.name, {**data, "description": "-"}, origin)
+        changed = {
+            key: str(value)
+            for key, value in sorted(candidate.model_dump(exclude={"name", "description"}).items())
+            if value != getattr(base, key)
+        }
+        if not changed:
+            return base if "description" not in overrides else _build(base.name, data, origin)
+        if "description" in overrides:
+            description = overrides["description"]
+        else:
+            own = "description" in base.model_fields_set
+            described = base.description.rstrip(".") if own else candidate.summary()
+            description = f"{described}; overridden: {', '.join(f'{k}={v}' for k, v in changed.items())}"
+        named = f"{base.name}[{','.join(f'{k}={v}' for k, v in changed.items())}]"
+        result = _build(named, {**data, "description": description}, origin)
+        result._base = base
+        return result
+
+
+def _parse_value(raw: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw  # a bare word such as uvloop or auto
+
+
+def _build(name: str, data: Mapping[str, Any], origin: str) -> ServerConfig:
+    try:
+        return ServerConfig.model_validate({**data, "name": name})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'value'}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"configuration {name!r} ({origin}): {problems}") from None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"configuration file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"configuration file {path} is not valid TOML: {exc}") from None
+
+
+def builtin_tables() -> dict[str, Any]:
+    return tomllib.loads(resources.files("lab").joinpath("configs.toml").read_text(encoding="utf-8"))
+
+
+def user_files(explicit: Iterable[str | Path] = ()) -> list[Path]:
+    """Files named on the command line, else those in LAB_CONFIGS (separated by os.pathsep)."""
+    files = [Path(f) for f in explicit if f]
+    if not files and os.environ.get(CONFIGS_ENV):
+        files = [Path(f) for f in os.environ[CONFIGS_ENV].split(os.pathsep) if f]
+    return files
+
+
+def load_catalogue(files: Iterable[str | Path] = ()) -> dict[str, ServerConfig]:
+    """Built-in configurations with every user file merged on top, in order, all validated."""
+    tables: dict[str, dict[str, Any]] = {k: dict(v) for k, v in builtin_tables().items()}
+    origins = dict.fromkeys(tables, "built-in")
+    for path in user_files(files):
+        for name, table in _read_toml(path).items():
+            if not BASE_NAME.match(name):
+                raise ConfigError(
+                    f"{path}: [{name}]: a name is letters, digits, '.', '_' and '-' "
+                    "(base[key=value] names are made by --set)"
+                )
+            if not isinstance(table, dict):
+                raise ConfigError(f"{path}: {name!r} must be a table ([{name}]), not a value")
+            tables[name] = {**tables.get(name, {}), **table}
+            origins[name] = str(path)
+    return {name: _build(name, table, origins[name]) for name, table in tables.items()}
+
+
+def get(catalogue: Mapping[str, ServerConfig], name: str) -> ServerConfig:
+    """The configuration called `name`, or a ConfigError that lists the valid names."""
+    try:
+        return catalogue[name]
+    except KeyError:
+        raise ConfigError(f"unknown configuration {name!r}; valid: {', '.join(catalogue)}") from None

@@ -1,0 +1,107 @@
+"""The Locust exporter, against a real server: its counts equal Locust's statistics and the server's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lab.runtime.launcher import Server
+from lab.shared.buckets import LATENCY_BUCKETS
+from lab.shared.scenarios import get_scenario
+from tests.locust_support import Growth, LocustProcess, run_locust, total
+
+
+@pytest.mark.parametrize("processes", [0, 2], ids=["local", "processes-2"])
+def test_counts_equal_locust_stats_and_server(single_server: Server, tmp_path: Path, processes: int) -> None:
+    scenario = get_scenario("io-async")
+    growth = Growth(single_server.url)
+    with LocustProcess(
+        [scenario.path],
+        [scenario.user_class],
+        host=single_server.url,
+        out_dir=tmp_path,
+        processes=processes,
+        run_time=6 if processes else 3,  # workers report every 3 s
+        serve_metrics=True,
+        args=["--io-ms", "5", "--run-id", "test-run"],
+        env={"LAB_CONFIG": "uvicorn-single"},
+    ) as run:
+        live = run.scrape()
+        result = run.wait()
+    growth.stop()
+
+    assert result.returncode == 0, result.log
+    # Served while running, by the master alone (workers would have failed to bind the same port).
+    assert total(live, "locust_users") == 4
+    roles = sorted(labels["role"] for name, labels, _ in live if name == "locust_process_cpu_seconds_total")
+    assert roles == (["master", "worker", "worker"] if processes else ["local"])
+
+    name = "/io/async"
+    exported = result.metric("locust_requests_total", name=name, method="GET")
+    assert exported > 100, result.log
+    assert exported == result.locust_requests(name)
+    assert result.metric("locust_request_failures_total", name=name) == result.locust_failures(name) == 0
+    served = growth.total("http_requests_total", handler=name)
+    assert abs(served - exported) <= 0.01 * exported, (served, exported)
+
+    # One histogram, in the server's buckets, counting every request.
+    buckets = {
+        labels["le"]: value
+        for n, labels, value in result.metrics
+        if n == "locust_request_duration_seconds_bucket" and labels["name"] == name
+    }
+    assert [float(le) for le in buckets] == [*LATENCY_BUCKETS, float("inf")]
+    assert buckets["+Inf"] == result.metric("locust_request_duration_seconds_count", name=name) == exported
+    assert (
+        0.005 * exported <= result.metric("locust_request_duration_seconds_sum", name=name) < 1.0 * exported
+    )
+
+    info = [labels for n, labels, _ in result.metrics if n == "locust_run_info"]
+    assert info == [{"run_id": "test-run", "scenario": "io-async", "config": "uvicorn-single"}]
+    start = result.metric("locust_test_start_time_seconds")
+    stop = result.metric("locust_test_stop_time_seconds")
+    assert 2 <= stop - start < 30
+    assert result.metric("locust_users") == 0
+    assert result.metric("locust_process_cpu_seconds_total") > 0
+    assert [n for n, _, _ in result.metrics].count("locust_cpu_saturated") == 1
+
+
+def test_custom_arguments_reach_the_requests(single_server: Server, tmp_path: Path) -> None:
+    """mixed with --fanout-n 3 on the command line and LAB_IO_MS=37 in the environment."""
+    mixed = get_scenario("mixed")
+    growth = Growth(single_server.url)
+    result = run_locust(
+        [mixed.path],
+        [mixed.user_class],
+        host=single_server.url,
+        out_dir=tmp_path,
+        args=["--fanout-n", "3", "--fanout-ms", "5", "--cpu-ms", "2", "--background-ms", "1"],
+        env={"LAB_IO_MS": "37"},
+    )
+    growth.stop()
+
+    assert result.returncode == 0, result.log
+    assert {e["name"] for e in result.stats} == {
+        "/io/async",
+        "/io/sync",
+        "/cpu/sync",
+        "/fanout/async",
+        "/background",
+    }
+    assert all(e["num_failures"] == 0 for e in result.stats), result.stats
+    # n=3: each /fanout/async request made exactly three upstream /io/async requests (the default is 5).
+    fanouts = growth.total("http_requests_total", handler="/fanout/async")
+    assert fanouts > 0
+    upstream = growth.total("http_requests_total", handler="/io/async") - result.locust_requests("/io/async")
+    assert upstream == 3 * fanouts
+    # ms=37: the server spent 37 ms and a little more per /io/sync request (the default is 100).
+    mean_io = growth.total("http_request_duration_seconds_sum", handler="/io/sync") / growth.total(
+        "http_request_duration_seconds_count", handler="/io/sync"
+    )
+    assert 0.037 <= mean_io < 0.060
+    # cpu ms=2: CPU time per /cpu/sync request, measured by the server (the default is 10).
+    mean_cpu = growth.total("lab_cpu_work_seconds_sum", handler="/cpu/sync") / growth.total(
+        "lab_cpu_work_seconds_count", handler="/cpu/sync"
+    )
+    assert 0.002 <= mean_cpu < 0.005

@@ -1,0 +1,66 @@
+"""The numeric core of a cell: quantiles from buckets, increases and rates across counter resets, and
+Locust's percentile from its response-time dict. Pure functions, checked against hand-computed values."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from lab.measure.scrape import _delta, _rate, increase, quantile, spread
+from lab.runtime.headless import percentile
+
+INF = math.inf
+
+
+def test_quantile_interpolates_inside_the_bucket_like_histogram_quantile() -> None:
+    # 100 observations: 50 in (0, 0.1], 40 in (0.1, 0.2], 10 in (0.2, 0.5].
+    cumulative = {0.1: 50.0, 0.2: 90.0, 0.5: 100.0, INF: 100.0}
+    assert quantile(0.5, cumulative) == pytest.approx(0.1)
+    assert quantile(0.25, cumulative) == pytest.approx(0.05)
+    assert quantile(0.7, cumulative) == pytest.approx(0.15)
+    assert quantile(0.95, cumulative) == pytest.approx(0.35)
+
+
+def test_quantile_of_empty_buckets_is_none() -> None:
+    assert quantile(0.99, {}) is None
+    assert quantile(0.99, {0.1: 0.0, INF: 0.0}) is None
+
+
+def test_quantile_in_the_inf_bucket_is_the_highest_finite_bound() -> None:
+    assert quantile(0.99, {0.1: 1.0, 10.0: 1.0, INF: 100.0}) == pytest.approx(10.0)
+
+
+def test_increase_across_a_counter_reset() -> None:
+    assert increase(10.0, 25.0) == 15.0
+    assert increase(10.0, 10.0) == 0.0
+    assert increase(1000.0, 7.0) == 7.0  # restarted: counted from zero again
+
+
+def test_bucket_delta_across_a_reset_takes_the_new_counts() -> None:
+    before = {0.1: 50.0, INF: 100.0}
+    assert _delta({0.1: 60.0, INF: 130.0}, before) == {0.1: 10.0, INF: 30.0}
+    assert _delta({0.1: 3.0, INF: 4.0}, before) == {0.1: 3.0, INF: 4.0}
+    assert _delta({0.1: 3.0, INF: 4.0}, {}) == {0.1: 3.0, INF: 4.0}  # nothing before: all new
+
+
+def test_rate_inside_the_window_across_a_reset() -> None:
+    series = [(0.0, 0.0), (1.0, 10.0), (2.0, 20.0), (3.0, 5.0), (4.0, 15.0), (9.0, 99.0)]
+    # Inside [1, 4]: +10, then a reset to 5 (+5), then +10: 25 over 3 s.
+    assert _rate(series, (1.0, 4.0)) == pytest.approx(25 / 3)
+    assert _rate(series, (1.0, 1.5)) is None  # one reading: no rate
+    assert _rate(series, None) is None
+
+
+def test_spread_counts_how_many_shared_the_work() -> None:
+    assert spread([2.0, 2.0, 2.0]) == pytest.approx(3.0)
+    assert spread([4.0, 0.0]) == pytest.approx(1.0)
+    assert spread([0.0]) is None
+
+
+def test_percentile_as_locust_computes_it() -> None:
+    times = {"10": 50, "20": 40, "300": 10}
+    assert percentile(times, 0.5) == 10.0
+    assert percentile(times, 0.9) == 20.0
+    assert percentile(times, 0.95) == 300.0
+    assert percentile({}, 0.5) is None
