@@ -20,10 +20,10 @@ from typing import Any
 import httpx
 
 from lab.claims.spec import Arm, Burst, Load, LoopProbe, Target, Timing
-from lab.compare.runner import free_port
 from lab.measure import scrape
 from lab.runtime import headless
 from lab.runtime.launcher import Server
+from lab.runtime.provenance import free_port
 from lab.shared.configs import ServerConfig, get
 from lab.shared.scenarios import get_scenario
 

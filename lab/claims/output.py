@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from lab.compare.results import atomic_write, fmt
+from lab.shared.output import atomic_write, fmt
 
 SCHEMA = 1
 

@@ -13,8 +13,8 @@ from lab.claims import output
 from lab.claims.experiments import Bench, ExperimentError, Numbers, measure
 from lab.claims.spec import Claim
 from lab.claims.verdict import NOT_MEASURED, judge, machine
-from lab.compare.runner import git_commit, versions
 from lab.runtime.launcher import LaunchError
+from lab.runtime.provenance import git_commit, versions
 from lab.shared.configs import ServerConfig
 from lab.shared.cores import usable_cpus
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lab.claims.spec import PLACEHOLDER, Check, Claim
-from lab.compare.results import fmt
+from lab.shared.output import fmt
 
 Numbers = dict[str, float | None]
 NOT_MEASURED = "not measured"

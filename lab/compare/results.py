@@ -9,11 +9,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from lab.compare import flags
+from lab.shared.output import atomic_write, fmt
 
 SCHEMA = 1
 # The columns of summary.csv and summary.md, in order (every cell record has at least these keys).
@@ -32,18 +32,6 @@ MD_COLUMNS = [
 ]  # fmt: skip
 
 
-def fmt(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        if value == 0:
-            return "0"
-        return f"{value:.3g}" if abs(value) < 100 else f"{value:.0f}"
-    return str(value)
-
-
 def value(cell: dict[str, Any], key: str) -> str:
     """A table cell: a field of the cell record, or one derived for display ("counts", "flags")."""
     if key == "counts":
@@ -51,13 +39,6 @@ def value(cell: dict[str, Any], key: str) -> str:
     if key == "flags":
         return ", ".join(flags.names(cell))
     return fmt(cell.get(key))
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Replace `path` in one step: a reader never sees half a file, a crash never leaves one."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def write(out: Path, meta: dict[str, Any], cells: list[dict[str, Any]]) -> None:

@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import importlib.metadata
 import json
 import platform
-import socket
 import statistics
-import subprocess
 import sys
 import uuid
 from collections.abc import Callable
@@ -28,12 +25,11 @@ from lab.compare.progress import Progress
 from lab.measure import scrape
 from lab.runtime import headless
 from lab.runtime.launcher import LaunchError, Server
+from lab.runtime.provenance import free_port, git_commit, versions
 from lab.shared.configs import ServerConfig
 from lab.shared.cores import Pin, can_pin, choose_pinning, usable_cpus
 from lab.shared.scenarios import Scenario
 
-PACKAGES = ("fastapi", "starlette", "anyio", "uvicorn", "gunicorn", "uvicorn-worker", "granian", "uvloop",
-            "httptools", "locust", "prometheus-client", "prometheus-fastapi-instrumentator")  # fmt: skip
 # For the first ETA only (it then learns from the cells done): Locust's start-up twice and the scrapes,
 # measured at about 4.5 s a cell on 2 cores, and a server launch per configuration.
 CELL_OVERHEAD_S = 4.5
@@ -69,38 +65,6 @@ class Plan:
             for q, v in self.params(scenario).items()
             if q == p.query
         }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def git_commit() -> str | None:
-    with contextlib.suppress(OSError, subprocess.SubprocessError):
-        root = Path(__file__).resolve().parents[2]
-        commit = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True, text=True, timeout=5,
-        ).stdout.strip()  # fmt: skip
-        return commit + ("+dirty" if dirty else "")
-    return None
-
-
-def versions() -> dict[str, str]:
-    found = {"python": platform.python_version()}
-    for name in PACKAGES:
-        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
-            found[name] = importlib.metadata.version(name)
-    return found
 
 
 RUN_KEYS = (

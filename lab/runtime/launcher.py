@@ -21,9 +21,9 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from lab.runtime.procs import Child
-from lab.server.probes import mark_dead_workers
 from lab.shared.configs import ServerConfig
 from lab.shared.cores import can_pin, usable_cpus
+from lab.shared.multiproc import mark_dead_workers
 
 APP_FACTORY = "lab.server.app:create_app"
 

@@ -8,11 +8,9 @@ the group, SIGKILL to whatever is left after a grace period, including descendan
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -21,17 +19,7 @@ from typing import IO, Self
 
 import psutil
 
-_PR_SET_PDEATHSIG = 1
-
-
-def die_with_parent(sig: int = signal.SIGTERM) -> None:
-    """Linux: deliver `sig` to this process when the thread that started it exits. No-op elsewhere.
-
-    It fires when the *thread* that forked exits: start children from a thread that outlives them.
-    """
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
+from lab.shared.lifetime import die_with_parent
 
 
 class Child:

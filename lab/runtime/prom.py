@@ -23,7 +23,7 @@ from lab.runtime.procs import Child
 
 PROMETHEUS_ENV = "LAB_PROMETHEUS"
 # prometheus.yml, rules/, targets/: at the root of the repository, beside the lab package.
-CONFIG_SOURCE = Path(__file__).resolve().parent.parent / "prometheus"
+CONFIG_SOURCE = Path(__file__).resolve().parents[2] / "prometheus"
 # Job name in prometheus.yml -> its file_sd file.
 TARGET_FILES = {"app": "targets/app.json", "locust": "targets/locust.json"}
 

@@ -15,6 +15,7 @@ from lab.server import metrics, pool, probes, work
 from lab.server.instrumentation import instrument
 from lab.server.routes import cpu, fanout, io, misc, noop
 from lab.server.settings import AppSettings, multiprocess_dir
+from lab.shared import multiproc
 
 # Fan-out must measure the server, not a client pool that runs out of connections first.
 _UPSTREAM_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
@@ -28,7 +29,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threadpool
     directory = multiprocess_dir()
     if directory:
-        probes.mark_dead_workers(directory)
+        multiproc.mark_dead_workers(directory)
     work.calibrate()
     app.state.process_pool = await asyncio.to_thread(pool.create, settings.process_pool)
     app.state.http_sync = httpx.Client(

@@ -11,8 +11,8 @@ import multiprocessing
 import signal
 from concurrent.futures import ProcessPoolExecutor
 
-from lab.runtime.procs import die_with_parent
 from lab.server import work
+from lab.shared.lifetime import die_with_parent
 
 
 def _init_child() -> None:

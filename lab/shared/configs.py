@@ -138,7 +138,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def builtin_tables() -> dict[str, Any]:
-    return tomllib.loads(resources.files("lab").joinpath("configs.toml").read_text(encoding="utf-8"))
+    return tomllib.loads(resources.files("lab.shared").joinpath("configs.toml").read_text(encoding="utf-8"))
 
 
 def user_files(explicit: Iterable[str | Path] = ()) -> list[Path]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-LOCUSTFILES = Path(__file__).resolve().parent.parent / "locustfiles"
+LOCUSTFILES = Path(__file__).resolve().parents[2] / "locustfiles"
 
 Kind = Literal["io", "cpu", "fanout", "background", "noop", "mixed"]
 
