@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from lab.claims.spec import Arm, Burst, Load, LoopProbe, Target, Timing
+from lab.measure import cell as measurement
 from lab.measure import scrape
 from lab.runtime import headless
 from lab.runtime.launcher import Server
@@ -130,32 +131,16 @@ class Bench:
         }
         server = self.server(target)
         self.say(f"  {label}: {arm.scenario}, {experiment.users} users, {seconds:.0f} s")
-        if not scrape.drain(server.url):
-            raise ExperimentError(f"{server.config.name} still had requests in flight after 60 s")
-        watcher = scrape.Watcher(server.url, scenario.handler)
-        before = _worker_cpu(watcher.first)
         prober = Prober(server.url + experiment.probe)
-        watcher.start()
-        prober.start()
         try:
-            result = headless.run(
-                scenario, server.url, users=experiment.users, seconds=seconds,
-                out=self.logs / f"{label}-{arm.scenario}", params=options,
-                tags={"config": server.config.name, "run_id": "claims"},
+            measured = measurement.measure(
+                server, measurement.Load(scenario, experiment.users, seconds, options),
+                out=self.logs / f"{label}-{arm.scenario}",
+                tags={"config": server.config.name, "run_id": "claims"}, alongside=prober,
             )  # fmt: skip
-        except headless.LoadError as exc:
+        except (headless.LoadError, measurement.MeasureError, httpx.HTTPError) as exc:
             raise ExperimentError(f"{arm.scenario} on {server.config.name}: {exc}") from None
-        finally:
-            prober.finish()
-            window: scrape.ServerWindow | None
-            try:
-                window = watcher.finish()
-            except httpx.HTTPError:
-                window = None
-        if window is None or not server.alive():
-            raise ExperimentError(f"{server.config.name} stopped answering during {arm.scenario}")
-        after = _worker_cpu(scrape.read(server.url))
-        worker_cpu = [cpu - before.get(pid, 0.0) for pid, cpu in after.items()]
+        result, window = measured.load, measured.window
         duration = max(result.duration_s, 1e-9)
         return {
             "rps": result.rps,
@@ -163,11 +148,12 @@ class Bench:
             "p95_ms": result.p95_ms,
             "probe_ms": statistics.median(prober.latencies_ms) if prober.latencies_ms else None,
             "lag_p99_ms": window.loop_lag_p99_ms,
-            "server_cores": window.cpu_s / duration,
+            # The comparison's figure: the server's process tree read from outside while users sent.
+            "server_cores": window.cores if window.cores is not None else window.cpu_s / duration,
             "cpu_ms_per_request": window.cpu_s * 1000 / window.requests if window.requests else None,
             "generator_cores": result.generator_cpu,
             # total over busiest worker: 1 = all the work on one worker, N = spread evenly over N
-            "workers_busy": sum(worker_cpu) / max(worker_cpu) if worker_cpu and max(worker_cpu) > 0 else None,
+            "workers_busy": window.workers_busy,
             "failures": float(result.failures),
         }
 
@@ -196,14 +182,12 @@ class Prober(threading.Thread):
         self._stop_event.set()
         self.join(timeout=35)
 
+    def __enter__(self) -> Prober:
+        self.start()
+        return self
 
-def _worker_cpu(snapshot: dict[str, list[tuple[dict[str, str], float]]]) -> dict[str, float]:
-    """CPU seconds of each worker process (its process pool aside), by pid."""
-    return {
-        labels.get("pid", "single"): value
-        for labels, value in snapshot.get("lab_process_cpu_seconds_total", [])
-        if labels.get("kind") == "worker"
-    }
+    def __exit__(self, *_exc: object) -> None:
+        self.finish()
 
 
 def _median(runs: list[Numbers]) -> Numbers:

@@ -6,7 +6,6 @@ recorded with its reason and the run goes on; Ctrl-C stops the current cell and 
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import platform
@@ -22,6 +21,7 @@ import httpx
 
 from lab.compare import model, results
 from lab.compare.progress import Progress
+from lab.measure import cell as measurement
 from lab.measure import scrape
 from lab.runtime import headless
 from lab.runtime.launcher import LaunchError, Server
@@ -81,10 +81,6 @@ def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
 
 
-class CellFailed(RuntimeError):
-    pass
-
-
 class Comparison:
     def __init__(self, plan: Plan, render: Callable[[Path], None] | None = None) -> None:
         self.plan = plan
@@ -122,42 +118,12 @@ class Comparison:
         self, server: Server, scenario: Scenario, prefix: Path
     ) -> tuple[headless.LoadResult, scrape.ServerWindow]:
         plan = self.plan
-        tags = {"config": server.config.name, "run_id": self.run_id}
-        options = plan.locust_options(scenario)
-        if plan.warmup_s > 0:
-            # Warm-up: only failures to run count; a queue so long that nothing is answered yet is fine.
-            with contextlib.suppress(headless.NoAnswerError):
-                headless.run(
-                    scenario, server.url, users=plan.users, seconds=plan.warmup_s,
-                    out=prefix.with_name(prefix.name + "-warmup"), params=options, tags=tags,
-                    cpus=self.pinning.generator,
-                )  # fmt: skip
-        self._check_alive(server)
-        scrape.drain(server.url)
-        watcher = scrape.Watcher(
-            server.url, scenario.handler, server_pid=server.process.pid if server.process else None
+        load = measurement.Load(
+            scenario, plan.users, plan.duration_s, plan.locust_options(scenario), plan.warmup_s
         )
-        watcher.start()
-        load: headless.LoadResult | None = None
-        try:
-            load = headless.run(
-                scenario, server.url, users=plan.users, seconds=plan.duration_s, out=prefix,
-                params=options, tags=tags, cpus=self.pinning.generator,
-            )  # fmt: skip
-        finally:
-            self._check_alive(server)
-            try:
-                window = watcher.finish(load.window if load else None)
-            except httpx.HTTPError as exc:
-                raise CellFailed(f"the server stopped answering /metrics: {exc}") from None
-        assert load is not None
-        return load, window
-
-    @staticmethod
-    def _check_alive(server: Server) -> None:
-        if not server.alive():
-            code = server.process.returncode if server.process else "?"
-            raise CellFailed(f"the server ({server.config.server}) exited with code {code} during the cell")
+        tags = {"config": server.config.name, "run_id": self.run_id}
+        measured = measurement.measure(server, load, out=prefix, tags=tags, cpus=self.pinning.generator)
+        return measured.load, measured.window
 
     def _record(
         self,
@@ -299,7 +265,12 @@ class Comparison:
                         load, window = self._measure(server, scenario, prefix)
                         runs.append(self._run_record(load, window))
                         series.append({"history": load.history, "server_timeline": window.timeline})
-                    except (LaunchError, headless.LoadError, CellFailed, httpx.HTTPError) as exc:
+                    except (
+                        LaunchError,
+                        headless.LoadError,
+                        measurement.MeasureError,
+                        httpx.HTTPError,
+                    ) as exc:
                         error = str(exc)
                     finally:
                         progress.step()

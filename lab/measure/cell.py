@@ -1,0 +1,91 @@
+"""One cell's measurement, the only one: `lab compare` and `lab claims` both call `measure`.
+
+Warm up (not counted), wait until the server has finished every request (what Locust abandoned before
+must not leak into this window), watch the server's /metrics and its CPU from outside while Locust runs
+headless, then finish the window once the server has served what Locust abandoned at the stop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from lab.measure import scrape
+from lab.runtime import headless
+from lab.runtime.launcher import Server
+from lab.shared.scenarios import Scenario
+
+
+class MeasureError(RuntimeError):
+    """The cell could not be measured: the server died, did not drain, or stopped answering."""
+
+
+@dataclass(frozen=True)
+class Load:
+    """What a cell sends: `users` closed-loop users of `scenario` for `seconds`, after `warmup_s`."""
+
+    scenario: Scenario
+    users: int
+    seconds: float
+    options: dict[str, str] = field(default_factory=dict)  # Locust custom arguments, e.g. --io-ms 100
+    warmup_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class Measurement:
+    load: headless.LoadResult  # Locust's side
+    window: scrape.ServerWindow  # the server's side
+
+
+def check_alive(server: Server) -> None:
+    if not server.alive():
+        code = server.process.returncode if server.process else "?"
+        raise MeasureError(f"the server ({server.config.server}) exited with code {code} during the cell")
+
+
+def measure(
+    server: Server,
+    load: Load,
+    *,
+    out: Path,
+    tags: dict[str, str],
+    cpus: list[int] | None = None,
+    alongside: AbstractContextManager[object] | None = None,
+) -> Measurement:
+    """Measure `load` against `server`; Locust's files go next to `out` (a path prefix).
+
+    `alongside` runs for exactly the measured run (e.g. a prober timing other requests meanwhile)."""
+    scenario = load.scenario
+    if load.warmup_s > 0:
+        # Only failures to run count; a queue so long that nothing is answered yet is fine.
+        with contextlib.suppress(headless.NoAnswerError):
+            headless.run(
+                scenario, server.url, users=load.users, seconds=load.warmup_s,
+                out=out.with_name(out.name + "-warmup"), params=load.options, tags=tags, cpus=cpus,
+            )  # fmt: skip
+    check_alive(server)
+    if not scrape.drain(server.url):
+        raise MeasureError(f"{server.config.name} still had requests in flight after 60 s")
+    watcher = scrape.Watcher(
+        server.url, scenario.handler, server_pid=server.process.pid if server.process else None
+    )
+    watcher.start()
+    result: headless.LoadResult | None = None
+    with alongside if alongside is not None else contextlib.nullcontext():
+        try:
+            result = headless.run(
+                scenario, server.url, users=load.users, seconds=load.seconds, out=out,
+                params=load.options, tags=tags, cpus=cpus,
+            )  # fmt: skip
+        finally:
+            check_alive(server)
+            try:
+                window = watcher.finish(result.window if result else None)
+            except httpx.HTTPError as exc:
+                raise MeasureError(f"the server stopped answering /metrics: {exc}") from None
+    assert result is not None
+    return Measurement(result, window)
