@@ -1,7 +1,7 @@
 """CPU work written four ways (`--cpu-ms`, default 10): inline, in the pool, offloaded to a thread or process.
 
 locust -f locustfiles/cpu.py --host http://127.0.0.1:8000
-locust -f locustfiles/cpu.py CpuProcessUser --headless -u 8 -t 30s --host http://127.0.0.1:8000
+locust -f locustfiles/cpu.py CpuProcessUser --headless -u 8 -r 8 -t 30s --host http://127.0.0.1:8000
 """
 
 from locust import task

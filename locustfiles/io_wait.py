@@ -1,7 +1,7 @@
 """I/O waits written three ways (`--io-ms`, default 100): in the thread pool, on the event loop, blocking it.
 
-locust -f locustfiles/io_wait.py --host http://127.0.0.1:8000            # web UI, pick a class
-locust -f locustfiles/io_wait.py IoSyncUser --headless -u 50 -t 30s --host http://127.0.0.1:8000
+locust -f locustfiles/io_wait.py --host http://127.0.0.1:8000            # web UI, IoSyncUser ticked
+locust -f locustfiles/io_wait.py IoSyncUser --headless -u 50 -r 50 -t 30s --host http://127.0.0.1:8000
 """
 
 from locust import task

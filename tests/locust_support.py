@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -21,6 +22,7 @@ from types import TracebackType
 from typing import Any
 
 import httpx
+import psutil
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import free_port
@@ -93,7 +95,7 @@ class LocustProcess:
             "--stop-timeout", "10",  # users finish their request: Locust, exporter and server then agree
             "--json-file", str(out_dir / "stats"),
             "--metrics-snapshot", str(out_dir / "metrics.prom"),
-            "--metrics-port", str(self.metrics_port), "--web-host", "127.0.0.1",
+            "--metrics-port", str(self.metrics_port),  # on 127.0.0.1: the plugin's default, as the web UI's
         ]  # fmt: skip
         if web_port is None:
             command.append("--headless")
@@ -212,3 +214,35 @@ class Growth:
 
     def total(self, metric: str, /, **labels: str) -> float:
         return total(self.after, metric, **labels) - total(self.before, metric, **labels)
+
+
+def web_ui_args(url: str) -> dict[str, Any]:
+    """The template arguments Locust's web UI at `url` renders into its page (`window.templateArgs`)."""
+    page = httpx.get(url, timeout=10).text
+    match = re.search(r"window\.templateArgs = (\{.*\})\s*$", page, re.MULTILINE)
+    assert match, page[:500]
+    args: dict[str, Any] = json.loads(match.group(1))
+    return args
+
+
+def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    """Until `url` answers 200 (fails if `process` exits first or after `timeout` s)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        assert process.poll() is None, f"exited with {process.returncode} before {url} answered"
+        assert time.monotonic() < deadline, f"{url} did not answer within {timeout} s"
+        time.sleep(0.2)
+
+
+def listening(pid: int) -> set[tuple[str, int]]:
+    """(address, port) of every TCP socket the process `pid` and its descendants listen on."""
+    processes = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+    return {
+        (c.laddr.ip, c.laddr.port)
+        for p in processes
+        for c in p.net_connections(kind="tcp")
+        if c.status == psutil.CONN_LISTEN
+    }

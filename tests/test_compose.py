@@ -68,6 +68,20 @@ def test_lab_config_selects_the_app_configuration(config: dict[str, Any]) -> Non
     assert swapped["services"]["app"]["environment"]["LAB_CONFIG"] == "gunicorn-multi"
 
 
+def test_locust_master_answers_on_the_network_and_asks_the_app_its_configuration(
+    config: dict[str, Any],
+) -> None:
+    master = config["services"]["locust-master"]
+    # The lab's plugin binds the web UI and /metrics to 127.0.0.1 unless told: Prometheus, the workers
+    # and the published port reach them over the container network.
+    assert {"--web-host=0.0.0.0", "--metrics-host=0.0.0.0", "--metrics-port=9646"} <= set(master["command"])
+    assert master["command"][-1] == "IoAsyncUser"  # ticked in the class picker to begin with
+    # Empty over the image's LAB_CONFIG: each test is labelled with what the app's /health names.
+    assert master["environment"]["LAB_CONFIG"] == ""
+    swapped = resolved(LAB_CONFIG="gunicorn-multi")["services"]["locust-master"]
+    assert swapped["environment"]["LAB_CONFIG"] == ""
+
+
 def test_start_order_waits_for_health(config: dict[str, Any]) -> None:
     services = config["services"]
     expected = {

@@ -27,7 +27,13 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$")
 
 
 def parse_duration(text: str) -> float:
-    """'30s', '2m', '500ms' or '5' (seconds) -> seconds."""
+    """'30s', '2m', '500ms' or '5' (seconds) -> seconds.
+
+    Not locust.util.timespan.parse_timespan, on purpose: importing any `locust` module runs
+    locust/__init__.py, which calls gevent's monkey.patch_all() in this process, the orchestrator that
+    starts servers and Locust as child processes and must keep real threads, sockets and signals
+    (LOCUST_SKIP_MONKEY_PATCH would be inherited by those Locust children). It also takes whole
+    seconds only, and our cells are given in ms and fractions ("500ms", "1.5s")."""
     match = _DURATION.match(text)
     if not match:
         raise argparse.ArgumentTypeError(f"{text!r} is not a duration like 30s, 2m or 500ms")

@@ -6,6 +6,12 @@ and prometheus/rules/. Prometheus keeps its data in --data-dir between launches,
 configuration and a rerun on another (`lab up OTHER`) can be compared afterwards: every server series
 carries `config`. Without a Prometheus binary (`prometheus` on PATH, or $LAB_PROMETHEUS), the app and the
 Locust UI still start, and the lab says what is missing.
+
+Several `lab up` at once each own their parts: a port flag left unset takes its default when it is free,
+else a free port (printed); a port set and busy is refused (exit 2, naming the flag). Each Prometheus
+runs its own copy of the configuration (a temporary directory, removed at exit), so it scrapes its own
+instance only, and holds its data directory: an unset --data-dir that another `lab up` holds becomes
+.lab/prometheus-2 (-3, ...); a --data-dir set and held is refused.
 """
 
 from __future__ import annotations
@@ -14,13 +20,15 @@ import argparse
 import contextlib
 import signal
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from lab.commands.common import add_configs_file, fail
+from lab.commands.up_resources import DEFAULT_DATA_DIR, HOST, PORTS, claim_data_dir, resolve_ports
 from lab.runtime.procs import Child
 
 if TYPE_CHECKING:
@@ -28,27 +36,24 @@ if TYPE_CHECKING:
     from lab.runtime.prom import Prometheus
     from lab.shared.configs import ServerConfig
 
-HOST = "127.0.0.1"
-DEFAULT_DATA_DIR = Path(".lab") / "prometheus"
+# The class the web UI's picker starts with ticked: cheap, and harmless to the server (never the loop
+# blocker IoBlockingUser, which every test would otherwise include: Locust ticks every class).
+DEFAULT_USER_CLASS = "IoAsyncUser"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("config", metavar="CONFIG", help="configuration name (see `lab configs`)")
-    parser.add_argument("--port", type=int, default=8000, help="port of the app (default: 8000)")
-    parser.add_argument(
-        "--locust-port", type=int, default=8089, help="port of the Locust web UI (default: 8089)"
-    )
-    parser.add_argument(
-        "--locust-metrics-port", type=int, default=9646, help="port of Locust's /metrics (default: 9646)"
-    )
-    parser.add_argument(
-        "--prometheus-port", type=int, default=9090, help="port of Prometheus (default: 9090)"
-    )
+    for flag, (default, what) in PORTS.items():
+        parser.add_argument(
+            flag, type=int, default=None, metavar="PORT",
+            help=f"port of {what} (default: {default}, or a free port if {default} is busy)",
+        )  # fmt: skip
     parser.add_argument(
         "--data-dir",
         type=Path,
-        default=DEFAULT_DATA_DIR,
-        help=f"Prometheus' directory, kept between launches (default: {DEFAULT_DATA_DIR})",
+        default=None,
+        help=f"Prometheus' directory, kept between launches (default: {DEFAULT_DATA_DIR}, or "
+        f"{DEFAULT_DATA_DIR}-2, -3, ... while another `lab up` holds it)",
     )
     add_configs_file(parser)
 
@@ -75,6 +80,7 @@ class LocustUI(Child):
         web_port: int,
         metrics_port: int,
         lab_config: str,
+        user_classes: Sequence[str] = (DEFAULT_USER_CLASS,),
         locustfile: Path | None = None,
         log: Path | None = None,
         ready_timeout: float = 60.0,
@@ -87,6 +93,7 @@ class LocustUI(Child):
         self.web_port = web_port
         self.metrics_port = metrics_port
         self.lab_config = lab_config
+        self.user_classes = list(user_classes)  # ticked in the picker at start; any can be chosen
         self.locustfile = locustfile or LOCUSTFILES
         self.ready_timeout = ready_timeout
 
@@ -102,7 +109,8 @@ class LocustUI(Child):
         return [
             sys.executable, "-m", "locust", "-f", str(self.locustfile), "--class-picker",
             "--host", self.target, "--web-host", HOST, "--web-port", str(self.web_port),
-            "--metrics-port", str(self.metrics_port), "--lab-config", self.lab_config,
+            "--metrics-host", HOST, "--metrics-port", str(self.metrics_port), "--lab-config", self.lab_config,
+            *self.user_classes,
         ]  # fmt: skip
 
     def start(self) -> None:
@@ -156,72 +164,60 @@ class LocustUI(Child):
         return str(httpx.get(f"{self.url}/stats/requests", timeout=10).json()["state"])
 
 
-def _check_ports(ports: dict[str, int]) -> None:
-    from lab.runtime.launcher import LaunchError, check_port
-
-    seen: dict[int, str] = {}
-    for flag, port in ports.items():
-        if not 0 < port < 65536:
-            raise LaunchError(f"{flag} {port}: must be between 1 and 65535")
-        if port in seen:
-            raise LaunchError(f"{flag} and {seen[port]} are both {port}: each part needs its own port")
-        seen[port] = flag
-        try:
-            check_port(HOST, port)
-        except LaunchError:
-            raise LaunchError(f"{flag} {port}: the port is busy on {HOST}; choose another") from None
-
-
 def run(args: argparse.Namespace) -> int:
     from lab.runtime import prom
     from lab.runtime.launcher import LaunchError, Server
     from lab.shared.configs import ConfigError, get, load_catalogue
 
+    lock: IO[bytes] | None = None
     try:
         config = get(load_catalogue(args.configs_file), args.config)
-        _check_ports(
-            {
-                "--port": args.port,
-                "--locust-port": args.locust_port,
-                "--locust-metrics-port": args.locust_metrics_port,
-                "--prometheus-port": args.prometheus_port,
-            }
-        )
+        given = {flag: getattr(args, flag[2:].replace("-", "_")) for flag in PORTS}
+        ports, notes = resolve_ports(given)
+        binary = prom.find_binary()
+        data_dir: Path | None = None
+        if binary is not None:
+            data_dir, lock, note = claim_data_dir(args.data_dir)
+            notes += [note] if note else []
     except (ConfigError, LaunchError) as exc:
         return fail(str(exc))
 
-    data_dir: Path = args.data_dir.resolve()
-    binary = prom.find_binary()
     previous = signal.signal(signal.SIGTERM, _raise_stop)
     # The parts stop in reverse order when the block ends, however it ends.
     with contextlib.ExitStack() as stack:
+        if lock is not None:
+            stack.callback(lock.close)  # the data directory is free again once Prometheus has stopped
         stack.callback(signal.signal, signal.SIGTERM, previous)
         try:
-            server = stack.enter_context(Server(config, host=HOST, port=args.port))
+            server = stack.enter_context(Server(config, host=HOST, port=ports["--port"]))
             locust = stack.enter_context(
                 LocustUI(
                     server.url,
-                    web_port=args.locust_port,
-                    metrics_port=args.locust_metrics_port,
+                    web_port=ports["--locust-port"],
+                    metrics_port=ports["--locust-metrics-port"],
                     lab_config=config.name,
                 )
             )
             prometheus: prom.Prometheus | None = None
-            if binary is not None:
+            if binary is not None and data_dir is not None:
+                # This launch's own copy, so that no other `lab up` rewrites its targets.
+                config_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="lab-up-")))
                 config_file = prom.prepare_config(
-                    data_dir / "config",
-                    app=[f"{HOST}:{args.port}"],
-                    locust=[f"{HOST}:{args.locust_metrics_port}"],
+                    config_dir,
+                    app=[f"{HOST}:{ports['--port']}"],
+                    locust=[f"{HOST}:{ports['--locust-metrics-port']}"],
                 )
                 prometheus = stack.enter_context(
                     prom.Prometheus(
                         config_file,
                         data_dir / "data",
-                        port=args.prometheus_port,
+                        port=ports["--prometheus-port"],
                         binary=binary,
                         log=data_dir / "prometheus.log",
                     )
                 )
+            for note in notes:
+                print(f"lab up: {note}", flush=True)
             _print_urls(config, server, locust, prometheus, data_dir)
             return _watch(server, locust, prometheus)
         except (LaunchError, LocustError, prom.PrometheusError) as exc:
@@ -232,7 +228,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_urls(
-    config: ServerConfig, server: Server, locust: LocustUI, prometheus: Prometheus | None, data_dir: Path
+    config: ServerConfig,
+    server: Server,
+    locust: LocustUI,
+    prometheus: Prometheus | None,
+    data_dir: Path | None,
 ) -> None:
     from lab.runtime.prom import missing_reason
 
@@ -240,12 +240,14 @@ def _print_urls(
         prometheus_line = f"{prometheus.url}  (data: {data_dir}, kept between launches)"
     else:
         prometheus_line = f"not started: {missing_reason()}"
+    picked = ", ".join(locust.user_classes)
     print(
         f"lab up: {config.name} ({config.server}, {server.workers} worker(s), {config.threadpool} "
         "thread-pool tokens each)\n"
-        f"  app         {server.url}  (metrics: {server.url}/metrics, API docs: {server.url}/docs)\n"
-        f"  Locust UI   {locust.url}  (pick a scenario and start; or POST /swarm, POST /stop)\n"
-        f"  Prometheus  {prometheus_line}\n"
+        f"  app             {server.url}  (metrics: {server.url}/metrics, API docs: {server.url}/docs)\n"
+        f"  Locust UI       {locust.url}  (pick a scenario, {picked} to begin with; or POST /swarm)\n"
+        f"  Locust metrics  {locust.metrics_url}\n"
+        f"  Prometheus      {prometheus_line}\n"
         "Ctrl-C stops all of it.",
         flush=True,
     )

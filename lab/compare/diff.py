@@ -6,7 +6,6 @@ Cells match by (config, scenario). When each side ran exactly one configuration 
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -154,25 +153,24 @@ def _notes(diff: Diff) -> list[str]:
 
 
 def markdown(diff: Diff) -> str:
-    head = ["cell"] + [f"{title} A | {title} B | B/A" for _, title, _ in METRICS]
-    columns = 1 + 3 * len(METRICS)
+    head = ["cell"] + [column for _, title, _ in METRICS for column in (f"{title} A", f"{title} B", "B/A")]
+    rows = []
+    for row in diff.rows:
+        values = [row.label]
+        for metric, _, _ in METRICS:
+            ratio = _ratio(row.ratio(metric), row.unsteady(metric))
+            values += [_value(row.a, metric), _value(row.b, metric), ratio]
+        rows.append(values)
+    if not diff.rows:
+        rows.append(["no cell in common"] + [""] * (len(head) - 1))
     lines = [
         "# lab diff",
         "",
         f"A (baseline): {diff.a_name}  ",
         f"B: {diff.b_name}",
         "",
-        "| " + " | ".join(head) + " |",
-        "|" + "|".join("---" for _ in range(columns)) + "|",
+        results.md_table(head, rows),
     ]
-    for row in diff.rows:
-        values = [row.label]
-        for metric, _, _ in METRICS:
-            ratio = _ratio(row.ratio(metric), row.unsteady(metric))
-            values += [_value(row.a, metric), _value(row.b, metric), ratio]
-        lines.append("| " + " | ".join(values) + " |")
-    if not diff.rows:
-        lines.append("| no cell in common | " + " | ".join("" for _ in range(columns - 1)) + " |")
     notes = _notes(diff)
     if notes:
         lines += ["", *(f"- {note}" for note in notes)]
@@ -186,30 +184,25 @@ def _ratio_class(value: float | None, higher_is_better: bool) -> str:
     return "better" if better else "worse"
 
 
-def html_section(diff: Diff) -> str:
-    """The side-by-side table as an HTML fragment (report.html puts it under its own heading)."""
-    e = html.escape
-    head = "".join(f"<th>{e(title)} A</th><th>{e(title)} B</th><th>B/A</th>" for _, title, _ in METRICS)
-    body = []
+@dataclass(frozen=True)
+class Html:
+    """What the report's baseline section shows (templates/diff.html.j2 lays it out)."""
+
+    a_name: str
+    b_name: str
+    titles: list[str]
+    rows: list[tuple[str, list[tuple[str, str, str, str]]]]  # label, per metric: A, B, B/A, its css class
+    notes: list[str]
+
+
+def html(diff: Diff) -> Html:
+    rows = []
     for row in diff.rows:
-        cells = [f"<td>{e(row.label)}</td>"]
+        metrics = []
         for metric, _, higher in METRICS:
             ratio, unsteady = row.ratio(metric), row.unsteady(metric)
             css = "" if unsteady else _ratio_class(ratio, higher)
-            cells.append(f"<td>{e(_value(row.a, metric))}</td><td>{e(_value(row.b, metric))}</td>")
-            cells.append(f'<td class="ratio {css}">{e(_ratio(ratio, unsteady))}</td>')
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    notes = "".join(f"<li>{e(note)}</li>" for note in _notes(diff))
-    table = (
-        f'<table class="data"><thead><tr><th>cell</th>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table>"
-        if diff.rows
-        else "<p>No cell in common between the two runs.</p>"
-    )
-    return (
-        '<div class="diff">'
-        f"<p>A (baseline): <code>{e(diff.a_name)}</code>; B (this run): <code>{e(diff.b_name)}</code>. "
-        "Ratios are B/A: above 1 is more req/s or higher latency; "
-        "green marks the better side by more than 10%, red the worse.</p>"
-        f"{table}" + (f"<ul>{notes}</ul>" if notes else "") + "</div>"
-    )
+            metrics.append((_value(row.a, metric), _value(row.b, metric), _ratio(ratio, unsteady), css))
+        rows.append((row.label, metrics))
+    titles = [title for _, title, _ in METRICS]
+    return Html(diff.a_name, diff.b_name, titles, rows, _notes(diff))

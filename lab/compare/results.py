@@ -12,6 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from tabulate import tabulate
+
 from lab.compare import flags
 from lab.shared.output import atomic_write, fmt
 
@@ -53,7 +55,24 @@ def write(out: Path, meta: dict[str, Any], cells: list[dict[str, Any]]) -> None:
     atomic_write(out / "summary.md", markdown(meta, cells))
 
 
+def md_table(headers: list[str], rows: list[list[str]]) -> str:
+    """A GitHub Markdown table. Cells are not padded to a column width (a failure's reason can be long,
+    and the rows stay greppable: `| u · io-sync | 200 |`); a `|` or a newline in a cell is neutralised."""
+
+    def clean(text: str) -> str:
+        return text.replace("|", "/").replace("\n", " ")
+
+    body = [[clean(text) for text in row] for row in rows]
+    return tabulate(body, headers, tablefmt="github", stralign=None, numalign=None, disable_numparse=True)
+
+
 def markdown(meta: dict[str, Any], cells: list[dict[str, Any]]) -> str:
+    rows = []
+    for cell in cells:
+        row = [value(cell, key) for key, _ in MD_COLUMNS]
+        if cell.get("status") != "ok":
+            row[-1] = f"FAILED: {cell.get('error', '')}"
+        rows.append(row)
     lines = [
         f"# lab compare, {meta.get('started', '')}",
         "",
@@ -61,14 +80,8 @@ def markdown(meta: dict[str, Any], cells: list[dict[str, Any]]) -> str:
         f"{meta.get('users', '?')} users, {meta.get('duration_s', '?')} s per cell after "
         f"{meta.get('warmup_s', '?')} s warm-up; commit {meta.get('git_commit') or 'unknown'}.",
         "",
-        "| " + " | ".join(title for _, title in MD_COLUMNS) + " |",
-        "|" + "|".join("---" for _ in MD_COLUMNS) + "|",
+        md_table([title for _, title in MD_COLUMNS], rows),
     ]
-    for cell in cells:
-        row = [value(cell, key) for key, _ in MD_COLUMNS]
-        if cell.get("status") != "ok":
-            row[-1] = f"FAILED: {cell.get('error', '')}".replace("|", "/").replace("\n", " ")
-        lines.append("| " + " | ".join(row) + " |")
     notes = flags.notes(cells)
     if notes:
         lines += ["", "Flagged cells (read their numbers with care):", ""]

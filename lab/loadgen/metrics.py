@@ -1,7 +1,9 @@
 """The load generator's own metrics for Prometheus: a Locust plugin, loaded by `import lab.loadgen.metrics`.
 
 Served on `--metrics-port` (env LAB_LOCUST_METRICS_PORT, default 9646, 0 = not served) at `/metrics`, on
-the interface of Locust's web UI (`--web-host`, default all):
+`--metrics-host` (env LAB_LOCUST_METRICS_HOST, default 127.0.0.1; `*` for every interface). The plugin
+also makes 127.0.0.1 the default of Locust's own `--web-host` (Locust's default is every interface):
+a load generator is not a service for the network unless asked (docker-compose asks):
 
     locust_request_duration_seconds{name,method}    histogram; the server's buckets (lab.shared.buckets)
     locust_requests_total{name,method}              counter; every request, failures included
@@ -19,7 +21,9 @@ the interface of Locust's web UI (`--web-host`, default all):
 
 `name` is Locust's request name (the lab's users use the route template, as the server's `handler`
 label); `scenario` is the scenario name of `lab.shared.scenarios` of the running user classes, joined by "+";
-`config` is `--lab-config` (LAB_CONFIG), `run_id` is `--run-id` (LAB_RUN_ID; generated if not given).
+`config` is `--lab-config` (LAB_CONFIG); when it is empty (the default), the `config` the server under
+test names at `{host}/health`, read when a test starts ("default" if it does not answer within 2 s).
+`run_id` is `--run-id` (LAB_RUN_ID; generated if not given).
 Histograms, never percentile gauges: percentiles do not aggregate, bucket counts do.
 
 Several processes (`--processes N`, or `--master` and `--worker`s on several machines): the master
@@ -50,6 +54,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import gevent
+import httpx
 import psutil
 from gevent.pywsgi import WSGIServer
 from locust import events
@@ -70,6 +75,8 @@ from lab.shared.buckets import LATENCY_BUCKETS
 from lab.shared.scenarios import scenario_of
 
 DEFAULT_PORT = 9646
+LOOPBACK = "127.0.0.1"
+HEALTH_TIMEOUT_S = 2.0  # reading the server's configuration name must never hold a test up for long
 REPORT_KEY = "lab_metrics"  # this plugin's entry in a worker's report to the master
 CPU_SAMPLE_INTERVAL_S = 3.0  # the master and a local runner; a worker samples with each report (every 3 s)
 SATURATION = 0.9  # of one core: above it, the numbers describe Locust rather than the server
@@ -82,9 +89,11 @@ logger = logging.getLogger(__name__)
 
 @events.init_command_line_parser.add_listener
 def _add_arguments(parser: LocustArgumentParser, **_kwargs: Any) -> None:
+    parser.set_defaults(web_host=LOOPBACK)  # Locust's own default is every interface
     parser.add_argument(
-        "--lab-config", default="default", env_var="LAB_CONFIG",
-        help="Name of the server configuration under test (the `config` label of locust_run_info).",
+        "--lab-config", default="", env_var="LAB_CONFIG",
+        help="Name of the server configuration under test (the `config` label of locust_run_info); "
+        "empty: the one the server names at /health when a test starts.",
     )  # fmt: skip
     parser.add_argument(
         "--run-id", default=time.strftime("%Y%m%dT%H%M%S-") + uuid.uuid4().hex[:6], env_var="LAB_RUN_ID",
@@ -93,6 +102,10 @@ def _add_arguments(parser: LocustArgumentParser, **_kwargs: Any) -> None:
     parser.add_argument(
         "--metrics-port", type=int, default=DEFAULT_PORT, env_var="LAB_LOCUST_METRICS_PORT",
         include_in_web_ui=False, help="Port of the Prometheus /metrics of this Locust (0: not served).",
+    )  # fmt: skip
+    parser.add_argument(
+        "--metrics-host", default=LOOPBACK, env_var="LAB_LOCUST_METRICS_HOST", include_in_web_ui=False,
+        help=f"Interface of the Prometheus /metrics (default: {LOOPBACK}; '*' for every interface).",
     )  # fmt: skip
     parser.add_argument(
         "--metrics-snapshot", default="", env_var="LAB_LOCUST_METRICS_SNAPSHOT", include_in_web_ui=False,
@@ -220,6 +233,18 @@ def _role(runner: Runner | None) -> Role:
     return "master" if isinstance(runner, MasterRunner) else "local"
 
 
+def server_config(host: str | None) -> str | None:
+    """The configuration the server at `host` names at /health; None if it does not answer in time."""
+    if not host:
+        return None
+    try:
+        body = httpx.get(f"{host.rstrip('/')}/health", timeout=HEALTH_TIMEOUT_S).json()
+    except (httpx.HTTPError, ValueError):
+        return None
+    config = body.get("config") if isinstance(body, dict) else None
+    return config if isinstance(config, str) and config else None
+
+
 def _own_cpu() -> tuple[float, float]:
     """(CPU seconds of this process, monotonic time)."""
     times = psutil.Process().cpu_times()
@@ -238,6 +263,7 @@ class Exporter:
         self.cpu = Cpu()
         self.start_time: float | None = None
         self.stop_time: float | None = None
+        self.server_config: str | None = None  # read from the server when --lab-config is empty
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(self)
         self.server: WSGIServer | None = None
@@ -275,6 +301,7 @@ class Exporter:
     def on_test_start(self, **_kw: Any) -> None:
         self.start_time = time.time()
         self.cpu.saturated = False
+        self.server_config = None if self.options("lab_config", "") else server_config(self.environment.host)
 
     def on_test_stop(self, **_kw: Any) -> None:
         self.stop_time = time.time()
@@ -297,6 +324,9 @@ class Exporter:
         """A Locust option (the web UI may change custom ones between tests)."""
         return getattr(self.environment.parsed_options, name, default)
 
+    def lab_config(self) -> str:
+        return str(self.options("lab_config", "")) or self.server_config or "default"
+
     def scenario(self) -> str:
         names = []
         for user_class in self.environment.user_classes:
@@ -312,8 +342,7 @@ class Exporter:
         info = GaugeMetricFamily(
             "locust_run_info", "The run this Locust serves (1).", labels=["run_id", "scenario", "config"]
         )
-        run_id, config = str(self.options("run_id", "")), str(self.options("lab_config", ""))
-        info.add_metric([run_id, self.scenario(), config], 1)
+        info.add_metric([str(self.options("run_id", "")), self.scenario(), self.lab_config()], 1)
         yield info
         if self.start_time is not None:
             yield GaugeMetricFamily(
@@ -327,7 +356,7 @@ class Exporter:
 
     def serve(self, host: str, port: int) -> None:
         """Serve /metrics; binds now, so that a busy port stops Locust at start, not a later scrape."""
-        host = "" if host == "*" else host  # as Locust's web UI: all interfaces
+        host = "" if host == "*" else host  # as Locust's --web-host: every interface
         self.server = WSGIServer((host, port), make_wsgi_app(self.registry), log=None)
         try:
             self.server.start()
@@ -352,4 +381,4 @@ def _on_init(environment: Environment, **_kwargs: Any) -> None:
     exporter = Exporter(environment)
     port = int(exporter.options("metrics_port", DEFAULT_PORT))
     if exporter.role != "worker" and port:  # in distributed mode the master alone serves
-        exporter.serve(exporter.options("web_host", ""), port)
+        exporter.serve(exporter.options("metrics_host", LOOPBACK), port)

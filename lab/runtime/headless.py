@@ -43,7 +43,10 @@ class LoadResult:
 
 
 def percentile(response_times: dict[str, int], fraction: float) -> float | None:
-    """As Locust computes it: the smallest rounded response time covering `fraction` of the requests."""
+    """As Locust computes it: the smallest rounded response time covering `fraction` of the requests.
+
+    A copy of locust.stats.calculate_response_time_percentile's rule, not a call to it: importing locust
+    runs gevent's monkey.patch_all() in the importing process, and this one is the orchestrator."""
     total = sum(response_times.values())
     if not total:
         return None

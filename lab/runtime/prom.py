@@ -8,13 +8,14 @@ written for the ports of this launch, so the files in the repository are the one
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 
@@ -26,6 +27,7 @@ PROMETHEUS_ENV = "LAB_PROMETHEUS"
 CONFIG_SOURCE = Path(__file__).resolve().parents[2] / "prometheus"
 # Job name in prometheus.yml -> its file_sd file.
 TARGET_FILES = {"app": "targets/app.json", "locust": "targets/locust.json"}
+LOCK_FILE = "lab.lock"  # in a data directory: held by the lab process whose Prometheus writes there
 
 
 class PrometheusError(RuntimeError):
@@ -50,6 +52,19 @@ def missing_reason() -> str:
         f"Prometheus not found ({where}); install it (Debian: apt-get install prometheus) "
         f"or set {PROMETHEUS_ENV} to the binary"
     )
+
+
+def lock_data_dir(data_dir: Path) -> IO[bytes] | None:
+    """Hold `data_dir` (an flock on its lab.lock) until the returned file is closed or this process
+    ends; None when another process holds it. Child processes do not inherit it."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    handle = (data_dir / LOCK_FILE).open("ab")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
 
 
 def write_targets(config_dir: Path, job: str, targets: Sequence[str]) -> None:

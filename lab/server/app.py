@@ -32,12 +32,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         multiproc.mark_dead_workers(directory)
     work.calibrate()
     app.state.process_pool = await asyncio.to_thread(pool.create, settings.process_pool)
-    app.state.http_sync = httpx.Client(
-        base_url=settings.upstream_url, limits=_UPSTREAM_LIMITS, timeout=_UPSTREAM_TIMEOUT
-    )
-    app.state.http_async = httpx.AsyncClient(
-        base_url=settings.upstream_url, limits=_UPSTREAM_LIMITS, timeout=_UPSTREAM_TIMEOUT
-    )
+    # No base URL: without LAB_UPSTREAM_URL the upstream is known only from a request's listening socket.
+    app.state.http_sync = httpx.Client(limits=_UPSTREAM_LIMITS, timeout=_UPSTREAM_TIMEOUT)
+    app.state.http_async = httpx.AsyncClient(limits=_UPSTREAM_LIMITS, timeout=_UPSTREAM_TIMEOUT)
     sampler = probes.ResourceSampler(settings.sample_interval_s)
     sampler.start()
     loop_probe = asyncio.create_task(probes.loop_probe(settings.loop_lag_interval_s))

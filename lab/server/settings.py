@@ -1,15 +1,16 @@
 """The app's settings: one typed object read from `LAB_*` environment variables.
 
 The launcher (`lab serve`) sets these for every server process it starts, so each worker knows which
-configuration it belongs to; run by hand (`uvicorn --factory lab.server.app:create_app`) the defaults apply.
+configuration it belongs to; run by hand (`uvicorn --factory lab.app:create_app`) the defaults apply.
 """
 
 from __future__ import annotations
 
 import os
+import urllib.parse
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Loop = Literal["auto", "uvloop", "asyncio"]
@@ -28,12 +29,25 @@ class AppSettings(BaseSettings):
     loop: Loop = "auto"
     http: Http = "auto"
     process_pool: int = Field(2, ge=1, le=64, description="Processes in each worker's CPU pool.")
-    upstream_url: str = Field(
-        "http://127.0.0.1:8000", description="Base URL of the fan-out upstream (this lab's /io/async)."
+    upstream_url: str | None = Field(
+        None,
+        description="Base URL of the fan-out upstream (this lab's /io/async); unset or empty: the address "
+        "of the socket this server is bound to.",
     )
     loop_lag_interval_s: float = Field(0.05, gt=0, le=5, description="Period of the event-loop lag probe.")
     instrument: bool = Field(True, description="Record the HTTP metrics (off only to measure their cost).")
     sample_interval_s: float = Field(0.25, gt=0, le=10, description="Period of the CPU/RSS sampler thread.")
+
+    @field_validator("upstream_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        parts = urllib.parse.urlsplit(value)
+        port = parts.port  # ValueError when it is not a number
+        if parts.scheme not in ("http", "https") or not parts.hostname or port == 0 or parts.query:
+            raise ValueError(f"expected http://host:port with an optional path, got {value!r}")
+        return value.rstrip("/")
 
 
 def multiprocess_dir() -> str | None:

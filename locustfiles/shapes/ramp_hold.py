@@ -1,6 +1,7 @@
 """Ramp and hold: reach the target concurrency gradually, then hold it to measure the steady state.
 
-locust -f locustfiles/io_wait.py,locustfiles/shapes/ramp_hold.py --headless --host http://127.0.0.1:8000
+locust -f locustfiles/io_wait.py,locustfiles/shapes/ramp_hold.py IoAsyncUser --headless \
+    --host http://127.0.0.1:8000          # 5 minutes; --shape-scale 0.1 runs it in 30 s
 """
 
 from lab.loadgen.shapes import StagesShape

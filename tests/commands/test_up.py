@@ -1,4 +1,5 @@
-"""`lab up` as a user runs it: a real server, Locust web UI and Prometheus on free ports; Ctrl-C ends all."""
+"""`lab up` as a user runs it: a real server, Locust web UI and Prometheus on free ports; Ctrl-C ends all.
+Two at once: each scrapes only its own parts, in its own data directory."""
 
 from __future__ import annotations
 
@@ -18,7 +19,11 @@ import httpx
 import psutil
 import pytest
 
+from lab.commands import up_resources
+from lab.runtime.launcher import LaunchError
+from lab.runtime.prom import lock_data_dir
 from tests.conftest import free_port
+from tests.locust_support import web_ui_args
 
 LAB = [sys.executable, "-m", "lab"]
 
@@ -28,7 +33,7 @@ class Up:
     process: subprocess.Popen[str]
     stdout: list[str]
     stderr: Path
-    urls: dict[str, str]  # "app", "Locust UI", "Prometheus" -> URL, or the "not started" text
+    urls: dict[str, str]  # "app", "Locust UI", "Locust metrics", "Prometheus" -> URL, or "not started: ..."
 
     def descendants(self) -> list[psutil.Process]:
         return psutil.Process(self.process.pid).children(recursive=True)
@@ -108,6 +113,11 @@ def _eventually(url: str, expr: str, timeout: float = 30) -> list[dict[str, Any]
     return result
 
 
+def _targets(prometheus: str) -> set[tuple[str, str, str]]:
+    targets = httpx.get(f"{prometheus}/api/v1/targets", timeout=10).json()["data"]["activeTargets"]
+    return {(t["labels"]["job"], t["labels"]["instance"], t["health"]) for t in targets}
+
+
 def _assert_all_gone(tree: list[psutil.Process], ports: dict[str, int]) -> None:
     deadline = time.monotonic() + 20
     while True:
@@ -156,11 +166,14 @@ def test_up_serves_scrapes_drives_locust_and_stops_everything_on_ctrl_c(up: Any,
     _eventually(prom, "locust_test_stop_time_seconds > locust_test_start_time_seconds")
     _eventually(prom, 'config_handler:http_requests:rate1m{config="uvicorn-single", handler="/io/async"} > 0')
 
-    targets = httpx.get(f"{prom}/api/v1/targets", timeout=10).json()["data"]["activeTargets"]
-    assert {(t["labels"]["job"], t["labels"]["instance"], t["health"]) for t in targets} == {
+    assert _targets(prom) == {
         ("app", f"127.0.0.1:{ports['--port']}", "up"),
         ("locust", f"127.0.0.1:{ports['--locust-metrics-port']}", "up"),
     }
+    # The picker starts with one harmless class ticked; every scenario is on offer.
+    picker = web_ui_args(ui)
+    assert picker["available_user_classes"] == ["IoAsyncUser"]
+    assert len(picker["users"]) >= 14
 
     tree = lab.descendants()
     assert len(tree) >= 4  # server, its process pool, Locust, Prometheus
@@ -214,3 +227,83 @@ def test_a_busy_port_is_refused_before_anything_starts(up: Any, tmp_path: Path) 
         lab.process.communicate(timeout=30)
     assert lab.process.returncode == 2
     assert f"--prometheus-port {ports['--prometheus-port']}" in lab.stderr.read_text()
+
+
+def test_two_at_once_each_scrape_their_own_parts(up: Any, tmp_path: Path) -> None:
+    """The docs' second instance next to a first one, both in one directory, neither with
+    --locust-metrics-port or --data-dir: the second picks a free port and its own data directory."""
+    runs = []  # (lab up, its configuration, its ports, its Prometheus data directory)
+    for config, data in (("uvicorn-single", "prometheus"), ("threadpool-starved", "prometheus-2")):
+        ports = {flag: free_port() for flag in ("--port", "--locust-port", "--prometheus-port")}
+        runs.append((up(config, *_args(ports)), config, ports, tmp_path / ".lab" / data))
+    for lab, _, ports, data in runs:
+        assert lab.process.poll() is None, (lab.stdout, lab.stderr.read_text())
+        ports["--locust-metrics-port"] = int(lab.urls["Locust metrics"].split(":")[2].split("/")[0])
+        assert any(f"(data: {data}," in line for line in lab.stdout), lab.stdout
+    (a, _, a_ports, _), (b, _, b_ports, _) = runs
+    assert a_ports["--locust-metrics-port"] != b_ports["--locust-metrics-port"]
+    default = up_resources.PORTS["--locust-metrics-port"][0]
+    moved = a if a_ports["--locust-metrics-port"] != default else b  # busy before the first, or taken by it
+    assert any("--locust-metrics-port" in line and "busy" in line for line in moved.stdout), moved.stdout
+
+    config_dirs = []
+    for lab, config, ports, _ in runs:
+        prom = lab.urls["Prometheus"]
+        own = {
+            ("app", f"127.0.0.1:{ports['--port']}", "up"),
+            ("locust", f"127.0.0.1:{ports['--locust-metrics-port']}", "up"),
+        }
+        deadline = time.monotonic() + 30
+        while (seen := _targets(prom)) != own:
+            assert time.monotonic() < deadline, (seen, own)
+            time.sleep(0.5)
+        _eventually(prom, f'lab_server_info{{config="{config}"}}')
+        _eventually(prom, f'locust_users{{instance="127.0.0.1:{ports["--locust-metrics-port"]}"}}')
+        # Nothing of the other instance was ever scraped into this one's data.
+        scraped = _prometheus(prom, "group by (instance) (last_over_time(up[10m]))")
+        assert {r["metric"]["instance"] for r in scraped} == {instance for _, instance, _ in own}
+        flags = httpx.get(f"{prom}/api/v1/status/flags", timeout=10).json()["data"]
+        config_dirs.append(Path(flags["config.file"]).parent)
+    assert config_dirs[0] != config_dirs[1] and all(c.is_dir() for c in config_dirs)
+
+    for lab, _, ports, data in reversed(runs):
+        tree = lab.descendants()
+        lab.interrupt()
+        assert lab.process.returncode == 0, lab.stderr.read_text()
+        _assert_all_gone(tree, ports)
+        lock = lock_data_dir(data)  # released
+        assert lock is not None
+        lock.close()
+    assert not any(c.exists() for c in config_dirs)  # each launch's configuration went with it
+
+
+def test_a_data_dir_another_lab_up_holds_is_refused(up: Any, tmp_path: Path) -> None:
+    held = tmp_path / "prom"
+    lock = lock_data_dir(held)
+    assert lock is not None
+    try:
+        lab = up("uvicorn-single", *_args(_ports()), "--data-dir", str(held))
+        lab.process.communicate(timeout=30)
+    finally:
+        lock.close()
+    assert lab.process.returncode == 2
+    assert f"--data-dir {held}: held by another `lab up`" in lab.stderr.read_text()
+
+
+def test_unset_ports_move_off_busy_defaults_and_set_ones_are_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = busy.getsockname()[1]
+        free = free_port()
+        monkeypatch.setattr(up_resources, "PORTS", {"--port": (taken, "the app"), "--x": (free, "x")})
+        ports, notes = up_resources.resolve_ports({"--port": None, "--x": None})
+        assert ports["--x"] == free  # its default, free
+        assert ports["--port"] not in (taken, free)
+        assert notes == [f"the app on port {ports['--port']}: {taken} is busy (set --port to choose)"]
+        with pytest.raises(LaunchError, match=f"--port {taken}: the port is busy"):
+            up_resources.resolve_ports({"--port": taken, "--x": None})
+        with pytest.raises(LaunchError, match=f"--x and --port are both {free}"):
+            up_resources.resolve_ports({"--port": free, "--x": free})

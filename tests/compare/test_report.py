@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import html
 import json
 import re
 import shutil
 from pathlib import Path
+
+from markupsafe import escape
 
 from lab.compare import report
 from tests.compare.support import REAL_RUN, cell, failed, history, parse, timeline, write_run
@@ -107,7 +108,7 @@ def test_claims_section_when_claims_json_is_present(tmp_path: Path) -> None:
     assert "claims" in page.ids  # type: ignore[attr-defined]
     assert "Claims checked" in text
     assert "async I/O beats sync I/O" in text and "2.4x on &lt;u&gt;" in text
-    assert "{&quot;ratio&quot;: 1.0}" in text
+    assert escape('{"ratio": 1.0}') in text
     assert re.search(r'class="verdict better">pass<', text)
     assert re.search(r'class="verdict worse">fail<', text)
 
@@ -171,7 +172,7 @@ def test_real_run_renders(tmp_path: Path) -> None:
     assert page.classes["p95-line"] >= 1  # type: ignore[attr-defined]
     assert f"{len(failures)} cell(s) failed" in text
     for c in failures:
-        assert html.escape(c["error"]) in text
+        assert escape(c["error"]) in text
 
 
 def test_summary_text_has_table_and_sentences(tmp_path: Path) -> None:
@@ -195,3 +196,15 @@ def test_a_failed_cell_draws_no_time_series(tmp_path: Path) -> None:
     assert page.classes["p95-line"] == 1  # io-async only  # type: ignore[attr-defined]
     assert page.classes["waiting-line"] == 1  # type: ignore[attr-defined]
     assert "u · io-sync (failed)" in text
+
+
+def test_summary_md_keeps_a_failure_on_its_row(tmp_path: Path) -> None:
+    write_run(tmp_path, [cell("u", "io-async"), failed("u", "io-sync", "a | b\nc")])
+
+    text = (tmp_path / "summary.md").read_text(encoding="utf-8")
+
+    header, rule, ok, bad = [line for line in text.splitlines() if line.startswith("|")]
+    assert header.startswith("| config | scenario | req/s | ceiling | eff. |")
+    assert set(rule) == {"|", "-"} and rule.count("|") == header.count("|")
+    assert ok.startswith("| u | io-async | 360 |")
+    assert bad.startswith("| u | io-sync |") and bad.endswith("| FAILED: a / b c |")

@@ -85,8 +85,8 @@ def test_every_file_is_written_with_sane_values(starved_run: Path) -> None:
         assert 100 <= cell["p50_ms"] <= cell["p95_ms"] <= cell["p99_ms"]
         assert cell["server_cpu_s"] > 0
         # The server saw every request Locust counted, and the ones Locust abandoned when it stopped
-        # (measured by Locust's exporter: every one of the 20 users, no wait, had one in flight).
-        assert 1 <= cell["abandoned"] <= 20
+        # (measured by Locust's exporter: users stopped one by one, so up to the 20 users).
+        assert 0 <= cell["abandoned"] <= 20
         assert cell["unaccounted"] == cell["server_requests"] - cell["requests"] - cell["abandoned"]
         assert cell["reconciled"] is True and abs(cell["unaccounted"]) <= 1, cell
         assert cell["server_drained"] is True

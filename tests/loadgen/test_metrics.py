@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,8 @@ import pytest
 from lab.runtime.launcher import Server
 from lab.shared.buckets import LATENCY_BUCKETS
 from lab.shared.scenarios import get_scenario
-from tests.locust_support import Growth, LocustProcess, run_locust, total
+from tests.conftest import free_port
+from tests.locust_support import Growth, LocustProcess, listening, run_locust, total, wait_for_http
 
 
 @pytest.mark.parametrize("processes", [0, 2], ids=["local", "processes-2"])
@@ -105,3 +107,41 @@ def test_custom_arguments_reach_the_requests(single_server: Server, tmp_path: Pa
         "lab_cpu_work_seconds_count", handler="/cpu/sync"
     )
     assert 0.002 <= mean_cpu < 0.005
+
+
+def test_plain_locust_listens_on_loopback_only(single_server: Server, tmp_path: Path) -> None:
+    """`locust -f locustfiles/x.py` as the README runs it: the web UI and /metrics on 127.0.0.1 alone."""
+    io = get_scenario("io-async")
+    web_port = free_port()
+    with LocustProcess(
+        [io.path], host=single_server.url, out_dir=tmp_path, web_port=web_port, serve_metrics=True
+    ) as run:
+        assert run.process is not None
+        wait_for_http(f"http://127.0.0.1:{web_port}/", run.process)
+        wait_for_http(f"{run.metrics_url}/metrics", run.process)
+        sockets = listening(run.process.pid)
+        result = run.stop()
+    assert result.returncode == 0, result.log
+    assert sockets == {("127.0.0.1", web_port), ("127.0.0.1", run.metrics_port)}, sockets
+
+
+@pytest.mark.parametrize("answers", [True, False], ids=["server-answers", "no-server"])
+def test_without_lab_config_the_run_is_labelled_with_the_servers_config(
+    single_server: Server, tmp_path: Path, answers: bool
+) -> None:
+    """--lab-config empty: the configuration /health names when the test starts, else "default"."""
+    noop = get_scenario("noop-async")
+    with socket.socket() as closed:  # bound, never listening: connections to it are refused
+        closed.bind(("127.0.0.1", 0))
+        host = single_server.url if answers else f"http://127.0.0.1:{closed.getsockname()[1]}"
+        result = run_locust(
+            [noop.path], [noop.user_class], host=host, out_dir=tmp_path, users=1, run_time=2,
+            env={"LAB_CONFIG": ""},
+        )  # fmt: skip
+    info = [labels for n, labels, _ in result.metrics if n == "locust_run_info"]
+    assert [labels["config"] for labels in info] == ["uvicorn-single" if answers else "default"], result.log
+    if answers:
+        assert result.returncode == 0, result.log
+        assert result.locust_requests("/noop/async") > 0
+    else:  # the run went on without the server's answer: its requests failed, none was skipped
+        assert result.locust_failures("/noop/async") == result.locust_requests("/noop/async") > 0

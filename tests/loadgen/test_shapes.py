@@ -1,4 +1,5 @@
-"""Load shapes: each tick() follows its class data on a fake clock; a short stages shape drives a real run."""
+"""Load shapes: each tick() follows its class data on a fake clock, also scaled (--shape-scale); a short
+stages shape and a scaled lab shape drive real runs that end by themselves."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from tests.locust_support import run_locust, run_python
 SHAPES = sorted(str(p) for p in (LOCUSTFILES / "shapes").glob("*.py"))
 
 # Loads a shape file with Locust's loader next to a locustfile (as `-f io_wait.py,shapes/x.py` does), then
-# calls tick() on a fake clock at the given times. In a subprocess: importing Locust monkey-patches.
+# calls tick() on a fake clock at the given times, then again with --shape-scale 0.1 (a runner whose options
+# say so) at a tenth of half-step times (never on a boundary). In a subprocess: importing Locust patches.
 _TICKS = """
 import json, sys
+from types import SimpleNamespace
 from locust.util.load_locustfile import load_locustfile
 users, _ = load_locustfile(sys.argv[1])
 out = {"users": sorted(users)}
@@ -29,7 +32,14 @@ for path in sys.argv[2:]:
     for t in [i / 10 for i in range(0, 4000)]:
         shape.get_run_time = lambda t=t: t
         ticks.append([t, shape.tick()])
-    out[path] = {"class": type(shape).__name__, "users": sorted(user_classes), "data": data, "ticks": ticks}
+    options = SimpleNamespace(shape_scale=0.1)
+    shape.runner = SimpleNamespace(environment=SimpleNamespace(parsed_options=options))
+    scaled = []
+    for t in [(i + 0.5) / 100 for i in range(0, 4000)]:
+        shape.get_run_time = lambda t=t: t
+        scaled.append([t, shape.tick()])
+    out[path] = {"class": type(shape).__name__, "users": sorted(user_classes), "data": data, "ticks": ticks,
+                 "scaled": scaled}
 print(json.dumps(out))
 """
 
@@ -83,6 +93,27 @@ def test_step_shape_adds_step_users_every_step(shapes: dict[str, dict]) -> None:
     assert shape["ticks"][0][1] == [d["step_users"], d["spawn_rate"]]
 
 
+@pytest.mark.parametrize("name", ["spike", "ramp_hold", "step"])
+def test_shape_scale_runs_the_same_shape_on_a_shorter_clock(shapes: dict[str, dict], name: str) -> None:
+    shape = shapes[str(LOCUSTFILES / "shapes" / f"{name}.py")]
+    unscaled = _ticks_at(shape, [t * 10 for t, _ in shape["scaled"]])
+    assert any(tick is None for _, tick in shape["scaled"])  # it ends within a tenth of its time
+    for (t, tick), expected in zip(shape["scaled"], unscaled, strict=True):
+        if expected is None:
+            assert tick is None, t
+        else:  # the same users a tenth of the time in, spawned ten times as fast: each ramp fills its stage
+            assert tick[0] == expected[0] and tick[1] == pytest.approx(expected[1] * 10), (t, tick, expected)
+
+
+def _ticks_at(shape: dict[str, dict], times: list[float]) -> list[list[float] | None]:
+    """The unscaled tick at each time, from the shape's class data."""
+    d = shape["data"]
+    if "stages" in d:
+        return [_expected_from_stages(d["stages"], t) for t in times]
+    steps = [int(t // d["step_duration"]) for t in times]
+    return [[(s + 1) * d["step_users"], d["spawn_rate"]] if s < d["steps"] else None for s in steps]
+
+
 SHORT_SHAPE = """
 from lab.loadgen.shapes import StagesShape
 
@@ -116,3 +147,44 @@ def test_stages_shape_drives_a_real_run_and_ends_it(single_server: Server, tmp_p
     assert 1 in users and 3 in users and max(users) == 3, users
     assert users.index(3) > users.index(1)
     assert result.metric("locust_requests_total", name="/noop/async") == result.locust_requests("/noop/async")
+
+
+def test_shape_scale_shortens_a_lab_shape_from_the_command_line(
+    single_server: Server, tmp_path: Path
+) -> None:
+    """ramp_hold takes 5 minutes; at --shape-scale 0.02, 6 s: ramp to 50 users in 1.2 s, hold, stop."""
+    io = get_scenario("io-async")
+    result = run_locust(
+        [io.path, LOCUSTFILES / "shapes" / "ramp_hold.py"],
+        [io.user_class],
+        host=single_server.url,
+        out_dir=tmp_path / "out",
+        users=None,
+        run_time=None,
+        timeout=60,  # unscaled, it would still be running: the run would fail here
+        args=["--shape-scale", "0.02", "--io-ms", "200", "--csv", str(tmp_path / "out" / "run"),
+              "--csv-full-history"],
+    )  # fmt: skip
+    assert result.returncode == 0, result.log
+    assert "Shape test completed" in result.log
+    with (tmp_path / "out" / "run_stats_history.csv").open() as f:
+        users = [int(row["User Count"]) for row in csv.DictReader(f)]
+    assert max(users) == 50, users
+    assert result.locust_requests("/io/async") > 0
+
+
+@pytest.mark.parametrize("how", ["flag", "env"])
+def test_shape_scale_must_be_positive(tmp_path: Path, how: str) -> None:
+    io = get_scenario("io-async")
+    result = run_locust(
+        [io.path, LOCUSTFILES / "shapes" / "spike.py"],
+        [io.user_class],
+        host="http://127.0.0.1:9",
+        out_dir=tmp_path,
+        users=None,
+        run_time=None,
+        args=["--shape-scale", "0"] if how == "flag" else [],
+        env={"LAB_SHAPE_SCALE": "-1"} if how == "env" else {},
+    )
+    assert result.returncode != 0
+    assert "--shape-scale" in result.log and "must be greater than 0" in result.log, result.log
