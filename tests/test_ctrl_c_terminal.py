@@ -123,9 +123,12 @@ def test_ctrl_c_stops_lab_compare_and_keeps_the_cells_done(terminal: Terminal, t
         exit_file,
     )  # fmt: skip
     _wait(lambda: "io-sync" in terminal.screen(), 120, "the second cell to start")
-    time.sleep(1.5)  # inside the second cell: its server and a Locust are running
+
+    def locust_running() -> bool:  # inside the second cell: its server and a Locust run
+        return any("locust" in _cmdline(p) for p in _alive(_descendants(terminal.pane_pid())))
+
+    _wait(locust_running, 60, "a Locust run in the second cell")
     tree = _descendants(terminal.pane_pid())
-    assert any("locust" in _cmdline(p) for p in _alive(tree))
 
     terminal.ctrl_c()
 

@@ -22,6 +22,7 @@ import httpx
 from lab.claims.spec import Arm, Burst, Load, LoopProbe, Target, Timing
 from lab.measure import cell as measurement
 from lab.measure import scrape
+from lab.measure.prober import Prober
 from lab.runtime import headless
 from lab.runtime.launcher import Server
 from lab.runtime.provenance import free_port
@@ -30,8 +31,6 @@ from lab.shared.scenarios import get_scenario
 
 Numbers = dict[str, float | None]
 QUICK_SECONDS = 3.0  # Locust run per arm in quick mode: ratios of large effects settle within it
-PROBE_INTERVAL_S = 0.25  # between unrelated requests timed during a load
-PROBE_START_S = 1.0  # after Locust starts sending: its users are all spawned by then
 UNBALANCED_BELOW = 1.5  # workers_busy under this: one worker did (nearly) all the work
 
 
@@ -156,38 +155,6 @@ class Bench:
             "workers_busy": window.workers_busy,
             "failures": float(result.failures),
         }
-
-
-class Prober(threading.Thread):
-    """Times an unrelated request every PROBE_INTERVAL_S, each on a fresh connection, until finished."""
-
-    def __init__(self, url: str) -> None:
-        super().__init__(name="lab-claims-prober", daemon=True)
-        self.url = url
-        self.latencies_ms: list[float] = []
-        self._stop_event = threading.Event()
-
-    def run(self) -> None:
-        if self._stop_event.wait(PROBE_START_S):
-            return
-        while not self._stop_event.wait(PROBE_INTERVAL_S):
-            started = time.perf_counter()
-            try:
-                httpx.get(self.url, timeout=30).raise_for_status()
-            except httpx.HTTPError:
-                continue
-            self.latencies_ms.append((time.perf_counter() - started) * 1000)
-
-    def finish(self) -> None:
-        self._stop_event.set()
-        self.join(timeout=35)
-
-    def __enter__(self) -> Prober:
-        self.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.finish()
 
 
 def _median(runs: list[Numbers]) -> Numbers:

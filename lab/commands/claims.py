@@ -33,14 +33,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lab.claims import output, spec
+    from lab.claims import catalog, output, spec
     from lab.claims.runner import check
     from lab.claims.verdict import NOT_MEASURED
     from lab.shared.configs import ConfigError, load_catalogue
 
     try:
         catalogue = load_catalogue(args.configs_file)
-        claims = spec.select(spec.load(args.claims_file, catalogue), args.only)
+        claims = catalog.select(catalog.load(args.claims_file, catalogue), args.only)
     except (ConfigError, spec.ClaimsError) as exc:
         return fail(str(exc))
     out = args.out or Path("results") / dt.datetime.now().strftime("claims-%Y%m%d-%H%M%S")

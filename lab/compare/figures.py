@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from lab.compare import charts, explain
+from lab.compare import charts, explain, internals
 from lab.compare.charts import Bar, Series
 
 if TYPE_CHECKING:
@@ -149,7 +149,7 @@ def _grid(
 
 def _latency_series(run: Run) -> SeriesOf:
     def series(key: Key, t0: float) -> list[Series]:
-        points = explain.history_points(run.history(key))
+        points = internals.history_points(run.history(key))
         server = [r for r in run.timeline(key) if r.get("server_p95_ms") is not None]
         return [
             Series("p50", "p50-line", [(r["t"] - t0, r.get("p50_ms") or 0) for r in points]),

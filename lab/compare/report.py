@@ -19,7 +19,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from lab.compare import charts, explain, figures, flags, results
+from lab.compare import charts, explain, figures, flags, internals, results
 from lab.compare import diff as diffs
 
 Cell = dict[str, Any]
@@ -134,8 +134,8 @@ def _warnings(run: Run) -> list[str]:
 
 def _over_time_sentences(run: Run) -> list[str]:
     histories = {key: run.history(key) for key in explain.index(run.cells)}
-    sentences = explain.over_time(run.cells, histories)
-    rows = max((len(explain.history_points(h)) for h in histories.values()), default=0)
+    sentences = internals.over_time(run.cells, histories)
+    rows = max((len(internals.history_points(h)) for h in histories.values()), default=0)
     if run.cells and rows < 4:
         sentences.append(
             f"Locust writes one row per second and these cells left at most {rows} with a measurement: "
@@ -227,9 +227,9 @@ def page(run: Run, baseline: Path | None = None) -> str:
         over_time=figures.over_time(run),
         over_time_sentences=_over_time_sentences(run),
         pool=figures.pool(run),
-        pool_sentences=explain.threadpool(run.cells),
+        pool_sentences=internals.threadpool(run.cells),
         lag=figures.lag(run),
-        lag_sentences=explain.loop_lag(run.cells),
+        lag_sentences=internals.loop_lag(run.cells),
         lag_limit=explain.num(explain.LAG_NOTABLE_MS, "ms"),
         table=_table(run),
         failed=[(explain.label(c), c.get("error") or "no reason recorded") for c in _failed_cells(run)],

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from lab.claims import spec
+from lab.claims import catalog, spec
 from lab.claims.experiments import Bench
 from lab.claims.runner import check_one
 from lab.shared.configs import ServerConfig
@@ -22,7 +22,7 @@ def bench(tmp_path_factory: pytest.TempPathFactory, catalogue: dict[str, ServerC
 
 @pytest.fixture(scope="module")
 def claims() -> dict[int, spec.Claim]:
-    return {c.id: c for c in spec.load()}
+    return {c.id: c for c in catalog.load()}
 
 
 def _only(claim: spec.Claim, variant: str, **apply: object) -> spec.Claim:

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from lab.claims import spec
+from lab.claims import catalog, spec
 from tests.claims.support import VALID, write
 
 REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference"
 
 
 def test_builtin_claims_load_with_every_field() -> None:
-    claims = spec.load()
+    claims = catalog.load()
 
     assert len(claims) >= 9
     assert [c.id for c in claims] == sorted({c.id for c in claims})
@@ -27,7 +27,7 @@ def test_builtin_claims_load_with_every_field() -> None:
 def test_each_passage_is_in_its_article() -> None:
     articles = {p.read_text(encoding="utf-8").lstrip("-\n").splitlines()[0]: p.read_text(encoding="utf-8")
                 for p in REFERENCE.glob("*.txt")}  # fmt: skip
-    for claim in spec.load():
+    for claim in catalog.load():
         text = next(
             (body for title, body in articles.items() if claim.source in title or claim.source in body[:300]),
             None,
@@ -37,7 +37,7 @@ def test_each_passage_is_in_its_article() -> None:
 
 
 def test_a_valid_file_loads(tmp_path: Path) -> None:
-    (claim,) = spec.load(write(tmp_path))
+    (claim,) = catalog.load(write(tmp_path))
 
     assert claim.id == 6
     assert claim.names() == {"cores", "one.ms", "gather.ms"}
@@ -68,7 +68,7 @@ def test_a_malformed_entry_is_named_with_its_key(
     tmp_path: Path, old: str, new: str, expected: list[str]
 ) -> None:
     with pytest.raises(spec.ClaimsError) as error:
-        spec.load(write(tmp_path, old=old, new=new))
+        catalog.load(write(tmp_path, old=old, new=new))
 
     for part in expected:
         assert part in str(error.value)
@@ -77,34 +77,34 @@ def test_a_malformed_entry_is_named_with_its_key(
 def test_an_entry_without_id_is_named_by_position(tmp_path: Path) -> None:
     text = VALID + VALID.replace("id = 6\n", "")
     with pytest.raises(spec.ClaimsError, match=r"entry #2: id: Field required"):
-        spec.load(write(tmp_path, text))
+        catalog.load(write(tmp_path, text))
 
 
 def test_duplicate_ids_and_bad_variants_are_refused(tmp_path: Path) -> None:
     with pytest.raises(spec.ClaimsError, match="claim 6: id: used by more than one entry"):
-        spec.load(write(tmp_path, VALID + VALID))
+        catalog.load(write(tmp_path, VALID + VALID))
     variant = '\n[[claim.variant]]\nid = "slow"\nlabel = "slow"\napply = { repeats = 99 }\n'
     with pytest.raises(
         spec.ClaimsError, match=r"claim 6: variant\.slow\.apply\.repeats: .*less than or equal to 10"
     ):
-        spec.load(write(tmp_path, VALID + variant))
+        catalog.load(write(tmp_path, VALID + variant))
 
 
 def test_unreadable_files_are_clear(tmp_path: Path) -> None:
     with pytest.raises(spec.ClaimsError, match="not found"):
-        spec.load(tmp_path / "missing.toml")
+        catalog.load(tmp_path / "missing.toml")
     with pytest.raises(spec.ClaimsError, match="not valid TOML"):
-        spec.load(write(tmp_path, "[[claim]\n"))
+        catalog.load(write(tmp_path, "[[claim]\n"))
     with pytest.raises(spec.ClaimsError, match=r"no \[\[claim\]\] entries"):
-        spec.load(write(tmp_path, "title = 'x'\n"))
+        catalog.load(write(tmp_path, "title = 'x'\n"))
 
 
 def test_only_selects_by_id() -> None:
-    claims = spec.load()
+    claims = catalog.load()
 
-    assert [c.id for c in spec.select(claims, "3,1")] == [1, 3]
-    assert spec.select(claims, None) == claims
+    assert [c.id for c in catalog.select(claims, "3,1")] == [1, 3]
+    assert catalog.select(claims, None) == claims
     with pytest.raises(spec.ClaimsError, match=r"unknown claim id\(s\) \[99\]"):
-        spec.select(claims, "1,99")
+        catalog.select(claims, "1,99")
     with pytest.raises(spec.ClaimsError, match="expected claim ids"):
-        spec.select(claims, "one")
+        catalog.select(claims, "one")

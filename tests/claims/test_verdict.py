@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from lab.claims import spec
+from lab.claims import catalog, spec
 from lab.claims.verdict import fill, judge
 from tests.claims.support import VALID, write
 
@@ -24,7 +24,7 @@ label = "fast"
 
 
 def _claim(tmp_path: Path, text: str = VALID, **rule: Any) -> spec.Claim:
-    (claim,) = spec.load(write(tmp_path, text))
+    (claim,) = catalog.load(write(tmp_path, text))
     return claim.model_copy(update={"rule": claim.rule.model_copy(update=rule)})
 
 
@@ -127,7 +127,7 @@ def test_machine_note_names_the_load_generator(tmp_path: Path) -> None:
     ],
 )
 def test_claim_10_is_stable_over_the_measured_range(ratio: float, verdict: str) -> None:
-    (claim,) = spec.select(spec.load(), "10")
+    (claim,) = catalog.select(catalog.load(), "10")
     numbers = {
         "cores": 2.0,
         "async.cpu_ms_per_request": 0.218,

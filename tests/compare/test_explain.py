@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lab.compare import explain
+from lab.compare import explain, internals
 from tests.compare.support import cell, failed, history
 
 
@@ -95,7 +95,7 @@ def test_thread_pool_waiting() -> None:
         cell("threadpool-starved", "io-async", 700.0, threadpool=4),
     ]  # fmt: skip
 
-    sentences = explain.threadpool(cells)
+    sentences = internals.threadpool(cells)
 
     assert (
         "On threadpool-starved, io-sync requests waited for one of 4 tokens (up to 96 waiting, 4 in use)"
@@ -158,11 +158,11 @@ def test_latency_uses_littles_law_on_the_worst_cell() -> None:
 def test_loop_lag_names_the_blocking_cell() -> None:
     cells = [cell("u", "io-blocking", 9.6, loop_lag_p99_ms=2210.0), cell("u", "io-async", 900.0)]
 
-    assert explain.loop_lag(cells) == [
+    assert internals.loop_lag(cells) == [
         "Event-loop lag p99 reached 2210 ms on u · io-blocking: "
         "a blocking sleep in async def holds the loop for the whole sleep"
     ]
-    assert explain.loop_lag([cell("u", "io-async", 900.0)]) == [
+    assert internals.loop_lag([cell("u", "io-async", 900.0)]) == [
         "Event-loop lag p99 stayed below 20 ms in every cell (highest 5 ms on u · io-async)"
     ]
 
@@ -175,7 +175,7 @@ def test_over_time_spots_a_spike_and_a_rising_queue() -> None:
         ("u", "cpu-sync"): history([100, 100]),  # too short to judge
     }
 
-    spike, rising = explain.over_time(cells, histories)
+    spike, rising = internals.over_time(cells, histories)
 
     assert spike == "p95 spiked to 900 ms on u · io-sync (median 100 ms)"
     assert rising.startswith(
@@ -191,9 +191,9 @@ def test_failed_cells_never_lend_their_numbers() -> None:
 
     sentences = (
         explain.pairs(cells) + explain.winners(cells) + explain.latency(cells)
-        + explain.generator(cells) + explain.efficiency(cells) + explain.threadpool(cells)
-        + explain.loop_lag(cells) + explain.spread(cells)
-        + explain.over_time(cells, {("ghost", "io-sync"): history([1, 2, 3, 40000])})
+        + explain.generator(cells) + explain.efficiency(cells) + internals.threadpool(cells)
+        + internals.loop_lag(cells) + explain.spread(cells)
+        + internals.over_time(cells, {("ghost", "io-sync"): history([1, 2, 3, 40000])})
     )  # fmt: skip
 
     text = " ".join(sentences)
