@@ -10,6 +10,7 @@ Run it with `make soak` or `python bench/soak.py --minutes 3 --kill-every 1m`; i
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import dataclasses
 import datetime
@@ -74,8 +75,9 @@ def _dir_stats(directory: str) -> tuple[int, int, int]:
     files = size = dead = 0
     for entry in os.scandir(directory):
         if entry.name.endswith(".db"):
-            files += 1
-            size += entry.stat().st_size
+            with contextlib.suppress(FileNotFoundError):  # archived by gunicorn since the listing
+                size += entry.stat().st_size
+                files += 1
             pid = entry.name[:-3].rsplit("_", 1)[-1]
             dead += pid.isdigit() and not psutil.pid_exists(int(pid))
     return files, size, dead
@@ -163,9 +165,11 @@ def growth(samples: list[dict[str, Any]], figure: str) -> dict[str, Any]:
     first = _slope_per_10min([p for p in points if p[0] <= half])
     second = _slope_per_10min([p for p in points if p[0] >= half])
     scale = max(abs(start), abs(end), 1e-9)
-    # "Flat": the second half moves less than 2% of the figure per 10 minutes (noise, a GC, a new worker).
-    if abs(second) <= 0.02 * scale:
+    # "Flat": the second half moves less than 1% of the figure per 10 minutes (noise, a GC, a new worker).
+    if abs(second) <= 0.01 * scale:
         verdict = "flat"
+    elif second < 0:
+        verdict = "falls"
     elif second <= 0.5 * first:
         verdict = "levels off"
     else:
