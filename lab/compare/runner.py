@@ -31,8 +31,9 @@ from lab.shared.cores import Pin, can_pin, choose_pinning, usable_cpus
 from lab.shared.scenarios import Scenario
 
 # For the first ETA only (it then learns from the cells done): Locust's start-up twice and the scrapes,
-# measured at about 4.5 s a cell on 2 cores, and a server launch per configuration.
-CELL_OVERHEAD_S = 4.5
+# about 3 s a cell, and a server launch per configuration. Calibrated on the default run, 2 cores: 21
+# cells in 234 s (2026-11-23).
+CELL_OVERHEAD_S = 3.0
 LAUNCH_S = 3.0
 DRAIN_LIMIT_S = 60.0  # scrape.drain's own limit
 
@@ -228,9 +229,9 @@ class Comparison:
                     scenario.name, users=plan.users, workers=workers, threadpool=cfg.threadpool,
                     process_pool=cfg.process_pool, cores=self.cores, params=plan.params(scenario),
                 )  # fmt: skip
-                # What Locust abandons at the stop of the warm-up and of the run drains at the ceiling.
+                # What Locust abandons at a stop drains at the ceiling: about `users` requests.
                 drain = min(DRAIN_LIMIT_S, plan.users / limit.rps) if limit and limit.rps > 0 else 0.0
-                cell = plan.warmup_s + plan.duration_s + CELL_OVERHEAD_S + 2 * drain
+                cell = plan.warmup_s + plan.duration_s + CELL_OVERHEAD_S + drain
                 found += [cell + (LAUNCH_S if i == 0 and r == 0 else 0.0) for r in range(plan.repeat)]
         return found
 
