@@ -15,9 +15,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from lab.shared.scenarios import QUERY_BOUNDS
+
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 UrlPath = Annotated[str, Field(pattern=r"^/[A-Za-z0-9/_.\-]*(\?[A-Za-z0-9=&_.\-]*)?$")]
-Ms = Annotated[int, Field(ge=1, le=5000)]
+# The app's own bounds (lab.shared.scenarios.QUERY_BOUNDS), but at least 1: the experiments divide by it.
+Ms = Annotated[int, Field(ge=1, le=QUERY_BOUNDS["ms"][1])]
 # A number in a template: `name` or `name / name`, with an optional format spec (`{a / b:.2f}`).
 PLACEHOLDER = re.compile(r"\{\s*([A-Za-z0-9_.\-]+)(?:\s*/\s*([A-Za-z0-9_.\-]+))?\s*(?::([^{}]*))?\}")
 ALWAYS = ("cores",)  # numbers every claim has

@@ -127,9 +127,9 @@ def run(args: argparse.Namespace) -> int:
     for p in PARAMETERS:
         value = getattr(args, p.dest)
         if value is not None:
-            bounds = (1, 50) if p.query == "n" else (0, 10_000)
-            if not bounds[0] <= value <= bounds[1]:
-                problems.append(f"{p.option} {value}: must be between {bounds[0]} and {bounds[1]}")
+            low, high = p.bounds
+            if not low <= value <= high:
+                problems.append(f"{p.option} {value}: must be between {low} and {high}")
             options[p.option] = str(value)
     if args.baseline is not None and not (args.baseline / "summary.json").is_file():
         problems.append(f"--baseline {args.baseline}: no summary.json there")

@@ -33,6 +33,11 @@ LOCUSTFILE: Mapping[Kind, str] = {
 }
 
 
+# The bounds of each query parameter, the one place they live: the app validates requests with them (422
+# naming the bound), `lab compare` checks its options against them, the claims' experiments stay inside.
+QUERY_BOUNDS: Mapping[str, tuple[int, int]] = {"ms": (0, 10_000), "n": (1, 50)}
+
+
 @dataclass(frozen=True)
 class Parameter:
     """A query parameter set by a Locust custom argument, e.g. `ms` of /io/* by `--io-ms`."""
@@ -46,6 +51,11 @@ class Parameter:
     def dest(self) -> str:
         """The attribute of Locust's `parsed_options` (`io_ms`)."""
         return self.option.removeprefix("--").replace("-", "_")
+
+    @property
+    def bounds(self) -> tuple[int, int]:
+        """(lowest, highest) value the app accepts for this parameter."""
+        return QUERY_BOUNDS[self.query]
 
     @property
     def env_var(self) -> str:

@@ -6,5 +6,11 @@ from typing import Annotated
 
 from fastapi import Query
 
-Ms = Annotated[int, Query(ge=0, le=10_000, description="Milliseconds of work (sleep or CPU time), 0..10000.")]
-N = Annotated[int, Query(ge=1, le=50, description="Number of upstream calls, 1..50.")]
+from lab.shared.scenarios import QUERY_BOUNDS
+
+_MS, _N = QUERY_BOUNDS["ms"], QUERY_BOUNDS["n"]
+Ms = Annotated[
+    int,
+    Query(ge=_MS[0], le=_MS[1], description=f"Milliseconds of work (sleep or CPU time), {_MS[0]}..{_MS[1]}."),
+]
+N = Annotated[int, Query(ge=_N[0], le=_N[1], description=f"Number of upstream calls, {_N[0]}..{_N[1]}.")]
