@@ -7,11 +7,8 @@ experiment in `RUNNERS` returns its numbers by name, as `spec` declares them.
 
 from __future__ import annotations
 
-import asyncio
 import statistics
 import sys
-import threading
-import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
@@ -19,9 +16,10 @@ from typing import Any
 
 import httpx
 
+from lab.claims.numbers import ExperimentError, Numbers
+from lab.claims.probes import burst, loop_probe, timing
 from lab.claims.spec import Arm, Burst, Load, LoopProbe, Target, Timing
 from lab.measure import cell as measurement
-from lab.measure import scrape
 from lab.measure.prober import Prober
 from lab.runtime import headless
 from lab.runtime.launcher import Server
@@ -29,13 +27,8 @@ from lab.runtime.provenance import free_port
 from lab.shared.configs import ServerConfig, get
 from lab.shared.scenarios import get_scenario
 
-Numbers = dict[str, float | None]
 QUICK_SECONDS = 3.0  # Locust run per arm in quick mode: ratios of large effects settle within it
 UNBALANCED_BELOW = 1.5  # workers_busy under this: one worker did (nearly) all the work
-
-
-class ExperimentError(RuntimeError):
-    """An experiment could not measure (server died, Locust failed); the message says which."""
 
 
 class Bench:
@@ -155,123 +148,6 @@ class Bench:
             "workers_busy": window.workers_busy,
             "failures": float(result.failures),
         }
-
-
-def _median(runs: list[Numbers]) -> Numbers:
-    """Each number's median over repeated runs (None if any run lacks it)."""
-    return {
-        key: None if any(r[key] is None for r in runs) else statistics.median(r[key] or 0.0 for r in runs)
-        for key in runs[0]
-    }
-
-
-# -- the kinds ---------------------------------------------------------------------------------------------
-def burst(bench: Bench, experiment: Burst, label: str) -> Numbers:
-    server = bench.server(experiment)
-    tokens = server.config.threadpool * server.workers
-    bench.say(f"  {label}: {experiment.requests} x {experiment.path}?ms={experiment.ms} at once")
-    runs = [
-        asyncio.run(_burst(server.url, experiment.path, experiment.ms, experiment.requests))
-        for _ in range(bench.repeats(experiment.repeats))
-    ]
-    for run in runs:
-        run["tokens"] = float(tokens)
-    return _median(runs)
-
-
-async def _burst(url: str, path: str, ms: int, requests: int) -> Numbers:
-    limits = httpx.Limits(max_connections=requests + 1, max_keepalive_connections=requests + 1)
-    timeout = httpx.Timeout(requests * ms / 1000 + 30)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=timeout) as client:
-
-        async def one() -> tuple[float, float]:
-            started = time.perf_counter()
-            response = await client.get(path, params={"ms": ms})
-            response.raise_for_status()
-            return started, time.perf_counter()
-
-        async def waiting(done: asyncio.Event) -> float:
-            # The loop probe publishes the limiter's queue every 50 ms; /metrics is async, so it answers.
-            most = 0.0
-            while not done.is_set():
-                most = max(
-                    most, scrape.total(await asyncio.to_thread(scrape.read, url), "lab_threadpool_waiting")
-                )
-                await asyncio.sleep(0.1)
-            return most
-
-        done = asyncio.Event()
-        watcher = asyncio.create_task(waiting(done))
-        try:
-            spans = await asyncio.gather(*(one() for _ in range(requests)))
-        finally:
-            done.set()
-        waiting_max = await watcher
-    wall = max(end for _, end in spans) - min(start for start, _ in spans)
-    latencies = sorted(end - start for start, end in spans)
-    return {
-        "concurrency": requests * ms / 1000 / wall,
-        "wall_ms": wall * 1000,
-        "latency_p50_ms": statistics.median(latencies) * 1000,
-        "latency_max_ms": latencies[-1] * 1000,
-        "queue_rounds": latencies[-1] * 1000 / ms,
-        "waiting_max": waiting_max,
-        "requests": float(requests),
-        "ms": float(ms),
-    }
-
-
-def loop_probe(bench: Bench, experiment: LoopProbe, label: str) -> Numbers:
-    server = bench.server(experiment)
-    bench.say(
-        f"  {label}: {experiment.probe} {experiment.delay_ms} ms into {experiment.path}?ms={experiment.ms}"
-    )
-    runs = [_loop_probe(server.url, experiment) for _ in range(bench.repeats(experiment.repeats))]
-    return _median(runs)
-
-
-def _loop_probe(url: str, experiment: LoopProbe) -> Numbers:
-    background: dict[str, float] = {}
-
-    def long_request() -> None:
-        started = time.perf_counter()
-        httpx.get(
-            url + experiment.path, params={"ms": experiment.ms}, timeout=experiment.ms / 1000 + 30
-        ).raise_for_status()
-        background["ms"] = (time.perf_counter() - started) * 1000
-
-    thread = threading.Thread(target=long_request, name="lab-claims-background")
-    thread.start()
-    try:
-        time.sleep(experiment.delay_ms / 1000)
-        started = time.perf_counter()
-        httpx.get(url + experiment.probe, timeout=experiment.ms / 1000 + 30).raise_for_status()
-        probe_ms = (time.perf_counter() - started) * 1000
-    finally:
-        thread.join(timeout=experiment.ms / 1000 + 35)
-    if "ms" not in background:
-        raise ExperimentError(f"{experiment.path}?ms={experiment.ms} did not answer")
-    return {
-        "probe_ms": probe_ms,
-        "background_ms": background["ms"],
-        "blocked_fraction": probe_ms / (experiment.ms - experiment.delay_ms),
-        "ms": float(experiment.ms),
-    }
-
-
-def timing(bench: Bench, experiment: Timing, label: str) -> Numbers:
-    server = bench.server(experiment)
-    bench.say(f"  {label}: {', '.join(experiment.paths.values())}")
-    samples: dict[str, list[float]] = {name: [] for name in experiment.paths}
-    with httpx.Client(base_url=server.url, timeout=60) as client:
-        for path in experiment.paths.values():
-            client.get(path).raise_for_status()  # warm-up: the app opens its upstream connections
-        for _ in range(bench.repeats(experiment.repeats)):
-            for name, path in experiment.paths.items():  # interleaved: a noisy moment hits every path
-                started = time.perf_counter()
-                client.get(path).raise_for_status()
-                samples[name].append((time.perf_counter() - started) * 1000)
-    return {f"{name}.ms": statistics.median(values) for name, values in samples.items()}
 
 
 def load(bench: Bench, experiment: Load, label: str) -> Numbers:

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from lab.claims import output
-from lab.claims.experiments import Bench, ExperimentError, Numbers, measure
+from lab.claims.experiments import Bench, measure
+from lab.claims.numbers import ExperimentError, Numbers
 from lab.claims.spec import Claim
 from lab.claims.verdict import NOT_MEASURED, judge, machine
 from lab.runtime.launcher import LaunchError
