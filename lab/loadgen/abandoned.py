@@ -31,10 +31,6 @@ def add_listener(listener: Listener) -> None:
     _listeners.append(listener)
 
 
-def remove_listener(listener: Listener) -> None:
-    _listeners.remove(listener)
-
-
 def _path(url: str) -> str:
     """What HttpSession reports without a name: the path and query of the URL."""
     parts = urlsplit(url)
