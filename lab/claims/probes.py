@@ -47,9 +47,8 @@ async def _burst(url: str, path: str, ms: int, requests: int) -> Numbers:
             # The loop probe publishes the limiter's queue every 50 ms; /metrics is async, so it answers.
             most = 0.0
             while not done.is_set():
-                most = max(
-                    most, scrape.total(await asyncio.to_thread(scrape.read, url), "lab_threadpool_waiting")
-                )
+                snapshot = await asyncio.to_thread(scrape.read, url + "/metrics")
+                most = max(most, scrape.total(snapshot, "lab_threadpool_waiting"))
                 await asyncio.sleep(0.1)
             return most
 

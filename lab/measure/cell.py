@@ -68,10 +68,10 @@ def measure(
                 out=out.with_name(out.name + "-warmup"), params=load.options, tags=tags, cpus=cpus,
             )  # fmt: skip
     check_alive(server)
-    if not scrape.drain(server.url):
+    if not scrape.drain(server.metrics_url):
         raise MeasureError(f"{server.config.name} still had requests in flight after 60 s")
     watcher = scrape.Watcher(
-        server.url, scenario.handler, server_pid=server.process.pid if server.process else None
+        server.metrics_url, scenario.handler, server_pid=server.process.pid if server.process else None
     )
     watcher.start()
     result: headless.LoadResult | None = None
@@ -86,6 +86,6 @@ def measure(
             try:
                 window = watcher.finish(result.window if result else None)
             except httpx.HTTPError as exc:
-                raise MeasureError(f"the server stopped answering /metrics: {exc}") from None
+                raise MeasureError(f"the server stopped answering {server.metrics_url}: {exc}") from None
     assert result is not None
     return Measurement(result, window)

@@ -16,8 +16,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 
 def read(url: str) -> dict[str, list[tuple[dict[str, str], float]]]:
-    """Every sample at `url`/metrics, by sample name."""
-    response = httpx.get(f"{url}/metrics", timeout=10)
+    """Every sample of the exposition at `url` (a server's `metrics_url`), by sample name."""
+    response = httpx.get(url, timeout=10)
     response.raise_for_status()
     found: dict[str, list[tuple[dict[str, str], float]]] = {}
     for family in text_string_to_metric_families(response.text):
@@ -176,7 +176,7 @@ class CpuSampler(threading.Thread):
 
 
 class Watcher(threading.Thread):
-    """Reads the server's /metrics every `interval_s` while a cell runs (as Prometheus would scrape it)."""
+    """Reads the server's metrics (`url`) every `interval_s` while a cell runs (as Prometheus would)."""
 
     def __init__(
         self, url: str, handler: str | None, interval_s: float = 0.5, server_pid: int | None = None

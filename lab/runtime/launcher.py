@@ -24,8 +24,10 @@ from lab.runtime.procs import Child
 from lab.shared.configs import ServerConfig
 from lab.shared.cores import can_pin, usable_cpus
 from lab.shared.multiproc import mark_dead_workers
+from lab.shared.target import AppTarget
 
-APP_FACTORY = "lab.server.app:create_app"
+# Every server loads the lab's wrapper, which loads the app under test (LAB_APP*, see lab.shared.target).
+APP_FACTORY = "lab.server.wrap:create_app"
 
 
 class LaunchError(RuntimeError):
@@ -139,6 +141,7 @@ class Server(Child):
         log: Path | None = None,
         ready_timeout: float = 90.0,
         extra_env: dict[str, str] | None = None,
+        target: AppTarget | None = None,
     ) -> None:
         super().__init__(log)
         self.config = config
@@ -149,12 +152,18 @@ class Server(Child):
         self.ready_timeout = ready_timeout
         self.extra_env = extra_env or {}
         self.metrics_dir: str | None = None
+        # --app wins over the configuration's `app`; either is resolved against the current directory.
+        self.target = (target or config.target()).resolved()
         self.what = f"{config.server} for {config.name!r}"
 
     @property
     def url(self) -> str:
         host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
         return f"http://{host}:{self.port}"
+
+    @property
+    def metrics_url(self) -> str:
+        return self.url + self.target.metrics_path
 
     def command(self) -> list[str]:
         return COMMANDS[self.config.server](self.config, self.host, self.port, self.workers)
@@ -174,6 +183,7 @@ class Server(Child):
             "LAB_UPSTREAM_URL": self.url,
             "PROMETHEUS_MULTIPROC_DIR": self.metrics_dir,
             "PROMETHEUS_DISABLE_CREATED_SERIES": "True",
+            **self.target.env(),
             **self.extra_env,
         }
 
@@ -192,7 +202,7 @@ class Server(Child):
 
     def live_worker_pids(self) -> set[str]:
         """pids of the workers whose lab_server_info is exported (each sets it once started)."""
-        response = httpx.get(f"{self.url}/metrics", timeout=5)
+        response = httpx.get(self.metrics_url, timeout=5)
         response.raise_for_status()
         return {
             sample.labels.get("pid", "single")
@@ -202,13 +212,13 @@ class Server(Child):
         }
 
     def wait_ready(self) -> None:
-        """Until every worker has started and /health answers; LaunchError if the server dies first."""
+        """Until every worker has finished the app's startup; LaunchError if the server dies first.
+
+        A worker exports `lab_server_info` once the app's lifespan startup has completed (lab.server.wrap),
+        so counting them needs nothing of the app: no health route, no knowledge of its endpoints."""
 
         def ready() -> bool:
-            return (
-                len(self.live_worker_pids()) >= self.workers
-                and httpx.get(f"{self.url}/health", timeout=5).status_code == 200
-            )
+            return len(self.live_worker_pids()) >= self.workers
 
         self.wait_until(ready, self.ready_timeout, LaunchError, self.url)
 

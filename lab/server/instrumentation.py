@@ -14,6 +14,7 @@ once per path, and per request only updates three cached children.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from timeit import default_timer
@@ -31,6 +32,10 @@ from lab.server import metrics
 # Routes are resolved once per (root_path, method, path). A path parameter makes every URL a new key, so
 # past this many keys lookups are no longer stored: memory stays bounded, metrics stay right.
 ROUTE_CACHE_SIZE = 1024
+# An app without routes to read (a plain ASGI callable) is labelled by raw path: the first this many
+# distinct paths keep theirs, the rest share "other", so a path parameter cannot grow the series unbounded.
+RAW_PATH_LABELS = 100
+OTHER = "other"
 
 
 def collector(function: Callable[..., Any] | None) -> Any:
@@ -78,6 +83,7 @@ class LabInstrumentatorMiddleware(PrometheusInstrumentatorMiddleware):
         requests_total: Counter,
         duration: Histogram,
         inprogress: Gauge,
+        routes_from: Any = None,
         **kwargs: Any,
     ) -> None:
         # Given no instrumentations the base class would declare its default metrics: one it never calls.
@@ -86,6 +92,20 @@ class LabInstrumentatorMiddleware(PrometheusInstrumentatorMiddleware):
         self._duration = duration
         self._inprogress = inprogress
         self._routes: dict[tuple[str, str, str], _Route | None] = {}
+        # Outside the app (lab.server.wrap), the routes are read from the object that holds them; inside
+        # it (`add_middleware`) from the scope's `app`, as the instrumentator does.
+        self._routes_from = routes_from
+        self._raw_paths: set[str] = set()
+
+    def _handler(self, scope: Scope) -> tuple[str, bool]:
+        if self._routes_from is None:
+            return self._get_handler(Request(scope))
+        if self._routes_from is False:  # no routes to read: a bounded raw path
+            path = scope["path"]
+            if path not in self._raw_paths and len(self._raw_paths) < RAW_PATH_LABELS:
+                self._raw_paths.add(path)
+            return (path if path in self._raw_paths else OTHER), True
+        return self._get_handler(Request({**scope, "app": self._routes_from}))
 
     def _route(self, scope: Scope) -> _Route | None:
         """This request's labels and children, None when excluded; resolved once per path and method."""
@@ -94,7 +114,7 @@ class LabInstrumentatorMiddleware(PrometheusInstrumentatorMiddleware):
             return self._routes[key]
         except KeyError:
             pass
-        handler, is_templated = self._get_handler(Request(scope))
+        handler, is_templated = self._handler(scope)
         route = None
         if not self._is_handler_excluded(handler, is_templated):
             if not is_templated and self.should_group_untemplated:
@@ -151,16 +171,28 @@ def _not_called(info: Any) -> None:
     raise AssertionError("LabInstrumentatorMiddleware updates its collectors itself")
 
 
-def instrument(app: Starlette) -> None:
-    """Record the HTTP metrics of `lab.server.metrics` for every route but /metrics, statuses grouped."""
-    instrumentator = Instrumentator(excluded_handlers=["^/metrics$"], should_group_status_codes=True)
-    app.add_middleware(
-        LabInstrumentatorMiddleware,
-        requests_total=collector(metrics.HTTP_REQUESTS),
-        duration=collector(metrics.HTTP_LATENCY),
-        inprogress=metrics.HTTP_INPROGRESS,
-        should_group_status_codes=instrumentator.should_group_status_codes,
-        should_ignore_untemplated=instrumentator.should_ignore_untemplated,
-        should_group_untemplated=instrumentator.should_group_untemplated,
-        excluded_handlers=instrumentator.excluded_handlers,
+def _middleware_kwargs(excluded: str) -> dict[str, Any]:
+    instrumentator = Instrumentator(
+        excluded_handlers=[f"^{re.escape(excluded)}$"], should_group_status_codes=True
+    )
+    return {
+        "requests_total": collector(metrics.HTTP_REQUESTS),
+        "duration": collector(metrics.HTTP_LATENCY),
+        "inprogress": metrics.HTTP_INPROGRESS,
+        "should_group_status_codes": instrumentator.should_group_status_codes,
+        "should_ignore_untemplated": instrumentator.should_ignore_untemplated,
+        "should_group_untemplated": instrumentator.should_group_untemplated,
+        "excluded_handlers": instrumentator.excluded_handlers,
+    }
+
+
+def instrument(app: Starlette, excluded: str = "/metrics") -> None:
+    """Record the HTTP metrics of `lab.server.metrics` for every route but `excluded`, statuses grouped."""
+    app.add_middleware(LabInstrumentatorMiddleware, **_middleware_kwargs(excluded))
+
+
+def instrumented(app: ASGIApp, routes_from: Any, excluded: str = "/metrics") -> ASGIApp:
+    """`app` wrapped from outside, its routes read from `routes_from` (None: a plain ASGI app, raw paths)."""
+    return LabInstrumentatorMiddleware(
+        app, routes_from=False if routes_from is None else routes_from, **_middleware_kwargs(excluded)
     )

@@ -36,7 +36,7 @@ HTTP_INPROGRESS = Gauge(
 SERVER_INFO = Gauge(
     "lab_server_info",
     "The server configuration this process belongs to (value 1; one series per live worker).",
-    ["config", "server", "workers", "threadpool", "loop", "http", "process_pool"],
+    ["config", "server", "workers", "threadpool", "loop", "http", "process_pool", "app"],
     multiprocess_mode="liveall",
 )
 EVENT_LOOP_LAG = Histogram(

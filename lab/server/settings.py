@@ -1,7 +1,8 @@
 """The app's settings: one typed object read from `LAB_*` environment variables.
 
 The launcher (`lab serve`) sets these for every server process it starts, so each worker knows which
-configuration it belongs to; run by hand (`uvicorn --factory lab.app:create_app`) the defaults apply.
+configuration it belongs to; run by hand (`uvicorn --factory lab.app:create_app`) the defaults apply:
+the catalogue, wrapped.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from lab.shared.target import CATALOGUE_APP, DEFAULT_METRICS_PATH, AppTarget
 
 Loop = Literal["auto", "uvloop", "asyncio"]
 Http = Literal["auto", "httptools", "h11"]
@@ -37,6 +40,14 @@ class AppSettings(BaseSettings):
     loop_lag_interval_s: float = Field(0.05, gt=0, le=5, description="Period of the event-loop lag probe.")
     instrument: bool = Field(True, description="Record the HTTP metrics (off only to measure their cost).")
     sample_interval_s: float = Field(0.25, gt=0, le=10, description="Period of the CPU/RSS sampler thread.")
+    app: str = Field(CATALOGUE_APP, description="The app under test, MODULE:ATTR (lab.server.wrap loads it).")
+    factory: bool = Field(True, description="Call `app` to get the ASGI app (uvicorn's --factory).")
+    app_dir: str | None = Field(None, description="Put first on sys.path before importing `app`.")
+    metrics_path: str = Field(DEFAULT_METRICS_PATH, description="Where the wrapper serves the metrics.")
+
+    @property
+    def target(self) -> AppTarget:
+        return AppTarget(self.app, self.factory, self.app_dir or None, self.metrics_path)
 
     @field_validator("upstream_url")
     @classmethod

@@ -13,16 +13,25 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from lab.shared.cores import usable_cpus
+from lab.shared.target import DEFAULT_METRICS_PATH, AppTarget, TargetError, target_from
 
 Server = Literal["uvicorn", "gunicorn", "granian"]
 Loop = Literal["auto", "uvloop", "asyncio"]
 Http = Literal["auto", "httptools", "h11"]
 
 CONFIGS_ENV = "LAB_CONFIGS"
+TARGET_KEYS = ("app", "factory", "app_dir", "metrics_path")  # the app served, not how: not for --set
 _WORD = r"[A-Za-z0-9][A-Za-z0-9._-]*"
 BASE_NAME = re.compile(rf"^{_WORD}$")
 # An overridden configuration is named by its overrides: base[key=value,...], keys sorted (issue 17).
 NAME = rf"^{_WORD}(\[[a-z_]+=[A-Za-z0-9._-]+(,[a-z_]+=[A-Za-z0-9._-]+)*\])?$"
+
+
+def thread_tokens(workers: int, threadpool: int) -> int:
+    """Thread-pool tokens of a whole server: each worker process has its own anyio limiter of `threadpool`.
+
+    The one place this product is taken: the model's ceilings, the report and the claims all read it."""
+    return workers * threadpool
 
 
 class ConfigError(ValueError):
@@ -42,6 +51,11 @@ class ServerConfig(BaseModel):
     http: Http = "auto"
     process_pool: int = Field(2, ge=1, le=64, description="Processes in each worker's pool for /cpu/process.")
     description: str = Field("", description="One sentence; absent or empty: generated from the values.")
+    # The app to serve, as uvicorn names it (issue 11); absent: the lab's own catalogue.
+    app: str | None = Field(None, description="MODULE:ATTR of the app to serve; absent: the lab's catalogue.")
+    factory: bool = Field(False, description="Call `app` to build the app (uvicorn's --factory).")
+    app_dir: str | None = Field(None, description="First on sys.path in every worker (uvicorn's --app-dir).")
+    metrics_path: str = Field(DEFAULT_METRICS_PATH, description="Where the lab serves the app's metrics.")
     # The configuration an override was made from (None for a catalogue entry); see with_overrides.
     _base: ServerConfig | None = PrivateAttr(None)
 
@@ -51,11 +65,19 @@ class ServerConfig(BaseModel):
             raise ValueError(f'workers must be between 1 and 64 or "auto", got {self.workers}')
         if self.server == "granian" and self.http != "auto":
             raise ValueError('http: granian parses HTTP in Rust; only "auto" applies to it')
+        try:
+            self.target()
+        except TargetError as exc:
+            raise ValueError(str(exc)) from None
         if not self.description:
             # Frozen model: set once, here, before anyone sees it; not in model_fields_set, so
             # with_overrides knows it was generated and generates it again for the new values.
             object.__setattr__(self, "description", self.summary())
         return self
+
+    def target(self) -> AppTarget:
+        """The app this configuration serves (`app_dir` as given: resolve it where the command runs)."""
+        return target_from(self.model_dump(include=set(TARGET_KEYS)))
 
     def summary(self) -> str:
         """The generated description, e.g. "uvicorn, 1 worker, 40 tokens"."""
@@ -65,6 +87,8 @@ class ServerConfig(BaseModel):
         default_pool = ServerConfig.model_fields["process_pool"].default
         if self.process_pool != default_pool:
             parts.append(f"process pool {self.process_pool}")
+        if self.app:
+            parts.append(f"app {self.app}")
         return ", ".join(parts)
 
     def resolved_workers(self, cpus: Sequence[int] | None = None) -> int:
@@ -85,8 +109,12 @@ class ServerConfig(BaseModel):
         base = self._base or self
         data = self.model_dump()
         for key, raw in overrides.items():
+            if key in TARGET_KEYS:
+                raise ConfigError(
+                    f"--set {key}: the app is chosen with --app, --factory, --app-dir and --metrics-path"
+                )
             if key not in ServerConfig.model_fields or key == "name":
-                valid = ", ".join(k for k in ServerConfig.model_fields if k != "name")
+                valid = ", ".join(k for k in ServerConfig.model_fields if k not in ("name", *TARGET_KEYS))
                 raise ConfigError(f"--set {key}: unknown key (valid keys: {valid})")
             data[key] = raw if key == "description" else _parse_value(raw)
         origin = f"--set on {self.name!r}"

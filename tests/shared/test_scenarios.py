@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from lab.runtime.launcher import Server
-from lab.server.app import create_app
+from lab.server.app import create_catalogue
 from lab.shared.scenarios import LOCUSTFILES, SCENARIOS, UnknownScenarioError, get_scenario
 from tests.conftest import free_port
 from tests.locust_support import Growth, LocustProcess, run_locust, run_python
@@ -36,7 +36,7 @@ def test_unknown_scenario_lists_the_valid_names() -> None:
 
 
 def test_handlers_are_routes_of_the_app_and_defaults_are_the_lab_s() -> None:
-    assert {s.handler for s in SINGLE} <= set(create_app().openapi()["paths"])
+    assert {s.handler for s in SINGLE} <= set(create_catalogue().openapi()["paths"])
     assert get_scenario("io-sync").defaults == {"ms": 100}
     assert get_scenario("cpu-process").defaults == {"ms": 10}
     assert get_scenario("fanout-async").defaults == {"n": 5, "ms": 50}

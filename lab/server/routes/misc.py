@@ -1,16 +1,13 @@
-"""Liveness, background work and the Prometheus exposition."""
+"""Liveness and background work (the Prometheus exposition is the wrapper's: lab.server.wrap)."""
 
 from __future__ import annotations
 
 import os
 import time
 
-from fastapi import APIRouter, BackgroundTasks, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST
+from fastapi import APIRouter, BackgroundTasks, Request
 
-from lab.server import exposition
 from lab.server.routes.params import Ms
-from lab.server.settings import multiprocess_dir
 
 router = APIRouter()
 
@@ -30,11 +27,3 @@ def background(tasks: BackgroundTasks, ms: Ms = 50) -> dict[str, object]:
     """`BackgroundTasks`: respond first, then sleep `ms` in the thread pool after the response."""
     tasks.add_task(_background_sleep, ms)
     return {"kind": "background", "ms": ms}
-
-
-@router.get("/metrics", tags=["meta"], include_in_schema=False)
-async def metrics_endpoint(request: Request) -> Response:
-    """Prometheus exposition, every series labelled `config`; multiprocess: the sum over worker files."""
-    # async on purpose: a starved thread pool must not delay scrapes (a blocked loop still does, truly).
-    payload = exposition.render(request.app.state.settings.config, multiprocess_dir())
-    return Response(payload, media_type=CONTENT_TYPE_LATEST)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from lab.server.app import create_app
+from lab.server.app import create_catalogue
 from lab.shared.scenarios import PARAMETERS, QUERY_BOUNDS
 
 
 def _query_schemas() -> dict[str, list[dict[str, Any]]]:
     found: dict[str, list[dict[str, Any]]] = {}
-    for path in create_app().openapi()["paths"].values():
+    for path in create_catalogue().openapi()["paths"].values():
         for operation in path.values():
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "query":
