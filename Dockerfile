@@ -11,9 +11,10 @@ WORKDIR /lab
 # The exact versions of constraints.txt: the image serves what `make run` measures.
 COPY pyproject.toml constraints.txt README.md ./
 COPY lab ./lab
+# Before the install: lab/locustfiles links to it, and the package ships the files.
+COPY locustfiles ./locustfiles
 RUN pip install -c constraints.txt . \
     && useradd --create-home --uid 1000 lab
-COPY locustfiles ./locustfiles
 
 USER lab
 ENV LAB_CONFIG=uvicorn-single

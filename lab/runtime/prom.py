@@ -23,8 +23,9 @@ from lab.runtime.launcher import LaunchError, check_port
 from lab.runtime.procs import Child
 
 PROMETHEUS_ENV = "LAB_PROMETHEUS"
-# prometheus.yml, rules/, targets/: at the root of the repository, beside the lab package.
-CONFIG_SOURCE = Path(__file__).resolve().parents[2] / "prometheus"
+# prometheus.yml and rules/: lab/prometheus links to the repository's prometheus/ and is shipped as package
+# data, so a non-editable install has them too (issue 10).
+CONFIG_SOURCE = (Path(__file__).resolve().parents[1] / "prometheus").resolve()
 # Job name in prometheus.yml -> its file_sd file.
 TARGET_FILES = {"app": "targets/app.json", "locust": "targets/locust.json"}
 LOCK_FILE = "lab.lock"  # in a data directory: held by the lab process whose Prometheus writes there
@@ -85,7 +86,7 @@ def prepare_config(
 ) -> Path:
     """Copy prometheus.yml and rules/ from `source` into `config_dir`, write its targets; the config file."""
     if not (source / "prometheus.yml").is_file():
-        raise PrometheusError(f"{source}/prometheus.yml not found: run the lab from its repository")
+        raise PrometheusError(f"{source}/prometheus.yml not found: reinstall the lab from its repository")
     config_dir.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source / "prometheus.yml", config_dir / "prometheus.yml")
     shutil.rmtree(config_dir / "rules", ignore_errors=True)

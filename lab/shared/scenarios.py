@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-LOCUSTFILES = Path(__file__).resolve().parents[2] / "locustfiles"
+# lab/locustfiles links to the repository's locustfiles/ and is shipped as package data, so a non-editable
+# install finds them too; resolved, in a checkout it is the repository's own directory (issue 10).
+LOCUSTFILES = (Path(__file__).resolve().parents[1] / "locustfiles").resolve()
 
 Kind = Literal["io", "cpu", "fanout", "background", "noop", "mixed"]
 
