@@ -14,6 +14,7 @@ import httpx
 from lab.claims.numbers import ExperimentError, Numbers, median_of
 from lab.claims.spec import Burst, LoopProbe, Timing
 from lab.measure import scrape
+from lab.shared.configs import thread_tokens
 
 if TYPE_CHECKING:
     from lab.claims.experiments import Bench
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 def burst(bench: Bench, experiment: Burst, label: str) -> Numbers:
     server = bench.server(experiment)
-    tokens = server.config.threadpool * server.workers
+    tokens = thread_tokens(server.workers, server.config.threadpool)
     bench.say(f"  {label}: {experiment.requests} x {experiment.path}?ms={experiment.ms} at once")
     runs = [
         asyncio.run(_burst(server.url, experiment.path, experiment.ms, experiment.requests))

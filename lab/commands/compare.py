@@ -156,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"\nreport: {out / 'report.html'}\ntable:  {out / 'summary.md'}")
     if not completed:
         return 130
-    failed = [c for c in comparison.cells if c.get("status") != "ok"]
+    failed = [c for c in comparison.cells if c.status != "ok"]
     if failed:
         print(f"lab: {len(failed)} cell(s) failed (exit 1); reasons above and in the report", file=sys.stderr)
         return 1

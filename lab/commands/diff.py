@@ -18,11 +18,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lab.compare import diff, results
+    from lab.compare import diff, summary
 
     try:
         text = diff.markdown(diff.load(args.a, args.b))
-    except results.ResultsError as exc:
+    except summary.ResultsError as exc:
         return fail(str(exc))
     print(text, end="")
     if args.out is not None:

@@ -19,13 +19,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lab.compare import report, results
+    from lab.compare import report, summary
 
     try:
         for directory in (args.dir, args.baseline):
             if directory is not None:
-                results.load(directory)
-    except results.ResultsError as exc:
+                summary.load(directory)
+    except summary.ResultsError as exc:
         return fail(str(exc))
     report.render(args.dir, baseline=args.baseline)
     print(args.dir / "report.html")

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Literal
 
-from lab.compare import results
+from lab.compare import results, summary
+from lab.compare.summary import Cell, Meta, Summary
 
-Cell = dict[str, Any]
+Metric = Literal["rps", "p95_ms", "p99_ms", "efficiency"]
 # metric, title, True if higher is better
-METRICS: tuple[tuple[str, str, bool], ...] = (
+METRICS: tuple[tuple[Metric, str, bool], ...] = (
     ("rps", "req/s", True),
     ("p95_ms", "p95 ms", False),
     ("p99_ms", "p99 ms", False),
@@ -33,19 +34,19 @@ class Row:
 
     @property
     def label(self) -> str:
-        if self.a["config"] == self.b["config"]:
-            return f"{self.a['config']} · {self.scenario}"
-        return f"{self.a['config']} → {self.b['config']} · {self.scenario}"
+        if self.a.config == self.b.config:
+            return f"{self.a.config} · {self.scenario}"
+        return f"{self.a.config} → {self.b.config} · {self.scenario}"
 
-    def unsteady(self, metric: str) -> bool:
+    def unsteady(self, metric: Metric) -> bool:
         """A latency of a cell that never reached steady state tracks the cell's length, not the server:
         its change is no regression (nor an improvement)."""
-        return metric in LATENCY_METRICS and False in (self.a.get("steady_state"), self.b.get("steady_state"))
+        return metric in LATENCY_METRICS and False in (self.a.steady_state, self.b.steady_state)
 
-    def ratio(self, metric: str) -> float | None:
-        if self.a.get("status") != "ok" or self.b.get("status") != "ok":
+    def ratio(self, metric: Metric) -> float | None:
+        if self.a.status != "ok" or self.b.status != "ok":
             return None
-        a, b = self.a.get(metric), self.b.get(metric)
+        a, b = getattr(self.a, metric), getattr(self.b, metric)
         if a is None or b is None or a == 0:
             return None
         return float(b) / float(a)
@@ -62,72 +63,59 @@ class Diff:
     by_scenario: bool = False  # matched on scenario alone (one configuration per side, renamed)
 
 
-def _key(cell: Cell) -> tuple[str, str]:
-    return cell["config"], cell["scenario"]
-
-
-def _setup(meta_a: dict[str, Any], meta_b: dict[str, Any]) -> list[str]:
+def _setup(meta_a: Meta, meta_b: Meta) -> list[str]:
     changes = [
-        f"{key}: {meta_a.get(key)!r} → {meta_b.get(key)!r}"
+        f"{key}: {getattr(meta_a, key)!r} → {getattr(meta_b, key)!r}"
         for key in SETUP_KEYS
-        if meta_a.get(key) != meta_b.get(key)
+        if getattr(meta_a, key) != getattr(meta_b, key)
     ]
-    cores_a, cores_b = (m.get("machine", {}).get("cores") for m in (meta_a, meta_b))
-    if cores_a != cores_b:
-        changes.append(f"cores: {cores_a} → {cores_b}")
-    configs_a = {c["name"]: c for c in meta_a.get("configs", [])}
-    for config in meta_b.get("configs", []):
-        before = configs_a.get(config["name"])
+    if meta_a.machine.cores != meta_b.machine.cores:
+        changes.append(f"cores: {meta_a.machine.cores} → {meta_b.machine.cores}")
+    configs_a = {c.name: c for c in meta_a.configs}
+    for config in meta_b.configs:
+        before = configs_a.get(config.name)
         if before is None:
             continue
+        old = before.model_dump(exclude={"description"})
         changed = [
-            f"{k} {before.get(k)!r} → {v!r}"
-            for k, v in config.items()
-            if k != "description" and before.get(k) != v
+            f"{k} {old[k]!r} → {v!r}"
+            for k, v in config.model_dump(exclude={"description"}).items()
+            if old[k] != v
         ]
         if changed:
-            changes.append(f"configuration {config['name']}: {', '.join(changed)}")
+            changes.append(f"configuration {config.name}: {', '.join(changed)}")
     return changes
 
 
-def compare(
-    meta_a: dict[str, Any],
-    cells_a: list[Cell],
-    meta_b: dict[str, Any],
-    cells_b: list[Cell],
-    a_name: str = "A",
-    b_name: str = "B",
-) -> Diff:
-    configs_a = {c["config"] for c in cells_a}
-    configs_b = {c["config"] for c in cells_b}
+def compare(a: Summary, b: Summary, a_name: str = "A", b_name: str = "B") -> Diff:
+    configs_a = {c.config for c in a.cells}
+    configs_b = {c.config for c in b.cells}
     by_scenario = len(configs_a) == 1 and len(configs_b) == 1 and configs_a != configs_b
 
     def key(cell: Cell) -> tuple[str, str]:
-        return ("", cell["scenario"]) if by_scenario else _key(cell)
+        return ("", cell.scenario) if by_scenario else cell.key
 
-    found_a = {key(c): c for c in cells_a}
-    found_b = {key(c): c for c in cells_b}
-    rows = [Row(b["scenario"], found_a[k], b) for k, b in found_b.items() if k in found_a]
+    found_a = {key(c): c for c in a.cells}
+    found_b = {key(c): c for c in b.cells}
+    rows = [Row(cell.scenario, found_a[k], cell) for k, cell in found_b.items() if k in found_a]
     return Diff(
         a_name=a_name,
         b_name=b_name,
         rows=rows,
         only_a=[c for k, c in found_a.items() if k not in found_b],
         only_b=[c for k, c in found_b.items() if k not in found_a],
-        setup=_setup(meta_a, meta_b),
+        setup=_setup(a.meta, b.meta),
         by_scenario=by_scenario,
     )
 
 
 def load(a: Path, b: Path) -> Diff:
-    """The diff of two result directories (raises results.ResultsError for one that is not)."""
-    meta_a, cells_a = results.load(a)
-    meta_b, cells_b = results.load(b)
-    return compare(meta_a, cells_a, meta_b, cells_b, a_name=str(a), b_name=str(b))
+    """The diff of two result directories (raises summary.ResultsError for one that is not)."""
+    return compare(summary.load(a), summary.load(b), a_name=str(a), b_name=str(b))
 
 
-def _value(cell: Cell, metric: str) -> str:
-    return results.fmt(cell.get(metric)) if cell.get("status") == "ok" else "failed"
+def _value(cell: Cell, metric: Metric) -> str:
+    return results.fmt(getattr(cell, metric)) if cell.status == "ok" else "failed"
 
 
 def _ratio(value: float | None, unsteady: bool = False) -> str:
@@ -147,8 +135,8 @@ def _notes(diff: Diff) -> list[str]:
             "Not at steady state on at least one side (a request's expected wait exceeds the cell), so "
             "their latency ratios are no regression nor improvement: " + ", ".join(unsteady)
         )
-    notes += [f"Only in A: {c['config']} · {c['scenario']}" for c in diff.only_a]
-    notes += [f"Only in B: {c['config']} · {c['scenario']}" for c in diff.only_b]
+    notes += [f"Only in A: {c.label}" for c in diff.only_a]
+    notes += [f"Only in B: {c.label}" for c in diff.only_b]
     return notes
 
 

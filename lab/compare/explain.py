@@ -1,6 +1,6 @@
 """Sentences computed from the numbers of a comparison: what won, by how much, and why the model says so.
 
-Pure functions: cell records (the dicts of summary.json) in, sentences out. A sentence never quotes a
+Pure functions: cells (lab.compare.summary.Cell) in, sentences out. A sentence never quotes a
 failed cell's numbers, and a comparison with a missing or failed side is left out, not guessed.
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
-Cell = dict[str, Any]
+from lab.compare.summary import Cell
+
 # Below this ratio two throughputs count as "about the same": run-to-run noise on a shared machine.
 SAME = 1.1
 # Efficiency outside this band is "far from 1": the report names the likely bottleneck.
@@ -20,7 +20,12 @@ LAG_NOTABLE_MS = 20.0  # the event-loop lag the model's bottleneck() also calls 
 
 
 def ok(cell: Cell | None) -> bool:
-    return cell is not None and cell.get("status") == "ok" and cell.get("rps") is not None
+    return cell is not None and cell.status == "ok" and cell.rps is not None
+
+
+def rps(cell: Cell) -> float:
+    """The req/s of a cell `ok` accepted (there it is never None)."""
+    return cell.rps or 0.0
 
 
 def num(value: float | None, unit: str = "") -> str:
@@ -38,59 +43,62 @@ def times(ratio: float) -> str:
 
 
 def label(cell: Cell) -> str:
-    return f"{cell['config']} · {cell['scenario']}"
+    return cell.label
 
 
 def index(cells: Iterable[Cell]) -> dict[tuple[str, str], Cell]:
-    return {(c["config"], c["scenario"]): c for c in cells}
+    return {c.key: c for c in cells}
 
 
-def ordered(cells: Sequence[Cell], key: str) -> list[str]:
-    """Distinct values of `key` in order of first appearance."""
-    return list(dict.fromkeys(c[key] for c in cells))
+def configs(cells: Sequence[Cell]) -> list[str]:
+    """Distinct configurations in order of first appearance."""
+    return list(dict.fromkeys(c.config for c in cells))
+
+
+def scenarios(cells: Sequence[Cell]) -> list[str]:
+    """Distinct scenarios in order of first appearance."""
+    return list(dict.fromkeys(c.scenario for c in cells))
 
 
 def tokens_phrase(cell: Cell) -> str:
-    workers, threadpool = cell.get("workers") or 1, cell.get("threadpool") or 0
-    if workers == 1:
-        return f"{threadpool} thread-pool tokens"
-    return f"{workers} workers x {threadpool} thread-pool tokens"
+    if cell.workers == 1:
+        return f"{cell.threadpool} thread-pool tokens"
+    return f"{cell.workers} workers x {cell.threadpool} thread-pool tokens"
 
 
 # -- pairs of ways to write the same endpoint, compared within one configuration -------------------------
 
 
 def _ceilings(a: Cell, b: Cell) -> str | None:
-    ca, cb = a.get("ceiling_rps"), b.get("ceiling_rps")
+    ca, cb = a.ceiling_rps, b.ceiling_rps
     if ca is None or cb is None:
         return None
     if ca == cb:
-        return f"the model gives both the same ceiling, {num(ca, 'req/s')} ({a['ceiling_formula']})"
+        return f"the model gives both the same ceiling, {num(ca, 'req/s')} ({a.ceiling_formula})"
     return (
-        f"the model allows {num(ca, 'req/s')} for {a['scenario']} ({a['ceiling_formula']}) "
-        f"against {num(cb, 'req/s')} for {b['scenario']} ({b['ceiling_formula']})"
+        f"the model allows {num(ca, 'req/s')} for {a.scenario} ({a.ceiling_formula}) "
+        f"against {num(cb, 'req/s')} for {b.scenario} ({b.ceiling_formula})"
     )
 
 
 def _io_sync_why(fast: Cell, sync: Cell) -> str | None:
-    ceiling, ms = sync.get("ceiling_rps"), (sync.get("params") or {}).get("ms")
+    ceiling, ms = sync.ceiling_rps, sync.params.get("ms")
     if ceiling is None or ms is None:
         return _ceilings(fast, sync)
-    tokens = (sync.get("workers") or 1) * (sync.get("threadpool") or 0)
-    if tokens < (sync.get("users") or 0):
+    if sync.tokens < sync.users:
         return f"the {tokens_phrase(sync)} cap sync I/O at {num(ceiling, 'req/s')} with {ms} ms sleeps"
     return (
-        f"with {sync['users']} users and {tokens} tokens the tokens are not the limit: "
-        f"the model caps sync I/O at {num(ceiling, 'req/s')} ({sync['ceiling_formula']})"
+        f"with {sync.users} users and {sync.tokens} tokens the tokens are not the limit: "
+        f"the model caps sync I/O at {num(ceiling, 'req/s')} ({sync.ceiling_formula})"
     )
 
 
 def _blocking_why(fast: Cell, blocking: Cell) -> str | None:
-    if blocking.get("ceiling_rps") is None:
+    if blocking.ceiling_rps is None:
         return None
     return (
         f"a blocking sleep in async def holds the event loop, one request at a time per worker "
-        f"({blocking['ceiling_formula']} = {num(blocking['ceiling_rps'], 'req/s')})"
+        f"({blocking.ceiling_formula} = {num(blocking.ceiling_rps, 'req/s')})"
     )
 
 
@@ -118,13 +126,12 @@ PAIRS: tuple[Pair, ...] = (
 
 def pair_sentence(pair: Pair, a: Cell | None, b: Cell | None) -> str | None:
     """One sentence comparing the two cells of `pair` on one configuration (None if either is missing)."""
-    if not (ok(a) and ok(b)) or not a["rps"] or not b["rps"]:  # type: ignore[index]
+    if a is None or b is None or not (ok(a) and ok(b)) or not rps(a) or not rps(b):
         return None
-    assert a is not None and b is not None
-    config, ratio = a["config"], a["rps"] / b["rps"]
-    spread = f"({num(a['rps'])} vs {num(b['rps'])} req/s)"
+    config, ratio = a.config, rps(a) / rps(b)
+    spread = f"({num(a.rps)} vs {num(b.rps)} req/s)"
     if ratio <= 1 / SAME:
-        spread = f"({num(b['rps'])} vs {num(a['rps'])} req/s)"
+        spread = f"({num(b.rps)} vs {num(a.rps)} req/s)"
     if ratio >= SAME:
         why = pair.why(a, b)
         head = f"{pair.a_label} served {times(ratio)} the requests of {pair.b_label} on {config} {spread}"
@@ -142,7 +149,7 @@ def pairs(cells: Sequence[Cell]) -> list[str]:
     """Per configuration, the ways of writing an endpoint against each other (async vs sync, ...)."""
     found = index(cells)
     sentences = []
-    for config in ordered(cells, "config"):
+    for config in configs(cells):
         for pair in PAIRS:
             sentence = pair_sentence(pair, found.get((config, pair.a)), found.get((config, pair.b)))
             if sentence:
@@ -156,34 +163,32 @@ def pairs(cells: Sequence[Cell]) -> list[str]:
 def winners(cells: Sequence[Cell]) -> list[str]:
     """Per scenario: which configuration served the most requests, and by how much."""
     sentences = []
-    for scenario in ordered(cells, "scenario"):
-        row = [c for c in cells if c["scenario"] == scenario]
-        good = sorted((c for c in row if ok(c)), key=lambda c: c["rps"], reverse=True)
-        failed = [c["config"] for c in row if not ok(c)]
+    for scenario in scenarios(cells):
+        row = [c for c in cells if c.scenario == scenario]
+        good = sorted((c for c in row if ok(c)), key=rps, reverse=True)
+        failed = [c.config for c in row if not ok(c)]
         note = f" ({', '.join(failed)} failed: not compared)" if failed else ""
         if len(good) < 2:
             continue
         best, worst = good[0], good[-1]
-        if not worst["rps"]:
-            sentences.append(f"{scenario}: {best['config']} served the most, {num(best['rps'], 'req/s')}; "
-                             f"{worst['config']} served none{note}")  # fmt: skip
+        if not rps(worst):
+            sentences.append(f"{scenario}: {best.config} served the most, {num(best.rps, 'req/s')}; "
+                             f"{worst.config} served none{note}")  # fmt: skip
             continue
-        ratio = best["rps"] / worst["rps"]
+        ratio = rps(best) / rps(worst)
         if ratio < SAME:
             sentences.append(
                 f"{scenario}: every configuration within {round((SAME - 1) * 100)}% "
-                f"({num(worst['rps'])} to {num(best['rps'])} req/s){note}"
+                f"({num(worst.rps)} to {num(best.rps)} req/s){note}"
             )
             continue
-        text = f"{scenario}: {best['config']} served the most, {num(best['rps'], 'req/s')}"
+        text = f"{scenario}: {best.config} served the most, {num(best.rps, 'req/s')}"
         if len(good) > 2:
             second = good[1]
-            text += (
-                f", {times(best['rps'] / second['rps'])} the next, {second['config']} ({num(second['rps'])})"
-            )
-            text += f", and {times(ratio)} the least, {worst['config']} ({num(worst['rps'])})"
+            text += f", {times(rps(best) / rps(second))} the next, {second.config} ({num(second.rps)})"
+            text += f", and {times(ratio)} the least, {worst.config} ({num(worst.rps)})"
         else:
-            text += f", {times(ratio)} {worst['config']} ({num(worst['rps'], 'req/s')})"
+            text += f", {times(ratio)} {worst.config} ({num(worst.rps, 'req/s')})"
         sentences.append(text + note)
     return sentences
 
@@ -191,25 +196,23 @@ def winners(cells: Sequence[Cell]) -> list[str]:
 def latency(cells: Sequence[Cell]) -> list[str]:
     """Per scenario: the worst p95 against the best, and Little's law on the worst."""
     sentences = []
-    for scenario in ordered(cells, "scenario"):
-        good = [c for c in cells if c["scenario"] == scenario and ok(c) and c.get("p95_ms")]
+    for scenario in scenarios(cells):
+        good = [c for c in cells if c.scenario == scenario and ok(c) and c.p95_ms]
         if not good:
             continue
-        good.sort(key=lambda c: c["p95_ms"])
+        good.sort(key=lambda c: c.p95_ms or 0.0)
         best, worst = good[0], good[-1]
-        text = f"{scenario}: p95 {num(worst['p95_ms'], 'ms')} on {worst['config']}"
-        if len(good) > 1 and worst["p95_ms"] >= SAME * best["p95_ms"]:
-            text += (
-                f", {times(worst['p95_ms'] / best['p95_ms'])} the {num(best['p95_ms'], 'ms')} "
-                f"of {best['config']}"
-            )
-        users, rps = worst.get("users"), worst["rps"]
-        if users and rps:
+        best_p95, worst_p95 = best.p95_ms or 0.0, worst.p95_ms or 0.0
+        text = f"{scenario}: p95 {num(worst_p95, 'ms')} on {worst.config}"
+        if len(good) > 1 and worst_p95 >= SAME * best_p95:
+            text += f", {times(worst_p95 / best_p95)} the {num(best_p95, 'ms')} of {best.config}"
+        users, measured = worst.users, rps(worst)
+        if measured:
             # Little's law with no wait time between requests: users = rps x time in the system.
-            mean_ms = users / rps * 1000
+            mean_ms = users / measured * 1000
             text += (
-                f". Little's law: {users} users / {num(rps, 'req/s')} = {num(mean_ms, 'ms')} per request "
-                f"on average (p50 measured {num(worst.get('p50_ms'), 'ms')})"
+                f". Little's law: {users} users / {num(measured, 'req/s')} = {num(mean_ms, 'ms')} per "
+                f"request on average (p50 measured {num(worst.p50_ms, 'ms')})"
             )
             if mean_ms > 2 * _service_ms(worst):
                 text += ": most of it is waiting in a queue, not work"
@@ -219,8 +222,8 @@ def latency(cells: Sequence[Cell]) -> list[str]:
 
 def _service_ms(cell: Cell) -> float:
     """The time one request needs when nothing queues: the sleep or CPU it asks for."""
-    params = cell.get("params") or {}
-    return float(params.get("ms", 0)) * float(params.get("n", 1) if cell["scenario"] == "fanout-sync" else 1)
+    calls = cell.params.get("n", 1) if cell.scenario == "fanout-sync" else 1
+    return float(cell.params.get("ms", 0)) * float(calls)
 
 
 # -- where the model and the measurement disagree ---------------------------------------------------------
@@ -228,10 +231,10 @@ def _service_ms(cell: Cell) -> float:
 
 def generator(cells: Sequence[Cell]) -> list[str]:
     return [
-        f"Locust used {num(c.get('generator_cpu'))} cores in cell {label(c)}: "
+        f"Locust used {num(c.generator_cpu)} cores in cell {label(c)}: "
         "that cell measures the load generator, not the server"
         for c in cells
-        if ok(c) and c.get("generator_saturated")
+        if ok(c) and c.generator_saturated
     ]
 
 
@@ -239,32 +242,32 @@ def efficiency(cells: Sequence[Cell]) -> list[str]:
     """Cells far below (or above) their ceiling, with the likely bottleneck."""
     sentences = []
     for c in cells:
-        eff = c.get("efficiency")
-        if not ok(c) or eff is None or c.get("generator_saturated"):
+        eff = c.efficiency
+        if not ok(c) or eff is None or c.generator_saturated:
             continue
-        measured = f"{num(c['rps'])} of {num(c.get('ceiling_rps'), 'req/s')}"
+        measured = f"{num(c.rps)} of {num(c.ceiling_rps, 'req/s')}"
         if eff < EFFICIENCY_LOW:
             sentences.append(
-                f"efficiency {num(eff)} on {label(c)} ({measured}): likely bottleneck: {c.get('bottleneck')}"
+                f"efficiency {num(eff)} on {label(c)} ({measured}): likely bottleneck: {c.bottleneck}"
             )
         elif eff > EFFICIENCY_HIGH:
             sentences.append(
                 f"efficiency {num(eff)} on {label(c)} ({measured}): above the model's ceiling "
-                f"({c.get('ceiling_formula')}), so the model does not describe this cell"
+                f"({c.ceiling_formula}), so the model does not describe this cell"
             )
     return sentences
 
 
 def spread(cells: Sequence[Cell]) -> list[str]:
     """With --repeat > 1: how much req/s moved between the runs of a cell."""
-    repeated = [c for c in cells if ok(c) and len(c.get("rps_runs") or []) > 1]
+    repeated = [c for c in cells if ok(c) and len(c.rps_runs) > 1]
     if not repeated:
         return []
-    widest = max(repeated, key=lambda c: c.get("rps_spread") or 0)
-    runs = widest["rps_runs"]
-    median = statistics.median(c.get("rps_spread") or 0 for c in repeated)
+    widest = max(repeated, key=lambda c: c.rps_spread or 0)
+    runs = widest.rps_runs
+    median = statistics.median(c.rps_spread or 0 for c in repeated)
     return [
-        f"{widest['repeats']} runs per cell; the widest req/s spread was {widest['rps_spread']:.0%} on "
+        f"{widest.repeats} runs per cell; the widest req/s spread was {widest.rps_spread or 0:.0%} on "
         f"{label(widest)} ({num(min(runs))} to {num(max(runs))} req/s), the median spread {median:.0%}"
     ]
 

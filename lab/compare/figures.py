@@ -13,41 +13,44 @@ from markupsafe import Markup
 
 from lab.compare import charts, explain, internals
 from lab.compare.charts import Bar, Series
+from lab.compare.summary import Cell
 
 if TYPE_CHECKING:
     from lab.compare.report import Run
 
-Cell = dict[str, Any]
 Key = tuple[str, str]
 
 
+def _bar(run: Run, cell: Cell, value: float | None, note: str, **extra: Any) -> Bar:
+    """A bar of `cell`: grouped under its configuration, named and coloured by its scenario."""
+    return Bar(cell.config, cell.scenario, run.color(cell.scenario), value, note, **extra)
+
+
 def _throughput_bar(run: Run, cell: Cell) -> Bar:
-    common = {"group": cell["config"], "name": cell["scenario"], "color": run.color(cell["scenario"])}
-    ceiling = cell.get("ceiling_rps")
+    ceiling = cell.ceiling_rps
     if not explain.ok(cell):
-        return Bar(**common, value=None, note="", marker=ceiling, failed=cell.get("error") or "failed")
-    note = f"{explain.num(cell['rps'], 'req/s')}"
-    if ceiling is not None and cell.get("efficiency") is not None:
-        note += f" · {cell['efficiency']:.0%} of ceiling {explain.num(ceiling)}"
-    runs = cell.get("rps_runs") or []
+        return _bar(run, cell, None, "", marker=ceiling, failed=cell.error or "failed")
+    note = f"{explain.num(cell.rps, 'req/s')}"
+    if ceiling is not None and cell.efficiency is not None:
+        note += f" · {cell.efficiency:.0%} of ceiling {explain.num(ceiling)}"
+    runs = cell.rps_runs
     whisker = None
     if len(runs) > 1:
         whisker = (min(runs), max(runs))
-        note += f" · {len(runs)} runs, spread {cell.get('rps_spread') or 0:.0%}"
-    if cell.get("generator_saturated"):
+        note += f" · {len(runs)} runs, spread {cell.rps_spread or 0:.0%}"
+    if cell.generator_saturated:
         note += " · Locust saturated"
-    return Bar(**common, value=cell["rps"], note=note, marker=ceiling, whisker=whisker,
-               warn=bool(cell.get("generator_saturated")))  # fmt: skip
+    warn = bool(cell.generator_saturated)
+    return _bar(run, cell, cell.rps, note, marker=ceiling, whisker=whisker, warn=warn)
 
 
 def _latency_bar(run: Run, cell: Cell) -> Bar:
-    common = {"group": cell["config"], "name": cell["scenario"], "color": run.color(cell["scenario"])}
-    if not explain.ok(cell) or cell.get("p95_ms") is None:
-        return Bar(**common, value=None, note="", failed=cell.get("error") or "no latency recorded")
-    p50, p95, p99 = cell.get("p50_ms"), cell["p95_ms"], cell.get("p99_ms")
+    p50, p95, p99 = cell.p50_ms, cell.p95_ms, cell.p99_ms
+    if not explain.ok(cell) or p95 is None:
+        return _bar(run, cell, None, "", failed=cell.error or "no latency recorded")
     note = f"p50 {explain.num(p50)} · p95 {explain.num(p95)} · p99 {explain.num(p99)} ms"
     whisker = (p95, p99) if p99 is not None and p99 > p95 else None
-    return Bar(**common, value=p95, note=note, marker=p50, whisker=whisker)
+    return _bar(run, cell, p95, note, marker=p50, whisker=whisker)
 
 
 @dataclass(frozen=True)
@@ -63,13 +66,13 @@ class Figure:
 def _kind_cells(run: Run, scenarios: list[str]) -> list[Cell]:
     """The cells of one endpoint kind, in the run's order of configurations, then of scenarios."""
     order = {name: i for i, name in enumerate(run.configs)}
-    chosen = [c for c in run.cells if c["scenario"] in scenarios]
-    return sorted(chosen, key=lambda c: (order.get(c["config"], 0), scenarios.index(c["scenario"])))
+    chosen = [c for c in run.cells if c.scenario in scenarios]
+    return sorted(chosen, key=lambda c: (order.get(c.config, 0), scenarios.index(c.scenario)))
 
 
 def _throughput_sentences(kind: str, cells: list[Cell]) -> list[str]:
     sentences = explain.generator(cells) + explain.efficiency(cells) + explain.spread(cells)
-    if not sentences and any(explain.ok(c) and c.get("efficiency") is not None for c in cells):
+    if not sentences and any(explain.ok(c) and c.efficiency is not None for c in cells):
         sentences = [
             f"Every {kind} cell with a model ceiling reached between {explain.EFFICIENCY_LOW:.0%} and "
             f"{explain.EFFICIENCY_HIGH:.0%} of it: the model explains these numbers"
@@ -179,17 +182,12 @@ def _lag_series(run: Run) -> SeriesOf:
     return series
 
 
-def _tokens(cell: Cell) -> float | None:
-    workers, threadpool = cell.get("workers"), cell.get("threadpool")
-    return float(workers * threadpool) if workers and threadpool else None
-
-
 def over_time(run: Run) -> Grid:
     return _grid(run, "latency over time", _latency_series(run))
 
 
 def pool(run: Run) -> Grid:
-    return _grid(run, "thread-pool occupancy over time", _pool_series(run), _tokens)
+    return _grid(run, "thread-pool occupancy over time", _pool_series(run), lambda cell: cell.tokens)
 
 
 def lag(run: Run) -> Grid:

@@ -2,58 +2,56 @@
 short for steady state, a saturated load generator. Each flag has a short name (for a table column) and a
 sentence with the numbers (under the table, in summary.md, the terminal and the report).
 
-Pure functions over the cell records of summary.json; a failed cell carries no flag (its error says why).
+Pure functions over the cells of summary.json; a failed cell carries no flag (its error says why).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-Cell = dict[str, Any]
+from lab.compare.summary import Cell
 
 
 def counts(cell: Cell) -> str:
     """Client against server, e.g. "14186 + 67 = 14253" (Locust's requests + abandoned = server's)."""
-    requests, abandoned, server = cell.get("requests"), cell.get("abandoned"), cell.get("server_requests")
+    requests, abandoned, server = cell.requests, cell.abandoned, cell.server_requests
     if requests is None or server is None:
         return ""
     if abandoned is None:  # a result written before the lab counted abandoned requests
         return f"{requests} / {server}"
-    sign = "=" if cell.get("reconciled") else "≠"
+    sign = "=" if cell.reconciled else "≠"
     return f"{requests} + {abandoned} {sign} {server}"
 
 
 def _reconciled(cell: Cell) -> str | None:
-    if cell.get("reconciled") is not False:
+    if cell.reconciled is not False:
         return None
-    unaccounted = cell.get("unaccounted") or 0
-    drained = "" if cell.get("server_drained", True) else "; the server was still busy at the last read"
+    unaccounted = cell.unaccounted or 0
+    drained = "" if cell.server_drained is not False else "; the server was still busy at the last read"
     return (
-        f"client and server counts do not reconcile: the server finished {cell.get('server_requests')} "
-        f"requests, Locust reported {cell.get('requests')} and abandoned {cell.get('abandoned')} at the "
+        f"client and server counts do not reconcile: the server finished {cell.server_requests} "
+        f"requests, Locust reported {cell.requests} and abandoned {cell.abandoned} at the "
         f"stop: {unaccounted:+d} unaccounted (more than 1%){drained}"
     )
 
 
 def _steady(cell: Cell) -> str | None:
-    if cell.get("steady_state") is not False:
+    if cell.steady_state is not False:
         return None
-    wait, duration = cell.get("expected_wait_s") or 0, cell.get("duration_s") or 0
+    wait, duration = cell.expected_wait_s or 0, cell.duration_s or 0
     return (
-        f"not at steady state: a request's expected wait ({cell.get('users')} users / "
+        f"not at steady state: a request's expected wait ({cell.users} users / "
         f"{_throughput(cell)} = {wait:.3g} s, Little's law) exceeds the {duration:.3g} s cell, so its "
         "latencies track the cell's length, not the server; lengthen --duration or lower --users"
     )
 
 
 def _throughput(cell: Cell) -> str:
-    if cell.get("ceiling_rps"):
-        return f"the ceiling of {cell['ceiling_rps']:.3g} req/s"
-    return f"{cell.get('rps') or 0:.3g} req/s measured"
+    if cell.ceiling_rps:
+        return f"the ceiling of {cell.ceiling_rps:.3g} req/s"
+    return f"{cell.rps or 0:.3g} req/s measured"
 
 
 def _saturated(cell: Cell) -> str | None:
-    if not cell.get("generator_saturated"):
+    if not cell.generator_saturated:
         return None
     return (
         "the load generator saturated (Locust near a full core): its numbers describe Locust, not the server"
@@ -66,18 +64,18 @@ FLAGS = {"unreconciled": _reconciled, "not steady": _steady, "Locust saturated":
 
 def names(cell: Cell) -> list[str]:
     """The short names of the flags `cell` carries (for a table column)."""
-    if cell.get("status") != "ok":
+    if cell.status != "ok":
         return []
     return [name for name, sentence in FLAGS.items() if sentence(cell)]
 
 
 def sentences(cell: Cell) -> list[str]:
     """Every flag of `cell` as a sentence with its numbers."""
-    if cell.get("status") != "ok":
+    if cell.status != "ok":
         return []
     return [text for sentence in FLAGS.values() if (text := sentence(cell))]
 
 
 def notes(cells: list[Cell]) -> list[str]:
     """One line per flagged cell and flag: "gunicorn-multi · io-sync: not at steady state: ..."."""
-    return [f"{c['config']} · {c['scenario']}: {text}" for c in cells for text in sentences(c)]
+    return [f"{c.label}: {text}" for c in cells for text in sentences(c)]

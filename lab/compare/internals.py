@@ -1,6 +1,6 @@
 """Sentences about what happened inside the server (thread pool, event loop) and over a cell's time.
 
-Pure functions, like `explain`: cell records and their histories in, sentences out.
+Pure functions, like `explain`: cells and their histories in, sentences out.
 """
 
 from __future__ import annotations
@@ -9,26 +9,27 @@ import statistics
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from lab.compare.explain import LAG_NOTABLE_MS, Cell, label, num, ok, ordered
+from lab.compare.explain import LAG_NOTABLE_MS, label, num, ok, scenarios
+from lab.compare.summary import Cell
 
 
 def threadpool(cells: Sequence[Cell]) -> list[str]:
     sentences = []
     for c in cells:
-        waiting = c.get("threadpool_waiting_max") or 0
+        waiting = c.threadpool_waiting_max or 0
         if ok(c) and waiting > 0:
-            per = "" if (c.get("workers") or 1) == 1 else f" per worker ({c['workers']} workers)"
+            per = "" if c.workers == 1 else f" per worker ({c.workers} workers)"
             sentences.append(
-                f"On {c['config']}, {c['scenario']} requests waited for one of {c['threadpool']} "
-                f"tokens{per} (up to {num(waiting)} waiting, {num(c.get('threadpool_in_use_max'))} in use)"
+                f"On {c.config}, {c.scenario} requests waited for one of {c.threadpool} "
+                f"tokens{per} (up to {num(waiting)} waiting, {num(c.threadpool_in_use_max)} in use)"
             )
     idle = [
         s
-        for s in ordered(cells, "scenario")
-        if (row := [c for c in cells if c["scenario"] == s and ok(c)])
-        and all((c.get("threadpool_in_use_max") or 0) == 0 for c in row)
+        for s in scenarios(cells)
+        if (row := [c for c in cells if c.scenario == s and ok(c)])
+        and all((c.threadpool_in_use_max or 0) == 0 for c in row)
     ]
-    if idle and len(idle) < len(ordered(cells, "scenario")):
+    if idle and len(idle) < len(scenarios(cells)):
         sentences.append(
             f"{', '.join(idle)} never held a thread-pool token: their handlers run on the event loop"
         )
@@ -44,26 +45,20 @@ LAG_CAUSE = {
 
 
 def loop_lag(cells: Sequence[Cell], limit: int = 3) -> list[str]:
-    good = [c for c in cells if ok(c) and c.get("loop_lag_p99_ms") is not None]
+    good = [(c, lag) for c in cells if ok(c) and (lag := c.loop_lag_p99_ms) is not None]
     if not good:
         return []
-    high = sorted(
-        (c for c in good if c["loop_lag_p99_ms"] >= LAG_NOTABLE_MS),
-        key=lambda c: c["loop_lag_p99_ms"],
-        reverse=True,
-    )
+    high = sorted(((c, lag) for c, lag in good if lag >= LAG_NOTABLE_MS), key=lambda p: p[1], reverse=True)
     if not high:
-        top = max(good, key=lambda c: c["loop_lag_p99_ms"])
+        top, most = max(good, key=lambda p: p[1])
         return [
             f"Event-loop lag p99 stayed below {num(LAG_NOTABLE_MS, 'ms')} in every cell "
-            f"(highest {num(top['loop_lag_p99_ms'], 'ms')} on {label(top)})"
+            f"(highest {num(most, 'ms')} on {label(top)})"
         ]
     sentences = []
-    for c in high[:limit]:
-        cause = LAG_CAUSE.get(c["scenario"], "the loop was busy (request handling, shared cores)")
-        sentences.append(
-            f"Event-loop lag p99 reached {num(c['loop_lag_p99_ms'], 'ms')} on {label(c)}: {cause}"
-        )
+    for c, lag in high[:limit]:
+        cause = LAG_CAUSE.get(c.scenario, "the loop was busy (request handling, shared cores)")
+        sentences.append(f"Event-loop lag p99 reached {num(lag, 'ms')} on {label(c)}: {cause}")
     if len(high) > limit:
         sentences.append(f"{len(high) - limit} more cells had lag p99 above {num(LAG_NOTABLE_MS, 'ms')}")
     return sentences
@@ -83,7 +78,7 @@ def over_time(
     """Cells whose p95 spiked or was still climbing at the end (the queue had not settled)."""
     sentences, checked = [], 0
     for c in cells:
-        points = history_points(histories.get((c["config"], c["scenario"]), []))
+        points = history_points(histories.get(c.key, []))
         if not ok(c) or len(points) < 4:
             continue
         checked += 1

@@ -16,7 +16,9 @@ report says so (efficiency then falls below 1 for a reason the model names).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+
+from lab.compare.summary import Cell
+from lab.shared.configs import thread_tokens
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ def ceiling(
     if kind.startswith(("io-", "cpu-", "fanout-", "background")) and ms <= 0:
         return None
     s = ms / 1000
-    tokens = workers * threadpool
+    tokens = thread_tokens(workers, threadpool)
     pool = f"the thread pool ({workers} x {threadpool} tokens)"
     if kind in ("io-sync", "io-sync-model"):
         slots, limit = _bound({"the users": users, pool: tokens})
@@ -110,23 +112,22 @@ def ceiling(
     return None
 
 
-def bottleneck(cell: dict[str, Any], cores: int) -> str:
+def bottleneck(cell: Cell, cores: int) -> str:
     """What held the cell's throughput: the model's binding limit when reached, else the likely cause."""
-    if cell.get("status") != "ok":
+    if cell.status != "ok":
         return "failed"
-    if cell.get("generator_saturated"):
+    if cell.generator_saturated:
         return "the load generator (Locust passed 90% of a core: its numbers describe Locust, not the server)"
-    efficiency = cell.get("efficiency")
-    kind = cell["scenario"]
+    efficiency, kind = cell.efficiency, cell.scenario
     # Cores the server used while Locust's users were sending (server_cores); where the run was too short
     # for two reads inside that window, or in older result files, its CPU over the whole scrape span.
-    span = cell.get("server_window_s") or cell.get("duration_s") or 1
-    cpu_busy = cell.get("server_cores") or (cell.get("server_cpu_s") or 0) / max(span, 1e-9)
+    span = cell.server_window_s or cell.duration_s or 1
+    cpu_busy = cell.server_cores or (cell.server_cpu_s or 0) / max(span, 1e-9)
     if efficiency is None:
         return f"no model for this scenario (server used {cpu_busy:.2f} cores)"
     if efficiency >= 0.85:
-        return f"{cell.get('limit') or 'the model limit'}, as the model predicts"
-    workers, busy = cell.get("workers") or 1, cell.get("workers_busy")
+        return f"{cell.limit or 'the model limit'}, as the model predicts"
+    workers, busy = cell.workers, cell.workers_busy
     if workers > 1 and busy is not None and busy < 0.75 * workers:
         return (
             f"uneven load: the work was spread over {busy:.2f} of {workers} workers "
@@ -134,13 +135,13 @@ def bottleneck(cell: dict[str, Any], cores: int) -> str:
         )
     if cpu_busy >= 0.8 * cores:
         return f"the cores (server used {cpu_busy:.2f} of {cores}, shared with the load generator)"
-    waited = (cell.get("threadpool_waiting_max") or 0) > 0
+    waited = (cell.threadpool_waiting_max or 0) > 0
     if waited and kind in ("io-sync", "io-sync-model", "fanout-sync", "background"):
         return "the thread pool (requests waited for a token)"
     if kind in ("cpu-sync", "cpu-async", "cpu-thread"):
         return f"GIL contention and request handling (server used {cpu_busy:.2f} cores)"
-    if (cell.get("loop_lag_p99_ms") or 0) >= 20:
-        return f"the event loop (lag p99 {cell['loop_lag_p99_ms']:.0f} ms)"
+    if (cell.loop_lag_p99_ms or 0) >= 20:
+        return f"the event loop (lag p99 {cell.loop_lag_p99_ms:.0f} ms)"
     return f"per-request overhead (server used {cpu_busy:.2f} cores)"
 
 

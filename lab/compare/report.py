@@ -19,10 +19,10 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from lab.compare import charts, explain, figures, flags, internals, results
+from lab.compare import charts, explain, figures, flags, internals, results, summary
 from lab.compare import diff as diffs
+from lab.compare.summary import Cell, Meta
 
-Cell = dict[str, Any]
 Key = tuple[str, str]
 
 
@@ -31,7 +31,7 @@ class Run:
     """A result directory as the report reads it."""
 
     out: Path
-    meta: dict[str, Any]
+    meta: Meta
     cells: list[Cell]
     details: dict[Key, dict[str, Any]] = field(default_factory=dict)  # cells/<config>__<scenario>.json
     claims: list[dict[str, Any]] | None = None
@@ -39,14 +39,12 @@ class Run:
 
     @property
     def configs(self) -> list[str]:
-        named = [c["name"] for c in self.meta.get("configs", [])]
-        return list(dict.fromkeys([*named, *explain.ordered(self.cells, "config")]))
+        named = [c.name for c in self.meta.configs]
+        return list(dict.fromkeys([*named, *explain.configs(self.cells)]))
 
     @property
     def scenarios(self) -> list[str]:
-        return list(
-            dict.fromkeys([*self.meta.get("scenarios", []), *explain.ordered(self.cells, "scenario")])
-        )
+        return list(dict.fromkeys([*self.meta.scenarios, *explain.scenarios(self.cells)]))
 
     def color(self, scenario: str) -> str:
         return charts.PALETTE[self.scenarios.index(scenario) % len(charts.PALETTE)]
@@ -55,9 +53,9 @@ class Run:
         """Endpoint kind -> its scenarios that have a cell, in run order."""
         kinds: dict[str, list[str]] = {}
         for scenario in self.scenarios:
-            cell = next((c for c in self.cells if c["scenario"] == scenario), None)
+            cell = next((c for c in self.cells if c.scenario == scenario), None)
             if cell is not None:
-                kinds.setdefault(cell.get("kind") or scenario, []).append(scenario)
+                kinds.setdefault(cell.kind or scenario, []).append(scenario)
         return kinds
 
     def history(self, key: Key) -> list[dict[str, Any]]:
@@ -72,13 +70,13 @@ def _read_json(path: Path) -> Any:
 
 
 def load(out: Path) -> Run:
-    meta, cells = results.load(out)
-    run = Run(out, meta, cells)
-    for cell in cells:
-        path = out / "cells" / f"{cell['config']}__{cell['scenario']}.json"
+    found = summary.load(out)
+    run = Run(out, found.meta, found.cells)
+    for cell in found.cells:
+        path = out / "cells" / f"{cell.config}__{cell.scenario}.json"
         # A failed cell, or a run killed mid-write: its panels say "no data".
         with contextlib.suppress(OSError, ValueError):
-            run.details[(cell["config"], cell["scenario"])] = _read_json(path)
+            run.details[cell.key] = _read_json(path)
     claims = out / "claims.json"
     if claims.is_file():
         try:
@@ -96,34 +94,33 @@ def load(out: Path) -> Run:
 
 
 def _failed_cells(run: Run) -> list[Cell]:
-    return [c for c in run.cells if c.get("status") != "ok"]
+    return [c for c in run.cells if c.status != "ok"]
 
 
-def _facts(meta: dict[str, Any]) -> list[tuple[str, str]]:
-    machine, pinning = meta.get("machine", {}), meta.get("pinning", {})
+def _facts(meta: Meta) -> list[tuple[str, str]]:
+    machine = meta.machine
     return [
-        ("started", f"{meta.get('started', '?')} (finished {meta.get('finished') or 'not yet'})"),
-        ("machine", f"{machine.get('cores', '?')} cores; {machine.get('platform', '')} "
-                    f"{machine.get('cpu', '')}"),
-        ("pinning", pinning.get("note", "")),
-        ("load", f"{meta.get('users', '?')} users, {meta.get('duration_s', '?')} s per cell after "
-                 f"{meta.get('warmup_s', '?')} s warm-up, {meta.get('repeat', 1)} run(s) per cell"),
-        ("options", " ".join(f"{k} {v}" for k, v in (meta.get("options") or {}).items()) or "defaults"),
-        ("command", " ".join(meta.get("command") or [])),
-        ("git commit", meta.get("git_commit") or "unknown"),
-        ("versions", ", ".join(f"{k} {v}" for k, v in (meta.get("versions") or {}).items())),
+        ("started", f"{meta.started} (finished {meta.finished or 'not yet'})"),
+        ("machine", f"{machine.cores} cores; {machine.platform} {machine.cpu}"),
+        ("pinning", meta.pinning.note),
+        ("load", f"{meta.users} users, {meta.duration_s} s per cell after "
+                 f"{meta.warmup_s} s warm-up, {meta.repeat} run(s) per cell"),
+        ("options", " ".join(f"{k} {v}" for k, v in meta.options.items()) or "defaults"),
+        ("command", " ".join(meta.command)),
+        ("git commit", meta.git_commit or "unknown"),
+        ("versions", ", ".join(f"{k} {v}" for k, v in meta.versions.items())),
     ]  # fmt: skip
 
 
 def _warnings(run: Run) -> list[str]:
-    expected = len(run.meta.get("configs", [])) * len(run.meta.get("scenarios", []))
+    expected = len(run.meta.configs) * len(run.meta.scenarios)
     warnings = []
-    if run.meta.get("interrupted"):
+    if run.meta.interrupted:
         warnings.append(
             f"Interrupted (Ctrl-C): {len(run.cells)} of {expected} cells completed; "
             "this report holds only what finished."
         )
-    elif not run.meta.get("finished"):
+    elif not run.meta.finished:
         warnings.append(f"Run still in progress (or killed): {len(run.cells)} of {expected} cells so far.")
     failed = _failed_cells(run)
     if failed:
@@ -153,17 +150,17 @@ class Table:
 
 def _table(run: Run) -> Table:
     columns = list(results.MD_COLUMNS)
-    repeated = any(len(c.get("rps_runs") or []) > 1 for c in run.cells)
+    repeated = any(len(c.rps_runs) > 1 for c in run.cells)
     if repeated:
         columns.insert(3, ("rps_spread", "spread"))
     rows = []
     for cell in run.cells:
         values = [results.value(cell, key) for key, _ in columns]
         if repeated:
-            values[3] = f"{cell.get('rps_spread') or 0:.0%}" if explain.ok(cell) else ""
+            values[3] = f"{cell.rps_spread or 0:.0%}" if explain.ok(cell) else ""
         css = "flagged" if flags.names(cell) else ""
-        if cell.get("status") != "ok":
-            values[-1], css = f"FAILED: {cell.get('error') or ''}", "failed"
+        if cell.status != "ok":
+            values[-1], css = f"FAILED: {cell.error or ''}", "failed"
         rows.append((css, values))
     return Table([title for _, title in columns], rows)
 
@@ -210,18 +207,18 @@ def page(run: Run, baseline: Path | None = None) -> str:
         shown.append("baseline")
         try:
             diff = diffs.html(diffs.load(baseline, run.out))
-        except results.ResultsError as exc:
+        except summary.ResultsError as exc:
             baseline_error = str(exc)
     css = (resources.files("lab.compare") / "templates" / "report.css").read_text(encoding="utf-8")
     return TEMPLATES.get_template("report.html.j2").render(
-        title=f"lab compare, {run.meta.get('started', '')}",
+        title=f"lab compare, {run.meta.started}",
         css=Markup(css),  # our own file: inlined as it is (quotes in CSS must stay quotes)
         facts=_facts(run.meta),
         warnings=_warnings(run),
         sections=[(sid, SECTIONS[sid]) for sid in shown],
         won=explain.winners(run.cells),
         pairs=explain.pairs(run.cells),
-        repeat=run.meta.get("repeat", 1),
+        repeat=run.meta.repeat,
         throughput=figures.throughput(run),
         latency=figures.latency(run),
         over_time=figures.over_time(run),
@@ -232,7 +229,7 @@ def page(run: Run, baseline: Path | None = None) -> str:
         lag_sentences=internals.loop_lag(run.cells),
         lag_limit=explain.num(explain.LAG_NOTABLE_MS, "ms"),
         table=_table(run),
-        failed=[(explain.label(c), c.get("error") or "no reason recorded") for c in _failed_cells(run)],
+        failed=[(explain.label(c), c.error or "no reason recorded") for c in _failed_cells(run)],
         claims=_claims(run),
         claims_error=run.claims_error,
         diff=diff,
@@ -244,7 +241,7 @@ def render(out: Path, baseline: Path | None = None) -> None:
     """Write out/report.html (and out/diff.md against `baseline`) from the saved data."""
     run = load(out)
     if baseline is not None:
-        with contextlib.suppress(results.ResultsError):  # the report says why, in its baseline section
+        with contextlib.suppress(summary.ResultsError):  # the report says why, in its baseline section
             (out / "diff.md").write_text(diffs.markdown(diffs.load(baseline, out)), encoding="utf-8")
     text = page(run, baseline)
     tmp = out / ".report.html.tmp"
@@ -254,27 +251,28 @@ def render(out: Path, baseline: Path | None = None) -> None:
 
 def summary_text(out: Path) -> str:
     """What `lab compare` prints at the end: the table, then what won and where the model disagrees."""
-    meta, cells = results.load(out)
-    lines = [results.markdown(meta, cells)]
+    found = summary.load(out)
+    meta, cells = found.meta, found.cells
+    lines = [results.markdown(found)]
     notes = (
         explain.winners(cells) + explain.pairs(cells) + explain.generator(cells) + explain.efficiency(cells)
     )
     lines += [f"- {sentence}." for sentence in notes]
     lines += _spread_lines(cells)
-    failed = [c for c in cells if c.get("status") != "ok"]
-    lines += [f"- FAILED {explain.label(c)}: {c.get('error')}" for c in failed]
-    if meta.get("interrupted"):
+    failed = [c for c in cells if c.status != "ok"]
+    lines += [f"- FAILED {explain.label(c)}: {c.error}" for c in failed]
+    if meta.interrupted:
         lines.append(f"- Interrupted: {len(cells)} cells completed.")
     return "\n".join(lines)
 
 
 def _spread_lines(cells: list[Cell]) -> list[str]:
     """With --repeat: each cell's req/s over its runs, and how far apart they were."""
-    repeated = [c for c in cells if explain.ok(c) and len(c.get("rps_runs") or []) > 1]
+    repeated = [c for c in cells if explain.ok(c) and len(c.rps_runs) > 1]
     if not repeated:
         return []
     lines = ["", "Spread over repeated runs (the median run stands for the cell):", ""]
     for c in repeated:
-        runs = ", ".join(f"{r:.0f}" for r in c["rps_runs"])
-        lines.append(f"- {explain.label(c)}: req/s {runs}; spread {c.get('rps_spread') or 0:.0%}")
+        runs = ", ".join(f"{r:.0f}" for r in c.rps_runs)
+        lines.append(f"- {explain.label(c)}: req/s {runs}; spread {c.rps_spread or 0:.0%}")
     return lines

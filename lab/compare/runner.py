@@ -21,6 +21,7 @@ import httpx
 
 from lab.compare import model, results
 from lab.compare.progress import Progress
+from lab.compare.summary import Cell, Machine, Measured, Meta, Pinning, Summary
 from lab.measure import cell as measurement
 from lab.measure import scrape
 from lab.runtime import headless
@@ -68,51 +69,38 @@ class Plan:
         }
 
 
-RUN_KEYS = (
-    "duration_s", "requests", "failures", "rps", "p50_ms", "p95_ms", "p99_ms", "server_requests",
-    "server_cpu_s", "server_window_s", "server_cores", "loop_lag_p99_ms", "threadpool_in_use_max",
-    "threadpool_waiting_max",
-    "process_pool_pending_max", "workers_busy", "generator_cpu", "generator_saturated",
-    "abandoned", "unaccounted", "reconciled", "server_drained",
-)  # fmt: skip
-
-
-def median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+def median_run(runs: list[Measured]) -> Measured:
     """The run with the median throughput (the upper one of an even count): it stands for the cell."""
-    return sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
+    return sorted(runs, key=lambda r: r.rps or 0.0)[len(runs) // 2]
 
 
 class Comparison:
     def __init__(self, plan: Plan, render: Callable[[Path], None] | None = None) -> None:
         self.plan = plan
         self.render = render
-        self.cells: list[dict[str, Any]] = []
+        self.cells: list[Cell] = []
         self.run_id = uuid.uuid4().hex[:12]
         usable = usable_cpus()
         self.pinning = choose_pinning(plan.pin, usable, can_pin())
         self.cores = len(self.pinning.server) if self.pinning.server else len(usable)
-        self.meta: dict[str, Any] = {
-            "run_id": self.run_id,
-            "started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "finished": None,
-            "interrupted": False,
-            "command": [Path(sys.argv[0]).name, *sys.argv[1:]],
-            "git_commit": git_commit(),
-            "versions": versions(),
-            "machine": {"cores": len(usable), "platform": platform.platform(), "cpu": platform.processor()},
-            "pinning": {
-                "server": self.pinning.server,
-                "generator": self.pinning.generator,
-                "note": self.pinning.note,
-            },
-            "configs": [c.model_dump() for c in plan.configs],
-            "scenarios": [s.name for s in plan.scenarios],
-            "users": plan.users,
-            "duration_s": plan.duration_s,
-            "warmup_s": plan.warmup_s,
-            "repeat": plan.repeat,
-            "options": plan.options,
-        }
+        self.meta = Meta(
+            run_id=self.run_id,
+            started=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            command=[Path(sys.argv[0]).name, *sys.argv[1:]],
+            git_commit=git_commit(),
+            versions=versions(),
+            machine=Machine(cores=len(usable), platform=platform.platform(), cpu=platform.processor()),
+            pinning=Pinning(
+                server=self.pinning.server, generator=self.pinning.generator, note=self.pinning.note
+            ),
+            configs=plan.configs,
+            scenarios=[s.name for s in plan.scenarios],
+            users=plan.users,
+            duration_s=plan.duration_s,
+            warmup_s=plan.warmup_s,
+            repeat=plan.repeat,
+            options=plan.options,
+        )
 
     # -- one cell ---------------------------------------------------------------------------------------
     def _measure(
@@ -127,75 +115,67 @@ class Comparison:
         return measured.load, measured.window
 
     def _record(
-        self,
-        cfg: ServerConfig,
-        workers: int,
-        scenario: Scenario,
-        runs: list[dict[str, Any]],
-        error: str | None,
-    ) -> dict[str, Any]:
+        self, cfg: ServerConfig, workers: int, scenario: Scenario, runs: list[Measured], error: str | None
+    ) -> Cell:
         plan = self.plan
         params = plan.params(scenario)
-        base: dict[str, Any] = {
-            "config": cfg.name, "scenario": scenario.name, "kind": scenario.kind,
-            "handler": scenario.handler, "server": cfg.server, "workers": workers,
-            "threadpool": cfg.threadpool, "process_pool": cfg.process_pool,
-            "users": plan.users, "params": params, "repeats": len(runs),
-        }  # fmt: skip
         limit = model.ceiling(
             scenario.name, users=plan.users, workers=workers, threadpool=cfg.threadpool,
             process_pool=cfg.process_pool, cores=self.cores, params=params,
         )  # fmt: skip
-        base["ceiling_rps"] = round(limit.rps, 3) if limit else None
-        base["ceiling_formula"] = limit.formula if limit else None
-        base["limit"] = limit.limit if limit else None
+        ceiling_rps = round(limit.rps, 3) if limit else None
+        rps_runs = [r.rps or 0.0 for r in runs]
+        base: dict[str, Any] = {
+            "config": cfg.name, "scenario": scenario.name, "kind": scenario.kind,
+            "handler": scenario.handler, "server": cfg.server, "workers": workers,
+            "threadpool": cfg.threadpool, "process_pool": cfg.process_pool,
+            "users": plan.users, "params": params, "repeats": len(runs), "ceiling_rps": ceiling_rps,
+            "ceiling_formula": limit.formula if limit else None, "limit": limit.limit if limit else None,
+            "rps_runs": rps_runs,
+        }  # fmt: skip
         if error is not None or not runs:
-            empty = dict.fromkeys([*results.COLUMNS, *RUN_KEYS])
-            return {
-                **empty, **base, "status": "failed", "error": error or "no run completed",
-                "bottleneck": "failed", "rps_runs": [r["rps"] for r in runs],
-            }  # fmt: skip
-        cell = {**base, **median_run(runs)}  # the median run stands for the cell
-        rps_runs = [r["rps"] for r in runs]
-        cell["rps_runs"] = rps_runs
-        cell["rps_spread"] = (
-            (max(rps_runs) - min(rps_runs)) / statistics.median(rps_runs) if len(runs) > 1 else 0.0
+            return Cell(**base, status="failed", error=error or "no run completed", bottleneck="failed")
+        median = median_run(runs)  # it stands for the cell
+        rps = median.rps or 0.0
+        spread = (max(rps_runs) - min(rps_runs)) / statistics.median(rps_runs) if len(runs) > 1 else 0.0
+        wait = model.expected_wait_s(plan.users, ceiling_rps, rps)
+        cell = Cell(
+            **base,
+            **median.model_dump(),
+            rps_spread=spread,
+            efficiency=round(rps / limit.rps, 4) if limit and limit.rps > 0 else None,
+            expected_wait_s=None if wait is None else round(wait, 3),
+            steady_state=model.at_steady_state(wait, median.duration_s or plan.duration_s),
+            status="ok",
         )
-        cell["efficiency"] = round(cell["rps"] / limit.rps, 4) if limit and limit.rps > 0 else None
-        wait = model.expected_wait_s(plan.users, cell["ceiling_rps"], cell["rps"])
-        cell["expected_wait_s"] = None if wait is None else round(wait, 3)
-        cell["steady_state"] = model.at_steady_state(wait, cell["duration_s"] or plan.duration_s)
-        cell["status"] = "ok"
-        cell["error"] = None
-        cell["bottleneck"] = model.bottleneck(cell, self.cores)
-        return cell
+        return cell.model_copy(update={"bottleneck": model.bottleneck(cell, self.cores)})
 
     @staticmethod
-    def _run_record(load: headless.LoadResult, window: scrape.ServerWindow) -> dict[str, Any]:
+    def _run_record(load: headless.LoadResult, window: scrape.ServerWindow) -> Measured:
         def r(value: float | None, digits: int = 3) -> float | None:
             return None if value is None else round(value, digits)
 
         unaccounted, reconciled = model.reconcile(load.requests, int(window.requests), load.abandoned)
 
-        return {
-            "duration_s": r(load.duration_s), "requests": load.requests, "failures": load.failures,
-            "rps": r(load.rps), "p50_ms": load.p50_ms, "p95_ms": load.p95_ms, "p99_ms": load.p99_ms,
-            "server_requests": int(window.requests), "server_cpu_s": r(window.cpu_s),
-            "server_window_s": r(window.window_s),
-            "server_cores": r(window.cores, 2),
-            "loop_lag_p99_ms": r(window.loop_lag_p99_ms),
-            "threadpool_in_use_max": window.threadpool_in_use_max,
-            "threadpool_waiting_max": window.threadpool_waiting_max,
-            "process_pool_pending_max": window.process_pool_pending_max,
-            "workers_busy": r(window.workers_busy, 2),
-            "generator_cpu": r(load.generator_cpu), "generator_saturated": load.generator_saturated,
-            "abandoned": load.abandoned, "unaccounted": unaccounted, "reconciled": reconciled,
-            "server_drained": window.drained,
-        }  # fmt: skip
+        return Measured(
+            duration_s=r(load.duration_s), requests=load.requests, failures=load.failures,
+            rps=r(load.rps), p50_ms=load.p50_ms, p95_ms=load.p95_ms, p99_ms=load.p99_ms,
+            server_requests=int(window.requests), server_cpu_s=r(window.cpu_s),
+            server_window_s=r(window.window_s),
+            server_cores=r(window.cores, 2),
+            loop_lag_p99_ms=r(window.loop_lag_p99_ms),
+            threadpool_in_use_max=window.threadpool_in_use_max,
+            threadpool_waiting_max=window.threadpool_waiting_max,
+            process_pool_pending_max=window.process_pool_pending_max,
+            workers_busy=r(window.workers_busy, 2),
+            generator_cpu=r(load.generator_cpu), generator_saturated=load.generator_saturated,
+            abandoned=load.abandoned, unaccounted=unaccounted, reconciled=reconciled,
+            server_drained=window.drained,
+        )  # fmt: skip
 
     # -- the whole run ----------------------------------------------------------------------------------
     def _save(self) -> None:
-        results.write(self.plan.out, self.meta, self.cells)
+        results.write(self.plan.out, Summary(meta=self.meta, cells=self.cells))
         if self.render is not None:
             self.render(self.plan.out)
 
@@ -211,11 +191,11 @@ class Comparison:
             for cfg in plan.configs:
                 self._run_config(cfg, progress)
         except KeyboardInterrupt:
-            self.meta["interrupted"] = True
+            self.meta.interrupted = True
             return False
         finally:
             progress.close()
-            self.meta["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+            self.meta.finished = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
             self._save()
         return True
 
@@ -249,7 +229,7 @@ class Comparison:
         server: Server | None = None
         try:
             for scenario in plan.scenarios:
-                runs: list[dict[str, Any]] = []
+                runs: list[Measured] = []
                 series: list[dict[str, Any]] = []  # per run: Locust's history, the server's timeline
                 error = None
                 for attempt in range(plan.repeat):

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from lab.compare import model, results
+from lab.compare.summary import Cell, Meta, Summary
 
 REAL_RUN = Path(__file__).parent / "data" / "real-run"
 CORES = 4
@@ -25,8 +26,8 @@ def cell(
     users: int = 100,
     ms: int | None = None,
     **overrides: Any,
-) -> dict[str, Any]:
-    """An "ok" cell record with the ceiling and bottleneck the runner would compute."""
+) -> Cell:
+    """An "ok" cell with the ceiling and bottleneck the runner would compute."""
     kind = scenario.split("-")[0]
     params = {"ms": ms if ms is not None else (100 if kind == "io" else 10)}
     limit = model.ceiling(
@@ -48,22 +49,22 @@ def cell(
         "status": "ok", "error": None,
     }  # fmt: skip
     record["efficiency"] = round(rps / limit.rps, 4) if limit else None
-    record.update(overrides)
-    record["bottleneck"] = overrides.get("bottleneck") or model.bottleneck(record, CORES)
-    return record
+    made = Cell.model_validate({**record, **overrides})
+    named = overrides.get("bottleneck") or model.bottleneck(made, CORES)
+    return made.model_copy(update={"bottleneck": named})
 
 
-def failed(config: str, scenario: str, error: str) -> dict[str, Any]:
-    """A failed cell record, as the runner writes one (numbers None)."""
-    record = {**dict.fromkeys(results.COLUMNS), **cell(config, scenario)}
-    for key in ("rps", "p50_ms", "p95_ms", "p99_ms", "efficiency", "requests", "duration_s", "generator_cpu"):
-        record[key] = None
-    record.update(status="failed", error=error, bottleneck="failed", repeats=0)
-    return record
+def failed(config: str, scenario: str, error: str) -> Cell:
+    """A failed cell, as the runner writes one (numbers None)."""
+    nothing = dict.fromkeys(
+        ("rps", "p50_ms", "p95_ms", "p99_ms", "efficiency", "requests", "duration_s", "generator_cpu")
+    )
+    changes = {**nothing, "status": "failed", "error": error, "bottleneck": "failed", "repeats": 0}
+    return Cell.model_validate({**cell(config, scenario).model_dump(), **changes})
 
 
-def meta(cells: list[dict[str, Any]], **overrides: Any) -> dict[str, Any]:
-    configs = list(dict.fromkeys(c["config"] for c in cells))
+def meta(cells: list[Cell], **overrides: Any) -> Meta:
+    configs = list(dict.fromkeys(c.config for c in cells))
     record = {
         "run_id": "test", "started": "2026-01-02T03:04:05+00:00", "finished": "2026-01-02T03:14:05+00:00",
         "interrupted": False, "command": ["lab", "compare", "--quick"], "git_commit": "abc123",
@@ -72,11 +73,14 @@ def meta(cells: list[dict[str, Any]], **overrides: Any) -> dict[str, Any]:
         "pinning": {"server": [0, 1, 2], "generator": [3],
                     "note": "server pinned to CPUs [0, 1, 2], Locust to CPU [3]"},
         "configs": [{"name": name, "server": "uvicorn", "workers": 1, "threadpool": 40} for name in configs],
-        "scenarios": list(dict.fromkeys(c["scenario"] for c in cells)),
+        "scenarios": list(dict.fromkeys(c.scenario for c in cells)),
         "users": 100, "duration_s": 5.0, "warmup_s": 1.0, "repeat": 1, "options": {},
     }  # fmt: skip
-    record.update(overrides)
-    return record
+    return Meta.model_validate({**record, **overrides})
+
+
+def summary(cells: list[Cell], **overrides: Any) -> Summary:
+    return Summary(meta=meta(cells, **overrides), cells=cells)
 
 
 def history(p95: list[float], rps: float = 300.0) -> list[dict[str, Any]]:
@@ -95,24 +99,23 @@ def timeline(in_use: float, waiting: float, lag: float, n: int = 10) -> list[dic
 
 def write_run(
     out: Path,
-    cells: list[dict[str, Any]],
+    cells: list[Cell],
     *,
     claims: Any = None,
     details: dict[tuple[str, str], dict[str, Any]] | None = None,
     **meta_overrides: Any,
 ) -> Path:
     """A result directory: summary files through results.write, cells/*.json, claims.json if given."""
-    results.write(out, meta(cells, **meta_overrides), cells)
+    results.write(out, summary(cells, **meta_overrides))
     (out / "cells").mkdir(exist_ok=True)
     for c in cells:
-        key = (c["config"], c["scenario"])
-        detail = {"config": c["config"], "scenario": c["scenario"]}
-        if c["status"] == "ok":
+        detail = {"config": c.config, "scenario": c.scenario}
+        if c.status == "ok":
             detail.update(
-                (details or {}).get(key)
+                (details or {}).get(c.key)
                 or {"history": history([200.0, 210.0, 220.0, 215.0]), "server_timeline": timeline(4, 2, 8)}
             )
-        (out / "cells" / f"{c['config']}__{c['scenario']}.json").write_text(json.dumps(detail))
+        (out / "cells" / f"{c.config}__{c.scenario}.json").write_text(json.dumps(detail))
     if claims is not None:
         (out / "claims.json").write_text(claims if isinstance(claims, str) else json.dumps(claims))
     return out

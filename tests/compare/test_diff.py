@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from lab.compare import diff, report
-from tests.compare.support import cell, failed, meta, parse, write_run
+from tests.compare.support import cell, failed, parse, summary, write_run
 
 
 def test_ratios_are_b_over_a_for_matching_cells() -> None:
     a = [cell("u", "io-sync", 200.0, p95_ms=500.0, p99_ms=600.0), cell("u", "io-async", 900.0)]
     b = [cell("u", "io-sync", 300.0, p95_ms=250.0, p99_ms=300.0), cell("u", "cpu-sync", 90.0)]
 
-    result = diff.compare(meta(a), a, meta(b), b)
+    result = diff.compare(summary(a), summary(b))
 
     [row] = result.rows
     assert row.label == "u · io-sync"
@@ -20,15 +20,15 @@ def test_ratios_are_b_over_a_for_matching_cells() -> None:
     assert row.ratio("p95_ms") == 0.5
     assert row.ratio("p99_ms") == 0.5
     assert row.ratio("efficiency") == 1.5
-    assert [c["scenario"] for c in result.only_a] == ["io-async"]
-    assert [c["scenario"] for c in result.only_b] == ["cpu-sync"]
+    assert [c.scenario for c in result.only_a] == ["io-async"]
+    assert [c.scenario for c in result.only_b] == ["cpu-sync"]
 
 
 def test_failed_side_has_no_ratio() -> None:
     a = [cell("u", "io-sync", 200.0)]
     b = [failed("u", "io-sync", "port busy")]
 
-    result = diff.compare(meta(a), a, meta(b), b)
+    result = diff.compare(summary(a), summary(b))
 
     assert result.rows[0].ratio("rps") is None
     assert "| u · io-sync | 200 | failed |  |" in diff.markdown(result)
@@ -38,7 +38,7 @@ def test_one_configuration_each_matches_by_scenario() -> None:
     a = [cell("uvicorn-single", "io-sync", 360.0)]
     b = [cell("threadpool-tuned", "io-sync", 900.0, threadpool=200)]
 
-    result = diff.compare(meta(a), a, meta(b), b)
+    result = diff.compare(summary(a), summary(b))
 
     assert result.by_scenario
     assert result.rows[0].label == "uvicorn-single → threadpool-tuned · io-sync"
@@ -48,10 +48,9 @@ def test_one_configuration_each_matches_by_scenario() -> None:
 
 def test_setup_changes_are_listed() -> None:
     a = [cell("u", "io-sync")]
-    ma, mb = meta(a), meta(a, users=200)
-    mb["configs"] = [{"name": "u", "server": "uvicorn", "workers": 1, "threadpool": 80}]
+    tuned = [{"name": "u", "server": "uvicorn", "workers": 1, "threadpool": 80}]
 
-    result = diff.compare(ma, a, mb, a)
+    result = diff.compare(summary(a), summary(a, users=200, configs=tuned))
 
     assert "users: 100 → 200" in result.setup
     assert "configuration u: threadpool 40 → 80" in result.setup
@@ -61,7 +60,7 @@ def test_markdown_table() -> None:
     a = [cell("u", "io-sync", 200.0)]
     b = [cell("u", "io-sync", 300.0)]
 
-    text = diff.markdown(diff.compare(meta(a), a, meta(b), b, a_name="old", b_name="new"))
+    text = diff.markdown(diff.compare(summary(a), summary(b), a_name="old", b_name="new"))
 
     assert "A (baseline): old" in text and "B: new" in text
     assert "| cell | req/s A | req/s B | B/A | p95 ms A |" in text

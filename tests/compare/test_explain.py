@@ -185,8 +185,10 @@ def test_over_time_spots_a_spike_and_a_rising_queue() -> None:
 
 def test_failed_cells_never_lend_their_numbers() -> None:
     broken = failed("ghost", "io-sync", "the server exited with code 1")
-    broken.update(rps=12345.0, p95_ms=54321.0, efficiency=0.01, threadpool_waiting_max=77.0,
-                  loop_lag_p99_ms=999.0, generator_saturated=True)  # fmt: skip
+    broken = broken.model_copy(
+        update={"rps": 12345.0, "p95_ms": 54321.0, "efficiency": 0.01, "threadpool_waiting_max": 77.0,
+                "loop_lag_p99_ms": 999.0, "generator_saturated": True}
+    )  # fmt: skip
     cells = [broken, cell("real", "io-sync", 380.0), cell("real", "io-async", 900.0)]
 
     sentences = (

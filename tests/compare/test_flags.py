@@ -10,16 +10,24 @@ import pytest
 from lab.compare import flags, model, results
 from lab.compare.diff import compare, markdown
 from lab.compare.progress import Progress
+from lab.compare.summary import Cell
+from tests.compare.support import summary
 
 
-def _cell(**extra: Any) -> dict[str, Any]:
+def _record(**extra: Any) -> dict[str, Any]:
     base = {
-        "config": "gunicorn-multi", "scenario": "io-sync", "status": "ok", "users": 100, "rps": 390.0,
+        "config": "gunicorn-multi", "scenario": "io-sync", "server": "gunicorn", "workers": 2,
+        "threadpool": 40, "process_pool": 2, "params": {"ms": 100}, "repeats": 1,
+        "status": "ok", "users": 100, "rps": 390.0,
         "duration_s": 5.0, "requests": 14186, "abandoned": 67, "server_requests": 14253, "unaccounted": 0,
         "reconciled": True, "server_drained": True, "ceiling_rps": 400.0, "expected_wait_s": 0.25,
         "steady_state": True, "p95_ms": 250.0, "p99_ms": 300.0, "efficiency": 0.97,
     }  # fmt: skip
     return {**base, **extra}
+
+
+def _cell(**extra: Any) -> Cell:
+    return Cell.model_validate(_record(**extra))
 
 
 @pytest.mark.parametrize(
@@ -75,7 +83,8 @@ def test_unsteady_cell_is_flagged_with_its_numbers() -> None:
 
 def test_failed_cells_and_old_results_carry_no_flag() -> None:
     assert flags.names(_cell(status="failed", reconciled=False)) == []
-    old = {k: v for k, v in _cell().items() if k not in ("abandoned", "reconciled", "steady_state")}
+    record = {k: v for k, v in _record().items() if k not in ("abandoned", "reconciled", "steady_state")}
+    old = Cell.model_validate(record)
     assert flags.names(old) == [] and flags.counts(old) == "14186 / 14253"
 
 
@@ -84,7 +93,7 @@ def test_summary_markdown_flags_the_cell_and_explains_below() -> None:
         _cell(),
         _cell(scenario="io-blocking", expected_wait_s=10.0, steady_state=False, ceiling_rps=10.0),
     ]
-    text = results.markdown({"started": "now"}, cells)
+    text = results.markdown(summary(cells))
     rows = [line for line in text.splitlines() if line.startswith("| gunicorn-multi")]
     assert "14186 + 67 = 14253" in rows[0] and "not steady" not in rows[0]
     assert "not steady" in rows[1]
@@ -94,7 +103,7 @@ def test_summary_markdown_flags_the_cell_and_explains_below() -> None:
 def test_diff_does_not_call_an_unsteady_latency_change_a_regression() -> None:
     a = [_cell(scenario="io-blocking", steady_state=False, p95_ms=4500.0), _cell()]
     b = [_cell(scenario="io-blocking", steady_state=False, p95_ms=1600.0), _cell(p95_ms=500.0)]
-    diff = compare({}, a, {}, b)
+    diff = compare(summary(a), summary(b))
     blocking, sync = diff.rows
     assert blocking.unsteady("p95_ms") and blocking.unsteady("p99_ms") and not blocking.unsteady("rps")
     assert not sync.unsteady("p95_ms")

@@ -88,7 +88,8 @@ def test_interrupted_run_is_flagged(tmp_path: Path) -> None:
 
 
 def test_a_run_that_has_not_started_a_cell_renders(tmp_path: Path) -> None:
-    write_run(tmp_path, [], finished=None, configs=[{"name": "uvicorn-single"}], scenarios=["io-sync"])
+    configs = [{"name": "uvicorn-single", "server": "uvicorn"}]
+    write_run(tmp_path, [], finished=None, configs=configs, scenarios=["io-sync"])
 
     text, _ = _render(tmp_path)
 

@@ -11,11 +11,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 import psutil
 import pytest
 
+from lab.compare import summary
 from lab.compare.model import bottleneck, ceiling
 from lab.compare.runner import choose_pinning
+from lab.compare.summary import SCHEMA, SCHEMA_PATH, Cell
 from lab.measure.scrape import spread
 from tests.compare.support import parse
 
@@ -107,6 +110,14 @@ def test_every_file_is_written_with_sane_values(starved_run: Path) -> None:
     assert (starved_run / "cells" / "threadpool-starved__io-sync.json").exists()
 
 
+def test_the_fresh_summary_validates_against_the_published_schema(starved_run: Path) -> None:
+    schema = json.loads((Path(__file__).resolve().parents[2] / SCHEMA_PATH).read_text(encoding="utf-8"))
+    jsonschema_rs.validator_for(schema).validate(json.loads((starved_run / "summary.json").read_text()))
+    loaded = summary.load(starved_run)
+    assert loaded.schema_version == SCHEMA and len(loaded.cells) == 4
+    assert {c.tokens for c in loaded.cells} == {4, 40}  # threadpool-starved, uvicorn-single
+
+
 def test_the_real_report_parses_and_has_its_charts(starved_run: Path) -> None:
     page = parse((starved_run / "report.html").read_text())
     assert page.counts.get("svg", 0) >= 4  # throughput, latency, tokens and loop lag at least
@@ -146,10 +157,13 @@ def test_uneven_workers_are_named() -> None:
     assert spread([1.0, 1.0]) == pytest.approx(2.0)
     assert spread([3.0, 0.3]) == pytest.approx(1.1)
     assert spread([]) is None
-    cell = {"status": "ok", "scenario": "io-sync", "efficiency": 0.6, "workers": 2, "workers_busy": 1.1,
-            "server_cpu_s": 1.0, "duration_s": 5.0}  # fmt: skip
+    cell = Cell(
+        config="gm", scenario="io-sync", server="gunicorn", workers=2, threadpool=40, process_pool=2,
+        users=100, repeats=1, status="ok", efficiency=0.6, workers_busy=1.1, server_cpu_s=1.0, duration_s=5.0,
+    )  # fmt: skip
     assert bottleneck(cell, cores=2).startswith("uneven load: the work was spread over 1.10 of 2 workers")
-    assert "as the model predicts" in bottleneck({**cell, "efficiency": 0.9, "limit": "the users"}, cores=2)
+    reached = cell.model_copy(update={"efficiency": 0.9, "limit": "the users"})
+    assert "as the model predicts" in bottleneck(reached, cores=2)
 
 
 def test_pinning_policy() -> None:

@@ -1,0 +1,246 @@
+"""summary.json as typed data: the run's metadata and its cells, validated when written and when read.
+
+`Summary` is the file: {"schema": N, "meta": Meta, "cells": [Cell, ...]}. The JSON Schema published at
+docs/summary.schema.json is generated from these models (`python -m lab.compare.summary --schema`), and a
+test fails when the committed file is stale.
+
+Schema versions:
+1  the records the runner wrote as plain dicts (before these models);
+2  the same layout, validated by these models; `meta.target` and `meta.locustfile` may appear.
+   A version-1 file (or one without "schema") is read as it is: everything version 2 added is optional.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from lab.shared.configs import Server, ServerConfig, thread_tokens
+from lab.shared.output import atomic_write
+
+SCHEMA = 2
+SCHEMA_PATH = Path("docs") / "summary.schema.json"  # relative to the repository
+Status = Literal["ok", "failed"]
+
+
+class ResultsError(ValueError):
+    """A directory that holds no readable comparison; the message names the file and the field."""
+
+
+class Measured(BaseModel):
+    """The numbers of one run of a cell; None in a failed cell, and where an older lab did not record them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    duration_s: float | None = Field(None, description="Seconds Locust's users were sending.")
+    requests: int | None = Field(None, description="Requests Locust reported.")
+    failures: int | None = None
+    rps: float | None = Field(None, description="requests / duration_s.")
+    p50_ms: float | None = None
+    p95_ms: float | None = None
+    p99_ms: float | None = None
+    server_requests: int | None = Field(None, description="Requests the server finished in its window.")
+    server_cpu_s: float | None = Field(None, description="CPU seconds of the server's processes.")
+    server_window_s: float | None = Field(None, description="Seconds server_cpu_s and server_requests cover.")
+    server_cores: float | None = Field(None, description="Cores the server used while users were sending.")
+    loop_lag_p99_ms: float | None = None
+    threadpool_in_use_max: float | None = Field(None, description="Most tokens in use at once.")
+    threadpool_waiting_max: float | None = Field(None, description="Most requests waiting for a token.")
+    process_pool_pending_max: float | None = None
+    workers_busy: float | None = Field(None, description="Busy workers, CPU-weighted.")
+    generator_cpu: float | None = Field(None, description="Cores Locust used on average.")
+    generator_saturated: bool | None = None
+    abandoned: int | None = Field(None, description="Requests in flight when Locust stopped its users.")
+    unaccounted: int | None = Field(None, description="server_requests - requests - abandoned.")
+    reconciled: bool | None = Field(None, description="unaccounted within 1% (at least one request).")
+    server_drained: bool | None = Field(None, description="False: requests were in flight at the last read.")
+
+
+RUN_KEYS = tuple(Measured.model_fields)
+
+
+class Cell(Measured):
+    """One configuration x one scenario: what was run, the model's ceiling, and the median run's numbers."""
+
+    config: str
+    scenario: str = Field(description="A scenario of the catalogue, or any name (e.g. a Locust user class).")
+    kind: str | None = Field(None, description="Endpoint kind (io, cpu, ...): groups charts.")
+    handler: str | None = Field(None, description="The path the scenario requests, when it is one.")
+    server: Server
+    workers: int = Field(ge=1, description="Worker processes, resolved (never auto).")
+    threadpool: int = Field(ge=1, description="anyio thread-pool tokens per worker.")
+    process_pool: int = Field(ge=1)
+    users: int = Field(ge=1)
+    params: dict[str, int] = Field(default_factory=dict, description="Query parameters sent, e.g. ms.")
+    repeats: int = Field(ge=0, description="Runs completed.")
+    ceiling_rps: float | None = Field(None, description="The model's ceiling; None where it has none.")
+    ceiling_formula: str | None = None
+    limit: str | None = Field(None, description="The term of the model that binds at the ceiling.")
+    rps_runs: list[float] = Field(default_factory=list, description="req/s of every run, in order.")
+    rps_spread: float | None = Field(None, description="(max - min) / median of rps_runs.")
+    efficiency: float | None = Field(None, description="rps / ceiling_rps.")
+    expected_wait_s: float | None = Field(None, description="Little's law: users / throughput.")
+    steady_state: bool | None = Field(None, description="False: the cell was shorter than expected_wait_s.")
+    status: Status
+    error: str | None = Field(None, description="Why a failed cell failed.")
+    bottleneck: str | None = None
+
+    @property
+    def tokens(self) -> int:
+        """Thread-pool tokens of the whole server (every worker has its own pool)."""
+        return thread_tokens(self.workers, self.threadpool)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.config, self.scenario
+
+    @property
+    def label(self) -> str:
+        return f"{self.config} · {self.scenario}"
+
+
+class Machine(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cores: int = Field(ge=1, description="Usable cores of the machine.")
+    platform: str = ""
+    cpu: str = ""
+
+
+class Pinning(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    server: list[int] | None = Field(None, description="CPUs the servers were pinned to; None: not pinned.")
+    generator: list[int] | None = Field(None, description="CPUs Locust was pinned to; None: not pinned.")
+    note: str = ""
+
+
+class Target(BaseModel):
+    """The app under test, as uvicorn names it (`MODULE:ATTR`, --factory, --app-dir)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    app: str
+    factory: bool = False
+    app_dir: str | None = None
+    metrics_path: str = "/metrics"
+
+
+class Meta(BaseModel):
+    """What was run, where and when: enough to read the cells and to rerun them."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    run_id: str
+    started: str = Field(description="ISO 8601, UTC.")
+    finished: str | None = Field(None, description="None while running, or when killed.")
+    interrupted: bool = Field(False, description="Stopped by Ctrl-C: the cells hold what completed.")
+    command: list[str] = Field(default_factory=list)
+    git_commit: str | None = None
+    versions: dict[str, str] = Field(default_factory=dict)
+    machine: Machine
+    pinning: Pinning = Field(default_factory=Pinning)
+    configs: list[ServerConfig] = Field(default_factory=list)
+    scenarios: list[str] = Field(default_factory=list)
+    users: int = Field(ge=1)
+    duration_s: float = Field(gt=0, description="Measured seconds per cell.")
+    warmup_s: float = Field(ge=0)
+    repeat: int = Field(1, ge=1)
+    options: dict[str, str] = Field(default_factory=dict, description='e.g. {"--io-ms": "100"}.')
+    target: Target | None = Field(None, description="The app under test; None: the lab's own catalogue.")
+    locustfile: str | None = Field(None, description="The user's locustfile; None: the lab's scenarios.")
+
+
+class Summary(BaseModel):
+    """The whole of summary.json."""
+
+    model_config = ConfigDict(
+        extra="forbid", validate_by_name=True, validate_by_alias=True, serialize_by_alias=True
+    )
+
+    schema_version: int = Field(SCHEMA, alias="schema", description="The format's version.")
+    meta: Meta
+    cells: list[Cell] = Field(default_factory=list)
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    """A field as a reader finds it in the file, e.g. cells[3].rps."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
+    return text or "the top level"
+
+
+def parse(text: str, source: Path) -> Summary:
+    """A Summary from the text of `source`; a ResultsError naming the file and the field if it is not one."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ResultsError(f"{source} is not valid JSON: {exc}") from None
+    if not isinstance(data, dict) or "cells" not in data:
+        raise ResultsError(f"{source} is not a `lab compare` summary")
+    version = data.get("schema", 1)
+    if not isinstance(version, int) or not 1 <= version <= SCHEMA:
+        raise ResultsError(f"{source}: schema {version!r}: this lab reads schema 1 to {SCHEMA}")
+    data = {**data, "schema": SCHEMA}  # 1 -> 2: nothing to fill, every field version 2 added is optional
+    try:
+        return Summary.model_validate(data)
+    except ValidationError as exc:
+        problems = [f"{_where(e['loc'])}: {e['msg']}" for e in exc.errors()]
+        more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+        raise ResultsError(f"{source}: {'; '.join(problems[:3])}{more}") from None
+
+
+def load(out: Path) -> Summary:
+    """The summary of a result directory written by `save`."""
+    path = out / "summary.json"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ResultsError(f"{out} holds no summary.json: not a `lab compare` result directory") from None
+    except OSError as exc:
+        raise ResultsError(f"{path}: {exc.strerror or exc}") from None
+    return parse(text, path)
+
+
+def save(out: Path, summary: Summary) -> None:
+    """Write out/summary.json in one step; the text is validated first, so a bad record fails here, in the
+    run that made it, not later in a reader."""
+    text = summary.model_dump_json(indent=2) + "\n"
+    try:
+        Summary.model_validate_json(text)
+    except ValidationError as exc:
+        problems = "; ".join(f"{_where(e['loc'])}: {e['msg']}" for e in exc.errors()[:3])
+        raise ValueError(f"{out / 'summary.json'} not written: {problems}") from None
+    atomic_write(out / "summary.json", text)
+
+
+def json_schema() -> str:
+    """The JSON Schema of summary.json, as committed at docs/summary.schema.json."""
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", **Summary.model_json_schema()}
+    return json.dumps(schema, indent=2) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m lab.compare.summary", description="The JSON Schema of summary.json."
+    )
+    parser.add_argument("--schema", action="store_true", help="print it")
+    parser.add_argument("--write", type=Path, metavar="FILE", help=f"write it to FILE (e.g. {SCHEMA_PATH})")
+    args = parser.parse_args(argv)
+    if not (args.schema or args.write):
+        parser.error("nothing to do: --schema or --write FILE")
+    if args.schema:
+        print(json_schema(), end="")
+    if args.write:
+        atomic_write(args.write, json_schema())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
