@@ -15,7 +15,7 @@ import psutil
 from prometheus_client.parser import text_string_to_metric_families
 
 from lab.runtime.procs import Child
-from lab.shared.scenarios import Scenario
+from lab.shared.scenarios import EXPORTER_PLUGIN, Scenario
 
 
 class LoadError(RuntimeError):
@@ -93,8 +93,10 @@ def command(
     params: dict[str, str],
     tags: dict[str, str],
 ) -> list[str]:
+    # The exporter comes as a second locustfile, so that any user's file is measured without importing it;
+    # it comes last, so that Locust names the run after the scenario's file.
     args = [
-        sys.executable, "-m", "locust", "-f", str(scenario.path), scenario.user_class,
+        sys.executable, "-m", "locust", "-f", f"{scenario.path},{EXPORTER_PLUGIN}", scenario.user_class,
         "--headless", "--host", url, "--users", str(users), "--spawn-rate", str(users),
         "--run-time", f"{max(1, round(seconds))}s", "--stop-timeout", "0",
         "--json-file", str(out), "--csv", str(out), "--csv-full-history",
@@ -102,7 +104,7 @@ def command(
         "--metrics-port", "0", "--metrics-snapshot", f"{out}.prom",
         "--lab-config", tags.get("config", ""), "--run-id", tags.get("run_id", ""),
     ]  # fmt: skip
-    for option, value in params.items():
+    for option, value in [*scenario.options, *params.items()]:
         args += [option, value]
     return args
 
@@ -163,7 +165,7 @@ def run(
     snapshot = _snapshot(Path(f"{out}.prom"))
     window = _test_window(snapshot)
     if window is None:
-        raise LoadError("Locust wrote no metrics snapshot (is lab.loadgen.metrics loaded by the locustfile?)")
+        raise LoadError(f"Locust wrote no metrics snapshot (is {EXPORTER_PLUGIN} loaded?)")
     duration = max(1e-9, window[1] - window[0])
     times = {str(k): int(v) for k, v in entry["response_times"].items()}
     generator_cpu = _cpu_share(cpu_samples, *window)

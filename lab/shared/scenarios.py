@@ -8,11 +8,18 @@ not import Locust.
 
 Request parameters come from Locust custom arguments (`--io-ms 37`), or their environment variables
 (`LAB_IO_MS=37`), or the defaults below; they show in the web UI, where they can be changed per test.
+
+Scenarios of a user's app (issue 11 §3) are built, not listed: every concrete `User` class of the user's
+locustfile is one (`custom_scenarios`, kind "custom", named as the class), and `--endpoint 'GET /items/1'`
+is one closed-loop user of the lab's `lab/loadgen/lab_endpoint.py` (`endpoint_scenario`, kind "endpoint").
+Every headless run also loads `lab/loadgen/lab_plugin.py`, the exporter, so a user's file needs no import.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -21,7 +28,17 @@ from typing import Literal
 # install finds them too; resolved, in a checkout it is the repository's own directory (issue 10).
 LOCUSTFILES = (Path(__file__).resolve().parents[1] / "locustfiles").resolve()
 
-Kind = Literal["io", "cpu", "fanout", "background", "noop", "mixed"]
+Kind = Literal["io", "cpu", "fanout", "background", "noop", "mixed", "custom", "endpoint"]
+
+# Locust-side files the orchestrator names by path (it never imports them). Their names start with `lab_`:
+# Locust imports a locustfile as a top-level module named after the file (`plugin`, `endpoint` could shadow
+# a module of the user's).
+LOADGEN = Path(__file__).resolve().parents[1] / "loadgen"
+EXPORTER_PLUGIN = LOADGEN / "lab_plugin.py"
+ENDPOINT_LOCUSTFILE = LOADGEN / "lab_endpoint.py"
+ENDPOINT_USER = "EndpointUser"
+ENDPOINT_OPTION = "--lab-endpoint"  # the Locust custom argument of ENDPOINT_USER's request
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
 # kind -> its locustfile. Not "io.py": Locust imports a locustfile under its file name, and a module `io`
 # would replace the standard library's in sys.modules (the Locust process then crashes).
@@ -79,15 +96,26 @@ class Scenario:
 
     name: str
     kind: Kind
-    locustfile: str  # relative to the repository root
+    locustfile: str  # relative to the repository root, or absolute (a user's locustfile)
     user_class: str
-    handler: str | None  # None: several endpoints (mixed)
+    handler: str | None  # None: several endpoints (mixed), or not known (a user's class, an endpoint)
     parameters: tuple[Parameter, ...] = ()
+    options: tuple[tuple[str, str], ...] = ()  # fixed Locust arguments, e.g. (("--lab-endpoint", "GET /"),)
 
     @property
     def path(self) -> Path:
         """The locustfile, absolute: `locust -f` works from any directory."""
-        return LOCUSTFILES.parent / self.locustfile
+        path = Path(self.locustfile)
+        return path if path.is_absolute() else LOCUSTFILES.parent / path
+
+    @property
+    def slug(self) -> str:
+        """The name as a file name ("io-sync"; "GET /items/1" -> "GET-items-1-<hash of the name>")."""
+        slug = re.sub(r"[^A-Za-z0-9_-]+", "-", self.name).strip("-")
+        if slug == self.name:
+            return slug
+        # the hash keeps two names that differ only in the characters replaced apart ("/a/b", "/a-b")
+        return f"{slug}-{hashlib.sha1(self.name.encode()).hexdigest()[:6]}"
 
     @property
     def defaults(self) -> dict[str, int]:
@@ -141,16 +169,75 @@ class UnknownScenarioError(KeyError):
         return str(self.args[0])
 
 
+def _unknown(name: str, scenarios: Mapping[str, Scenario]) -> UnknownScenarioError:
+    files = {s.locustfile for s in scenarios.values()}
+    if scenarios and all(s.kind == "custom" for s in scenarios.values()) and len(files) == 1:
+        return UnknownScenarioError(
+            f"unknown scenario {name!r}; the User classes of {files.pop()} are: {', '.join(scenarios)}"
+        )
+    return UnknownScenarioError(f"unknown scenario {name!r}; valid scenarios: {', '.join(scenarios)}")
+
+
 def get_scenario(name: str) -> Scenario:
     """The scenario called `name`; UnknownScenarioError (listing the valid names) otherwise."""
     try:
         return SCENARIOS[name]
     except KeyError:
-        raise UnknownScenarioError(
-            f"unknown scenario {name!r}; valid scenarios: {', '.join(SCENARIOS)}"
-        ) from None
+        raise _unknown(name, SCENARIOS) from None
+
+
+def select(scenarios: Mapping[str, Scenario], names: Sequence[str]) -> list[Scenario]:
+    """The scenarios named (in that order, each once), all of them for no name; UnknownScenarioError
+    naming the first unknown one and listing the valid ones (a user's classes: "the User classes of ...")."""
+    for name in names:
+        if name not in scenarios:
+            raise _unknown(name, scenarios)
+    return [scenarios[name] for name in dict.fromkeys(names or scenarios)]
 
 
 def scenario_of(user_class: str) -> Scenario | None:
     """The scenario a Locust user class runs, by class name (None for a class not in the registry)."""
     return next((s for s in SCENARIOS.values() if s.user_class == user_class), None)
+
+
+@dataclass(frozen=True)
+class UserClassInfo:
+    """A concrete Locust `User` class of a locustfile, as `python -m lab.loadgen.inspect FILE` reports it."""
+
+    name: str
+    base: str  # the Locust class it derives from: "HttpUser", "FastHttpUser", "User"...
+    file: str  # where it is defined (a class imported from another module is still the file's, as in Locust)
+    doc: str | None
+    host: str | None
+    weight: float
+    fixed_count: int
+    tasks: tuple[str, ...]  # task functions and TaskSet classes, by name
+
+
+def custom_scenarios(locustfile: str | Path, classes: Sequence[UserClassInfo]) -> dict[str, Scenario]:
+    """One scenario per User class of a user's locustfile, named as the class (issue 11 §3)."""
+    path = str(Path(locustfile).resolve())
+    return {c.name: Scenario(c.name, "custom", path, c.name, handler=None) for c in classes}
+
+
+def parse_endpoint(spec: str, option: str = "--endpoint") -> tuple[str, str]:
+    """'GET /items/1' -> ('GET', '/items/1'); ValueError naming `option` and the reason otherwise."""
+    parts = spec.split()
+    if len(parts) != 2:
+        raise ValueError(f"{option} {spec!r}: expected METHOD /path, e.g. 'GET /items/1'")
+    method, path = parts[0].upper(), parts[1]
+    if method not in METHODS:
+        raise ValueError(f"{option} {spec!r}: method {parts[0]!r} is not one of {', '.join(METHODS)}")
+    if not path.startswith("/"):
+        raise ValueError(f"{option} {spec!r}: the path must start with '/', e.g. 'GET /items/1'")
+    return method, path
+
+
+def endpoint_scenario(spec: str) -> Scenario:
+    """A closed-loop scenario requesting one endpoint ("GET /items/1") as fast as its users can."""
+    method, path = parse_endpoint(spec)
+    name = f"{method} {path}"
+    return Scenario(
+        name, "endpoint", str(ENDPOINT_LOCUSTFILE), ENDPOINT_USER, handler=None,
+        options=((ENDPOINT_OPTION, name),),
+    )  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -10,7 +11,17 @@ import pytest
 
 from lab.runtime.launcher import Server
 from lab.server.app import create_catalogue
-from lab.shared.scenarios import LOCUSTFILES, SCENARIOS, UnknownScenarioError, get_scenario
+from lab.shared.scenarios import (
+    ENDPOINT_LOCUSTFILE,
+    LOCUSTFILES,
+    SCENARIOS,
+    UnknownScenarioError,
+    UserClassInfo,
+    custom_scenarios,
+    endpoint_scenario,
+    get_scenario,
+    select,
+)
 from tests.conftest import free_port
 from tests.locust_support import Growth, LocustProcess, run_locust, run_python
 
@@ -137,3 +148,56 @@ def test_web_ui_class_picker_runs_the_picked_class(single_server: Server, tmp_pa
         "http_request_duration_seconds_count", handler="/io/async"
     )
     assert 0.007 <= mean < 0.030  # ms=7 from the form (the default is 100)
+
+
+# Scenarios of a user's app (issue 11 §3): built from a locustfile's classes, or from `--endpoint`.
+
+ITEM = UserClassInfo("ItemUser", "HttpUser", "/x/shop.py", None, None, 1.0, 0, ("browse",))
+ADMIN = UserClassInfo("AdminUser", "FastHttpUser", "/x/shop.py", "Admin.", None, 1.0, 0, ("stats",))
+
+
+def test_custom_scenarios_are_the_classes_by_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    found = custom_scenarios("shop.py", [ITEM, ADMIN])
+    assert list(found) == ["ItemUser", "AdminUser"]
+    item = found["ItemUser"]
+    assert (item.kind, item.user_class, item.handler, item.options) == ("custom", "ItemUser", None, ())
+    assert item.path == tmp_path / "shop.py"  # absolute: Locust runs from any directory
+    assert item.slug == "ItemUser"
+
+
+def test_select_picks_in_order_or_lists_the_classes() -> None:
+    found = custom_scenarios("/x/shop.py", [ITEM, ADMIN])
+    assert [s.name for s in select(found, [])] == ["ItemUser", "AdminUser"]
+    picked = select(found, ["AdminUser", "ItemUser", "AdminUser"])
+    assert [s.name for s in picked] == ["AdminUser", "ItemUser"]
+    with pytest.raises(UnknownScenarioError) as caught:
+        select(found, ["ItemUser", "ItemUsr"])
+    expected = "unknown scenario 'ItemUsr'; the User classes of /x/shop.py are: ItemUser, AdminUser"
+    assert str(caught.value) == expected
+    with pytest.raises(UnknownScenarioError, match="valid scenarios: io-sync, io-sync-model"):
+        select(SCENARIOS, ["io"])
+
+
+def test_endpoint_scenario() -> None:
+    s = endpoint_scenario("get   /items/1?full=1")
+    assert (s.name, s.kind, s.user_class) == ("GET /items/1?full=1", "endpoint", "EndpointUser")
+    assert s.handler is None  # the server names it by its route template, which the lab does not know
+    assert s.path == ENDPOINT_LOCUSTFILE and s.path.is_file()
+    assert s.options == (("--lab-endpoint", "GET /items/1?full=1"),)
+    assert s.slug.startswith("GET-items-1-full-1-") and "/" not in s.slug and "." not in s.slug
+    assert endpoint_scenario("GET /a/b").slug != endpoint_scenario("GET /a-b").slug
+
+
+@pytest.mark.parametrize(
+    ("spec", "reason"),
+    [
+        ("/items/1", "expected METHOD /path"),
+        ("GET /items/1 extra", "expected METHOD /path"),
+        ("FETCH /items/1", "method 'FETCH' is not one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS"),
+        ("GET items/1", "the path must start with '/'"),
+    ],
+)
+def test_endpoint_spec_errors_say_why(spec: str, reason: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(reason)):
+        endpoint_scenario(spec)

@@ -1,0 +1,104 @@
+"""A headless Locust run through lab.runtime.headless: the lab's scenarios, a user's classes, an endpoint.
+
+Every run loads the exporter as a second locustfile (lab/loadgen/lab_plugin.py): a user's locustfile with
+no import of the lab is measured like the lab's own, and a lab file that imports the exporter itself is
+not counted twice.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from lab.runtime import headless
+from lab.runtime.launcher import Server
+from lab.runtime.locustfile import user_classes
+from lab.shared.scenarios import EXPORTER_PLUGIN, custom_scenarios, endpoint_scenario, get_scenario, select
+from tests.locust_support import parse_metrics, total
+
+# A user's locustfile: HttpUser, a TaskSet, on_start, a wait time; nothing of the lab. Its helper module is
+# called `plugin`, the name the exporter's file must not take.
+USERS = """
+from locust import HttpUser, TaskSet, between, task
+
+from plugin import NOOP
+
+
+class Browse(TaskSet):
+    @task(2)
+    def noop(self):
+        self.client.get(NOOP)
+
+    @task
+    def io(self):
+        self.client.get("/io/async?ms=1", name="/io/async")
+
+
+class ItemUser(HttpUser):
+    tasks = [Browse]
+    wait_time = between(0, 0.001)
+
+    def on_start(self):
+        self.client.get("/noop/sync", name="on_start")
+
+
+class IdleUser(HttpUser):
+    @task
+    def never(self):
+        raise AssertionError("not selected: never runs")
+"""
+TAGS = {"config": "uvicorn-single", "run_id": "test-run"}
+
+
+def stats(out: Path) -> dict[str, int]:
+    """Locust's own statistics (--json-file): requests by name."""
+    return {e["name"]: int(e["num_requests"]) for e in json.loads(Path(f"{out}.json").read_text())}
+
+
+def test_command_loads_the_exporter_and_the_scenario_s_options(tmp_path: Path) -> None:
+    scenario = endpoint_scenario("GET /items/1")
+    args = headless.command(scenario, "http://127.0.0.1:1", 2, 3, tmp_path / "x", {"--io-ms": "5"}, TAGS)
+    at = args.index("-f")
+    assert args[at + 1 : at + 3] == [f"{scenario.path},{EXPORTER_PLUGIN}", "EndpointUser"]
+    assert args[-4:] == ["--lab-endpoint", "GET /items/1", "--io-ms", "5"]
+
+
+def test_a_user_s_class_runs_unchanged_and_is_measured(single_server: Server, tmp_path: Path) -> None:
+    (tmp_path / "plugin.py").write_text('NOOP = "/noop/async"\n')
+    (tmp_path / "shop.py").write_text(USERS)
+    shop = tmp_path / "shop.py"
+    (scenario,) = select(custom_scenarios(shop, user_classes(shop)), ["ItemUser"])
+    out = tmp_path / "out" / scenario.slug
+    result = headless.run(scenario, single_server.url, users=2, seconds=2, out=out, tags=TAGS)
+
+    counted = stats(out)
+    assert counted["on_start"] == 2  # once per user
+    assert counted["/noop/async"] > 0 and counted["/io/async"] > 0
+    assert result.requests == sum(counted.values()) and result.failures == 0
+    snapshot = parse_metrics(Path(f"{out}.prom").read_text())
+    for name, requests in counted.items():
+        assert total(snapshot, "locust_requests_total", name=name) == requests
+    (info,) = [labels for n, labels, _ in snapshot if n == "locust_run_info"]
+    assert info == {"run_id": "test-run", "scenario": "ItemUser", "config": "uvicorn-single"}
+    assert result.window[1] - result.window[0] > 1 and result.rps > 0
+
+
+def test_an_endpoint_runs_closed_loop(single_server: Server, tmp_path: Path) -> None:
+    scenario = endpoint_scenario("GET /io/async?ms=1")
+    out = tmp_path / scenario.slug
+    result = headless.run(scenario, single_server.url, users=2, seconds=2, out=out, tags=TAGS)
+
+    assert stats(out) == {"/io/async?ms=1": result.requests}  # named as the path was given
+    assert result.requests > 100 and result.failures == 0
+    snapshot = parse_metrics(Path(f"{out}.prom").read_text())
+    assert total(snapshot, "locust_requests_total", name="/io/async?ms=1", method="GET") == result.requests
+
+
+def test_a_lab_scenario_is_counted_once(single_server: Server, tmp_path: Path) -> None:
+    """noop.py imports the exporter itself and lab_plugin.py imports it again: one set of listeners."""
+    scenario = get_scenario("noop-async")
+    out = tmp_path / scenario.slug
+    result = headless.run(scenario, single_server.url, users=2, seconds=2, out=out, tags=TAGS)
+
+    snapshot = parse_metrics(Path(f"{out}.prom").read_text())
+    assert total(snapshot, "locust_requests_total", name="/noop/async") == result.requests > 0
