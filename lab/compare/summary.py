@@ -61,9 +61,6 @@ class Measured(BaseModel):
     server_drained: bool | None = Field(None, description="False: requests were in flight at the last read.")
 
 
-RUN_KEYS = tuple(Measured.model_fields)
-
-
 class Cell(Measured):
     """One configuration x one scenario: what was run, the model's ceiling, and the median run's numbers."""
 
@@ -176,7 +173,7 @@ def _where(loc: tuple[int | str, ...]) -> str:
     return text or "the top level"
 
 
-def parse(text: str, source: Path) -> Summary:
+def _parse(text: str, source: Path) -> Summary:
     """A Summary from the text of `source`; a ResultsError naming the file and the field if it is not one."""
     try:
         data = json.loads(text)
@@ -205,7 +202,7 @@ def load(out: Path) -> Summary:
         raise ResultsError(f"{out} holds no summary.json: not a `lab compare` result directory") from None
     except OSError as exc:
         raise ResultsError(f"{path}: {exc.strerror or exc}") from None
-    return parse(text, path)
+    return _parse(text, path)
 
 
 def save(out: Path, summary: Summary) -> None:
