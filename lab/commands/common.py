@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+from lab.shared.target import AppInfo, AppTarget, TargetError
+
+if TYPE_CHECKING:
+    from lab.shared.configs import ServerConfig
 
 CONFIGS_HELP = "a TOML file of configurations merged over the built-in ones (default: $LAB_CONFIGS)"
 
@@ -41,3 +47,46 @@ def fail(message: str) -> int:
     """Print a clear error and return the usage-error exit status (2)."""
     print(f"lab: error: {message}", file=sys.stderr)
     return 2
+
+
+def add_target(parser: argparse.ArgumentParser) -> None:
+    """--app, --factory, --app-dir, --metrics-path: the app under test, as uvicorn names it (issue 11)."""
+    group = parser.add_argument_group(
+        "the app under test (default: the configuration's `app`, else the lab's own catalogue)"
+    )
+    group.add_argument(
+        "--app", metavar="MODULE:ATTR", help="your ASGI app, e.g. myservice.main:app (served unchanged)"
+    )
+    group.add_argument(
+        "--factory", action="store_true", default=None, help="MODULE:ATTR is a function that builds the app"
+    )
+    group.add_argument(
+        "--app-dir",
+        metavar="DIR",
+        help="put DIR first on sys.path in every worker (default: the current directory)",
+    )
+    group.add_argument(
+        "--metrics-path",
+        metavar="PATH",
+        help="where the lab serves the app's Prometheus metrics (default: /metrics)",
+    )
+
+
+def target_of(args: argparse.Namespace, config: ServerConfig | None = None) -> AppTarget:
+    """The app the flags name, else `config`'s, else the catalogue; app_dir made absolute here."""
+    app, factory, app_dir, metrics_path = args.app, args.factory, args.app_dir, args.metrics_path
+    if not app and (factory or app_dir):
+        raise TargetError("--factory and --app-dir need --app MODULE:ATTR")
+    base = config.target() if config is not None else AppTarget()
+    if app:
+        base = AppTarget(app, bool(factory), app_dir, base.metrics_path)
+    if metrics_path:
+        base = AppTarget(base.app, base.factory, base.app_dir, metrics_path)
+    return base.resolved()
+
+
+def check_target(target: AppTarget) -> AppInfo:
+    """Import the app in a process of its own (lab.runtime.appcheck); TargetError says why it cannot run."""
+    from lab.runtime.appcheck import inspect_app
+
+    return inspect_app(target)

@@ -10,7 +10,15 @@ import time
 from pathlib import Path
 from types import FrameType
 
-from lab.commands.common import add_configs_file, add_set, fail, parse_overrides
+from lab.commands.common import (
+    add_configs_file,
+    add_set,
+    add_target,
+    check_target,
+    fail,
+    parse_overrides,
+    target_of,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,6 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=os.environ.get("LAB_SERVER_CPUS"),
         help="pin the server's processes to these cores, e.g. 0 or 0-1 (default: $LAB_SERVER_CPUS)",
     )
+    add_target(parser)
     parser.add_argument(
         "--log", type=Path, help="write the server's output to this file instead of the terminal"
     )
@@ -40,6 +49,7 @@ def _raise_stop(signum: int, frame: FrameType | None) -> None:
 def run(args: argparse.Namespace) -> int:
     from lab.runtime.launcher import LaunchError, Server, parse_cpus
     from lab.shared.configs import ConfigError, get, load_catalogue
+    from lab.shared.target import TargetError
 
     if not 0 < args.port < 65536:
         return fail(f"--port {args.port}: must be between 1 and 65535")
@@ -47,10 +57,14 @@ def run(args: argparse.Namespace) -> int:
         config = get(load_catalogue(args.configs_file), args.config)
         config = config.with_overrides(parse_overrides(args.overrides))
         cpus = parse_cpus(args.cpus)
-    except (ConfigError, LaunchError, ValueError) as exc:
+        target = target_of(args, config)
+        if not target.is_catalogue:
+            check_target(target)  # before any server starts: an import error is the user's to read
+    except (ConfigError, LaunchError, TargetError, ValueError) as exc:
         return fail(str(exc))
 
-    server = Server(config, host=args.host, port=args.port, cpus=cpus, log=args.log)
+    server = Server(config, host=args.host, port=args.port, cpus=cpus, log=args.log, target=target)
+    server.inherit_output = True  # without --log: the app's own output (and tracebacks) in the terminal
     previous = signal.signal(signal.SIGTERM, _raise_stop)
     try:
         try:
@@ -60,8 +74,8 @@ def run(args: argparse.Namespace) -> int:
         pinning = f", pinned to CPUs {','.join(map(str, cpus))}" if cpus else ""
         print(
             f"{config.name}: {config.server} with {server.workers} worker(s), {config.threadpool} "
-            f"thread-pool tokens each{pinning}\nserving {server.url}  (metrics: {server.url}/metrics; "
-            "Ctrl-C stops)",
+            f"thread-pool tokens each{pinning}\nserving {server.url}  (app: {target.label}; "
+            f"metrics: {server.metrics_url}; Ctrl-C stops)",
             flush=True,
         )
         while server.alive():

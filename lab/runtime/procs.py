@@ -26,6 +26,8 @@ class Child:
     """Base of the lab's child processes; subclasses define `start()` (spawn, then wait until ready)."""
 
     what = "process"
+    # Without a log file: the output goes to the terminal (`lab serve`) rather than nowhere.
+    inherit_output = False
 
     def __init__(self, log: Path | None = None) -> None:
         self.log = log
@@ -39,7 +41,8 @@ class Child:
         env: Mapping[str, str] | None = None,
         cpus: Sequence[int] | None = None,
     ) -> None:
-        """Start `command` in its own session, output to the log file (or nowhere), pinned to `cpus`."""
+        """Start `command` in its own session, output to the log file (else nowhere, or the terminal if
+        `inherit_output`), pinned to `cpus`."""
         pinned = list(cpus) if cpus else None
 
         def preexec() -> None:
@@ -49,7 +52,9 @@ class Child:
 
         if self.log is not None:
             self._log_handle = self.log.open("ab")
-        output = self._log_handle if self._log_handle is not None else subprocess.DEVNULL
+        output: IO[bytes] | int | None = self._log_handle
+        if output is None and not self.inherit_output:
+            output = subprocess.DEVNULL
         self.process = subprocess.Popen(
             list(command),
             env=dict(env) if env is not None else None,

@@ -23,10 +23,13 @@ from lab.shared.target import AppInfo, AppTarget, Kind, RouteInfo, TargetError
 
 
 def _import_error(target: AppTarget, exc: BaseException) -> TargetError:
-    tail = "".join(traceback.format_exception(exc)[-6:]).rstrip()
+    # The user's frames only: importlib's own say nothing about their code.
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith("<frozen")]
+    frames = [f for f in frames if f.filename != __file__ and f.filename != importlib.__file__]
+    tail = "".join(traceback.format_list(frames[-5:])).rstrip()
     path = "\n  ".join(p or "(current directory)" for p in sys.path[:8])
     return TargetError(
-        f"--app {target.app}: cannot import it: {type(exc).__name__}: {exc}\n{tail}\n"
+        f"--app {target.app}: cannot import it: {type(exc).__name__}: {exc}\n{tail + chr(10) if tail else ''}"
         f"sys.path was (first entries):\n  {path}\n(--app-dir DIR puts DIR first)"
     )
 
@@ -34,9 +37,25 @@ def _import_error(target: AppTarget, exc: BaseException) -> TargetError:
 def _is_async_callable(obj: Any) -> bool:
     while isinstance(obj, functools.partial):
         obj = obj.func
+    if inspect.isclass(obj):  # FastAPI itself has an async __call__: its instances are the apps
+        return False
     return inspect.iscoroutinefunction(obj) or (
         callable(obj) and inspect.iscoroutinefunction(getattr(obj, "__call__", None))  # noqa: B004
     )
+
+
+def _no_required_arguments(obj: Any) -> bool:
+    try:
+        parameters = inspect.signature(obj).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return all(p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in parameters)
+
+
+def _what(obj: Any) -> str:
+    kind = type(obj)
+    name = getattr(obj, "__qualname__", None)
+    return f"{name} (a {kind.__name__})" if name else f"a {kind.__module__}.{kind.__qualname__}"
 
 
 def load(target: AppTarget) -> Any:
@@ -70,10 +89,10 @@ def load(target: AppTarget) -> Any:
             raise _import_error(target, exc) from None
     if not _is_async_callable(obj):
         hint = ""
-        if callable(obj) and not target.factory and not inspect.signature(obj).parameters:
+        if callable(obj) and not target.factory and _no_required_arguments(obj):
             hint = " (it takes no arguments: if it builds the app, add --factory)"
         raise TargetError(
-            f"--app {target.app}: {type(obj).__module__}.{type(obj).__qualname__} is not an ASGI app "
+            f"--app {target.app}: {_what(obj)} is not an ASGI app "
             f"(an async callable taking scope, receive, send){hint}"
         )
     return obj

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -198,3 +199,58 @@ def test_configs_shows_an_overridden_configuration() -> None:
         [*LAB, "configs", "granian", "--set", "http=h11"], capture_output=True, text=True, timeout=60
     )
     assert refused.returncode == 2 and "http" in refused.stderr
+
+
+USER_APPS = {
+    "okapp.py": (
+        "from fastapi import FastAPI\napp = FastAPI()\n\n@app.get('/metrics')\ndef mine():\n    return {}\n"
+    ),
+    "brokenapp.py": "import json\nraise RuntimeError('DATABASE_URL is not set')\n",
+    "crashapp.py": (
+        "import contextlib\nfrom fastapi import FastAPI\n\n@contextlib.asynccontextmanager\n"
+        "async def lifespan(app):\n    raise RuntimeError('cannot reach the database')\n    yield\n\n"
+        "app = FastAPI(lifespan=lifespan)\n"
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ["--app", "brokenapp:app"],
+            r"cannot import it: RuntimeError: DATABASE_URL is not set[\s\S]*sys.path was",
+        ),
+        (["--app", "no_such_pkg.main:app"], r"No module named 'no_such_pkg'[\s\S]*sys.path was"),
+        (["--app", "okapp:nothing"], r"has no attribute 'nothing'"),
+        (["--app", "okapp:FastAPI"], r"is not an ASGI app"),
+        (["--app", "okapp:app"], r"already routes /metrics \(route /metrics\).*--metrics-path"),
+        (["--app", "okapp"], r"expected MODULE:ATTRIBUTE"),
+        (["--app-dir", "."], r"need --app"),
+    ],
+)
+def test_a_user_app_that_cannot_be_served_is_refused_before_any_server(
+    tmp_path: Path, args: list[str], expected: str
+) -> None:
+    for name, text in USER_APPS.items():
+        (tmp_path / name).write_text(text)
+    port = free_port()
+    done = subprocess.run(
+        [*LAB, "serve", "uvicorn-single", "--port", str(port), *args],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert re.search(expected, done.stderr), done.stderr
+    assert "Traceback" not in done.stderr  # a message, not a crash of the lab
+
+
+def test_a_user_app_crashing_at_startup_is_reported_with_its_traceback(tmp_path: Path) -> None:
+    for name, text in USER_APPS.items():
+        (tmp_path / name).write_text(text)
+    done = subprocess.run(
+        [*LAB, "serve", "uvicorn-single", "--port", str(free_port()), "--app", "crashapp:app"],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "exited with code 3 during start-up" in done.stderr
+    assert "RuntimeError: cannot reach the database" in done.stderr  # the app's own output, in the terminal
