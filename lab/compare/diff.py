@@ -12,6 +12,7 @@ from typing import Literal
 
 from lab.compare import results, summary
 from lab.compare.summary import Cell, Meta, Summary
+from lab.shared.output import fmt
 
 Metric = Literal["rps", "p95_ms", "p99_ms", "efficiency"]
 # metric, title, True if higher is better
@@ -115,7 +116,7 @@ def load(a: Path, b: Path) -> Diff:
 
 
 def _value(cell: Cell, metric: Metric) -> str:
-    return results.fmt(getattr(cell, metric)) if cell.status == "ok" else "failed"
+    return fmt(getattr(cell, metric)) if cell.status == "ok" else "failed"
 
 
 def _ratio(value: float | None, unsteady: bool = False) -> str:

@@ -62,7 +62,10 @@ def md_table(headers: list[str], rows: list[list[str]]) -> str:
         return text.replace("|", "/").replace("\n", " ")
 
     body = [[clean(text) for text in row] for row in rows]
-    return tabulate(body, headers, tablefmt="github", stralign=None, numalign=None, disable_numparse=True)
+    table: str = tabulate(
+        body, headers, tablefmt="github", stralign=None, numalign=None, disable_numparse=True
+    )
+    return table
 
 
 def markdown(result: Summary) -> str:
