@@ -50,6 +50,10 @@ class LabShape(LoadTestShape):
         value = float(getattr(options, "shape_scale", 1.0) or 1.0)
         return value if value > 0 else 1.0  # the web UI does not validate what it is sent
 
+    def get_run_time(self) -> float:
+        """Seconds since the test started: Locust's own, annotated (Locust's is not)."""
+        return float(LoadTestShape.get_run_time(self))
+
 
 class StagesShape(LabShape):
     abstract = True

@@ -19,6 +19,7 @@ the first is narrowed to that choice, the second keeps every class, so any can s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -55,7 +56,7 @@ def preselected(environment: Environment) -> list[str]:
 def _preselect_in_picker(environment: Environment, web_ui: WebUI | None = None, **_kwargs: Any) -> None:
     if web_ui is None or not web_ui.userclass_picker_is_active:
         return
-    update = web_ui.update_template_args
+    update: Callable[[], None] = web_ui.update_template_args
 
     def update_template_args() -> None:
         update()
