@@ -7,7 +7,7 @@ import os
 from uvicorn_worker import UvicornWorker
 
 
-class LabUvicornWorker(UvicornWorker):
+class LabUvicornWorker(UvicornWorker):  # type: ignore[misc]  # uvicorn-worker ships no types: a subclass of Any
     CONFIG_KWARGS = {
         "loop": os.environ.get("LAB_LOOP", "auto"),
         "http": os.environ.get("LAB_HTTP", "auto"),
