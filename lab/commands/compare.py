@@ -12,7 +12,8 @@ import re
 import sys
 from pathlib import Path
 
-from lab.commands.common import add_configs_file, fail
+from lab.commands import workload
+from lab.commands.common import add_configs_file, add_target, fail
 
 DEFAULT_CONFIGS = "uvicorn-single,gunicorn-multi,threadpool-tuned"
 DEFAULT_SCENARIOS = "io-sync,io-async,io-blocking,cpu-sync,cpu-async,cpu-thread,cpu-process"
@@ -62,8 +63,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument(
         "--scenarios",
-        help=f"scenarios, comma-separated (default: {DEFAULT_SCENARIOS}; with --quick: {QUICK_SCENARIOS})",
+        help=f"scenarios, comma-separated (default: {DEFAULT_SCENARIOS}; with --quick: {QUICK_SCENARIOS}; "
+        "with --locustfile: its User classes, all by default)",
     )
+    workload.add_arguments(parser)
+    add_target(parser)
     parser.add_argument(
         "--users", type=int, default=100, help="concurrent Locust users, no wait time (default: 100)"
     )
@@ -102,13 +106,16 @@ def run(args: argparse.Namespace) -> int:
     from lab.compare import report
     from lab.compare.runner import Comparison, Plan
     from lab.shared.configs import ConfigError, get, load_catalogue
-    from lab.shared.scenarios import PARAMETERS, UnknownScenarioError, get_scenario
+    from lab.shared.scenarios import PARAMETERS
 
     try:
         catalogue = load_catalogue(args.configs_file)
         configs = [get(catalogue, name) for name in _names(args.configs)]
-        scenarios = [get_scenario(name) for name in scenario_names(args)]
-    except (ConfigError, UnknownScenarioError) as exc:
+        custom = args.locustfile is not None or bool(args.endpoints)
+        default_names = [] if custom else scenario_names(args)
+        scenarios = workload.scenarios_of(args, _names(args.scenarios or ""), default_names)
+        targets = workload.targets_of(args, configs)
+    except (ConfigError, workload.WorkloadError) as exc:
         return fail(str(exc))
     if not configs or not scenarios:
         return fail("--configs and --scenarios need at least one name each")
@@ -136,12 +143,17 @@ def run(args: argparse.Namespace) -> int:
     problems = [p for p in problems if p]
     if problems:
         return fail("; ".join(problems))
+    try:  # last: it imports the user's app (in a process of its own), once the cheap checks passed
+        apps = workload.check_targets(targets, scenarios)
+    except workload.WorkloadError as exc:
+        return fail(str(exc))
     out = args.out or Path("results") / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     if (out / "summary.json").exists():
         return fail(f"{out} already holds a comparison; choose another --out (nothing is overwritten)")
     plan = Plan(
         configs=configs, scenarios=scenarios, users=args.users, duration_s=args.duration,
         warmup_s=args.warmup, repeat=args.repeat, out=out, options=options, pin=args.pin, port=args.port,
+        targets=targets, apps=apps, locustfile=args.locustfile.resolve() if args.locustfile else None,
     )  # fmt: skip
     baseline = args.baseline
 

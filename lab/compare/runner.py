@@ -21,7 +21,7 @@ import httpx
 
 from lab.compare import model, results
 from lab.compare.progress import Progress
-from lab.compare.summary import Cell, Machine, Measured, Meta, Pinning, Summary
+from lab.compare.summary import Cell, Machine, Measured, Meta, Pinning, Summary, Target
 from lab.measure import cell as measurement
 from lab.measure import scrape
 from lab.runtime import headless
@@ -30,6 +30,7 @@ from lab.runtime.provenance import free_port, git_commit, versions
 from lab.shared.configs import ServerConfig
 from lab.shared.cores import Pin, can_pin, choose_pinning, usable_cpus
 from lab.shared.scenarios import Scenario
+from lab.shared.target import AppInfo, AppTarget
 
 # For the first ETA only (it then learns from the cells done): Locust's start-up twice and the scrapes,
 # about 3 s a cell, and a server launch per configuration. Calibrated on the default run, 2 cores: 21
@@ -51,6 +52,14 @@ class Plan:
     options: dict[str, str] = field(default_factory=dict)  # Locust custom arguments, e.g. {"--io-ms": "100"}
     pin: Pin = "auto"
     port: int | None = None
+    # The app each configuration serves (config name -> target; absent: the configuration's own, else the
+    # catalogue), what the lab learnt of each user app, and the user's locustfile if any (issue 11).
+    targets: dict[str, AppTarget] = field(default_factory=dict)
+    apps: dict[AppTarget, AppInfo] = field(default_factory=dict)
+    locustfile: Path | None = None
+
+    def target(self, cfg: ServerConfig) -> AppTarget:
+        return self.targets.get(cfg.name) or cfg.target().resolved()
 
     def params(self, scenario: Scenario) -> dict[str, int]:
         """The query parameters `scenario` sends: its defaults with the plan's options applied."""
@@ -67,6 +76,15 @@ class Plan:
             for q, v in self.params(scenario).items()
             if q == p.query
         }
+
+
+def _target_record(plan: Plan) -> Target | None:
+    """The one app every configuration served, when it is not the catalogue (mixed: per configuration)."""
+    served = {plan.target(cfg) for cfg in plan.configs}
+    if len(served) != 1:
+        return None
+    (target,) = served
+    return None if target.is_catalogue else Target(**target.as_dict())
 
 
 def median_run(runs: list[Measured]) -> Measured:
@@ -100,6 +118,8 @@ class Comparison:
             warmup_s=plan.warmup_s,
             repeat=plan.repeat,
             options=plan.options,
+            target=_target_record(plan),
+            locustfile=str(plan.locustfile) if plan.locustfile else None,
         )
 
     # -- one cell ---------------------------------------------------------------------------------------
@@ -218,7 +238,7 @@ class Comparison:
     def _start(self, cfg: ServerConfig) -> Server:
         server = Server(
             cfg, port=self.plan.port or free_port(), cpus=self.pinning.server,
-            log=self.plan.out / "logs" / f"{cfg.name}.server.log",
+            log=self.plan.out / "logs" / f"{cfg.name}.server.log", target=self.plan.target(cfg),
         )  # fmt: skip
         server.start()
         return server
@@ -242,7 +262,7 @@ class Comparison:
                                 server.stop()
                             server = None
                             server = self._start(cfg)
-                        prefix = plan.out / "logs" / f"{cfg.name}__{scenario.name}__{attempt + 1}"
+                        prefix = plan.out / "logs" / f"{cfg.name}__{scenario.slug}__{attempt + 1}"
                         load, window = self._measure(server, scenario, prefix)
                         runs.append(self._run_record(load, window))
                         series.append({"history": load.history, "server_timeline": window.timeline})
@@ -262,7 +282,7 @@ class Comparison:
                 # The time series of the run that stands for the cell (none for a failed cell).
                 extra = series[runs.index(median_run(runs))] if runs and error is None else {}
                 detail = {"config": cfg.name, "scenario": scenario.name, **extra}
-                (plan.out / "cells" / f"{cfg.name}__{scenario.name}.json").write_text(json.dumps(detail))
+                (plan.out / "cells" / f"{cfg.name}__{scenario.slug}.json").write_text(json.dumps(detail))
                 self._save()
         finally:
             if server is not None:
