@@ -20,8 +20,12 @@ def free_port() -> int:
 
 
 def git_commit() -> str | None:
+    """The lab's commit (+dirty), when it runs from a checkout; None for an installed copy, whose
+    site-packages may sit inside some other repository whose commit would say nothing about the lab."""
+    root = Path(__file__).resolve().parents[2]
+    if not (root / ".git").exists():
+        return None
     with contextlib.suppress(OSError, subprocess.SubprocessError):
-        root = Path(__file__).resolve().parents[2]
         commit = subprocess.run(
             ["git", "-C", str(root), "rev-parse", "HEAD"],
             capture_output=True,
