@@ -1,5 +1,10 @@
 """Start a server configuration, the Locust web UI pointed at it and a real Prometheus; Ctrl-C stops it all.
 
+`--app MODULE:ATTR` serves your app instead of the lab's catalogue (inside the lab's wrapper: its metrics
+at --metrics-path, default /metrics, where Prometheus scrapes them) and `--locustfile FILE` offers your
+User classes in the web UI, with the lab's exporter loaded beside them (issue 11). Both are checked, each
+in a process of its own, before anything starts (exit 2 with what to fix).
+
 Without Docker, this is the live lab: start and stop runs in the Locust web UI (or its HTTP API, POST
 /swarm and /stop), watch them in Prometheus, which scrapes the app and Locust with prometheus/prometheus.yml
 and prometheus/rules/. Prometheus keeps its data in --data-dir between launches, so a run on one
@@ -22,23 +27,22 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
-from lab.commands.common import add_configs_file, fail
+from lab.commands.common import add_configs_file, add_target, check_target, fail, target_of
+from lab.commands.locust_ui import LocustError, LocustUI
 from lab.commands.up_resources import DEFAULT_DATA_DIR, HOST, PORTS, claim_data_dir, resolve_ports
-from lab.runtime.procs import Child
 
 if TYPE_CHECKING:
     from lab.runtime.launcher import Server
     from lab.runtime.prom import Prometheus
     from lab.shared.configs import ServerConfig
+    from lab.shared.target import AppTarget
 
-# The class the web UI's picker starts with ticked: cheap, and harmless to the server (never the loop
-# blocker IoBlockingUser, which every test would otherwise include: Locust ticks every class).
-DEFAULT_USER_CLASS = "IoAsyncUser"
+__all__ = ["LocustError", "LocustUI", "add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -55,7 +59,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"Prometheus' directory, kept between launches (default: {DEFAULT_DATA_DIR}, or "
         f"{DEFAULT_DATA_DIR}-2, -3, ... while another `lab up` holds it)",
     )
+    parser.add_argument(
+        "--locustfile",
+        type=Path,
+        metavar="FILE",
+        help="your locustfile: its User classes in the web UI's picker, the lab's exporter loaded beside "
+        "them (default: the lab's locustfiles, for the catalogue)",
+    )
     add_configs_file(parser)
+    add_target(parser)
 
 
 class _Stop(Exception):
@@ -66,112 +78,45 @@ def _raise_stop(signum: int, frame: FrameType | None) -> None:
     raise _Stop(signal.Signals(signum).name)
 
 
-class LocustError(RuntimeError):
-    """The Locust web UI could not be started; the message says why."""
+@dataclass(frozen=True)
+class Plan:
+    """What one `lab up` starts, every part checked: the configuration, the app, the Locust classes."""
+
+    config: ServerConfig
+    target: AppTarget
+    locustfile: Path | None  # None: the lab's locustfiles
+    user_classes: tuple[str, ...]  # of the user's locustfile (empty for the lab's)
 
 
-class LocustUI(Child):
-    """Locust with its web UI, every scenario of locustfiles/ on offer (class picker), and its /metrics."""
+def plan_of(args: argparse.Namespace) -> Plan:
+    """The flags checked, the app and the locustfile each loaded in a process of its own; ValueError
+    (ConfigError, TargetError, LocustfileError) says what is wrong, before anything starts."""
+    from lab.runtime.locustfile import LocustfileError, user_classes
+    from lab.shared.configs import get, load_catalogue
 
-    def __init__(
-        self,
-        target: str,
-        *,
-        web_port: int,
-        metrics_port: int,
-        lab_config: str,
-        user_classes: Sequence[str] = (DEFAULT_USER_CLASS,),
-        locustfile: Path | None = None,
-        log: Path | None = None,
-        ready_timeout: float = 60.0,
-    ) -> None:
-        from lab.shared.scenarios import LOCUSTFILES
-
-        super().__init__(log)
-        self.what = "the Locust web UI"
-        self.target = target
-        self.web_port = web_port
-        self.metrics_port = metrics_port
-        self.lab_config = lab_config
-        self.user_classes = list(user_classes)  # ticked in the picker at start; any can be chosen
-        self.locustfile = locustfile or LOCUSTFILES
-        self.ready_timeout = ready_timeout
-
-    @property
-    def url(self) -> str:
-        return f"http://{HOST}:{self.web_port}"
-
-    @property
-    def metrics_url(self) -> str:
-        return f"http://{HOST}:{self.metrics_port}/metrics"
-
-    def command(self) -> list[str]:
-        return [
-            sys.executable, "-m", "locust", "-f", str(self.locustfile), "--class-picker",
-            "--host", self.target, "--web-host", HOST, "--web-port", str(self.web_port),
-            "--metrics-host", HOST, "--metrics-port", str(self.metrics_port), "--lab-config", self.lab_config,
-            *self.user_classes,
-        ]  # fmt: skip
-
-    def start(self) -> None:
-        import httpx
-
-        self.spawn(self.command())
-
-        def ready() -> bool:
-            return (
-                httpx.get(self.url, timeout=2).status_code == 200
-                and httpx.get(self.metrics_url, timeout=2).status_code == 200
-            )
-
-        try:
-            self.wait_until(ready, self.ready_timeout, LocustError, self.url)
-        except BaseException:
-            self.stop()
-            raise
-
-    # Locust's own HTTP API, as the web UI uses it.
-
-    def swarm(
-        self, users: int, spawn_rate: float, user_classes: Sequence[str], **options: Any
-    ) -> dict[str, Any]:
-        """POST /swarm: start (or change) a test; `options` are Locust's, e.g. run_time="5s", io_ms=20."""
-        import httpx
-
-        form: dict[str, Any] = {
-            "user_count": users,
-            "spawn_rate": spawn_rate,
-            "user_classes": list(user_classes),
-            **options,
-        }
-        response = httpx.post(f"{self.url}/swarm", data=form, timeout=10)
-        response.raise_for_status()
-        result: dict[str, Any] = response.json()
-        if not result.get("success"):
-            raise LocustError(f"/swarm refused: {result.get('message')}")
-        return result
-
-    def stop_test(self) -> None:
-        """POST /stop, as the web UI's Stop button."""
-        import httpx
-
-        httpx.post(f"{self.url}/stop", timeout=10).raise_for_status()
-
-    def state(self) -> str:
-        """ "ready", "spawning", "running", "stopped", ... (from /stats/requests)."""
-        import httpx
-
-        return str(httpx.get(f"{self.url}/stats/requests", timeout=10).json()["state"])
+    config = get(load_catalogue(args.configs_file), args.config)
+    target = target_of(args, config)
+    if not target.is_catalogue and args.locustfile is None:
+        raise LocustfileError(
+            f"the app {target.app} with the lab's locustfiles: they request the catalogue's endpoints, not "
+            "your app's; give --locustfile FILE"
+        )
+    classes: tuple[str, ...] = ()
+    if args.locustfile is not None:
+        classes = tuple(c.name for c in user_classes(args.locustfile))
+    if not target.is_catalogue:
+        check_target(target)  # an import error is the user's to read, before any server starts
+    locustfile = args.locustfile.resolve() if args.locustfile is not None else None
+    return Plan(config, target, locustfile, classes)
 
 
 def run(args: argparse.Namespace) -> int:
     from lab.runtime import prom
     from lab.runtime.launcher import LaunchError, Server
-    from lab.shared.configs import ConfigError, get, load_catalogue
 
     lock: IO[bytes] | None = None
     try:
-        config = get(load_catalogue(args.configs_file), args.config)
+        plan = plan_of(args)
         given = {flag: getattr(args, flag[2:].replace("-", "_")) for flag in PORTS}
         ports, notes = resolve_ports(given)
         binary = prom.find_binary()
@@ -179,9 +124,10 @@ def run(args: argparse.Namespace) -> int:
         if binary is not None:
             data_dir, lock, note = claim_data_dir(args.data_dir)
             notes += [note] if note else []
-    except (ConfigError, LaunchError) as exc:
+    except (ValueError, LaunchError) as exc:
         return fail(str(exc))
 
+    config = plan.config
     previous = signal.signal(signal.SIGTERM, _raise_stop)
     # The parts stop in reverse order when the block ends, however it ends.
     with contextlib.ExitStack() as stack:
@@ -189,22 +135,24 @@ def run(args: argparse.Namespace) -> int:
             stack.callback(lock.close)  # the data directory is free again once Prometheus has stopped
         stack.callback(signal.signal, signal.SIGTERM, previous)
         try:
-            server = stack.enter_context(Server(config, host=HOST, port=ports["--port"]))
+            server = stack.enter_context(Server(config, host=HOST, port=ports["--port"], target=plan.target))
             locust = stack.enter_context(
                 LocustUI(
                     server.url,
                     web_port=ports["--locust-port"],
                     metrics_port=ports["--locust-metrics-port"],
                     lab_config=config.name,
+                    locustfile=plan.locustfile,
                 )
             )
             prometheus: prom.Prometheus | None = None
             if binary is not None and data_dir is not None:
-                # This launch's own copy, so that no other `lab up` rewrites its targets.
+                # This launch's own copy, so that no other `lab up` rewrites its targets; the app's target
+                # carries its metrics path ("host:port/path").
                 config_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="lab-up-")))
                 config_file = prom.prepare_config(
                     config_dir,
-                    app=[f"{HOST}:{ports['--port']}"],
+                    app=[server.metrics_url.removeprefix("http://")],
                     locust=[f"{HOST}:{ports['--locust-metrics-port']}"],
                 )
                 prometheus = stack.enter_context(
@@ -218,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
                 )
             for note in notes:
                 print(f"lab up: {note}", flush=True)
-            _print_urls(config, server, locust, prometheus, data_dir)
+            _print_urls(plan, server, locust, prometheus, data_dir)
             return _watch(server, locust, prometheus)
         except (LaunchError, LocustError, prom.PrometheusError) as exc:
             return fail(str(exc))
@@ -228,7 +176,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_urls(
-    config: ServerConfig,
+    plan: Plan,
     server: Server,
     locust: LocustUI,
     prometheus: Prometheus | None,
@@ -236,16 +184,20 @@ def _print_urls(
 ) -> None:
     from lab.runtime.prom import missing_reason
 
+    config = plan.config
     if prometheus is not None:
         prometheus_line = f"{prometheus.url}  (data: {data_dir}, kept between launches)"
     else:
         prometheus_line = f"not started: {missing_reason()}"
-    picked = ", ".join(locust.user_classes)
+    if plan.locustfile is None:
+        picker = f"pick a scenario, {', '.join(locust.user_classes)} to begin with; or POST /swarm"
+    else:
+        picker = f"{plan.locustfile.name}: {', '.join(plan.user_classes)}; or POST /swarm"
     print(
         f"lab up: {config.name} ({config.server}, {server.workers} worker(s), {config.threadpool} "
-        "thread-pool tokens each)\n"
-        f"  app             {server.url}  (metrics: {server.url}/metrics, API docs: {server.url}/docs)\n"
-        f"  Locust UI       {locust.url}  (pick a scenario, {picked} to begin with; or POST /swarm)\n"
+        f"thread-pool tokens each) serving {plan.target.label}\n"
+        f"  app             {server.url}  (metrics: {server.metrics_url}, API docs: {server.url}/docs)\n"
+        f"  Locust UI       {locust.url}  ({picker})\n"
         f"  Locust metrics  {locust.metrics_url}\n"
         f"  Prometheus      {prometheus_line}\n"
         "Ctrl-C stops all of it.",

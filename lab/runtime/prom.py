@@ -69,12 +69,24 @@ def lock_data_dir(data_dir: Path) -> IO[bytes] | None:
 
 
 def write_targets(config_dir: Path, job: str, targets: Sequence[str]) -> None:
-    """Point `job` of the copied prometheus.yml at `targets` ("host:port"); Prometheus re-reads it live."""
-    path = config_dir / TARGET_FILES[job]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps([{"targets": list(targets)}]) + "\n")
-    tmp.replace(path)  # atomic: Prometheus never reads half a file
+    """Point `job` of the copied prometheus.yml at `targets`; Prometheus re-reads it live.
+
+    A target is "host:port", scraped at the job's path (/metrics), or "host:port/path" for an app whose
+    metrics the lab serves elsewhere (`--metrics-path`): file_sd carries the path as the target group's
+    `__metrics_path__` label, which Prometheus scrapes instead of the job's."""
+    groups: dict[str, list[str]] = {}
+    for target in targets:
+        hostport, slash, path = target.partition("/")
+        groups.setdefault(slash + path, []).append(hostport)
+    content = [
+        {"targets": hostports, **({"labels": {"__metrics_path__": path}} if path else {})}
+        for path, hostports in groups.items()
+    ]
+    file = config_dir / TARGET_FILES[job]
+    file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = file.with_suffix(".tmp")
+    tmp.write_text(json.dumps(content or [{"targets": []}]) + "\n")
+    tmp.replace(file)  # atomic: Prometheus never reads half a file
 
 
 def prepare_config(
@@ -84,7 +96,8 @@ def prepare_config(
     locust: Sequence[str] = (),
     source: Path = CONFIG_SOURCE,
 ) -> Path:
-    """Copy prometheus.yml and rules/ from `source` into `config_dir`, write its targets; the config file."""
+    """Copy prometheus.yml and rules/ from `source` into `config_dir`, write its targets ("host:port", or
+    "host:port/path" for a metrics path other than /metrics); the config file."""
     if not (source / "prometheus.yml").is_file():
         raise PrometheusError(f"{source}/prometheus.yml not found: reinstall the lab from its repository")
     config_dir.mkdir(parents=True, exist_ok=True)
