@@ -4,6 +4,7 @@ Two at once: each scrapes only its own parts, in its own data directory."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -21,9 +22,9 @@ import pytest
 
 from lab.commands import up_resources
 from lab.runtime.launcher import LaunchError
-from lab.runtime.prom import lock_data_dir
+from lab.runtime.prom import lock_data_dir, write_targets
 from tests.conftest import free_port
-from tests.locust_support import web_ui_args
+from tests.locust_support import REPO, web_ui_args
 
 LAB = [sys.executable, "-m", "lab"]
 
@@ -307,3 +308,101 @@ def test_unset_ports_move_off_busy_defaults_and_set_ones_are_refused(
             up_resources.resolve_ports({"--port": taken, "--x": None})
         with pytest.raises(LaunchError, match=f"--x and --port are both {free}"):
             up_resources.resolve_ports({"--port": free, "--x": free})
+
+
+# ------------------------------------------------------------------------------------ a user's app
+
+EXAMPLES = REPO / "examples"
+SHOP = ["--app", "shop.app:app", "--app-dir", str(EXAMPLES)]
+SHOP_LOCUSTFILE = ["--locustfile", str(EXAMPLES / "shop" / "locustfile.py")]
+
+
+def test_up_serves_a_user_app_with_its_locustfile_and_scrapes_its_metrics_path(
+    up: Any, tmp_path: Path
+) -> None:
+    ports = _ports()
+    lab = up(
+        "uvicorn-single", *SHOP, *SHOP_LOCUSTFILE, "--metrics-path", "/lab-metrics",
+        *_args(ports), "--data-dir", str(tmp_path / "prom"),
+    )  # fmt: skip
+    app, ui, prom = lab.urls["app"], lab.urls["Locust UI"], lab.urls["Prometheus"]
+    assert app == f"http://127.0.0.1:{ports['--port']}", (lab.stdout, lab.stderr.read_text())
+    banner = "\n".join(lab.stdout)
+    assert "serving shop.app:app" in banner
+    assert f"metrics: {app}/lab-metrics" in banner
+    assert "locustfile.py: ItemUser, QuoteUser, BrowseUser" in banner
+
+    # The user's classes in the picker, with no import of the lab in their file.
+    picker = web_ui_args(ui)
+    assert {"ItemUser", "QuoteUser", "BrowseUser"} <= set(picker["users"]), picker["users"]
+    assert httpx.get(f"{app}/lab-metrics", timeout=10).status_code == 200
+
+    # Prometheus scrapes the app at its metrics path.
+    deadline = time.monotonic() + 30
+    while True:
+        active = httpx.get(f"{prom}/api/v1/targets", timeout=10).json()["data"]["activeTargets"]
+        scraped = {(t["labels"]["job"], t["scrapeUrl"], t["health"]) for t in active}
+        own = {
+            ("app", f"{app}/lab-metrics", "up"),
+            ("locust", f"http://127.0.0.1:{ports['--locust-metrics-port']}/metrics", "up"),
+        }
+        if scraped == own:
+            break
+        assert time.monotonic() < deadline, scraped
+        time.sleep(0.5)
+    _eventually(prom, 'lab_server_info{config="uvicorn-single", app="shop.app:app"}')
+
+    swarm = httpx.post(
+        f"{ui}/swarm",
+        data={"user_count": 2, "spawn_rate": 2, "user_classes": ["BrowseUser"]},
+        timeout=10,
+    )
+    assert swarm.status_code == 200
+    assert swarm.json()["success"] is True, swarm.json()
+    _eventually(prom, 'increase(http_requests_total{handler="/items/{item_id}"}[1m]) > 0')
+    # The exporter came as lab_plugin.py beside the user's file: Locust's requests and the run's config.
+    _eventually(prom, 'increase(locust_requests_total{name="/items/{item_id}"}[1m]) > 0')
+    _eventually(prom, 'locust_run_info{config="uvicorn-single"}')
+    assert httpx.post(f"{ui}/stop", timeout=10).status_code == 200
+
+    tree = lab.descendants()
+    assert len(tree) >= 3  # server, Locust, Prometheus
+    lab.process.send_signal(signal.SIGTERM)  # as a supervisor would: the same orderly stop as Ctrl-C
+    lab.process.communicate(timeout=60)
+    assert lab.process.returncode == 0, lab.stderr.read_text()
+    _assert_all_gone(tree, ports)
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--app", "no_such_module:app", *SHOP_LOCUSTFILE], "no_such_module"),
+        ([*SHOP], "give --locustfile FILE"),
+        ([*SHOP, "--locustfile", str(EXAMPLES / "missing.py")], "missing.py"),
+        (["--app", "not a spec", *SHOP_LOCUSTFILE], "expected MODULE:ATTRIBUTE"),
+        (["--factory", *SHOP_LOCUSTFILE], "--factory and --app-dir need --app"),
+    ],
+    ids=["import-error", "no-locustfile", "missing-locustfile", "bad-spec", "factory-alone"],
+)
+def test_a_bad_app_or_locustfile_is_refused_before_anything_starts(
+    up: Any, tmp_path: Path, flags: list[str], message: str
+) -> None:
+    ports = _ports()
+    data = tmp_path / "prom"
+    lab = up("uvicorn-single", *flags, *_args(ports), "--data-dir", str(data))
+    lab.process.communicate(timeout=60)
+    assert lab.process.returncode == 2, lab.stdout
+    error = lab.stderr.read_text()
+    assert error.startswith("lab: error: ") and message in error, error
+    assert not any(line.startswith("  app ") for line in lab.stdout)
+    assert not data.exists()  # Prometheus' directory was never claimed
+    _assert_all_gone([], ports)  # nothing ever listened
+
+
+def test_targets_with_a_metrics_path_are_grouped_under_their_metrics_path_label(tmp_path: Path) -> None:
+    write_targets(tmp_path, "app", ["127.0.0.1:1", "127.0.0.1:2/lab-metrics", "127.0.0.1:3/lab-metrics"])
+    groups = json.loads((tmp_path / "targets" / "app.json").read_text())
+    assert groups == [
+        {"targets": ["127.0.0.1:1"]},
+        {"targets": ["127.0.0.1:2", "127.0.0.1:3"], "labels": {"__metrics_path__": "/lab-metrics"}},
+    ]
