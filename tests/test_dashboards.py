@@ -5,6 +5,11 @@ and a real Prometheus scraping all three every second with prometheus/prometheus
 Locust runs the mixed scenario for a few seconds against one configuration, then against the other
 (the swap-and-rerun loop), through its own HTTP API. Every panel query, every annotation query and every
 variable of every dashboard must then return data, for both configurations where it has a `config` label.
+
+A second live stack serves a user's app instead of the catalogue (examples/shop, `--metrics-path
+/lab-metrics`), loaded by its own plain locustfile with the exporter beside it, as `lab up --app
+--locustfile` runs them (issue 11 §4: the dashboards work for any app). There too every query returns data,
+but for the panels whose description starts with "Catalogue only" (metrics only the lab's endpoints record).
 """
 
 from __future__ import annotations
@@ -21,10 +26,11 @@ from typing import Any
 import pytest
 import yaml
 
-from lab.commands.up import LocustUI
+from lab.commands.locust_ui import LocustUI
 from lab.runtime.launcher import Server
 from lab.runtime.prom import Prometheus, prepare_config
 from lab.shared.configs import load_catalogue
+from lab.shared.target import AppTarget
 from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +48,9 @@ CONFIGS = ("uvicorn-single", "threadpool-starved")
 # Locust's counters with the configuration its run_info names at each moment.
 WINDOWS = ("$__rate_interval", "$__range", "$__rate_interval:1s")
 CLIENT_VS_SERVER = "Client vs server req/s per handler"
+CATALOGUE_ONLY = "Catalogue only"  # how a panel's description starts when only the lab's endpoints feed it
+SHOP = AppTarget("shop.app:app", factory=False, app_dir=str(ROOT / "examples"), metrics_path="/lab-metrics")
+SHOP_LOCUSTFILE = ROOT / "examples" / "shop" / "locustfile.py"
 
 
 def panels(dashboard: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -50,9 +59,12 @@ def panels(dashboard: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield from panel.get("panels", [])  # collapsed rows keep theirs inside
 
 
-def queries(dashboard: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(where, query) for every panel target and annotation with a PromQL expression."""
+def queries(dashboard: dict[str, Any], *, catalogue: bool = True) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(where, query) for every panel target and annotation with a PromQL expression (without the
+    catalogue-only panels when `catalogue` is False)."""
     for panel in panels(dashboard):
+        if not catalogue and panel.get("description", "").startswith(CATALOGUE_ONLY):
+            continue
         for target in panel.get("targets", []):
             yield f"panel {panel['title']!r} {target['refId']}", target
     for annotation in dashboard["annotations"]["list"]:
@@ -131,6 +143,27 @@ def test_every_variable_resolves(name: str) -> None:
             assert used_variables(variable_query(variable)) <= before, variable["name"]
 
 
+# What only the lab's own endpoints produce: their paths, and the metrics only they record.
+CATALOGUE_MARKS = re.compile(
+    r"/(?:io|cpu|fanout|background|noop)\b|lab_cpu_work_seconds|lab_process_pool_pending"
+)
+
+
+@pytest.mark.parametrize("name", DASHBOARDS)
+def test_no_panel_assumes_the_catalogues_handlers_unless_it_says_so(name: str) -> None:
+    """Issue 11 §4: the dashboards work for any app; a panel fed by the catalogue alone says so."""
+    dashboard = DASHBOARDS[name]
+    for panel in panels(dashboard):
+        exprs = " ".join(t["expr"] for t in panel.get("targets", []))
+        if CATALOGUE_MARKS.search(exprs):
+            assert panel["description"].startswith(CATALOGUE_ONLY), panel["title"]
+    for variable in dashboard["templating"]["list"]:
+        query = variable_query(variable) if variable["type"] == "query" else ""
+        assert not CATALOGUE_MARKS.search(query), variable["name"]
+        # A regex keeping only the catalogue's endpoints would empty every panel for another app.
+        assert not re.search(r"\b(?:io|cpu|fanout|background|noop)\b", variable.get("regex", "")), variable
+
+
 @pytest.mark.parametrize("name", DASHBOARDS)
 def test_rates_use_rate_interval_and_never_lifetime_averages(name: str) -> None:
     for where, query in queries(DASHBOARDS[name]):
@@ -162,6 +195,8 @@ class Stack:
     prometheus: Prometheus
     start: float
     end: float
+    configs: tuple[str, ...] = CONFIGS  # the configurations it served
+    catalogue: bool = True  # False: a user's app (examples/shop)
 
 
 def _wait(predicate: Any, timeout: float, what: str) -> None:
@@ -213,6 +248,34 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             yield Stack(prom, start - 5, time.time())
 
 
+@pytest.fixture(scope="module")
+def user_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """examples/shop served by the lab, its metrics at /lab-metrics, loaded by its own locustfile."""
+    tmp = tmp_path_factory.mktemp("dashboards-user-app")
+    config = load_catalogue()[CONFIGS[0]]
+    with (
+        Server(config, port=free_port(), log=tmp / "shop.log", target=SHOP) as shop,
+        LocustUI(
+            shop.url,
+            web_port=free_port(),
+            metrics_port=free_port(),
+            lab_config=config.name,
+            locustfile=SHOP_LOCUSTFILE,
+            log=tmp / "locust.log",
+        ) as locust,
+    ):
+        targets = [shop.metrics_url.removeprefix("http://")]  # host:port/lab-metrics
+        config_file = prepare_config(tmp / "config", app=targets, locust=[f"127.0.0.1:{locust.metrics_port}"])
+        with Prometheus(config_file, tmp / "data", port=free_port(), log=tmp / "prometheus.log") as prom:
+            _wait(lambda: sum(t["health"] == "up" for t in prom.targets()) == 2, 30, "2 targets up")
+            start = time.time()
+            classes = ["ItemUser", "QuoteUser", "BrowseUser"]
+            locust.swarm(users=6, spawn_rate=6, user_classes=classes, run_time="6s")
+            prom.wait_for(f"locust_test_stop_time_seconds > {start}", timeout=60)
+            time.sleep(2)
+            yield Stack(prom, start - 5, time.time(), configs=(config.name,), catalogue=False)
+
+
 def _regex(values: list[str]) -> str:
     """Grafana's rendering of a multi-value variable in a PromQL regex matcher."""
     escaped = [re.sub(r"([\\.^$*+?()\[\]{}|])", r"\\\\\1", v) for v in values]
@@ -236,8 +299,9 @@ def _resolve_variables(dashboard: dict[str, Any], stack: Stack) -> dict[str, str
             found = [v for v in found if pattern.search(v)]
         assert found, f"variable {variable['name']} resolves to nothing"
         if variable["name"] == "config":
-            assert set(found) == set(CONFIGS)
-        values[variable["name"]] = _regex(found)
+            assert set(found) == set(stack.configs)
+        # "All" is rendered as allValue when the variable has one, else as every value.
+        values[variable["name"]] = variable.get("allValue") or _regex(found)
     return values
 
 
@@ -256,12 +320,16 @@ def _finite(values: list[list[Any]]) -> bool:
     return any(math.isfinite(float(v)) for _, v in values)
 
 
+@pytest.mark.parametrize("app", ["catalogue", "user_app"])
 @pytest.mark.parametrize("name", DASHBOARDS)
-def test_every_query_returns_data_for_both_configurations(name: str, stack: Stack) -> None:
+def test_every_query_returns_data_for_every_configuration(
+    name: str, app: str, request: pytest.FixtureRequest
+) -> None:
+    stack: Stack = request.getfixturevalue("stack" if app == "catalogue" else "user_stack")
     dashboard = DASHBOARDS[name]
     values = _resolve_variables(dashboard, stack)
     problems = []
-    for where, query in queries(dashboard):
+    for where, query in queries(dashboard, catalogue=stack.catalogue):
         expr = _substitute(query["expr"], values, stack)
         if query.get("instant"):
             result = stack.prometheus.query(expr, at=stack.end)
@@ -274,7 +342,7 @@ def test_every_query_returns_data_for_both_configurations(name: str, stack: Stac
             problems.append(f"{where}: no data for {expr}")
             continue
         configs = {labels["config"] for labels in with_data if "config" in labels}
-        if configs and configs != set(CONFIGS):
+        if configs and configs != set(stack.configs):
             problems.append(f"{where}: only configurations {sorted(configs)} in {expr}")
     assert problems == []
 
