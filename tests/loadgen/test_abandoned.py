@@ -31,7 +31,7 @@ def test_abandoned_requests_close_the_gap_to_the_server(
         args=["--io-ms", "1000", "--stop-timeout", "0"],
     ) as run:
         result = run.wait()
-    assert drain(single_server.url)  # the server finishes what Locust abandoned
+    assert drain(single_server.metrics_url)  # the server finishes what Locust abandoned
     growth.stop()
 
     assert result.returncode == 0, result.log
