@@ -9,10 +9,13 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import psutil
 from prometheus_client.parser import text_string_to_metric_families
+
+from lab.measure.handlers import HandlerWindow, breakdown
 
 
 def read(url: str) -> dict[str, list[tuple[dict[str, str], float]]]:
@@ -140,6 +143,8 @@ class ServerWindow:
     workers_busy: float | None  # CPU-weighted number of busy workers: N when N share the work evenly
     drained: bool = True  # False: requests were still in flight at the last read (not all counted)
     timeline: list[dict[str, Any]] = field(default_factory=list)  # t, in_use, waiting, lag_p99_ms
+    # Every handler the server served in the window (route template -> its numbers), the metrics path aside.
+    handlers: dict[str, HandlerWindow] = field(default_factory=dict)
 
 
 def tree_cpu_seconds(pid: int) -> float:
@@ -251,4 +256,5 @@ class Watcher(threading.Thread):
             workers_busy=spread(per_worker.values()),
             drained=self.drained,
             timeline=timeline,
+            handlers=breakdown(self.first, last, exclude=(urlsplit(self.url).path,)),
         )

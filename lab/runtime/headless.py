@@ -26,6 +26,18 @@ class NoAnswerError(LoadError):
     """Locust ran, but no request was answered within the run."""
 
 
+@dataclass(frozen=True)
+class NameStats:
+    """One row of Locust's statistics: a request name (its `name=`, else the URL) and method."""
+
+    name: str
+    method: str
+    requests: int
+    failures: int
+    mean_ms: float | None
+    abandoned: int = 0  # in flight when Locust stopped its users (the exporter's count for this name)
+
+
 @dataclass
 class LoadResult:
     requests: int
@@ -40,6 +52,8 @@ class LoadResult:
     window: tuple[float, float]  # unix times the test started and stopped (users sending)
     abandoned: int = 0  # in flight when Locust stopped its users: never in `requests`, maybe served
     history: list[dict[str, Any]] = field(default_factory=list)  # per second: t, users, rps, p50, p95
+    mean_ms: float | None = None  # mean response time of the requests counted in `requests`
+    names: list[NameStats] = field(default_factory=list)  # every request name of the run, for any scenario
 
 
 def percentile(response_times: dict[str, int], fraction: float) -> float | None:
@@ -182,6 +196,8 @@ def run(
         window=window,
         abandoned=_abandoned(snapshot, scenario.handler),
         history=_history(Path(f"{out}_stats_history.csv"), scenario.handler or "Aggregated"),
+        mean_ms=_mean_ms(entry),
+        names=per_name(entries, snapshot),
     )
 
 
@@ -217,6 +233,34 @@ def _abandoned(samples: Samples, handler: str | None) -> int:
     )
 
 
+def _mean_ms(entry: dict[str, Any]) -> float | None:
+    count = entry.get("num_requests") or 0
+    return round(float(entry.get("total_response_time") or 0.0) / count, 3) if count else None
+
+
+def per_name(entries: list[dict[str, Any]], samples: Samples) -> list[NameStats]:
+    """Locust's rows (its --json-file) with what its exporter counted abandoned per (name, method); a name
+    abandoned before it was ever answered has a row of its own with no request."""
+    abandoned: dict[tuple[str, str], int] = {}
+    for name, labels, value in samples:
+        if name == "locust_requests_abandoned_total" and value:
+            key = (labels.get("name", ""), labels.get("method", ""))
+            abandoned[key] = abandoned.get(key, 0) + int(value)
+    rows = [
+        NameStats(
+            name=e["name"],
+            method=e["method"] or "",
+            requests=int(e["num_requests"]),
+            failures=int(e["num_failures"]),
+            mean_ms=_mean_ms(e),
+            abandoned=abandoned.pop((e["name"], e["method"] or ""), 0),
+        )
+        for e in entries
+    ]
+    rows += [NameStats(name, method, 0, 0, None, count) for (name, method), count in abandoned.items()]
+    return rows
+
+
 def _cpu_share(samples: list[tuple[float, float]], start: float, end: float) -> float:
     """Cores Locust used while it sent load (its start-up, mostly imports, is left out)."""
     window = [(t, c) for t, c in samples if start <= t <= end + 0.2]
@@ -234,6 +278,7 @@ def _aggregate(entries: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "num_requests": sum(e["num_requests"] for e in entries),
         "num_failures": sum(e["num_failures"] for e in entries),
+        "total_response_time": sum(e.get("total_response_time") or 0.0 for e in entries),
         "start_time": min(e["start_time"] for e in entries),
         "last_request_timestamp": max(e["last_request_timestamp"] or 0 for e in entries),
         "response_times": times,

@@ -81,6 +81,37 @@ def test_a_user_s_class_runs_unchanged_and_is_measured(single_server: Server, tm
     (info,) = [labels for n, labels, _ in snapshot if n == "locust_run_info"]
     assert info == {"run_id": "test-run", "scenario": "ItemUser", "config": "uvicorn-single"}
     assert result.window[1] - result.window[0] > 1 and result.rps > 0
+    # Per name, for the report's per-handler breakdown: Locust's rows, the exporter's abandoned beside them.
+    rows = {(n.name, n.method): n for n in result.names}
+    assert {name: n.requests for (name, _), n in rows.items() if n.requests} == counted
+    assert all(n.mean_ms is not None and n.mean_ms >= 0 for n in result.names if n.requests)
+    assert sum(n.abandoned for n in result.names) == result.abandoned
+    assert result.mean_ms is not None and result.mean_ms > 0
+
+
+def test_per_name_joins_locust_rows_and_abandoned_requests() -> None:
+    entries = [
+        {"name": "/items", "method": "GET", "num_requests": 4, "num_failures": 1, "total_response_time": 10},
+        {
+            "name": "order line",
+            "method": "GET",
+            "num_requests": 0,
+            "num_failures": 0,
+            "total_response_time": 0,
+        },
+    ]
+    abandoned = "locust_requests_abandoned_total"
+    samples: headless.Samples = [
+        (abandoned, {"name": "/items", "method": "GET"}, 2.0),
+        (abandoned, {"name": "/slow", "method": "POST"}, 1.0),  # never answered: a row of its own
+        (abandoned, {"name": "order line", "method": "GET"}, 0.0),
+    ]
+    rows = headless.per_name(entries, samples)
+    assert rows == [
+        headless.NameStats("/items", "GET", 4, 1, 2.5, abandoned=2),
+        headless.NameStats("order line", "GET", 0, 0, None),
+        headless.NameStats("/slow", "POST", 0, 0, None, abandoned=1),
+    ]
 
 
 def test_an_endpoint_runs_closed_loop(single_server: Server, tmp_path: Path) -> None:
