@@ -154,3 +154,32 @@ def test_bracketed_names_are_reserved_for_overrides(tmp_path: Path) -> None:
     user.write_text('["mine[threadpool=3]"]\nserver = "uvicorn"\n')
     with pytest.raises(ConfigError, match=r"made by --set"):
         load_catalogue([user])
+
+
+def test_a_configuration_can_name_the_app_it_serves(tmp_path: Path) -> None:
+    path = tmp_path / "ours.toml"
+    path.write_text(
+        '[our-service]\nserver = "gunicorn"\nworkers = 4\napp = "myservice.main:create_app"\n'
+        'factory = true\napp_dir = "src"\nmetrics_path = "/lab-metrics"\n'
+    )
+    ours = get(load_catalogue([path]), "our-service")
+    target = ours.target()
+    assert (target.app, target.factory, target.app_dir, target.metrics_path) == (
+        "myservice.main:create_app", True, "src", "/lab-metrics",
+    )  # fmt: skip
+    assert target.resolved(str(tmp_path)).app_dir == str(tmp_path / "src")  # relative to where the lab runs
+    assert "app myservice.main:create_app" in ours.description
+    assert get(load_catalogue(), "uvicorn-single").target().is_catalogue
+    with pytest.raises(ConfigError, match="--app"):
+        ours.with_overrides({"app": "other:app"})  # the app is chosen with --app, not --set
+
+
+@pytest.mark.parametrize(
+    ("line", "needle"),
+    [('app = "no-colon"', "MODULE:ATTRIBUTE"), ('app = "m:app"\nmetrics_path = "metrics"', "--metrics-path")],
+)
+def test_a_bad_app_in_a_configuration_is_named(tmp_path: Path, line: str, needle: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(f'[svc]\nserver = "uvicorn"\n{line}\n')
+    with pytest.raises(ConfigError, match=needle):
+        load_catalogue([path])
