@@ -22,14 +22,14 @@ run: $(STAMP)
 
 ## The whole suite: lint, types, then every test (real servers, Locust, Prometheus).
 test: $(STAMP) test-tools
-	$(VENV)/bin/ruff check lab tests bench locustfiles
-	$(VENV)/bin/ruff format --check lab tests bench locustfiles
+	$(VENV)/bin/ruff check lab tests bench locustfiles examples
+	$(VENV)/bin/ruff format --check lab tests bench locustfiles examples
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check lab tests bench locustfiles
-	$(VENV)/bin/ruff format --check lab tests bench locustfiles
+	$(VENV)/bin/ruff check lab tests bench locustfiles examples
+	$(VENV)/bin/ruff format --check lab tests bench locustfiles examples
 	$(VENV)/bin/mypy
 
 ## Benchmarks run on demand, never in the suite: interleaved A/B rounds, ratios reported.

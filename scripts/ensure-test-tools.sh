@@ -6,7 +6,8 @@
 set -euo pipefail
 missing=()
 { command -v prometheus && command -v promtool; } >/dev/null 2>&1 || missing+=(prometheus)
-command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
+# Compose v1 (Debian's docker-compose) or v2 (`docker compose`): either validates the file.
+{ command -v docker-compose || docker compose version; } >/dev/null 2>&1 || missing+=(docker-compose)
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

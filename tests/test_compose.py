@@ -17,15 +17,33 @@ ROOT = Path(__file__).resolve().parent.parent
 SERVICES = {"app", "prometheus", "grafana", "locust-master", "locust-worker"}
 
 
-def compose_config(**env: str) -> subprocess.CompletedProcess[str]:
+def compose_command() -> list[str]:
+    """Compose v1 (Debian's `docker-compose`) or v2 (the `docker compose` plugin): either validates."""
     binary = shutil.which("docker-compose")
-    if binary is None:
-        pytest.fail(
-            "docker-compose is not on PATH: install Debian's package (apt-get install docker-compose)"
-        )
+    if binary is not None:
+        return [binary]
+    docker = shutil.which("docker")
+    if docker is not None:
+        probe = subprocess.run([docker, "compose", "version"], capture_output=True, text=True, timeout=30)
+        if probe.returncode == 0:
+            return [docker, "compose"]
+    pytest.fail(
+        "neither docker-compose nor `docker compose` is available: install Debian's package "
+        "(apt-get install docker-compose) or Docker's compose plugin"
+    )
+
+
+def compose_config(**env: str) -> subprocess.CompletedProcess[str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("LAB_", "GRAFANA_"))}
     return subprocess.run(
-        [binary, "--project-directory", str(ROOT), "-f", str(ROOT / "docker-compose.yml"), "config"],
+        [
+            *compose_command(),
+            "--project-directory",
+            str(ROOT),
+            "-f",
+            str(ROOT / "docker-compose.yml"),
+            "config",
+        ],
         capture_output=True,
         text=True,
         timeout=60,
@@ -154,3 +172,16 @@ def test_the_image_installs_with_constraints_and_serves_lab_config() -> None:
     assert 'exec lab serve \\"$LAB_CONFIG\\" --host 0.0.0.0 --port 8000' in dockerfile
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert {".git", ".venv", ".lab", "results"} <= set(ignored)
+
+
+def test_compose_v2_is_accepted_when_v1_is_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    docker = (
+        tmp_path / "docker"
+    )  # a stand-in for Docker's CLI with the compose plugin: only `compose version`
+    docker.write_text('#!/bin/sh\n[ "$1 $2" = "compose version" ] && echo "Docker Compose version v2.30.0"\n')
+    docker.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert compose_command() == [str(docker), "compose"]
+    docker.write_text("#!/bin/sh\nexit 1\n")  # a docker without the plugin
+    with pytest.raises(pytest.fail.Exception, match="docker compose"):
+        compose_command()
