@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lab.shared.target import AppInfo, AppTarget, TargetError
@@ -11,13 +12,63 @@ from lab.shared.target import AppInfo, AppTarget, TargetError
 if TYPE_CHECKING:
     from lab.shared.configs import ServerConfig
 
-CONFIGS_HELP = "a TOML file of configurations merged over the built-in ones (default: $LAB_CONFIGS)"
+CONFIGS_HELP = (
+    "a TOML file of configurations merged over the built-in ones (repeatable; default: $LAB_CONFIGS)"
+)
 
 
-def add_configs_file(parser: argparse.ArgumentParser, flag: str = "--configs") -> None:
+def add_configs_file(parser: argparse.ArgumentParser, flag: str = "--configs-file") -> None:
+    """--configs-file FILE: the one spelling of a configurations file in every command (issue 12 §4)."""
     parser.add_argument(
         flag, dest="configs_file", metavar="FILE", action="append", default=[], help=CONFIGS_HELP
     )
+
+
+def add_configs_names(parser: argparse.ArgumentParser, what: str) -> None:
+    """--configs NAMES in a command that used to read a file there: names now, a file still accepted."""
+    parser.add_argument(
+        "--configs",
+        dest="configs_names",
+        metavar="NAMES",
+        action="append",
+        default=[],
+        help=f"{what}; a FILE here (an existing file, or a name ending in .toml) is the old spelling of "
+        "--configs-file, still read, with a warning",
+    )
+
+
+def _is_file(value: str) -> bool:
+    return value.endswith(".toml") or Path(value).is_file()
+
+
+def configs_names(args: argparse.Namespace) -> list[str]:
+    """The names of --configs, comma-separated and repeatable. A value that is a file (it exists, or ends
+    with .toml) is the old `--configs FILE`: it joins args.configs_file, with a deprecation warning."""
+    names: list[str] = []
+    for value in args.configs_names:
+        if _is_file(value):
+            print(
+                f"lab: warning: --configs {value}: a file here is deprecated; write --configs-file {value} "
+                "(--configs now takes configuration names)",
+                file=sys.stderr,
+            )
+            args.configs_file.append(value)
+        else:
+            names += [n.strip() for n in value.split(",") if n.strip()]
+    return names
+
+
+def one_config(args: argparse.Namespace) -> str:
+    """The configuration of a command that serves one (lab serve, lab up): CONFIG or --configs NAME;
+    ConfigError when none, several, or two that disagree."""
+    from lab.shared.configs import ConfigError
+
+    names = list(dict.fromkeys([*([args.config] if args.config else []), *configs_names(args)]))
+    if len(names) != 1:
+        found = f" (got {', '.join(names)})" if names else ""
+        raise ConfigError(f"name one configuration: CONFIG or --configs NAME{found}; see `lab configs`")
+    name: str = names[0]
+    return name
 
 
 def add_set(parser: argparse.ArgumentParser) -> None:

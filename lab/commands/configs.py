@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import argparse
 
-from lab.commands.common import add_configs_file, add_set, fail, parse_overrides
+from lab.commands.common import (
+    add_configs_file,
+    add_configs_names,
+    add_set,
+    configs_names,
+    fail,
+    parse_overrides,
+)
 
 HEADER = ["name", "server", "workers", "threadpool", "process_pool", "loop/http", "description"]
 
@@ -18,6 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "names", metavar="CONFIG", nargs="*", help="configurations to show (default: every one)"
     )
+    add_configs_names(parser, "configurations to show, comma-separated (as CONFIG gives them)")
     add_configs_file(parser)
     add_set(parser)
 
@@ -32,10 +40,11 @@ def render_table(rows: list[list[str]]) -> str:
 def run(args: argparse.Namespace) -> int:
     from lab.shared.configs import ConfigError, get, load_catalogue
 
+    names = list(dict.fromkeys([*args.names, *configs_names(args)]))  # first: it may add a file
     try:
         catalogue = load_catalogue(args.configs_file)
         overrides = parse_overrides(args.overrides)
-        chosen = [get(catalogue, name) for name in args.names] or list(catalogue.values())
+        chosen = [get(catalogue, name) for name in names] or list(catalogue.values())
         shown = [cfg.with_overrides(overrides) for cfg in chosen]
     except (ConfigError, ValueError) as exc:
         return fail(str(exc))

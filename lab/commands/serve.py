@@ -12,19 +12,27 @@ from types import FrameType
 
 from lab.commands.common import (
     add_configs_file,
+    add_configs_names,
     add_set,
     add_target,
     check_target,
     fail,
+    one_config,
     parse_overrides,
     target_of,
 )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("config", metavar="CONFIG", help="configuration name (see `lab configs`)")
+    parser.add_argument(
+        "config",
+        metavar="CONFIG",
+        nargs="?",
+        help="configuration name (see `lab configs`), or --configs NAME",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="port to bind (default: 8000)")
+    add_configs_names(parser, "the configuration to serve, as CONFIG gives it")
     add_configs_file(parser)
     add_set(parser)
     parser.add_argument(
@@ -54,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         return fail(f"--port {args.port}: must be between 1 and 65535")
     try:
-        config = get(load_catalogue(args.configs_file), args.config)
+        name = one_config(args)  # first: an old `--configs FILE` joins args.configs_file
+        config = get(load_catalogue(args.configs_file), name)
         config = config.with_overrides(parse_overrides(args.overrides))
         cpus = parse_cpus(args.cpus)
         target = target_of(args, config)

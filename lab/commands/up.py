@@ -32,7 +32,15 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, TYPE_CHECKING
 
-from lab.commands.common import add_configs_file, add_target, check_target, fail, target_of
+from lab.commands.common import (
+    add_configs_file,
+    add_configs_names,
+    add_target,
+    check_target,
+    fail,
+    one_config,
+    target_of,
+)
 from lab.commands.locust_ui import LocustError, LocustUI
 from lab.commands.up_resources import DEFAULT_DATA_DIR, HOST, PORTS, claim_data_dir, resolve_ports
 
@@ -46,7 +54,12 @@ __all__ = ["LocustError", "LocustUI", "add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("config", metavar="CONFIG", help="configuration name (see `lab configs`)")
+    parser.add_argument(
+        "config",
+        metavar="CONFIG",
+        nargs="?",
+        help="configuration name (see `lab configs`), or --configs NAME",
+    )
     for flag, (default, what) in PORTS.items():
         parser.add_argument(
             flag, type=int, default=None, metavar="PORT",
@@ -66,6 +79,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="your locustfile: its User classes in the web UI's picker, the lab's exporter loaded beside "
         "them (default: the lab's locustfiles, for the catalogue)",
     )
+    add_configs_names(parser, "the configuration to serve, as CONFIG gives it")
     add_configs_file(parser)
     add_target(parser)
 
@@ -94,7 +108,8 @@ def plan_of(args: argparse.Namespace) -> Plan:
     from lab.runtime.locustfile import LocustfileError, user_classes
     from lab.shared.configs import get, load_catalogue
 
-    config = get(load_catalogue(args.configs_file), args.config)
+    name = one_config(args)  # first: an old `--configs FILE` joins args.configs_file
+    config = get(load_catalogue(args.configs_file), name)
     target = target_of(args, config)
     if not target.is_catalogue and args.locustfile is None:
         raise LocustfileError(
