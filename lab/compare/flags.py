@@ -10,9 +10,19 @@ from __future__ import annotations
 from lab.compare.summary import Cell
 
 
+def compared(cell: Cell) -> int | None:
+    """The server's count the client's was compared with: a user's scenario's requested handlers, else all."""
+    return cell.server_requests if cell.server_requests_compared is None else cell.server_requests_compared
+
+
+def also_served(cell: Cell) -> str:
+    """The handlers the server served that no request name maps to, e.g. "/upstream/price/{item_id} 513"."""
+    return ", ".join(f"{r.handler} {r.server_requests}" for r in cell.handlers if not r.requested)
+
+
 def counts(cell: Cell) -> str:
     """Client against server, e.g. "14186 + 67 = 14253" (Locust's requests + abandoned = server's)."""
-    requests, abandoned, server = cell.requests, cell.abandoned, cell.server_requests
+    requests, abandoned, server = cell.requests, cell.abandoned, compared(cell)
     if requests is None or server is None:
         return ""
     if abandoned is None:  # a result written before the lab counted abandoned requests
@@ -26,9 +36,21 @@ def _reconciled(cell: Cell) -> str | None:
         return None
     unaccounted = cell.unaccounted or 0
     drained = "" if cell.server_drained is not False else "; the server was still busy at the last read"
+    scope = ""
+    if cell.unmapped:
+        names = ", ".join(repr(n) for n in cell.unmapped[:3]) + (" ..." if len(cell.unmapped) > 3 else "")
+        scope = (
+            f" (Locust's names {names} match no route of the app, so every handler the server served is "
+            "compared, its calls to itself included)"
+        )
+    elif cell.server_requests_compared is not None:
+        also = also_served(cell)
+        scope = " on the handlers Locust requested" + (
+            f" (also served, not requested by the load generator and not counted: {also})" if also else ""
+        )
     return (
-        f"client and server counts do not reconcile: the server finished {cell.server_requests} "
-        f"requests, Locust reported {cell.requests} and abandoned {cell.abandoned} at the "
+        f"client and server counts do not reconcile: the server finished {compared(cell)} "
+        f"requests{scope}, Locust reported {cell.requests} and abandoned {cell.abandoned} at the "
         f"stop: {unaccounted:+d} unaccounted (more than 1%){drained}"
     )
 

@@ -19,7 +19,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from lab.compare import charts, explain, figures, flags, internals, results, summary
+from lab.compare import charts, explain, explain_app, figures, flags, internals, results, summary
 from lab.compare import diff as diffs
 from lab.compare.summary import Cell, Meta
 
@@ -183,6 +183,7 @@ def _claims(run: Run) -> list[dict[str, str]]:
 SECTIONS = {
     "won": "What won",
     "throughput": "Throughput against the model",
+    "app": "Your app, explained: per cell and per handler",
     "latency": "Latency",
     "over-time": "Latency over time",
     "server": "Inside the server: thread pool and event loop",
@@ -199,7 +200,9 @@ TEMPLATES = Environment(
 
 def page(run: Run, baseline: Path | None = None) -> str:
     """The whole report.html of `run`; with `baseline`, a side-by-side section against it."""
-    shown = [sid for sid in SECTIONS if sid not in ("claims", "baseline")]
+    shown = [sid for sid in SECTIONS if sid not in ("claims", "baseline", "app")]
+    if explain_app.app_cells(run.cells):
+        shown.insert(shown.index("throughput") + 1, "app")
     if run.claims is not None or run.claims_error:
         shown.append("claims")
     diff, baseline_error = None, None
@@ -220,6 +223,8 @@ def page(run: Run, baseline: Path | None = None) -> str:
         pairs=explain.pairs(run.cells),
         repeat=run.meta.repeat,
         throughput=figures.throughput(run),
+        app_sentences=explain_app.sentences(run.cells),
+        handler_tables=explain_app.handler_tables(run.cells),
         latency=figures.latency(run),
         over_time=figures.over_time(run),
         over_time_sentences=_over_time_sentences(run),
@@ -257,6 +262,7 @@ def summary_text(out: Path) -> str:
     notes = (
         explain.winners(cells) + explain.pairs(cells) + explain.generator(cells) + explain.efficiency(cells)
     )
+    notes += [] if not explain_app.app_cells(cells) else explain_app.sentences(cells)
     lines += [f"- {sentence}." for sentence in notes]
     lines += _spread_lines(cells)
     failed = [c for c in cells if c.status != "ok"]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from lab.compare import flags, summary
+from lab.compare import explain_app, flags, summary
 from lab.compare.summary import Cell, Summary
 from lab.shared.output import atomic_write, fmt
 
@@ -83,6 +83,16 @@ def markdown(result: Summary) -> str:
         "",
         md_table([title for _, title in MD_COLUMNS], rows),
     ]
+    explained = explain_app.sentences(result.cells)
+    if explained:
+        lines += [
+            "",
+            "A user's scenarios, explained (Little's law, service time at one user, binding resource):",
+            "",
+        ]
+        lines += [f"- {sentence}." for sentence in explained]
+    for table in explain_app.handler_tables(result.cells):
+        lines += ["", f"Per handler, {table.title}:", "", md_table(table.columns, table.rows)]
     notes = flags.notes(result.cells)
     if notes:
         lines += ["", "Flagged cells (read their numbers with care):", ""]

@@ -19,9 +19,10 @@ from typing import Any
 
 import httpx
 
-from lab.compare import model, results
+from lab.compare import handlers, model, model_app, record, results
 from lab.compare.progress import Progress
-from lab.compare.summary import Cell, Machine, Measured, Meta, Pinning, Summary, Target
+from lab.compare.record import median_run
+from lab.compare.summary import Cell, HandlerRow, Machine, Measured, Meta, Pinning, Summary, Target
 from lab.measure import cell as measurement
 from lab.measure import scrape
 from lab.runtime import headless
@@ -38,6 +39,7 @@ from lab.shared.target import AppInfo, AppTarget
 CELL_OVERHEAD_S = 3.0
 LAUNCH_S = 3.0
 DRAIN_LIMIT_S = 60.0  # scrape.drain's own limit
+CALIBRATE_S = 2.0  # the default calibration of a user's scenario (one user): its handlers' service times
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,17 @@ class Plan:
     targets: dict[str, AppTarget] = field(default_factory=dict)
     apps: dict[AppTarget, AppInfo] = field(default_factory=dict)
     locustfile: Path | None = None
+    # Seconds of the run at one user before each cell of a user's scenario (None: CALIBRATE_S; 0: none).
+    calibrate_s: float | None = None
+
+    def calibration(self, scenario: Scenario) -> float:
+        """Seconds of `scenario`'s calibration run: only a user's scenarios have one (issue 11 §4)."""
+        if not handlers.is_app_scenario(scenario):
+            return 0.0
+        return CALIBRATE_S if self.calibrate_s is None else self.calibrate_s
+
+    def app_info(self, cfg: ServerConfig) -> AppInfo | None:
+        return self.apps.get(self.target(cfg))
 
     def target(self, cfg: ServerConfig) -> AppTarget:
         return self.targets.get(cfg.name) or cfg.target().resolved()
@@ -85,11 +98,6 @@ def _target_record(plan: Plan) -> Target | None:
         return None
     (target,) = served
     return None if target.is_catalogue else Target(**target.as_dict())
-
-
-def median_run(runs: list[Measured]) -> Measured:
-    """The run with the median throughput (the upper one of an even count): it stands for the cell."""
-    return sorted(runs, key=lambda r: r.rps or 0.0)[len(runs) // 2]
 
 
 class Comparison:
@@ -123,6 +131,22 @@ class Comparison:
         )
 
     # -- one cell ---------------------------------------------------------------------------------------
+    def _calibrate(self, server: Server, scenario: Scenario, prefix: Path) -> dict[str, float]:
+        """Each handler's service time: its server-side mean latency with one user (nothing queues)."""
+        seconds = self.plan.calibration(scenario)
+        if seconds <= 0:
+            return {}
+        load = measurement.Load(scenario, 1, seconds, self.plan.locust_options(scenario))
+        tags = {"config": server.config.name, "run_id": self.run_id}
+        try:
+            found = measurement.measure(
+                server, load, out=prefix.with_name(prefix.name + "-calibrate"), tags=tags,
+                cpus=self.pinning.generator,
+            )  # fmt: skip
+        except headless.NoAnswerError:
+            return {}  # one request takes longer than the calibration: no service time, no ceiling
+        return handlers.service(found.window)
+
     def _measure(
         self, server: Server, scenario: Scenario, prefix: Path
     ) -> tuple[headless.LoadResult, scrape.ServerWindow]:
@@ -135,13 +159,24 @@ class Comparison:
         return measured.load, measured.window
 
     def _record(
-        self, cfg: ServerConfig, workers: int, scenario: Scenario, runs: list[Measured], error: str | None
-    ) -> Cell:
+        self, cfg: ServerConfig, workers: int, scenario: Scenario, runs: list[Measured], error: str | None,
+        service: dict[str, float] | None = None,
+    ) -> Cell:  # fmt: skip
         plan = self.plan
         params = plan.params(scenario)
-        limit = model.ceiling(
-            scenario.name, users=plan.users, workers=workers, threadpool=cfg.threadpool,
-            process_pool=cfg.process_pool, cores=self.cores, params=params,
+        app = handlers.is_app_scenario(scenario)
+        rows: list[HandlerRow] = []
+        if app and runs and error is None:
+            at = runs.index(median_run(runs))
+            rows = model_app.with_service(runs[at].handlers, service or {})
+            runs = [*runs[:at], runs[at].model_copy(update={"handlers": rows}), *runs[at + 1 :]]
+        limit = (
+            model_app.ceiling(rows, users=plan.users, workers=workers, threadpool=cfg.threadpool)
+            if app
+            else model.ceiling(
+                scenario.name, users=plan.users, workers=workers, threadpool=cfg.threadpool,
+                process_pool=cfg.process_pool, cores=self.cores, params=params,
+            )
         )  # fmt: skip
         ceiling_rps = round(limit.rps, 3) if limit else None
         rps_runs = [r.rps or 0.0 for r in runs]
@@ -168,30 +203,15 @@ class Comparison:
             steady_state=model.at_steady_state(wait, median.duration_s or plan.duration_s),
             status="ok",
         )
-        return cell.model_copy(update={"bottleneck": model.bottleneck(cell, self.cores)})
-
-    @staticmethod
-    def _run_record(load: headless.LoadResult, window: scrape.ServerWindow) -> Measured:
-        def r(value: float | None, digits: int = 3) -> float | None:
-            return None if value is None else round(value, digits)
-
-        unaccounted, reconciled = model.reconcile(load.requests, int(window.requests), load.abandoned)
-
-        return Measured(
-            duration_s=r(load.duration_s), requests=load.requests, failures=load.failures,
-            rps=r(load.rps), p50_ms=load.p50_ms, p95_ms=load.p95_ms, p99_ms=load.p99_ms,
-            server_requests=int(window.requests), server_cpu_s=r(window.cpu_s),
-            server_window_s=r(window.window_s),
-            server_cores=r(window.cores, 2),
-            loop_lag_p99_ms=r(window.loop_lag_p99_ms),
-            threadpool_in_use_max=window.threadpool_in_use_max,
-            threadpool_waiting_max=window.threadpool_waiting_max,
-            process_pool_pending_max=window.process_pool_pending_max,
-            workers_busy=r(window.workers_busy, 2),
-            generator_cpu=r(load.generator_cpu), generator_saturated=load.generator_saturated,
-            abandoned=load.abandoned, unaccounted=unaccounted, reconciled=reconciled,
-            server_drained=window.drained,
-        )  # fmt: skip
+        if not app:
+            return cell.model_copy(update={"bottleneck": model.bottleneck(cell, self.cores)})
+        cell = cell.model_copy(
+            update={
+                "concurrency": model_app.concurrency(cell.rps, cell.mean_ms),
+                "service_ms": model_app.service_ms(rows),
+            }
+        )
+        return cell.model_copy(update={"bottleneck": model_app.bottleneck(cell, self.cores)})
 
     # -- the whole run ----------------------------------------------------------------------------------
     def _save(self) -> None:
@@ -232,6 +252,8 @@ class Comparison:
                 # What Locust abandons at a stop drains at the ceiling: about `users` requests.
                 drain = min(DRAIN_LIMIT_S, plan.users / limit.rps) if limit and limit.rps > 0 else 0.0
                 cell = plan.warmup_s + plan.duration_s + CELL_OVERHEAD_S + drain
+                calibrate = plan.calibration(scenario)
+                cell += calibrate + CELL_OVERHEAD_S if calibrate > 0 else 0.0
                 found += [cell + (LAUNCH_S if i == 0 and r == 0 else 0.0) for r in range(plan.repeat)]
         return found
 
@@ -252,6 +274,7 @@ class Comparison:
                 runs: list[Measured] = []
                 series: list[dict[str, Any]] = []  # per run: Locust's history, the server's timeline
                 error = None
+                service: dict[str, float] | None = None
                 for attempt in range(plan.repeat):
                     progress.show(
                         f"{cfg.name} x {scenario.name}" + (f" (run {attempt + 1})" if plan.repeat > 1 else "")
@@ -263,8 +286,15 @@ class Comparison:
                             server = None
                             server = self._start(cfg)
                         prefix = plan.out / "logs" / f"{cfg.name}__{scenario.slug}__{attempt + 1}"
+                        if service is None:
+                            service = self._calibrate(server, scenario, prefix)
                         load, window = self._measure(server, scenario, prefix)
-                        runs.append(self._run_record(load, window))
+                        split = (
+                            handlers.breakdown(load, window, plan.app_info(cfg))
+                            if handlers.is_app_scenario(scenario)
+                            else None
+                        )
+                        runs.append(record.measured(load, window, split))
                         series.append({"history": load.history, "server_timeline": window.timeline})
                     except (
                         LaunchError,
@@ -277,7 +307,7 @@ class Comparison:
                         progress.step()
                     if error:
                         break
-                cell = self._record(cfg, workers, scenario, runs, error)
+                cell = self._record(cfg, workers, scenario, runs, error, service)
                 self.cells.append(cell)
                 # The time series of the run that stands for the cell (none for a failed cell).
                 extra = series[runs.index(median_run(runs))] if runs and error is None else {}

@@ -6,7 +6,8 @@ test fails when the committed file is stale.
 
 Schema versions:
 1  the records the runner wrote as plain dicts (before these models);
-2  the same layout, validated by these models; `meta.target` and `meta.locustfile` may appear.
+2  the same layout, validated by these models; `meta.target` and `meta.locustfile` may appear; a user's
+   scenario's cells carry `handlers`, `concurrency`, `service_ms` (all optional).
    A version-1 file (or one without "schema") is read as it is: everything version 2 added is optional.
 """
 
@@ -30,6 +31,27 @@ Status = Literal["ok", "failed"]
 
 class ResultsError(ValueError):
     """A directory that holds no readable comparison; the message names the file and the field."""
+
+
+class HandlerRow(BaseModel):
+    """One route template of the app in a cell of a user's scenario: the client's requests mapped to it,
+    the server's, its latency under load and alone (issue 11 §4)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    handler: str = Field(description="The route template, as the server labels it.")
+    kind: str = Field("unknown", description="def (thread pool), async (event loop) or unknown.")
+    threadpool: bool = Field(False, description="Holds a thread-pool token: def, or def dependencies.")
+    requested: bool = Field(
+        True, description="False: served, but no request name of the load generator maps to it (self-calls)."
+    )
+    client_requests: int = Field(0, description="Locust's requests whose names map to this handler.")
+    abandoned: int = Field(0, description="Of those names, in flight when Locust stopped its users.")
+    server_requests: int = Field(0, description="Requests the server finished on this handler.")
+    mean_ms: float | None = Field(None, description="Server-side mean latency under the cell's load.")
+    p95_ms: float | None = None
+    service_ms: float | None = Field(None, description="Server-side mean latency at one user (calibration).")
+    share: float | None = Field(None, description="Of the requested handlers' server requests.")
 
 
 class Measured(BaseModel):
@@ -59,6 +81,16 @@ class Measured(BaseModel):
     unaccounted: int | None = Field(None, description="server_requests - requests - abandoned.")
     reconciled: bool | None = Field(None, description="unaccounted within 1% (at least one request).")
     server_drained: bool | None = Field(None, description="False: requests were in flight at the last read.")
+    mean_ms: float | None = Field(None, description="Locust's mean response time.")
+    server_requests_compared: int | None = Field(
+        None,
+        description="What requests + abandoned were compared with, when not server_requests: the server's "
+        "requests on the handlers the client's names map to (a user's scenario).",
+    )
+    unmapped: list[str] = Field(
+        default_factory=list, description="Request names that match no route (the whole server is compared)."
+    )
+    handlers: list[HandlerRow] = Field(default_factory=list, description="Per handler (a user's scenario).")
 
 
 class Cell(Measured):
@@ -86,6 +118,12 @@ class Cell(Measured):
     status: Status
     error: str | None = Field(None, description="Why a failed cell failed.")
     bottleneck: str | None = None
+    concurrency: float | None = Field(
+        None, description="Little's law: rps x mean latency (requests in flight)."
+    )
+    service_ms: float | None = Field(
+        None, description="Mean service time at one user, weighted by the handlers' mix (calibration)."
+    )
 
     @property
     def tokens(self) -> int:
