@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pwd
 import signal
 import subprocess
 import time
@@ -40,10 +41,13 @@ class Child:
         *,
         env: Mapping[str, str] | None = None,
         cpus: Sequence[int] | None = None,
+        user: str | None = None,
     ) -> None:
         """Start `command` in its own session, output to the log file (else nowhere, or the terminal if
-        `inherit_output`), pinned to `cpus`."""
+        `inherit_output`), pinned to `cpus`, as `user` when given (root only: PostgreSQL refuses root)."""
         pinned = list(cpus) if cpus else None
+        # Popen switches user before preexec runs, so the death signal set there survives the switch.
+        account = pwd.getpwnam(user) if user else None
 
         def preexec() -> None:
             if pinned and hasattr(os, "sched_setaffinity"):  # macOS cannot pin: lab.shared.cores says so
@@ -63,6 +67,9 @@ class Child:
             stdin=subprocess.DEVNULL,
             stdout=output,
             stderr=output,
+            user=account.pw_uid if account else None,
+            group=account.pw_gid if account else None,
+            extra_groups=[] if account else None,
         )
 
     def wait_until(
