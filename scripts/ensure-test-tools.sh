@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The lab's tests run real tools from Debian: Prometheus and promtool (package `prometheus`), and
 # docker-compose (package `docker-compose`) to validate docker-compose.yml without a Docker engine, and tmux
-# (a real terminal for the Ctrl-C tests).
+# (a real terminal for the Ctrl-C tests), and chromium (a real browser for tests/browser: the report and Locust's
+# web UI, driven by Playwright pointed at this executable; Playwright's own browser download is never used).
 # As root we install what is missing; otherwise we fail with a clear message, never skip.
 set -euo pipefail
 missing=()
@@ -9,6 +10,7 @@ missing=()
 # Compose v1 (Debian's docker-compose) or v2 (`docker compose`): either validates the file.
 { command -v docker-compose || docker compose version; } >/dev/null 2>&1 || missing+=(docker-compose)
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "installing Debian packages the tests need: ${missing[*]}" >&2
@@ -23,6 +25,7 @@ error: the lab's tests need these Debian packages, which are missing: ${missing[
   prometheus      a real Prometheus and promtool (rules, dashboards, lab up)
   docker-compose  validates docker-compose.yml (no Docker engine needed)
   tmux            a real terminal, to type Ctrl-C into the lab as a person would
+  chromium        a real browser: report.html and Locust's web UI as a person sees them
 Install them as root (sudo apt-get install ${missing[*]}), or put the binaries on PATH,
 then run 'make test' again.
 MSG
