@@ -2,16 +2,22 @@
 
 Cells match by (config, scenario). When each side ran exactly one configuration under different names
 ("swap the configuration and rerun"), they match by scenario alone, so that comparison is not empty.
+
+`regressions` is the gate of `--fail-on-regression PCT` (issue 12 §3): a matched cell whose req/s dropped,
+or whose p95 rose, by more than PCT percent fails; a latency that never reached steady state on either
+side is never a regression (the verdict is skipped, as in the table's ratios).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from lab.compare import results, summary
 from lab.compare.summary import Cell, Meta, Summary
+from lab.compare.verdicts import Verdict
 from lab.shared.output import fmt
 
 Metric = Literal["rps", "p95_ms", "p99_ms", "efficiency"]
@@ -88,10 +94,23 @@ def _setup(meta_a: Meta, meta_b: Meta) -> list[str]:
     return changes
 
 
+def matching(a: Iterable[tuple[str, str]], b: Iterable[tuple[str, str]]) -> bool:
+    """True when cells match by scenario alone: each side ran one configuration, under different names."""
+    configs_a, configs_b = {config for config, _ in a}, {config for config, _ in b}
+    return len(configs_a) == 1 and len(configs_b) == 1 and configs_a != configs_b
+
+
+def common(a: Iterable[tuple[str, str]], b: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The (config, scenario) keys of `b` that match a key of `a` (before a run: its planned cells)."""
+    a, b = list(a), list(b)
+    if matching(a, b):
+        scenarios = {scenario for _, scenario in a}
+        return {key for key in b if key[1] in scenarios}
+    return set(a) & set(b)
+
+
 def compare(a: Summary, b: Summary, a_name: str = "A", b_name: str = "B") -> Diff:
-    configs_a = {c.config for c in a.cells}
-    configs_b = {c.config for c in b.cells}
-    by_scenario = len(configs_a) == 1 and len(configs_b) == 1 and configs_a != configs_b
+    by_scenario = matching((c.key for c in a.cells), (c.key for c in b.cells))
 
     def key(cell: Cell) -> tuple[str, str]:
         return ("", cell.scenario) if by_scenario else cell.key
@@ -195,3 +214,55 @@ def html(diff: Diff) -> Html:
         rows.append((row.label, metrics))
     titles = [title for _, title, _ in METRICS]
     return Html(diff.a_name, diff.b_name, titles, rows, _notes(diff))
+
+
+# The metrics --fail-on-regression watches: (metric, title, True if higher is better).
+GATED: tuple[tuple[Metric, str, bool], ...] = (("rps", "req/s", True), ("p95_ms", "p95", False))
+
+
+def parse_percent(text: str) -> float:
+    """'10' or '10%' -> 10.0 (ValueError with the reason otherwise)."""
+    try:
+        value = float(text.strip().removesuffix("%"))
+    except ValueError:
+        raise ValueError(f"--fail-on-regression {text!r}: a number of percent, e.g. 10 or 10%") from None
+    if not 0 <= value <= 1000:
+        raise ValueError(f"--fail-on-regression {text!r}: must be between 0 and 1000 percent")
+    return value
+
+
+def _regression(row: Row, metric: Metric, title: str, higher: bool, pct: float) -> Verdict:
+    a, b = getattr(row.a, metric), getattr(row.b, metric)
+    factor = 1 - pct / 100 if higher else 1 + pct / 100
+    bound = None if a is None else float(a) * factor
+    op = ">=" if higher else "<="
+    what = "dropped" if higher else "rose"
+    base = {
+        "kind": "regression", "name": f"{title} {'drop' if higher else 'rise'} <= {pct:g}%",
+        "config": row.b.config, "scenario": row.b.scenario, "field": metric, "op": op,
+        "bound": bound, "value": None if b is None else float(b), "baseline": a,
+    }  # fmt: skip
+    if row.a.status != "ok" or row.b.status != "ok":
+        side = "the baseline's cell" if row.a.status != "ok" else "the cell"
+        return Verdict(**base, outcome="skipped", message=f"{row.label}: {side} failed: not compared")
+    if row.unsteady(metric):
+        return Verdict(
+            **base, outcome="skipped",
+            message=f"{row.label}: not at steady state on one side: its {title} is no regression",
+        )  # fmt: skip
+    if a is None or b is None or bound is None or a == 0:
+        return Verdict(**base, outcome="failed", message=f"{row.label}: {title} not measured on both sides")
+    change = (float(b) / float(a) - 1) * 100
+    passed = b >= bound if higher else b <= bound
+    message = (
+        f"{row.label}: {title} {fmt(b)} against {fmt(a)} in the baseline ({change:+.1f}%); "
+        f"{'fails' if not passed else 'passes'}: it may have {what} by {pct:g}% at most ({op} {fmt(bound)})"
+    )
+    return Verdict(**base, outcome="passed" if passed else "failed", message=message)
+
+
+def regressions(diff: Diff, pct: float) -> list[Verdict]:
+    """For every matched cell, req/s and p95 against the baseline's, within `pct` percent."""
+    return [
+        _regression(row, metric, title, higher, pct) for row in diff.rows for metric, title, higher in GATED
+    ]

@@ -90,3 +90,70 @@ def test_render_with_a_bad_baseline_still_writes_the_report(tmp_path: Path) -> N
     parse(text)
     assert "Baseline not compared" in text
     assert not (b / "diff.md").exists()
+
+
+# -- --fail-on-regression (issue 12 §3) ---------------------------------------------------------------
+
+
+def test_parse_percent() -> None:
+    assert diff.parse_percent("10") == 10.0
+    assert diff.parse_percent(" 12.5% ") == 12.5
+    for bad in ("ten", "-1", "2000%", ""):
+        try:
+            diff.parse_percent(bad)
+        except ValueError as exc:
+            assert str(exc).startswith(f"--fail-on-regression {bad!r}: ")
+        else:
+            raise AssertionError(f"{bad!r} accepted")
+
+
+def test_regressions_beyond_the_percentage_fail() -> None:
+    a = [
+        cell("u", "io-sync", 200.0, p95_ms=500.0),
+        cell("u", "io-async", 900.0, p95_ms=100.0),
+        cell("u", "cpu-sync", 90.0, p95_ms=1000.0),
+    ]
+    b = [
+        cell("u", "io-sync", 170.0, p95_ms=520.0),  # req/s -15%: fails; p95 +4%: passes
+        cell("u", "io-async", 890.0, p95_ms=125.0),  # p95 +25%: fails
+        cell("u", "cpu-sync", 99.0, p95_ms=900.0),  # better on both
+    ]
+
+    found = diff.regressions(diff.compare(summary(a), summary(b)), 10.0)
+
+    assert [(v.scenario, v.field, v.outcome) for v in found] == [
+        ("io-sync", "rps", "failed"), ("io-sync", "p95_ms", "passed"),
+        ("io-async", "rps", "passed"), ("io-async", "p95_ms", "failed"),
+        ("cpu-sync", "rps", "passed"), ("cpu-sync", "p95_ms", "passed"),
+    ]  # fmt: skip
+    rps = found[0]
+    assert (rps.kind, rps.name, rps.op, rps.bound, rps.value, rps.baseline) == (
+        "regression", "req/s drop <= 10%", ">=", 180.0, 170.0, 200.0,
+    )  # fmt: skip
+    assert rps.message == (
+        "u · io-sync: req/s 170 against 200 in the baseline (-15.0%); fails: it may have dropped by 10% "
+        "at most (>= 180)"
+    )
+    assert found[3].bound is not None and abs(found[3].bound - 110.0) < 1e-9
+
+
+def test_unsteady_latency_and_failed_cells_are_no_regression() -> None:
+    a = [cell("u", "io-sync", 200.0, p95_ms=500.0), cell("u", "io-async", 900.0)]
+    b = [cell("u", "io-sync", 190.0, p95_ms=5000.0, steady_state=False), failed("u", "io-async", "boom")]
+
+    found = diff.regressions(diff.compare(summary(a), summary(b)), 10.0)
+
+    assert [(v.scenario, v.field, v.outcome) for v in found] == [
+        ("io-sync", "rps", "passed"), ("io-sync", "p95_ms", "skipped"),
+        ("io-async", "rps", "skipped"), ("io-async", "p95_ms", "skipped"),
+    ]  # fmt: skip
+    assert "not at steady state" in found[1].message
+    assert found[2].message == "u · io-async: the cell failed: not compared"
+
+
+def test_common_keys_follow_the_matching_rule() -> None:
+    assert diff.common([("u", "io-sync"), ("u", "cpu-sync")], [("u", "io-sync"), ("v", "io-sync")]) == {
+        ("u", "io-sync")
+    }
+    assert diff.common([("u", "io-sync")], [("v", "io-sync"), ("v", "io-async")]) == {("v", "io-sync")}
+    assert diff.common([("u", "io-sync")], [("u", "io-async")]) == set()
