@@ -7,7 +7,8 @@ test fails when the committed file is stale.
 Schema versions:
 1  the records the runner wrote as plain dicts (before these models);
 2  the same layout, validated by these models; `meta.target` and `meta.locustfile` may appear; a user's
-   scenario's cells carry `handlers`, `concurrency`, `service_ms` (all optional).
+   scenario's cells carry `handlers`, `concurrency`, `service_ms` (all optional); `checks` holds the
+   gates' verdicts (optional).
    A version-1 file (or one without "schema") is read as it is: everything version 2 added is optional.
 """
 
@@ -21,6 +22,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from lab.compare.verdicts import Verdict
 from lab.shared.configs import Server, ServerConfig, thread_tokens
 from lab.shared.output import atomic_write
 
@@ -201,6 +203,10 @@ class Summary(BaseModel):
     schema_version: int = Field(SCHEMA, alias="schema", description="The format's version.")
     meta: Meta
     cells: list[Cell] = Field(default_factory=list)
+    checks: list[Verdict] = Field(
+        default_factory=list,
+        description="The gates' verdicts (--check, --fail-on-regression), judged after the run (issue 12).",
+    )
 
 
 def _where(loc: tuple[int | str, ...]) -> str:
