@@ -22,6 +22,7 @@ from markupsafe import Markup
 from lab.compare import charts, explain, explain_app, figures, flags, internals, results, summary
 from lab.compare import diff as diffs
 from lab.compare.summary import Cell, Meta
+from lab.compare.verdicts import Verdict
 
 Key = tuple[str, str]
 
@@ -36,6 +37,7 @@ class Run:
     details: dict[Key, dict[str, Any]] = field(default_factory=dict)  # cells/<config>__<scenario>.json
     claims: list[dict[str, Any]] | None = None
     claims_error: str | None = None
+    checks: list[Verdict] = field(default_factory=list)  # the gates' verdicts (issue 12 §3)
 
     @property
     def configs(self) -> list[str]:
@@ -71,7 +73,7 @@ def _read_json(path: Path) -> Any:
 
 def load(out: Path) -> Run:
     found = summary.load(out)
-    run = Run(out, found.meta, found.cells)
+    run = Run(out, found.meta, found.cells, checks=found.checks)
     for cell in found.cells:
         path = out / "cells" / f"{cell.config}__{cell.scenario}.json"
         # A failed cell, or a run killed mid-write: its panels say "no data".
@@ -170,6 +172,7 @@ VERDICT_CSS = {
     **dict.fromkeys(("fail", "failed", "refuted", "false", "does not hold"), "worse"),
 }  # anything else ("holds only when ...", "inconclusive: ...", "not measured") stays neutral
 CLAIM_KEYS = ("id", "claim", "verdict", "evidence")
+CHECK_CSS = {"passed": "better", "failed": "worse", "skipped": ""}
 
 
 def _claims(run: Run) -> list[dict[str, str]]:
@@ -189,6 +192,7 @@ SECTIONS = {
     "server": "Inside the server: thread pool and event loop",
     "table": "All cells",
     "failed": "Failed cells",
+    "checks": "Checks",
     "claims": "Claims checked",
     "baseline": "Against the baseline",
 }
@@ -200,9 +204,11 @@ TEMPLATES = Environment(
 
 def page(run: Run, baseline: Path | None = None) -> str:
     """The whole report.html of `run`; with `baseline`, a side-by-side section against it."""
-    shown = [sid for sid in SECTIONS if sid not in ("claims", "baseline", "app")]
+    shown = [sid for sid in SECTIONS if sid not in ("checks", "claims", "baseline", "app")]
     if explain_app.app_cells(run.cells):
         shown.insert(shown.index("throughput") + 1, "app")
+    if run.checks:
+        shown.append("checks")
     if run.claims is not None or run.claims_error:
         shown.append("claims")
     diff, baseline_error = None, None
@@ -235,6 +241,7 @@ def page(run: Run, baseline: Path | None = None) -> str:
         lag_limit=explain.num(explain.LAG_NOTABLE_MS, "ms"),
         table=_table(run),
         failed=[(explain.label(c), c.error or "no reason recorded") for c in _failed_cells(run)],
+        checks=[(v, CHECK_CSS[v.outcome]) for v in run.checks],
         claims=_claims(run),
         claims_error=run.claims_error,
         diff=diff,

@@ -155,3 +155,21 @@ def test_checks_file_refuses(tmp_path: Path, text: str, message: str) -> None:
 def test_checks_file_missing(tmp_path: Path) -> None:
     with pytest.raises(CheckError, match="not found"):
         read_file(tmp_path / "nope.toml")
+
+
+def test_the_report_shows_a_checks_section(tmp_path: Path) -> None:
+    from lab.compare import report, results
+    from tests.compare.support import parse as parse_html
+    from tests.compare.support import summary, write_run
+
+    cells = [cell("uvicorn-single", "io-sync", 300.0)]
+    out = write_run(tmp_path / "run", cells)
+    verdicts = evaluate(parse_all(["p95_ms<200"], CONFIGS, SCENARIOS), cells)
+    results.write(out, summary(cells).model_copy(update={"checks": verdicts}))
+
+    report.render(out)
+
+    page = (out / "report.html").read_text()
+    checker = parse_html(page)
+    assert "checks" in checker.ids
+    assert "uvicorn-single · io-sync: p95_ms = 433.3, bound &lt; 200 (failed)" in page
