@@ -236,7 +236,7 @@ def _regression(row: Row, metric: Metric, title: str, higher: bool, pct: float) 
     factor = 1 - pct / 100 if higher else 1 + pct / 100
     bound = None if a is None else float(a) * factor
     op = ">=" if higher else "<="
-    what = "dropped" if higher else "rose"
+    what = "drop" if higher else "rise"
     base = {
         "kind": "regression", "name": f"{title} {'drop' if higher else 'rise'} <= {pct:g}%",
         "config": row.b.config, "scenario": row.b.scenario, "field": metric, "op": op,
@@ -256,7 +256,7 @@ def _regression(row: Row, metric: Metric, title: str, higher: bool, pct: float) 
     passed = b >= bound if higher else b <= bound
     message = (
         f"{row.label}: {title} {fmt(b)} against {fmt(a)} in the baseline ({change:+.1f}%); "
-        f"{'fails' if not passed else 'passes'}: it may have {what} by {pct:g}% at most ({op} {fmt(bound)})"
+        f"{'fails' if not passed else 'passes'}: it may {what} by {pct:g}% at most ({op} {fmt(bound)})"
     )
     return Verdict(**base, outcome="passed" if passed else "failed", message=message)
 

@@ -67,3 +67,70 @@ def test_unwritable_out_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
     assert code == 2
     assert "--out" in capsys.readouterr().err
+
+
+# -- --fail-on-regression (issue 12 §3), on saved summaries --------------------------------------------
+
+
+def _saved_pair(tmp_path: Path, factor: float) -> tuple[Path, Path]:
+    """A: the real run saved in tests/compare/data; B: the same file with every req/s multiplied by
+    `factor` (fabricated here, to make a regression or none)."""
+    import json
+    import shutil
+
+    from tests.compare.support import REAL_RUN
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    shutil.copytree(REAL_RUN, a)
+    shutil.copytree(REAL_RUN, b)
+    data = json.loads((b / "summary.json").read_text())
+    for record in data["cells"]:
+        if record.get("rps") is not None:
+            record["rps"] = round(record["rps"] * factor, 3)
+    (b / "summary.json").write_text(json.dumps(data))
+    return a, b
+
+
+def test_fail_on_regression_exits_3_with_the_cells_that_regressed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a, b = _saved_pair(tmp_path, 0.8)
+    junit = tmp_path / "junit.xml"
+
+    code = cli.main(["diff", str(a), str(b), "--fail-on-regression", "10%", "--junit", str(junit)])
+
+    assert code == 3
+    captured = capsys.readouterr()
+    assert "Regressions: 9 passed, 9 failed, 6 skipped" in captured.out
+    assert (
+        "- FAILED req/s drop <= 10%: uvicorn-single · io-sync: req/s 303 against 379 in the baseline "
+        "(-20.0%); fails: it may drop by 10% at most (>= 341)"
+    ) in captured.out
+    assert "a regression beyond 10% (exit 3)" in captured.err
+    assert junit.read_text().count("<failure ") == 9
+
+
+def test_fail_on_regression_within_the_percentage_exits_0(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a, b = _saved_pair(tmp_path, 0.95)
+
+    code = cli.main(["diff", str(a), str(b), "--fail-on-regression", "10"])
+
+    assert code == 0
+    assert "Regressions: 18 passed, 6 skipped" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["--fail-on-regression", "lots"], "a number of percent"), (["--junit", "x.xml"], "--junit needs")],
+)
+def test_bad_gate_flags_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    a = write_run(tmp_path / "a", [cell()])
+
+    code = cli.main(["diff", str(a), str(a), *args])
+
+    assert code == 2
+    assert message in capsys.readouterr().err

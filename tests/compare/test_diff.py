@@ -131,7 +131,7 @@ def test_regressions_beyond_the_percentage_fail() -> None:
         "regression", "req/s drop <= 10%", ">=", 180.0, 170.0, 200.0,
     )  # fmt: skip
     assert rps.message == (
-        "u · io-sync: req/s 170 against 200 in the baseline (-15.0%); fails: it may have dropped by 10% "
+        "u · io-sync: req/s 170 against 200 in the baseline (-15.0%); fails: it may drop by 10% "
         "at most (>= 180)"
     )
     assert found[3].bound is not None and abs(found[3].bound - 110.0) < 1e-9
