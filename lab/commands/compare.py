@@ -78,6 +78,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--warmup", type=parse_duration, default=1.0, help="warm-up per cell, not counted (default: 1s)"
     )
     parser.add_argument(
+        "--calibrate",
+        type=parse_duration,
+        default=None,
+        metavar="DURATION",
+        help="a run at one user before each cell of a user's scenario (--locustfile, --endpoint): each "
+        "handler's service time, for the report's ceiling (default: 2s; 0: off)",
+    )
+    parser.add_argument(
         "--repeat", type=int, default=1, help="runs per cell; the report shows the spread (default: 1)"
     )
     parser.add_argument(
@@ -126,6 +134,9 @@ def run(args: argparse.Namespace) -> int:
         f"--repeat {args.repeat}: must be between 1 and 20" if not 1 <= args.repeat <= 20 else "",
         "--duration: must be between 1 s and 1 h" if not 1 <= args.duration <= 3600 else "",
         "--warmup: must be between 0 and 10 min" if not 0 <= args.warmup <= 600 else "",
+        "--calibrate: must be 0 (off) or between 1 s and 10 min"
+        if args.calibrate is not None and not (args.calibrate == 0 or 1 <= args.calibrate <= 600)
+        else "",
         f"--port {args.port}: must be between 1 and 65535"
         if args.port is not None and not 0 < args.port < 65536
         else "",
@@ -154,6 +165,7 @@ def run(args: argparse.Namespace) -> int:
         configs=configs, scenarios=scenarios, users=args.users, duration_s=args.duration,
         warmup_s=args.warmup, repeat=args.repeat, out=out, options=options, pin=args.pin, port=args.port,
         targets=targets, apps=apps, locustfile=args.locustfile.resolve() if args.locustfile else None,
+        calibrate_s=args.calibrate,
     )  # fmt: skip
     baseline = args.baseline
 
