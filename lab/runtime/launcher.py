@@ -180,6 +180,7 @@ class Server(Child):
             "LAB_LOOP": cfg.loop,
             "LAB_HTTP": cfg.http,
             "LAB_PROCESS_POOL": str(cfg.process_pool),
+            "LAB_DB_POOL": str(cfg.db_pool),
             "LAB_UPSTREAM_URL": self.url,
             "PROMETHEUS_MULTIPROC_DIR": self.metrics_dir,
             "PROMETHEUS_DISABLE_CREATED_SERIES": "True",

@@ -10,8 +10,9 @@ from collections.abc import AsyncIterator
 import httpx
 from fastapi import FastAPI
 
-from lab.server import pool, work
+from lab.server import db, pool, work
 from lab.server.routes import cpu, fanout, io, misc, noop
+from lab.server.routes import db as db_routes
 from lab.server.settings import AppSettings
 from lab.server.wrap import LabApp, wrap
 
@@ -29,9 +30,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # No base URL: without LAB_UPSTREAM_URL the upstream is known only from a request's listening socket.
     app.state.http_sync = httpx.Client(limits=_UPSTREAM_LIMITS, timeout=_UPSTREAM_TIMEOUT)
     app.state.http_async = httpx.AsyncClient(limits=_UPSTREAM_LIMITS, timeout=_UPSTREAM_TIMEOUT)
+    # The database pools only with a database: without one the catalogue starts, and /db/* answer 503.
+    url = settings.database_url
+    app.state.db = await db.open_pools(url, settings.db_pool, settings.db_pool_timeout_s) if url else None
     try:
         yield
     finally:
+        if app.state.db is not None:
+            await app.state.db.close()
         await app.state.http_async.aclose()
         app.state.http_sync.close()
         app.state.process_pool.shutdown(wait=True, cancel_futures=True)
@@ -47,7 +53,8 @@ def create_catalogue(settings: AppSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    for module in (io, cpu, fanout, noop, misc):
+    app.state.db = None  # the lifespan opens the pools
+    for module in (io, cpu, fanout, db_routes, noop, misc):
         app.include_router(module.router)
     return app
 

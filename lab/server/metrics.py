@@ -64,6 +64,26 @@ PROCESS_POOL_PENDING = Gauge(
     "CPU jobs submitted to this worker's process pool and not finished.",
     multiprocess_mode="liveall",
 )
+# The catalogue's database pools (issue 16), labelled pool="sync" (/db/sync, /db/blocking) or "async"
+# (/db/async); set on every checkout and return, so a scrape sees the pool as it is.
+DB_POOL_SIZE = Gauge(
+    "lab_db_pool_size",
+    "Connections in this worker's database pool (the configuration's db_pool).",
+    ["pool"],
+    multiprocess_mode="liveall",
+)
+DB_POOL_IN_USE = Gauge(
+    "lab_db_pool_in_use",
+    "Database connections checked out of this worker's pool now.",
+    ["pool"],
+    multiprocess_mode="liveall",
+)
+DB_POOL_WAITING = Gauge(
+    "lab_db_pool_waiting",
+    "Requests waiting for a database connection from this worker's pool.",
+    ["pool"],
+    multiprocess_mode="liveall",
+)
 CPU_WORK = Histogram(
     "lab_cpu_work_seconds",
     "CPU time actually spent by the work of one CPU request.",

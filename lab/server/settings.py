@@ -44,10 +44,27 @@ class AppSettings(BaseSettings):
     factory: bool = Field(True, description="Call `app` to get the ASGI app (uvicorn's --factory).")
     app_dir: str | None = Field(None, description="Put first on sys.path before importing `app`.")
     metrics_path: str = Field(DEFAULT_METRICS_PATH, description="Where the wrapper serves the metrics.")
+    database_url: str | None = Field(
+        None,
+        description="PostgreSQL URL the /db/* endpoints query (issue 16); unset or empty: they answer 503.",
+    )
+    db_pool: int = Field(10, ge=1, le=1000, description="Connections in each of a worker's two DB pools.")
+    db_pool_timeout_s: float = Field(
+        10.0, gt=0, le=300, description="How long a request waits for a free connection before a 503."
+    )
 
     @property
     def target(self) -> AppTarget:
         return AppTarget(self.app, self.factory, self.app_dir or None, self.metrics_path)
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if urllib.parse.urlsplit(value).scheme not in ("postgresql", "postgres"):
+            raise ValueError(f"expected postgresql://user@host:port/dbname, got {value!r}")
+        return value
 
     @field_validator("upstream_url")
     @classmethod

@@ -50,6 +50,7 @@ class ServerConfig(BaseModel):
     loop: Loop = "auto"
     http: Http = "auto"
     process_pool: int = Field(2, ge=1, le=64, description="Processes in each worker's pool for /cpu/process.")
+    db_pool: int = Field(10, ge=1, le=1000, description="Database connections per pool per worker (/db/*).")
     description: str = Field("", description="One sentence; absent or empty: generated from the values.")
     # The app to serve, as uvicorn names it (issue 11); absent: the lab's own catalogue.
     app: str | None = Field(None, description="MODULE:ATTR of the app to serve; absent: the lab's catalogue.")
@@ -87,6 +88,8 @@ class ServerConfig(BaseModel):
         default_pool = ServerConfig.model_fields["process_pool"].default
         if self.process_pool != default_pool:
             parts.append(f"process pool {self.process_pool}")
+        if self.db_pool != ServerConfig.model_fields["db_pool"].default:
+            parts.append(f"db pool {self.db_pool}")
         if self.app:
             parts.append(f"app {self.app}")
         return ", ".join(parts)

@@ -22,6 +22,7 @@ from fastapi.routing import APIRoute
 from hypothesis import HealthCheck, assume, given, settings
 
 import lab.server.routes
+from lab.runtime.postgres import DATABASE_URL_ENV, Postgres
 from tests.conftest import free_port
 from tests.uvicorn_support import Uvicorn
 
@@ -64,8 +65,11 @@ def _repeated(case: schemathesis.Case) -> bool:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Uvicorn]:
     port = free_port()
     log = tmp_path_factory.mktemp("fuzz") / "uvicorn.log"
-    with Uvicorn(["--port", str(port)], f"http://127.0.0.1:{port}", log) as running:
-        yield running
+    # A real database behind /db/* (without one they answer 503 by design, issue 16).
+    with Postgres(log=log.with_name("postgres.log")) as postgres:
+        env = {DATABASE_URL_ENV: postgres.url}
+        with Uvicorn(["--port", str(port)], f"http://127.0.0.1:{port}", log, env=env) as running:
+            yield running
 
 
 def _schema(spec: dict[str, Any], url: str) -> schemathesis.BaseSchema:
