@@ -12,7 +12,7 @@ import re
 import sys
 from pathlib import Path
 
-from lab.commands import workload
+from lab.commands import gates, workload
 from lab.commands.common import add_configs_file, add_target, fail
 
 DEFAULT_CONFIGS = "uvicorn-single,gunicorn-multi,threadpool-tuned"
@@ -20,10 +20,13 @@ DEFAULT_SCENARIOS = "io-sync,io-async,io-blocking,cpu-sync,cpu-async,cpu-thread,
 QUICK = {"duration": 2.0, "warmup": 1.0}
 QUICK_SCENARIOS = "io-sync,io-async,cpu-sync,cpu-process"  # one of each lesson, not the whole matrix
 EXIT_CODES = """exit status:
-  0    every cell ran
-  1    a cell failed (its reason is in the report; every other cell was still run and written)
-  2    usage error: unknown name, invalid value, busy port, result directory in use (nothing started)
-  130  interrupted (Ctrl-C): what completed is written"""
+  0    every cell ran (and every check and regression gate passed)
+  1    a cell failed (its reason is in the report; every other cell was still run and written);
+       it wins over a failed gate: a gate judged on a broken run proves little
+  2    usage error: unknown name, field or scope, invalid value, busy port, result directory in use
+       (nothing started)
+  3    a check (--check, --checks-file) or a regression (--fail-on-regression) failed
+  130  interrupted (Ctrl-C): what completed is written (and judged)"""
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$")
 
 
@@ -99,6 +102,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--baseline", type=Path, metavar="DIR", help="an earlier result directory to compare against"
     )
+    gates.add_arguments(parser)
     parser.add_argument(
         "--pin",
         choices=["auto", "on", "off"],
@@ -112,6 +116,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from lab.compare import report
+    from lab.compare.gates import exit_status, judge, lines
     from lab.compare.runner import Comparison, Plan
     from lab.shared.configs import ConfigError, get, load_catalogue
     from lab.shared.scenarios import PARAMETERS
@@ -154,6 +159,11 @@ def run(args: argparse.Namespace) -> int:
     problems = [p for p in problems if p]
     if problems:
         return fail("; ".join(problems))
+    try:
+        planned = {(c.name, s.name) for c in configs for s in scenarios}
+        gate = gates.gates_of(args, [c.name for c in configs], [s.name for s in scenarios], planned)
+    except ValueError as exc:  # CheckError, ResultsError: a bad gate is a usage error, before any start
+        return fail(str(exc))
     try:  # last: it imports the user's app (in a process of its own), once the cheap checks passed
         apps = workload.check_targets(targets, scenarios)
     except workload.WorkloadError as exc:
@@ -174,14 +184,21 @@ def run(args: argparse.Namespace) -> int:
 
     comparison = Comparison(plan, render=render)
     completed = comparison.run()
+    verdicts = []
+    if gate.active:  # after the run, on what it wrote; the report drawn again with the verdicts
+        verdicts = judge(out, gate)
+        render(out)
     print(report.summary_text(out))
     if baseline is not None and (out / "diff.md").is_file():
         print("\n" + (out / "diff.md").read_text(encoding="utf-8"), end="")
-    print(f"\nreport: {out / 'report.html'}\ntable:  {out / 'summary.md'}")
-    if not completed:
-        return 130
+    if verdicts:
+        print("\n" + "\n".join(lines(verdicts)))
+    junit = f"\njunit:  {gate.junit}" if gate.junit is not None else ""
+    print(f"\nreport: {out / 'report.html'}\ntable:  {out / 'summary.md'}{junit}")
+    code = exit_status(comparison.cells, verdicts, interrupted=not completed)
     failed = [c for c in comparison.cells if c.status != "ok"]
-    if failed:
+    if code == 1:
         print(f"lab: {len(failed)} cell(s) failed (exit 1); reasons above and in the report", file=sys.stderr)
-        return 1
-    return 0
+    elif code == 3:
+        print("lab: a gate failed (exit 3): see Checks / Regressions above", file=sys.stderr)
+    return code

@@ -14,7 +14,13 @@ def test_help_documents_the_exit_codes() -> None:
         [sys.executable, "-m", "lab", "compare", "--help"], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0
-    for line in ("0    every cell ran", "1    a cell failed", "2    usage error", "130  interrupted"):
+    for line in (
+        "0    every cell ran",
+        "1    a cell failed",
+        "2    usage error",
+        "3    a check",
+        "130  interrupted",
+    ):
         assert line in result.stdout
 
 
