@@ -7,7 +7,9 @@ what differs between the ways of writing an endpoint:
 - async I/O: only the users (the loop waits for all of them at once);
 - a blocking call on the loop: one request per worker at a time;
 - CPU work under the GIL (`def`, inline or to_thread): one request per process, and no more than the cores;
-- a process pool: the pool's processes, and the cores.
+- a process pool: the pool's processes, and the cores;
+- a database query (issue 16): also the connection pool, `db_pool` connections per worker, whatever the
+  endpoint's kind; a `def` endpoint holds a thread token while it waits for one.
 
 The CPU ceilings assume the server has the cores to itself; when the load generator shares them the
 report says so (efficiency then falls below 1 for a reason the model names).
@@ -43,10 +45,11 @@ def ceiling(
     process_pool: int,
     cores: int,
     params: dict[str, int],
+    db_pool: int = 10,
 ) -> Ceiling | None:
     """Requests per second the model allows for scenario `kind` (e.g. "io-sync"); None where it has none."""
     ms = params.get("ms", 0)
-    if kind.startswith(("io-", "cpu-", "fanout-", "background")) and ms <= 0:
+    if kind.startswith(("io-", "cpu-", "fanout-", "background", "db-")) and ms <= 0:
         return None
     s = ms / 1000
     tokens = thread_tokens(workers, threadpool)
@@ -65,6 +68,8 @@ def ceiling(
         return Ceiling(
             slots / s, f"min(users {users}, workers {workers}) / {ms} ms (one sleep per loop)", limit
         )
+    if kind.startswith("db-"):
+        return _db_ceiling(kind, users=users, workers=workers, threadpool=threadpool, db_pool=db_pool, ms=ms)
     if kind in ("cpu-sync", "cpu-async", "cpu-thread"):
         slots, limit = _bound(
             {
@@ -108,6 +113,34 @@ def ceiling(
     if kind == "background":
         return Ceiling(
             tokens / s, f"workers {workers} x tokens {threadpool} / {ms} ms of work after each response", pool
+        )
+    return None
+
+
+def _db_ceiling(
+    kind: str, *, users: int, workers: int, threadpool: int, db_pool: int, ms: int
+) -> Ceiling | None:
+    """The database scenarios: Little's law with the connection pool as one more limit on concurrency."""
+    s = ms / 1000
+    connections = f"the connection pool ({workers} x {db_pool} connections)"
+    if kind == "db-sync":
+        # Each request holds a thread token while it waits for a connection, then for the query.
+        per_worker = min(threadpool, db_pool)
+        pool = connections if db_pool <= threadpool else f"the thread pool ({workers} x {threadpool} tokens)"
+        slots, limit = _bound({"the users": users, pool: workers * per_worker})
+        formula = (
+            f"min(users {users}, workers {workers} x min(tokens {threadpool}, db_pool {db_pool})) / {ms} ms"
+        )
+        return Ceiling(slots / s, formula, limit)
+    if kind == "db-async":
+        slots, limit = _bound({"the users": users, connections: workers * db_pool})
+        return Ceiling(
+            slots / s, f"min(users {users}, workers {workers} x db_pool {db_pool}) / {ms} ms", limit
+        )
+    if kind == "db-blocking":
+        slots, limit = _bound({"the users": users, f"the event loop ({workers} blocked loop(s))": workers})
+        return Ceiling(
+            slots / s, f"min(users {users}, workers {workers}) / {ms} ms (one query per loop)", limit
         )
     return None
 
