@@ -28,7 +28,7 @@ from typing import Literal
 # install finds them too; resolved, in a checkout it is the repository's own directory (issue 10).
 LOCUSTFILES = (Path(__file__).resolve().parents[1] / "locustfiles").resolve()
 
-Kind = Literal["io", "cpu", "fanout", "background", "noop", "mixed", "custom", "endpoint"]
+Kind = Literal["io", "cpu", "fanout", "background", "noop", "mixed", "db", "custom", "endpoint"]
 
 # Locust-side files the orchestrator names by path (it never imports them). Their names start with `lab_`:
 # Locust imports a locustfile as a top-level module named after the file (`plugin`, `endpoint` could shadow
@@ -49,6 +49,7 @@ LOCUSTFILE: Mapping[Kind, str] = {
     "background": "locustfiles/background.py",
     "noop": "locustfiles/noop.py",
     "mixed": "locustfiles/mixed.py",
+    "db": "locustfiles/db.py",
 }
 
 
@@ -87,7 +88,10 @@ CPU_MS = Parameter("ms", "--cpu-ms", 10, "Milliseconds of CPU work per /cpu/* re
 FANOUT_N = Parameter("n", "--fanout-n", 5, "Upstream calls per /fanout/* request.")
 FANOUT_MS = Parameter("ms", "--fanout-ms", 50, "Milliseconds each upstream call of /fanout/* waits.")
 BACKGROUND_MS = Parameter("ms", "--background-ms", 50, "Milliseconds of /background work after the response.")
-PARAMETERS: tuple[Parameter, ...] = (IO_MS, CPU_MS, FANOUT_N, FANOUT_MS, BACKGROUND_MS)
+DB_MS = Parameter("ms", "--db-ms", 100, "Milliseconds each /db/* query waits in PostgreSQL (pg_sleep).")
+PARAMETERS: tuple[Parameter, ...] = (IO_MS, CPU_MS, FANOUT_N, FANOUT_MS, BACKGROUND_MS, DB_MS)
+# What mixed requests: no database (it runs where none is started).
+_MIXED = (IO_MS, CPU_MS, FANOUT_N, FANOUT_MS, BACKGROUND_MS)
 
 
 @dataclass(frozen=True)
@@ -157,7 +161,10 @@ SCENARIOS: Mapping[str, Scenario] = {
         _endpoint("background", "background", "BackgroundUser", BACKGROUND_MS),
         _endpoint("noop-sync", "noop", "NoopSyncUser"),
         _endpoint("noop-async", "noop", "NoopAsyncUser"),
-        Scenario("mixed", "mixed", LOCUSTFILE["mixed"], "MixedUser", None, PARAMETERS),
+        _endpoint("db-sync", "db", "DbSyncUser", DB_MS),
+        _endpoint("db-async", "db", "DbAsyncUser", DB_MS),
+        _endpoint("db-blocking", "db", "DbBlockingUser", DB_MS),
+        Scenario("mixed", "mixed", LOCUSTFILE["mixed"], "MixedUser", None, _MIXED),
     )
 }
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from lab.runtime.launcher import Server
+from lab.runtime.postgres import DATABASE_URL_ENV, Postgres
 from lab.server.app import create_catalogue
+from lab.shared.configs import load_catalogue
 from lab.shared.scenarios import (
     ENDPOINT_LOCUSTFILE,
     LOCUSTFILES,
@@ -28,9 +31,22 @@ from tests.locust_support import Growth, LocustProcess, run_locust, run_python
 REQUIRED = [
     "io-sync", "io-sync-model", "io-async", "io-blocking",
     "cpu-sync", "cpu-async", "cpu-thread", "cpu-process",
-    "fanout-sync", "fanout-async", "background", "noop-sync", "noop-async", "mixed",
+    "fanout-sync", "fanout-async", "background", "noop-sync", "noop-async",
+    "db-sync", "db-async", "db-blocking", "mixed",
 ]  # fmt: skip
 SINGLE = [s for s in SCENARIOS.values() if s.handler is not None]
+
+
+@pytest.fixture(scope="module")
+def single_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """conftest's single server, with a real PostgreSQL behind /db/* (issue 16)."""
+    log = Path(tmp_path_factory.mktemp("server")) / "server.log"
+    with Postgres(log=log.with_name("postgres.log")) as postgres:
+        env = {DATABASE_URL_ENV: postgres.url}
+        with Server(load_catalogue()["uvicorn-single"], port=free_port(), log=log, extra_env=env) as server:
+            yield server
+
+
 LOCUSTFILE_PATHS = sorted({str(s.path) for s in SCENARIOS.values()})
 
 
@@ -53,6 +69,7 @@ def test_handlers_are_routes_of_the_app_and_defaults_are_the_lab_s() -> None:
     assert get_scenario("fanout-async").defaults == {"n": 5, "ms": 50}
     assert get_scenario("background").defaults == {"ms": 50}
     assert get_scenario("noop-sync").defaults == {}
+    assert get_scenario("db-async").defaults == {"ms": 100}
     assert all(s.path.is_file() and s.path.parent == LOCUSTFILES for s in SCENARIOS.values())
 
 
