@@ -83,10 +83,6 @@ class Check:
         parts = [p for p in (self.config, self.scenario) if p]
         return ":".join(parts) or None
 
-    @property
-    def condition(self) -> str:
-        return f"{self.field} {self.op} {self.bound:g}"
-
     def covers(self, cell: Cell) -> bool:
         return (self.scenario is None or cell.scenario == self.scenario) and (
             self.config is None or config_matches(self.config, cell.config)
@@ -100,7 +96,7 @@ def config_matches(name: str, config: str) -> bool:
 
 def _scope(scope: str, configs: Sequence[str], scenarios: Sequence[str]) -> tuple[str | None, str | None]:
     """(config, scenario) a scope names: one of the plan's configurations or scenarios, or both."""
-    if scope in configs:
+    if scope in configs:  # a name that is both a configuration and a scenario: the configuration
         return scope, None
     if scope in scenarios:
         return None, scope
