@@ -21,13 +21,19 @@ def also_served(cell: Cell) -> str:
 
 
 def counts(cell: Cell) -> str:
-    """Client against server, e.g. "14186 + 67 = 14253" (Locust's requests + abandoned = server's)."""
+    """Client against server, e.g. "14186 + 67 = 14253" (Locust's requests + abandoned = server's), or
+    "968 + 0 of 13 = 968" when abandoned requests died before they reached the server."""
     requests, abandoned, server = cell.requests, cell.abandoned, compared(cell)
     if requests is None or server is None:
         return ""
     if abandoned is None:  # a result written before the lab counted abandoned requests
         return f"{requests} / {server}"
-    sign = "=" if cell.reconciled else "≠"
+    if not cell.reconciled:
+        return f"{requests} + {abandoned} ≠ {server}"
+    if requests <= server < requests + abandoned:
+        # Some abandoned requests died before they reached the server: it served only part of them.
+        return f"{requests} + {server - requests} of {abandoned} = {server}"
+    sign = "=" if server == requests + abandoned else "≈"  # ≈: within the 1% tolerance
     return f"{requests} + {abandoned} {sign} {server}"
 
 

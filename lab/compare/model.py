@@ -181,10 +181,17 @@ def bottleneck(cell: Cell, cores: int) -> str:
 def reconcile(requests: int, server_requests: int, abandoned: int) -> tuple[int, bool]:
     """(unaccounted, reconciled): the server's count against the client's and what Locust abandoned.
 
-    Every request the server finished in the window was either reported by Locust or abandoned by it
-    at the stop (`--stop-timeout 0`); what is left over is unaccounted. Within 1% (at least one request)
+    Every request the server finished in the window was either reported by Locust or abandoned by it at
+    the stop (`--stop-timeout 0`). An abandoned request may have died before it reached the server (a user
+    stopped while its client was still connecting or sending), so the server's count lies between Locust's
+    requests and requests + abandoned; what falls outside is unaccounted. Within 1% (at least one request)
     the two sides agree."""
-    unaccounted = server_requests - requests - abandoned
+    if server_requests > requests + abandoned:
+        unaccounted = server_requests - requests - abandoned
+    elif server_requests < requests:
+        unaccounted = server_requests - requests
+    else:
+        unaccounted = 0
     return unaccounted, abs(unaccounted) <= max(0.01 * requests, 1)
 
 

@@ -40,7 +40,10 @@ def _cell(**extra: Any) -> Cell:
         (0, 1, 0, 1, True),  # at least one request of slack
         (0, 2, 0, 2, False),
         (1000, 990, 0, -10, True),  # the server saw fewer: also counted
-        (1000, 980, 5, -25, False),
+        (1000, 980, 5, -20, False),  # fewer than Locust reported: the abandoned cannot explain that
+        (968, 968, 13, 0, True),  # 13 abandoned before they reached the server (HttpUser, TaskSet)
+        (968, 975, 13, 0, True),  # 7 of 13 abandoned reached it
+        (968, 982, 13, 1, True),
     ],
 )
 def test_reconcile(requests: int, server: int, abandoned: int, unaccounted: int, reconciled: bool) -> None:
@@ -62,6 +65,8 @@ def test_a_reconciled_steady_cell_carries_no_flag() -> None:
     cell = _cell()
     assert flags.names(cell) == [] and flags.sentences(cell) == []
     assert flags.counts(cell) == "14186 + 67 = 14253"
+    # Abandoned requests that died before they reached the server: the count says how many did.
+    assert flags.counts(_cell(requests=968, server_requests=975, abandoned=13)) == "968 + 7 of 13 = 975"
 
 
 def test_unreconciled_cell_is_flagged_with_its_numbers() -> None:

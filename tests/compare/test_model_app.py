@@ -75,11 +75,11 @@ def test_unmapped_names_compare_every_handler_and_the_flag_says_so() -> None:
         NameStats("/items/3", "GET", 30, 0, 5.0),
         NameStats("order line", "GET", 10, 0, 5.0, abandoned=2),
     ]
-    served = window({"/items/{item_id}": (30, 4.0), "/line/{x}": (9, 4.0)})
+    served = window({"/items/{item_id}": (30, 4.0), "/line/{x}": (5, 4.0)})
     split = handlers.breakdown(load(names), served, SHOP)
-    assert split.unmapped == ["order line"] and split.compared == 39
+    assert split.unmapped == ["order line"] and split.compared == 35
     run = record.measured(load(names), served, split)
-    assert not run.reconciled and run.unaccounted == -3
+    assert not run.reconciled and run.unaccounted == -5  # 5 fewer than Locust reported
     cell = Cell(config="u", scenario="OrderUser", server="uvicorn", workers=1, threadpool=40, process_pool=1,
                 users=10, repeats=1, status="ok", **run.model_dump())  # fmt: skip
     (sentence,) = flags.sentences(cell)
