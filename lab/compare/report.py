@@ -23,6 +23,7 @@ from lab.compare import charts, explain, explain_app, figures, flags, internals,
 from lab.compare import diff as diffs
 from lab.compare.summary import Cell, Meta
 from lab.compare.verdicts import Verdict
+from lab.shared.scenarios import slug
 
 Key = tuple[str, str]
 
@@ -75,7 +76,7 @@ def load(out: Path) -> Run:
     found = summary.load(out)
     run = Run(out, found.meta, found.cells, checks=found.checks)
     for cell in found.cells:
-        path = out / "cells" / f"{cell.config}__{cell.scenario}.json"
+        path = out / "cells" / f"{cell.config}__{slug(cell.scenario)}.json"
         # A failed cell, or a run killed mid-write: its panels say "no data".
         with contextlib.suppress(OSError, ValueError):
             run.details[cell.key] = _read_json(path)

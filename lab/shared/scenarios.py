@@ -94,6 +94,15 @@ PARAMETERS: tuple[Parameter, ...] = (IO_MS, CPU_MS, FANOUT_N, FANOUT_MS, BACKGRO
 _MIXED = (IO_MS, CPU_MS, FANOUT_N, FANOUT_MS, BACKGROUND_MS)
 
 
+def slug(name: str) -> str:
+    """A scenario name as a file name ("io-sync"; "GET /items/1" -> "GET-items-1-<hash of the name>")."""
+    found = re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")
+    if found == name:
+        return found
+    # the hash keeps two names that differ only in the characters replaced apart ("/a/b", "/a-b")
+    return f"{found}-{hashlib.sha1(name.encode()).hexdigest()[:6]}"
+
+
 @dataclass(frozen=True)
 class Scenario:
     """One scenario; `handler` is the route template requested (Locust's `name=`, the server's `handler`)."""
@@ -114,12 +123,8 @@ class Scenario:
 
     @property
     def slug(self) -> str:
-        """The name as a file name ("io-sync"; "GET /items/1" -> "GET-items-1-<hash of the name>")."""
-        slug = re.sub(r"[^A-Za-z0-9_-]+", "-", self.name).strip("-")
-        if slug == self.name:
-            return slug
-        # the hash keeps two names that differ only in the characters replaced apart ("/a/b", "/a-b")
-        return f"{slug}-{hashlib.sha1(self.name.encode()).hexdigest()[:6]}"
+        """The name as a file name (see `slug`)."""
+        return slug(self.name)
 
     @property
     def defaults(self) -> dict[str, int]:
