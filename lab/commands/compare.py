@@ -118,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
     from lab.compare import report
     from lab.compare.gates import exit_status, judge, lines
     from lab.compare.runner import Comparison, Plan
+    from lab.runtime import postgres
     from lab.shared.configs import ConfigError, get, load_catalogue
     from lab.shared.scenarios import PARAMETERS
 
@@ -183,7 +184,16 @@ def run(args: argparse.Namespace) -> int:
         report.render(directory, baseline=baseline)
 
     comparison = Comparison(plan, render=render)
-    completed = comparison.run()
+    # A PostgreSQL only for the db-* scenarios, for the whole run (LAB_DATABASE_URL: the user's own).
+    (out / "logs").mkdir(parents=True, exist_ok=True)
+    try:
+        with postgres.database(
+            any(s.kind == "db" for s in scenarios), log=out / "logs" / "postgres.log"
+        ) as url:
+            plan.server_env.update({postgres.DATABASE_URL_ENV: url} if url else {})
+            completed = comparison.run()
+    except postgres.PostgresError as exc:
+        return fail(str(exc))
     verdicts = []
     if gate.active:  # after the run, on what it wrote; the report drawn again with the verdicts
         verdicts = judge(out, gate)

@@ -61,6 +61,9 @@ class Plan:
     locustfile: Path | None = None
     # Seconds of the run at one user before each cell of a user's scenario (None: CALIBRATE_S; 0: none).
     calibrate_s: float | None = None
+    # Environment every server gets on top of the launcher's: LAB_DATABASE_URL of the database the command
+    # started for the db-* scenarios (issue 16).
+    server_env: dict[str, str] = field(default_factory=dict)
 
     def calibration(self, scenario: Scenario) -> float:
         """Seconds of `scenario`'s calibration run: only a user's scenarios have one (issue 11 §4)."""
@@ -175,7 +178,7 @@ class Comparison:
             if app
             else model.ceiling(
                 scenario.name, users=plan.users, workers=workers, threadpool=cfg.threadpool,
-                process_pool=cfg.process_pool, cores=self.cores, params=params,
+                process_pool=cfg.process_pool, cores=self.cores, params=params, db_pool=cfg.db_pool,
             )
         )  # fmt: skip
         ceiling_rps = round(limit.rps, 3) if limit else None
@@ -248,6 +251,7 @@ class Comparison:
                 limit = model.ceiling(
                     scenario.name, users=plan.users, workers=workers, threadpool=cfg.threadpool,
                     process_pool=cfg.process_pool, cores=self.cores, params=plan.params(scenario),
+                    db_pool=cfg.db_pool,
                 )  # fmt: skip
                 # What Locust abandons at a stop drains at the ceiling: about `users` requests.
                 drain = min(DRAIN_LIMIT_S, plan.users / limit.rps) if limit and limit.rps > 0 else 0.0
@@ -261,6 +265,7 @@ class Comparison:
         server = Server(
             cfg, port=self.plan.port or free_port(), cpus=self.pinning.server,
             log=self.plan.out / "logs" / f"{cfg.name}.server.log", target=self.plan.target(cfg),
+            extra_env=self.plan.server_env,
         )  # fmt: skip
         server.start()
         return server
