@@ -2,7 +2,9 @@
 # The lab's tests run real tools from Debian: Prometheus and promtool (package `prometheus`), and
 # docker-compose (package `docker-compose`) to validate docker-compose.yml without a Docker engine, and tmux
 # (a real terminal for the Ctrl-C tests), and chromium (a real browser for tests/browser: the report and Locust's
-# web UI, driven by Playwright pointed at this executable; Playwright's own browser download is never used).
+# web UI, driven by Playwright pointed at this executable; Playwright's own browser download is never used),
+# and PostgreSQL (package `postgresql`: initdb and postgres, which the lab starts behind /db/*;
+# lab.runtime.postgres finds them as this script does).
 # As root we install what is missing; otherwise we fail with a clear message, never skip.
 set -euo pipefail
 missing=()
@@ -11,13 +13,24 @@ missing=()
 { command -v docker-compose || docker compose version; } >/dev/null 2>&1 || missing+=(docker-compose)
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+has_postgres() {
+  if [ -n "${LAB_POSTGRES_BIN:-}" ]; then
+    [ -x "$LAB_POSTGRES_BIN/initdb" ] && [ -x "$LAB_POSTGRES_BIN/postgres" ]
+    return
+  fi
+  command -v initdb >/dev/null 2>&1 && return 0
+  for bin in /usr/lib/postgresql/*/bin; do [ -x "$bin/initdb" ] && [ -x "$bin/postgres" ] && return 0; done
+  return 1
+}
+has_postgres || missing+=(postgresql)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "installing Debian packages the tests need: ${missing[*]}" >&2
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # The prometheus package may start its own daemon on :9090; the lab starts its own per test.
-  if command -v systemctl >/dev/null 2>&1; then systemctl stop prometheus >/dev/null 2>&1 || true; fi
+  # Likewise Debian's postgresql may start a cluster on :5432; the lab starts its own in a temp directory.
+  if command -v systemctl >/dev/null 2>&1; then systemctl stop prometheus postgresql >/dev/null 2>&1 || true; fi
   exit 0
 fi
 cat >&2 <<MSG
@@ -26,6 +39,7 @@ error: the lab's tests need these Debian packages, which are missing: ${missing[
   docker-compose  validates docker-compose.yml (no Docker engine needed)
   tmux            a real terminal, to type Ctrl-C into the lab as a person would
   chromium        a real browser: report.html and Locust's web UI as a person sees them
+  postgresql      a real PostgreSQL behind /db/* (or LAB_POSTGRES_BIN: the directory of initdb)
 Install them as root (sudo apt-get install ${missing[*]}), or put the binaries on PATH,
 then run 'make test' again.
 MSG

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-SERVICES = {"app", "prometheus", "grafana", "locust-master", "locust-worker"}
+SERVICES = {"app", "postgres", "prometheus", "grafana", "locust-master", "locust-worker"}
 
 
 def compose_command() -> list[str]:
@@ -103,6 +103,7 @@ def test_locust_master_answers_on_the_network_and_asks_the_app_its_configuration
 def test_start_order_waits_for_health(config: dict[str, Any]) -> None:
     services = config["services"]
     expected = {
+        "app": "postgres",
         "prometheus": "app",
         "grafana": "prometheus",
         "locust-master": "app",
@@ -112,6 +113,19 @@ def test_start_order_waits_for_health(config: dict[str, Any]) -> None:
         assert services[service]["depends_on"][dependency]["condition"] == "service_healthy", service
     for dependency in set(expected.values()):
         assert services[dependency]["healthcheck"]["test"][0] == "CMD", dependency
+
+
+def test_the_app_queries_the_postgres_service(config: dict[str, Any]) -> None:
+    postgres = config["services"]["postgres"]
+    image, _, tag = postgres["image"].partition(":")
+    assert image == "postgres" and tag[:1].isdigit(), postgres["image"]  # a pinned version, not latest
+    assert postgres["healthcheck"]["test"][:2] == ["CMD", "pg_isready"]
+    env = postgres["environment"]
+    url = config["services"]["app"]["environment"]["LAB_DATABASE_URL"]
+    assert (
+        url
+        == f"postgresql://{env['POSTGRES_USER']}:{env['POSTGRES_PASSWORD']}@postgres:5432/{env['POSTGRES_DB']}"
+    )
 
 
 def test_locust_workers_scale(config: dict[str, Any]) -> None:
@@ -130,6 +144,7 @@ def test_published_ports(config: dict[str, Any]) -> None:
         "grafana": ["127.0.0.1:3000:3000/tcp"],
         "locust-master": ["127.0.0.1:8089:8089/tcp"],
         "locust-worker": [],
+        "postgres": [],
     }
 
 
