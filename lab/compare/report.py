@@ -270,7 +270,7 @@ def summary_text(out: Path) -> str:
     notes = (
         explain.winners(cells) + explain.pairs(cells) + explain.generator(cells) + explain.efficiency(cells)
     )
-    notes += [] if not explain_app.app_cells(cells) else explain_app.sentences(cells)
+    # A user's app: its sentences and per-handler tables are part of the markdown above, not repeated.
     lines += [f"- {sentence}." for sentence in notes]
     lines += _spread_lines(cells)
     failed = [c for c in cells if c.status != "ok"]
