@@ -11,6 +11,11 @@ request costs the server more CPU than it costs Locust's FastHttpUser (one Locus
 wrk's req/s against a one-core server on a zero-work endpoint), so a server with three times the cores is
 the one that saturates first; a cell that still saturates the generator is flagged, and `--pin off`
 or `--pin on` override the rule.
+
+Locust's processes (`--generator-processes auto`, issue 13): one per core the rule leaves to Locust (1 of
+2 to 4 cores, 2 of 8, 4 of 16, 16 of 64). One Locust process drives at most about one core, so a
+quarter of 16 cores is only the generator's when four processes use it. Unpinned (`--pin off`, or a
+platform that cannot pin), the same count from the same rule; below MIN_PINNED cores, one process.
 """
 
 from __future__ import annotations
@@ -49,6 +54,13 @@ class Pinning:
 def generator_cores(count: int) -> int:
     """How many of `count` usable cores Locust gets when pinned: a quarter, rounded up, at least one."""
     return max(1, math.ceil(count * GENERATOR_SHARE))
+
+
+def generator_processes(pinning: Pinning, count: int) -> int:
+    """`--generator-processes auto`: a Locust process per core the pinning leaves to Locust (see above)."""
+    if pinning.generator:
+        return len(pinning.generator)
+    return generator_cores(count) if count >= MIN_PINNED else 1
 
 
 def choose_pinning(pin: Pin, usable: Sequence[int], pinnable: bool = True) -> Pinning:

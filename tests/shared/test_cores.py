@@ -8,7 +8,7 @@ import pytest
 
 from lab import cli
 from lab.runtime.launcher import LaunchError, parse_cpus
-from lab.shared.cores import can_pin, choose_pinning, generator_cores, usable_cpus
+from lab.shared.cores import can_pin, choose_pinning, generator_cores, generator_processes, usable_cpus
 
 
 @pytest.mark.parametrize(
@@ -29,6 +29,19 @@ def test_the_split_depends_on_the_core_count(cores: int, server: int | None, gen
     assert sorted(pinning.server + pinning.generator) == usable
     assert max(pinning.server) < min(pinning.generator)
     assert f"a quarter of {cores} cores" in pinning.note
+
+
+@pytest.mark.parametrize(("cores", "processes"), [(2, 1), (3, 1), (4, 1), (8, 2), (16, 4), (64, 16)])
+def test_auto_generator_processes_is_one_per_core_left_to_locust(cores: int, processes: int) -> None:
+    usable = list(range(cores))
+    pinned = choose_pinning("auto", usable)
+    assert generator_processes(pinned, cores) == processes
+    assert pinned.generator is None or len(pinned.generator) == processes
+    # Unpinned, by choice or by platform, the same count from the same rule.
+    assert generator_processes(choose_pinning("off", usable), cores) == processes
+    assert generator_processes(choose_pinning("auto", usable, pinnable=False), cores) == processes
+    # --pin on with 2 cores gives Locust one core: one process.
+    assert generator_processes(choose_pinning("on", [0, 1]), 2) == 1
 
 
 def test_the_split_keeps_the_cpu_numbers_it_was_given() -> None:
