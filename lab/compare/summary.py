@@ -8,7 +8,8 @@ Schema versions:
 1  the records the runner wrote as plain dicts (before these models);
 2  the same layout, validated by these models; `meta.target` and `meta.locustfile` may appear; a user's
    scenario's cells carry `handlers`, `concurrency`, `service_ms` (all optional); `checks` holds the
-   gates' verdicts (optional).
+   gates' verdicts (optional); a cell's `target_rps` (open-model load) and `swept` (the values of the
+   run's swept keys at that cell), `meta.sweeps` and `meta.rates` (issue 12 §1, §2; all optional).
    A version-1 file (or one without "schema") is read as it is: everything version 2 added is optional.
 """
 
@@ -29,6 +30,7 @@ from lab.shared.output import atomic_write
 SCHEMA = 2
 SCHEMA_PATH = Path("docs") / "summary.schema.json"  # relative to the repository
 Status = Literal["ok", "failed"]
+LOAD_KEYS = ("users", "rate")  # swept keys of the load, not of a configuration
 
 
 class ResultsError(ValueError):
@@ -107,6 +109,13 @@ class Cell(Measured):
     threadpool: int = Field(ge=1, description="anyio thread-pool tokens per worker.")
     process_pool: int = Field(ge=1)
     users: int = Field(ge=1)
+    target_rps: float | None = Field(
+        None, description="Open-model load (--rate): the arrival rate sent; None: a closed loop of users."
+    )
+    swept: dict[str, str] = Field(
+        default_factory=dict,
+        description='The run\'s swept keys and their values at this cell, e.g. {"threadpool": "8"}.',
+    )
     params: dict[str, int] = Field(default_factory=dict, description="Query parameters sent, e.g. ms.")
     repeats: int = Field(ge=0, description="Runs completed.")
     ceiling_rps: float | None = Field(None, description="The model's ceiling; None where it has none.")
@@ -133,12 +142,20 @@ class Cell(Measured):
         return thread_tokens(self.workers, self.threadpool)
 
     @property
+    def point(self) -> str:
+        """The configuration, and the load when the run swept it: `uvicorn-single@users=50`."""
+        load = [f"@{key}={self.swept[key]}" for key in LOAD_KEYS if key in self.swept]
+        return self.config + "".join(load)
+
+    @property
     def key(self) -> tuple[str, str]:
-        return self.config, self.scenario
+        """What tells cells apart (in a run, and across runs for `lab diff` and --baseline): the point and
+        the scenario."""
+        return self.point, self.scenario
 
     @property
     def label(self) -> str:
-        return f"{self.config} · {self.scenario}"
+        return f"{self.point} · {self.scenario}"
 
 
 class Machine(BaseModel):
@@ -184,7 +201,14 @@ class Meta(BaseModel):
     pinning: Pinning = Field(default_factory=Pinning)
     configs: list[ServerConfig] = Field(default_factory=list)
     scenarios: list[str] = Field(default_factory=list)
-    users: int = Field(ge=1)
+    users: int = Field(ge=1, description="Users (the first value when --users swept them).")
+    rates: list[float] = Field(
+        default_factory=list, description="Open-model arrival rates (--rate), req/s; empty: closed loop."
+    )
+    sweeps: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='Swept keys and their values, e.g. {"threadpool": ["4", "8"], "users": ["10", "50"]}.',
+    )
     duration_s: float = Field(gt=0, description="Measured seconds per cell.")
     warmup_s: float = Field(ge=0)
     repeat: int = Field(1, ge=1)
