@@ -28,6 +28,7 @@ import yaml
 
 from lab.commands.locust_ui import LocustUI
 from lab.runtime.launcher import Server
+from lab.runtime.postgres import DATABASE_URL_ENV, Postgres
 from lab.runtime.prom import Prometheus, prepare_config
 from lab.shared.configs import load_catalogue
 from lab.shared.target import AppTarget
@@ -145,7 +146,7 @@ def test_every_variable_resolves(name: str) -> None:
 
 # What only the lab's own endpoints produce: their paths, and the metrics only they record.
 CATALOGUE_MARKS = re.compile(
-    r"/(?:io|cpu|fanout|background|noop)\b|lab_cpu_work_seconds|lab_process_pool_pending"
+    r"/(?:io|cpu|fanout|background|noop|db)\b|lab_cpu_work_seconds|lab_process_pool_pending|lab_db_pool_"
 )
 
 
@@ -207,13 +208,18 @@ def _wait(predicate: Any, timeout: float, what: str) -> None:
         time.sleep(0.5)
 
 
+def db(postgres: Postgres) -> dict[str, str]:
+    return {DATABASE_URL_ENV: postgres.url}
+
+
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("dashboards")
     catalogue = load_catalogue()
     with (
-        Server(catalogue[CONFIGS[0]], port=free_port(), log=tmp / "a.log") as a,
-        Server(catalogue[CONFIGS[1]], port=free_port(), log=tmp / "b.log") as b,
+        Postgres(log=tmp / "postgres.log") as postgres,  # behind /db/*: the database pool's panel
+        Server(catalogue[CONFIGS[0]], port=free_port(), log=tmp / "a.log", extra_env=db(postgres)) as a,
+        Server(catalogue[CONFIGS[1]], port=free_port(), log=tmp / "b.log", extra_env=db(postgres)) as b,
         LocustUI(
             a.url,
             web_port=free_port(),

@@ -122,6 +122,8 @@ async def open_pools(url: str, size: int, timeout_s: float) -> Pools:
             f"the database at {redacted(url)} did not accept 2 x {size} connections (db_pool) within "
             f"{OPEN_TIMEOUT_S:g} s: is it running, and is its max_connections large enough? ({exc})"
         ) from None
-    for kind in ("sync", "async"):
+    for kind in ("sync", "async"):  # every series exists from the start, at 0 until a request moves it
         metrics.DB_POOL_SIZE.labels(pool=kind).set(size)
+        metrics.DB_POOL_IN_USE.labels(pool=kind).set(0)
+        metrics.DB_POOL_WAITING.labels(pool=kind).set(0)
     return Pools(sync, async_, size, timeout_s)
