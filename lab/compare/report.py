@@ -19,7 +19,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from lab.compare import charts, explain, explain_app, figures, flags, internals, results, summary
+from lab.compare import charts, explain, explain_app, figures, flags, headline, internals, results, summary
 from lab.compare import diff as diffs
 from lab.compare.summary import Cell, Meta
 from lab.compare.verdicts import Verdict
@@ -184,13 +184,15 @@ def _claims(run: Run) -> list[dict[str, str]]:
     return rows
 
 
+# The page reads top-down (issue 14 §2): the verdict table (templates/report.html.j2, right after the
+# run's facts), then the charts, then the sentences, then every number.
 SECTIONS = {
-    "won": "What won",
     "throughput": "Throughput against the model",
     "app": "Your app, explained: per cell and per handler",
     "latency": "Latency",
     "over-time": "Latency over time",
     "server": "Inside the server: thread pool and event loop",
+    "won": "What won",
     "table": "All cells",
     "failed": "Failed cells",
     "checks": "Checks",
@@ -226,6 +228,7 @@ def page(run: Run, baseline: Path | None = None) -> str:
         facts=_facts(run.meta),
         warnings=_warnings(run),
         sections=[(sid, SECTIONS[sid]) for sid in shown],
+        headline=headline.rows(run.cells),
         won=explain.winners(run.cells),
         pairs=explain.pairs(run.cells),
         repeat=run.meta.repeat,

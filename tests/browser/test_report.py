@@ -16,13 +16,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import Tab
 from tests.compare.support import REAL_RUN
 
 LAB = [sys.executable, "-m", "lab"]
 SCENARIOS = ("io-sync", "io-async")  # one kind of endpoint: one throughput and one latency chart
-SECTIONS = ["won", "throughput", "latency", "over-time", "server", "table", "failed"]
+# Top-down (issue 14 §2): the verdict right after the run's facts (above the links), the charts, the
+# sentences, every number.
+SECTIONS = ["verdict", "throughput", "latency", "over-time", "server", "won", "table", "failed"]
 
 # Every <svg> of a section: its size on screen, its data marks (bars, lines, points) and their width.
 CHARTS_JS = """section => [...section.querySelectorAll('svg')].map(svg => {
@@ -79,7 +82,7 @@ def _check_page(tab: Tab, out: Path, sections: list[str]) -> None:
     assert tab.requests == [url]  # inline CSS and SVG: the page asks for nothing else
 
     assert page.eval_on_selector_all("section", "all => all.map(s => s.id)") == sections
-    assert page.eval_on_selector_all("nav a", "all => all.map(a => a.hash.slice(1))") == sections
+    assert page.eval_on_selector_all("nav a", "all => all.map(a => a.hash.slice(1))") == sections[1:]
     for sid in sections:
         section = page.locator(f"section#{sid}")
         heading = section.locator("h2").inner_text()
@@ -114,6 +117,31 @@ def test_the_report_opens_offline_with_every_section_chart_and_cell(tab: Tab, ru
     assert all(c["status"] == "ok" for c in _cells(run)), _cells(run)
 
     _check_page(tab, run, SECTIONS)
+
+
+def test_the_report_opens_with_the_verdict_table(tab: Tab, run: Path) -> None:
+    _open(tab, run)
+    page = tab.page
+
+    # Nothing between the run's metadata (title, facts) and the verdict.
+    after_facts = page.eval_on_selector("table.facts", "t => t.nextElementSibling.id")
+    assert after_facts == "verdict"
+    verdict = page.locator("section#verdict")
+    expect(verdict.locator("h2")).to_contain_text("Verdict")
+    titles = verdict.locator("thead th").all_inner_texts()
+    assert titles[:2] == ["scenario", "best configuration"]
+    assert any("how much" in t for t in titles) and any("limit" in t for t in titles), titles
+    rows = verdict.locator("tbody tr")
+    assert rows.count() == len(SCENARIOS)
+    cells = {c["scenario"]: c for c in _cells(run)}
+    for i, scenario in enumerate(SCENARIOS):
+        values = dict(zip(titles, rows.nth(i).locator("td").all_inner_texts(), strict=True))
+        assert values["scenario"] == scenario
+        assert values["best configuration"] == "uvicorn-single"
+        assert float(values["req/s"]) == pytest.approx(cells[scenario]["rps"], rel=0.01)
+        assert all(v.strip() for v in values.values()), values
+        limit = next(v for t, v in values.items() if "limit" in t)
+        assert limit == cells[scenario]["bottleneck"]
 
 
 def test_the_report_against_a_baseline_shows_the_side_by_side_table(tab: Tab, against_baseline: Path) -> None:
