@@ -17,7 +17,7 @@ from lab.compare.summary import Cell
 @dataclass(frozen=True)
 class Headline:
     scenario: str
-    best: str  # the configuration that served the most req/s, "" when no cell of the scenario ran
+    best: str  # the configuration (and load, in a sweep) that served the most req/s; "" when none ran
     rps: str  # its req/s, as the report writes a number
     margin: str  # by how much, against the next configuration
     limit: str  # what bound the best cell: the model's limit when reached, else the likely cause
@@ -30,11 +30,11 @@ def _margin(good: list[Cell], failed: list[str]) -> str:
         best, second = good[0], good[1]
         ratio = explain.rps(best) / explain.rps(second) if explain.rps(second) else None
         if ratio is None:
-            text = f"{second.config} served none"
+            text = f"{second.point} served none"
         elif ratio < explain.SAME:
-            text = f"within {round((explain.SAME - 1) * 100)}% of {second.config} ({explain.num(second.rps)})"
+            text = f"within {round((explain.SAME - 1) * 100)}% of {second.point} ({explain.num(second.rps)})"
         else:
-            text = f"{explain.times(ratio)} {second.config} ({explain.num(second.rps)})"
+            text = f"{explain.times(ratio)} {second.point} ({explain.num(second.rps)})"
     return text + (f"; {', '.join(failed)} failed" if failed else "")
 
 
@@ -44,12 +44,12 @@ def rows(cells: Sequence[Cell]) -> list[Headline]:
     for scenario in explain.scenarios(cells):
         row = [c for c in cells if c.scenario == scenario]
         good = sorted((c for c in row if explain.ok(c)), key=explain.rps, reverse=True)
-        failed = [c.config for c in row if not explain.ok(c)]
+        failed = [c.point for c in row if not explain.ok(c)]
         if not good:
             nobody = f"every configuration failed ({', '.join(failed)})"
             headlines.append(Headline(scenario, best="", rps="", margin=nobody, limit=""))
             continue
         best = good[0]
         margin, limit = _margin(good, failed), best.bottleneck or ""
-        headlines.append(Headline(scenario, best.config, explain.num(best.rps), margin, limit))
+        headlines.append(Headline(scenario, best.point, explain.num(best.rps), margin, limit))
     return headlines
