@@ -4,6 +4,14 @@ A `LabUser` task requests a scenario of `lab.shared.scenarios` (`self.request("i
 its parameters, grouped under the route template (`name="/io/sync"`), so that Locust's statistics and the
 server's `handler` label line up. Users never wait (`constant(0)`): the user count is the concurrency.
 
+`--lab-rate R` (LAB_RATE; issue 12 §2) switches them to an open model: the users share R requests per
+second, each sending on a fixed schedule of `users / R` seconds (from a random phase, so they interleave),
+whatever its responses: every request runs in a greenlet of its own, so a slow response delays no other
+send (a closed loop's coordinated omission). A request waits for one of its user's connections
+(FastHttpUser's `concurrency`, 10) when all are busy, and that wait counts in its response time, as it
+would for a client arriving on time. `lab compare --rate` sets it; a user's own locustfile keeps its own
+`wait_time`.
+
 Importing this module turns Locust's web UI class picker on (`--class-picker`) and registers the custom
 arguments (`--io-ms`, `--cpu-ms`, `--fanout-n`, `--fanout-ms`, `--background-ms`, each with a `LAB_*`
 environment variable); in distributed mode the master sends their values to the workers with each
@@ -19,17 +27,23 @@ the first is narrowed to that choice, the second keeps every class, so any can s
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-from locust import FastHttpUser, constant, events
+import gevent
+from gevent.pool import Group
+from locust import FastHttpUser, events
 from locust.argument_parser import LocustArgumentParser
 from locust.env import Environment
 from locust.runners import STATE_INIT
 from locust.web import WebUI
 
 from lab.shared.scenarios import PARAMETERS, get_scenario
+
+RATE_OPTION = "--lab-rate"
 
 
 @events.init_command_line_parser.add_listener
@@ -38,6 +52,14 @@ def _add_arguments(parser: LocustArgumentParser, **_kwargs: Any) -> None:
     parser.set_defaults(class_picker=True)
     for p in PARAMETERS:
         parser.add_argument(p.option, type=int, default=p.default, env_var=p.env_var, help=p.help)
+    parser.add_argument(
+        RATE_OPTION,
+        type=float,
+        default=0.0,
+        env_var="LAB_RATE",
+        help="open model: requests per second shared by the users, sent on schedule whatever the "
+        "responses (0: closed loop, no wait)",
+    )
 
 
 def preselected(environment: Environment) -> list[str]:
@@ -66,10 +88,36 @@ def _preselect_in_picker(environment: Environment, web_ui: WebUI | None = None, 
 
 
 class LabUser(FastHttpUser):
-    """Base of the lab's users: no wait, and `request(scenario)` for one GET of a scenario's endpoint."""
+    """Base of the lab's users: no wait (or a schedule, with --lab-rate), and `request(scenario)` for one GET
+    of a scenario's endpoint."""
 
     abstract = True
-    wait_time = constant(0)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._in_flight = Group()  # open model: the requests sent and not yet answered
+        self._next: float | None = None  # open model: when the next request is due (monotonic)
+
+    def period(self) -> float:
+        """Seconds between two sends of this user in the open model; 0 for a closed loop."""
+        rate = float(getattr(self.environment.parsed_options, "lab_rate", 0.0) or 0.0)
+        if rate <= 0:
+            return 0.0
+        runner = self.environment.runner
+        users = getattr(runner, "target_user_count", None) or self.environment.parsed_options.num_users or 1
+        return float(users) / rate
+
+    def wait_time(self) -> float:
+        if self._next is None:  # closed loop: no wait, the user count is the concurrency
+            return 0.0
+        # The schedule is absolute: a user that fell behind (its sends were delayed) catches up at once.
+        self._next += self.period()
+        return max(0.0, self._next - time.monotonic())
+
+    def on_stop(self) -> None:
+        # Stopped (Locust runs on_stop on its GreenletExit): the requests still in flight are abandoned
+        # like a closed-loop user's (lab.loadgen.abandoned counts them).
+        self._in_flight.kill(block=True)
 
     def request(self, scenario: str) -> None:
         """GET the endpoint of `scenario`, with its parameters from the current options."""
@@ -77,4 +125,12 @@ class LabUser(FastHttpUser):
         if s.handler is None:
             raise ValueError(f"scenario {scenario!r} has no single endpoint")
         query = urlencode(s.query(self.environment.parsed_options))
-        self.client.get(f"{s.handler}?{query}" if query else s.handler, name=s.handler)
+        url, name = (f"{s.handler}?{query}" if query else s.handler), s.handler
+        period = self.period()
+        if period <= 0:
+            self.client.get(url, name=name)
+            return
+        if self._next is None:  # the first send: a random phase, so the users interleave
+            gevent.sleep(random.uniform(0.0, period))
+            self._next = time.monotonic()
+        self._in_flight.spawn(self.client.get, url, name=name)
