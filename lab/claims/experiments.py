@@ -41,8 +41,10 @@ class Bench:
         *,
         quick: bool = False,
         say: Callable[[str], None] | None = None,
+        server_env: Mapping[str, str] | None = None,
     ) -> None:
         self.catalogue = catalogue
+        self.server_env = dict(server_env or {})  # LAB_DATABASE_URL when a claim queries the database
         self.logs = logs
         self.quick = quick
         self.say = say or (lambda text: print(text, file=sys.stderr, flush=True))
@@ -66,7 +68,8 @@ class Bench:
         suffix = "".join(f"-{k}={v}" for k, v in key[1])
         self.logs.mkdir(parents=True, exist_ok=True)
         self.say(f"  starting {cfg.name}{' (' + suffix[1:] + ')' if suffix else ''}")
-        server = Server(cfg, port=free_port(), log=self.logs / f"{cfg.name}{suffix}.server.log")
+        log = self.logs / f"{cfg.name}{suffix}.server.log"
+        server = Server(cfg, port=free_port(), log=log, extra_env=self.server_env)
         server.start()  # from this (the main) thread: the server dies with it
         self._server, self._key = server, key
         return server

@@ -12,12 +12,25 @@ from typing import Any
 from lab.claims import output
 from lab.claims.experiments import Bench, measure
 from lab.claims.numbers import ExperimentError, Numbers
-from lab.claims.spec import Claim
+from lab.claims.spec import Claim, Load
 from lab.claims.verdict import NOT_MEASURED, judge, machine
+from lab.runtime import postgres
 from lab.runtime.launcher import LaunchError
 from lab.runtime.provenance import git_commit, versions
 from lab.shared.configs import ServerConfig
 from lab.shared.cores import usable_cpus
+from lab.shared.scenarios import get_scenario
+
+
+def needs_database(claims: list[Claim]) -> bool:
+    """Whether a claim loads a db-* scenario: then the run starts a PostgreSQL (issue 16)."""
+    return any(
+        get_scenario(arm.scenario).kind == "db"
+        for claim in claims
+        for experiment in claim.experiments().values()
+        if isinstance(experiment, Load)
+        for arm in experiment.arms.values()
+    )
 
 
 def _round(numbers: Numbers) -> Numbers:
@@ -51,8 +64,15 @@ def check(
     say = say or (lambda text: print(text, file=sys.stderr, flush=True))
     meta = metadata(quick)
     results: list[dict[str, Any]] = []
+    (out / "logs").mkdir(parents=True, exist_ok=True)
     try:
-        with Bench(catalogue, out / "logs" / "claims", quick=quick, say=say) as bench:
+        with (
+            postgres.database(needs_database(claims), log=out / "logs" / "postgres.log") as url,
+            Bench(
+                catalogue, out / "logs" / "claims", quick=quick, say=say,
+                server_env={postgres.DATABASE_URL_ENV: url} if url else None,
+            ) as bench,
+        ):  # fmt: skip
             for claim in claims:
                 say(f"claim {claim.id}: {claim.quote}")
                 results.append(check_one(bench, claim, meta["cores"]))

@@ -36,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from lab.claims import catalog, output, spec
     from lab.claims.runner import check
     from lab.claims.verdict import NOT_MEASURED
+    from lab.runtime.postgres import PostgresError
     from lab.shared.configs import ConfigError, load_catalogue
 
     try:
@@ -46,7 +47,10 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or Path("results") / dt.datetime.now().strftime("claims-%Y%m%d-%H%M%S")
     if out.exists() and not out.is_dir():
         return fail(f"--out {out}: not a directory")
-    meta, results = check(claims, out, catalogue=catalogue, quick=args.quick)
+    try:
+        meta, results = check(claims, out, catalogue=catalogue, quick=args.quick)
+    except PostgresError as exc:  # a database claim without a PostgreSQL to start
+        return fail(str(exc))
     print(output.text(results))
     print(f"\nclaims: {out / 'claims.md'}\ndata:   {out / 'claims.json'}")
     if meta["interrupted"]:
