@@ -9,14 +9,14 @@ screenshot is saved in the test's tmp directory, and a failure names the file.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Error, Page, Request, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Error, Page, Request, ViewportSize, sync_playwright
 
-VIEWPORT = {"width": 1400, "height": 1000}
+VIEWPORT: ViewportSize = {"width": 1400, "height": 1000}
 
 
 def chromium() -> str:
@@ -55,7 +55,7 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def tab(browser: Browser, tmp_path: Path) -> Iterator[Tab]:
-    context = browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
+    context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     opened = Tab(page, tmp_path / "screenshot.png")
 
@@ -76,9 +76,11 @@ def tab(browser: Browser, tmp_path: Path) -> Iterator[Tab]:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """After the test body: the page as it is then, saved; a failure's report names the file."""
-    report: pytest.TestReport = yield
+    report = yield
     opened = getattr(item, "funcargs", {}).get("tab")
     if report.when == "call" and isinstance(opened, Tab):
         try:
@@ -88,4 +90,4 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             saved = f"no screenshot ({exc})"
         if report.failed:
             report.sections.append(("browser", saved))
-    return report  # type: ignore[return-value]
+    return report
