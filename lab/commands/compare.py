@@ -12,7 +12,7 @@ import re
 import sys
 from pathlib import Path
 
-from lab.commands import gates, workload
+from lab.commands import gates, generator, workload
 from lab.commands.common import add_configs_file, add_target, fail
 
 DEFAULT_CONFIGS = "uvicorn-single,gunicorn-multi,threadpool-tuned"
@@ -110,6 +110,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="server and Locust on different cores: auto = when at least 3 cores (default: auto)",
     )
     parser.add_argument("--port", type=int, help="port for the servers (default: a free one)")
+    generator.add_arguments(parser)
     for p in PARAMETERS:
         parser.add_argument(p.option, type=int, help=f"{p.help} (default: {p.default})")
 
@@ -157,6 +158,10 @@ def run(args: argparse.Namespace) -> int:
             options[p.option] = str(value)
     if args.baseline is not None and not (args.baseline / "summary.json").is_file():
         problems.append(f"--baseline {args.baseline}: no summary.json there")
+    try:
+        load_generator = generator.generator_of(args)
+    except generator.GeneratorError as exc:
+        problems.append(str(exc))
     problems = [p for p in problems if p]
     if problems:
         return fail("; ".join(problems))
@@ -176,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
         configs=configs, scenarios=scenarios, users=args.users, duration_s=args.duration,
         warmup_s=args.warmup, repeat=args.repeat, out=out, options=options, pin=args.pin, port=args.port,
         targets=targets, apps=apps, locustfile=args.locustfile.resolve() if args.locustfile else None,
-        calibrate_s=args.calibrate,
+        calibrate_s=args.calibrate, generator=load_generator,
     )  # fmt: skip
     baseline = args.baseline
 

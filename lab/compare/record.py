@@ -31,6 +31,7 @@ def measured(load: LoadResult, window: ServerWindow, split: Breakdown | None = N
         process_pool_pending_max=window.process_pool_pending_max,
         workers_busy=r(window.workers_busy, 2),
         generator_cpu=r(load.generator_cpu), generator_saturated=load.generator_saturated,
+        generator_processes=load.generator_processes, generator_busiest_cpu=r(load.generator_busiest_cpu),
         abandoned=load.abandoned, unaccounted=unaccounted, reconciled=reconciled,
         server_drained=window.drained, mean_ms=load.mean_ms,
         server_requests_compared=compared if split is not None else None,

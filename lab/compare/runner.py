@@ -6,6 +6,7 @@ recorded with its reason and the run goes on; Ctrl-C stops the current cell and 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import platform
@@ -26,10 +27,11 @@ from lab.compare.summary import Cell, HandlerRow, Machine, Measured, Meta, Pinni
 from lab.measure import cell as measurement
 from lab.measure import scrape
 from lab.runtime import headless
+from lab.runtime.generator import Generator, waiting_note
 from lab.runtime.launcher import LaunchError, Server
 from lab.runtime.provenance import free_port, git_commit, versions
 from lab.shared.configs import ServerConfig
-from lab.shared.cores import Pin, can_pin, choose_pinning, usable_cpus
+from lab.shared.cores import Pin, can_pin, choose_pinning, generator_processes, usable_cpus
 from lab.shared.scenarios import Scenario
 from lab.shared.target import AppInfo, AppTarget
 
@@ -64,6 +66,8 @@ class Plan:
     # Environment every server gets on top of the launcher's: LAB_DATABASE_URL of the database the command
     # started for the db-* scenarios (issue 16).
     server_env: dict[str, str] = field(default_factory=dict)
+    # How Locust sends (issue 13): processes 0 = auto, one per core the pinning leaves to Locust.
+    generator: Generator = field(default_factory=lambda: Generator(processes=0))
 
     def calibration(self, scenario: Scenario) -> float:
         """Seconds of `scenario`'s calibration run: only a user's scenarios have one (issue 11 §4)."""
@@ -112,6 +116,11 @@ class Comparison:
         usable = usable_cpus()
         self.pinning = choose_pinning(plan.pin, usable, can_pin())
         self.cores = len(self.pinning.server) if self.pinning.server else len(usable)
+        self.generator = plan.generator
+        if not self.generator.processes:
+            auto = generator_processes(self.pinning, len(usable))
+            self.generator = dataclasses.replace(self.generator, processes=auto)
+        self.workers_gone: str | None = None  # why the workers elsewhere are gone: later cells fail fast
         self.meta = Meta(
             run_id=self.run_id,
             started=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -144,7 +153,7 @@ class Comparison:
         try:
             found = measurement.measure(
                 server, load, out=prefix.with_name(prefix.name + "-calibrate"), tags=tags,
-                cpus=self.pinning.generator,
+                cpus=self.pinning.generator, generator=self.generator,
             )  # fmt: skip
         except headless.NoAnswerError:
             return {}  # one request takes longer than the calibration: no service time, no ceiling
@@ -158,7 +167,9 @@ class Comparison:
             scenario, plan.users, plan.duration_s, plan.locust_options(scenario), plan.warmup_s
         )
         tags = {"config": server.config.name, "run_id": self.run_id}
-        measured = measurement.measure(server, load, out=prefix, tags=tags, cpus=self.pinning.generator)
+        measured = measurement.measure(
+            server, load, out=prefix, tags=tags, cpus=self.pinning.generator, generator=self.generator
+        )
         return measured.load, measured.window
 
     def _record(
@@ -229,6 +240,8 @@ class Comparison:
         (plan.out / "logs").mkdir(parents=True, exist_ok=True)
         progress = Progress(self.estimates())
         print(f"lab compare -> {plan.out}  ({self.pinning.note})", file=sys.stderr, flush=True)
+        if self.generator.expect_workers:
+            print(waiting_note(self.generator, plan.scenarios[0]), file=sys.stderr, flush=True)
         self._save()
         try:
             for cfg in plan.configs:
@@ -285,6 +298,8 @@ class Comparison:
                         f"{cfg.name} x {scenario.name}" + (f" (run {attempt + 1})" if plan.repeat > 1 else "")
                     )
                     try:
+                        if self.workers_gone:
+                            raise headless.WorkersMissingError(self.workers_gone)
                         if server is None or not server.alive():
                             if server is not None:
                                 server.stop()
@@ -308,6 +323,8 @@ class Comparison:
                         httpx.HTTPError,
                     ) as exc:
                         error = str(exc)
+                        if isinstance(exc, headless.WorkersMissingError) and not self.workers_gone:
+                            self.workers_gone = f"not run: an earlier cell's Locust master gave up, {exc}"
                     finally:
                         progress.step()
                     if error:

@@ -80,7 +80,13 @@ class Measured(BaseModel):
     process_pool_pending_max: float | None = None
     workers_busy: float | None = Field(None, description="Busy workers, CPU-weighted.")
     generator_cpu: float | None = Field(None, description="Cores Locust used on average.")
-    generator_saturated: bool | None = None
+    generator_saturated: bool | None = Field(None, description="A Locust process passed 90% of a core.")
+    generator_processes: int | None = Field(
+        None, description="Locust processes that sent the load (its workers, when a master aggregated)."
+    )
+    generator_busiest_cpu: float | None = Field(
+        None, description="Cores used by the busiest Locust process on this machine."
+    )
     abandoned: int | None = Field(None, description="Requests in flight when Locust stopped its users.")
     unaccounted: int | None = Field(None, description="server_requests - requests - abandoned.")
     reconciled: bool | None = Field(None, description="unaccounted within 1% (at least one request).")
@@ -95,6 +101,11 @@ class Measured(BaseModel):
         default_factory=list, description="Request names that match no route (the whole server is compared)."
     )
     handlers: list[HandlerRow] = Field(default_factory=list, description="Per handler (a user's scenario).")
+
+
+def point_name(config: str, swept: dict[str, str]) -> str:
+    """A configuration's name, and the load's swept values: `uvicorn-single@users=50`, `...@rate=200`."""
+    return config + "".join(f"@{key}={swept[key]}" for key in LOAD_KEYS if key in swept)
 
 
 class Cell(Measured):
@@ -144,8 +155,7 @@ class Cell(Measured):
     @property
     def point(self) -> str:
         """The configuration, and the load when the run swept it: `uvicorn-single@users=50`."""
-        load = [f"@{key}={self.swept[key]}" for key in LOAD_KEYS if key in self.swept]
-        return self.config + "".join(load)
+        return point_name(self.config, self.swept)
 
     @property
     def key(self) -> tuple[str, str]:

@@ -18,6 +18,11 @@ a load generator is not a service for the network unless asked (docker-compose a
                                                     process = "host:pid", role = local | master | worker
     locust_cpu_saturated                            gauge; 1 once a Locust process used more than 90% of
                                                     one core over a sample (>= 1 s) since the test started
+    locust_worker_lost{worker}                      gauge (master, once a test stopped): unix time of the
+                                                    last report of a worker whose final report never came
+                                                    (it died or lost the master): the counts miss its last
+                                                    seconds; worker = "host:pid" (its client id until it
+                                                    reported)
 
 `name` is Locust's request name (the lab's users use the route template, as the server's `handler`
 label); `scenario` is the scenario name of `lab.shared.scenarios` of the running user classes, joined by "+";
@@ -146,6 +151,7 @@ class Exporter:
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(self)
         self.server: WSGIServer | None = None
+        self.workers: dict[str, tuple[str, float]] = {}  # master: client id -> (process, last report time)
 
         e = environment.events
         if self.role != "master":
@@ -156,6 +162,7 @@ class Exporter:
             return
         if self.role == "master":
             e.worker_report.add_listener(self.on_worker_report)
+            e.worker_connect.add_listener(self.on_worker_connect)
         e.test_start.add_listener(self.on_test_start)
         e.test_stop.add_listener(self.on_test_stop)
         e.quit.add_listener(self.on_quit)
@@ -170,12 +177,25 @@ class Exporter:
         seconds, at = _own_cpu()
         data[REPORT_KEY] = {"process": self.process, "cpu": [seconds, at], "requests": self.requests.drain()}
 
+    def on_worker_connect(self, client_id: str, **_kw: Any) -> None:
+        self.workers.setdefault(client_id, (client_id, time.time()))
+
     def on_worker_report(self, client_id: str, data: dict[str, Any]) -> None:
         report = data.get(REPORT_KEY)
         if report is None:  # a worker without this plugin
             return
+        self.workers[client_id] = (report["process"], time.time())
         self.requests.merge(report["requests"])
         self.cpu.update(report["process"], "worker", *report["cpu"])
+
+    def lost_workers(self) -> dict[str, float]:
+        """Workers whose final report never came: process -> unix time of its last report.
+
+        Every live worker reports once more after the stop (Locust's quit asks it for a final report); one
+        that died, or lost the master, did not, and what it counted since its last report is missing."""
+        if self.role != "master" or self.stop_time is None:
+            return {}
+        return {process: at for process, at in self.workers.values() if at < self.stop_time}
 
     def on_test_start(self, **_kw: Any) -> None:
         self.start_time = time.time()
@@ -232,6 +252,14 @@ class Exporter:
                 "locust_test_stop_time_seconds", "Unix time the last test stopped.", value=self.stop_time
             )
         yield from self.cpu.collect()
+        lost = GaugeMetricFamily(
+            "locust_worker_lost",
+            "Unix time of the last report of a worker whose final report never came.",
+            labels=["worker"],
+        )
+        for process, at in sorted(self.lost_workers().items()):
+            lost.add_metric([process], at)
+        yield lost
 
     def serve(self, host: str, port: int) -> None:
         """Serve /metrics; binds now, so that a busy port stops Locust at start, not a later scrape."""

@@ -16,6 +16,7 @@ import httpx
 
 from lab.measure import scrape
 from lab.runtime import headless
+from lab.runtime.generator import Generator
 from lab.runtime.launcher import Server
 from lab.shared.scenarios import Scenario
 
@@ -55,10 +56,12 @@ def measure(
     tags: dict[str, str],
     cpus: list[int] | None = None,
     alongside: AbstractContextManager[object] | None = None,
+    generator: Generator | None = None,
 ) -> Measurement:
     """Measure `load` against `server`; Locust's files go next to `out` (a path prefix).
 
-    `alongside` runs for exactly the measured run (e.g. a prober timing other requests meanwhile)."""
+    `alongside` runs for exactly the measured run (e.g. a prober timing other requests meanwhile);
+    `generator` says how many Locust processes send, and where (default: one, here)."""
     scenario = load.scenario
     if load.warmup_s > 0:
         # Only failures to run count; a queue so long that nothing is answered yet is fine.
@@ -66,6 +69,7 @@ def measure(
             headless.run(
                 scenario, server.url, users=load.users, seconds=load.warmup_s,
                 out=out.with_name(out.name + "-warmup"), params=load.options, tags=tags, cpus=cpus,
+                generator=generator,
             )  # fmt: skip
     check_alive(server)
     if not scrape.drain(server.metrics_url):
@@ -79,7 +83,7 @@ def measure(
         try:
             result = headless.run(
                 scenario, server.url, users=load.users, seconds=load.seconds, out=out,
-                params=load.options, tags=tags, cpus=cpus,
+                params=load.options, tags=tags, cpus=cpus, generator=generator,
             )  # fmt: skip
         finally:
             check_alive(server)

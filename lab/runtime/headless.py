@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
 import sys
@@ -14,6 +13,7 @@ from typing import Any
 import psutil
 from prometheus_client.parser import text_string_to_metric_families
 
+from lab.runtime.generator import Generator, TreeCpu, lost_reason, workers_missing
 from lab.runtime.procs import Child
 from lab.shared.scenarios import EXPORTER_PLUGIN, Scenario
 
@@ -24,6 +24,10 @@ class LoadError(RuntimeError):
 
 class NoAnswerError(LoadError):
     """Locust ran, but no request was answered within the run."""
+
+
+class WorkersMissingError(LoadError):
+    """Locust's master gave up waiting for the workers started elsewhere."""
 
 
 @dataclass(frozen=True)
@@ -47,13 +51,15 @@ class LoadResult:
     p50_ms: float | None
     p95_ms: float | None
     p99_ms: float | None
-    generator_cpu: float  # cores used by Locust on average over the run
-    generator_saturated: bool
+    generator_cpu: float  # cores used by Locust on average over the run, all its local processes
+    generator_saturated: bool  # a Locust process passed 90% of a core
     window: tuple[float, float]  # unix times the test started and stopped (users sending)
     abandoned: int = 0  # in flight when Locust stopped its users: never in `requests`, maybe served
     history: list[dict[str, Any]] = field(default_factory=list)  # per second: t, users, rps, p50, p95
     mean_ms: float | None = None  # mean response time of the requests counted in `requests`
     names: list[NameStats] = field(default_factory=list)  # every request name of the run, for any scenario
+    generator_processes: int = 1  # Locust processes that sent the load (workers, when there is a master)
+    generator_busiest_cpu: float = 0.0  # cores used by the busiest local Locust process
 
 
 def percentile(response_times: dict[str, int], fraction: float) -> float | None:
@@ -106,6 +112,7 @@ def command(
     out: Path,
     params: dict[str, str],
     tags: dict[str, str],
+    generator: Generator | None = None,
 ) -> list[str]:
     # The exporter comes as a second locustfile, so that any user's file is measured without importing it;
     # it comes last, so that Locust names the run after the scenario's file.
@@ -117,6 +124,7 @@ def command(
         "--only-summary", "--loglevel", "WARNING", "--exit-code-on-error", "0",
         "--metrics-port", "0", "--metrics-snapshot", f"{out}.prom",
         "--lab-config", tags.get("config", ""), "--run-id", tags.get("run_id", ""),
+        *(generator or Generator()).arguments(),
     ]  # fmt: skip
     for option, value in [*scenario.options, *params.items()]:
         args += [option, value]
@@ -133,8 +141,10 @@ def run(
     params: dict[str, str] | None = None,
     tags: dict[str, str] | None = None,
     cpus: list[int] | None = None,
+    generator: Generator | None = None,
 ) -> LoadResult:
     """Run Locust headless against `url` for `seconds`; files are written next to `out` (a path prefix)."""
+    generator = generator or Generator()
     out.parent.mkdir(parents=True, exist_ok=True)
     log = out.with_suffix(".log")
 
@@ -142,18 +152,15 @@ def run(
     locust = Child(log)
     locust.what = "Locust"
     started = time.monotonic()
-    locust.spawn(command(scenario, url, users, seconds, out, params or {}, tags or {}), cpus=cpus)
+    locust.spawn(command(scenario, url, users, seconds, out, params or {}, tags or {}, generator), cpus=cpus)
     assert locust.process is not None
-    cpu_samples: list[tuple[float, float]] = []  # (unix time, Locust's CPU seconds so far)
+    cpu = TreeCpu(psutil.Process(locust.process.pid))
     try:
-        me = psutil.Process(locust.process.pid)
-        deadline = started + seconds + 60  # run time, stop timeout and a generous start-up
+        limit = seconds + 60 + generator.start_up_s()  # run time, stop timeout and a generous start-up
         while locust.alive():
-            with contextlib.suppress(psutil.Error):
-                times = me.cpu_times()
-                cpu_samples.append((time.time(), times.user + times.system))
-            if time.monotonic() > deadline:
-                raise LoadError(f"Locust did not stop within {seconds + 60:.0f} s")
+            cpu.sample()
+            if time.monotonic() > started + limit:
+                raise LoadError(f"Locust did not stop within {limit:.0f} s")
             time.sleep(0.2)
         returncode = locust.process.returncode
     finally:
@@ -162,7 +169,10 @@ def run(
     try:
         entries = json.loads(json_path.read_text())
     except (FileNotFoundError, json.JSONDecodeError):
-        tail = "\n    ".join(log.read_text(errors="replace").strip().splitlines()[-10:])
+        text = log.read_text(errors="replace")
+        if missing := workers_missing(text, generator):
+            raise WorkersMissingError(missing) from None
+        tail = "\n    ".join(text.strip().splitlines()[-10:])
         raise LoadError(
             f"Locust exited with code {returncode} and wrote no statistics:\n    {tail}"
         ) from None
@@ -180,9 +190,12 @@ def run(
     window = _test_window(snapshot)
     if window is None:
         raise LoadError(f"Locust wrote no metrics snapshot (is {EXPORTER_PLUGIN} loaded?)")
+    if lost := lost_reason(_lost_workers(snapshot), window):
+        raise LoadError(lost)
     duration = max(1e-9, window[1] - window[0])
     times = {str(k): int(v) for k, v in entry["response_times"].items()}
-    generator_cpu = _cpu_share(cpu_samples, *window)
+    shares = cpu.shares(*window)
+    busiest = max(shares.values(), default=0.0)
     return LoadResult(
         requests=int(entry["num_requests"]),
         failures=int(entry["num_failures"]),
@@ -191,13 +204,16 @@ def run(
         p50_ms=percentile(times, 0.50),
         p95_ms=percentile(times, 0.95),
         p99_ms=percentile(times, 0.99),
-        generator_cpu=generator_cpu,
-        generator_saturated=generator_cpu >= 0.9,
+        generator_cpu=sum(shares.values()),
+        # From outside for the local processes; the exporter's own flag covers workers elsewhere.
+        generator_saturated=busiest >= 0.9 or _value(snapshot, "locust_cpu_saturated") == 1,
         window=window,
         abandoned=_abandoned(snapshot, scenario.handler),
         history=_history(Path(f"{out}_stats_history.csv"), scenario.handler or "Aggregated"),
         mean_ms=_mean_ms(entry),
         names=per_name(entries, snapshot),
+        generator_processes=generator.sending,
+        generator_busiest_cpu=busiest,
     )
 
 
@@ -220,6 +236,14 @@ def _test_window(samples: Samples) -> tuple[float, float] | None:
     found = {name: value for name, _, value in samples}
     start, stop = found.get("locust_test_start_time_seconds"), found.get("locust_test_stop_time_seconds")
     return (start, stop) if start and stop and stop > start else None
+
+
+def _value(samples: Samples, metric: str) -> float | None:
+    return next((value for name, _, value in samples if name == metric), None)
+
+
+def _lost_workers(samples: Samples) -> dict[str, float]:
+    return {labels["worker"]: value for name, labels, value in samples if name == "locust_worker_lost"}
 
 
 def _abandoned(samples: Samples, handler: str | None) -> int:
@@ -259,15 +283,6 @@ def per_name(entries: list[dict[str, Any]], samples: Samples) -> list[NameStats]
     ]
     rows += [NameStats(name, method, 0, 0, None, count) for (name, method), count in abandoned.items()]
     return rows
-
-
-def _cpu_share(samples: list[tuple[float, float]], start: float, end: float) -> float:
-    """Cores Locust used while it sent load (its start-up, mostly imports, is left out)."""
-    window = [(t, c) for t, c in samples if start <= t <= end + 0.2]
-    if len(window) < 2:
-        return 0.0
-    (t0, c0), (t1, c1) = window[0], window[-1]
-    return (c1 - c0) / max(t1 - t0, 1e-9)
 
 
 def _aggregate(entries: list[dict[str, Any]]) -> dict[str, Any]:
