@@ -1,0 +1,85 @@
+"""`lab compare`'s load generator for real: two Locust processes, and a worker started elsewhere that dies."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lab.runtime.generator import worker_command
+from lab.runtime.provenance import free_port
+from lab.shared.scenarios import get_scenario
+
+LAB = [sys.executable, "-m", "lab", "compare", "--configs", "uvicorn-single", "--warmup", "0"]
+
+
+def _cells(out: Path) -> list[dict[str, Any]]:
+    return list(json.loads((out / "summary.json").read_text())["cells"])
+
+
+def test_two_generator_processes_give_one_exact_cell(tmp_path: Path) -> None:
+    out = tmp_path / "two"
+    args = ["--scenarios", "noop-async", "--users", "10", "--duration", "3", "--generator-processes", "2"]
+    done = subprocess.run([*LAB, *args, "--out", str(out)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    (cell,) = _cells(out)
+    assert cell["status"] == "ok" and cell["generator_processes"] == 2
+    assert cell["requests"] + cell["abandoned"] == cell["server_requests"] and cell["reconciled"]
+    assert 0 < cell["generator_busiest_cpu"] <= cell["generator_cpu"]
+
+
+def test_a_worker_that_dies_fails_its_cell_and_the_later_cells_fail_fast(tmp_path: Path) -> None:
+    out, port = tmp_path / "remote", free_port()
+    args = [
+        "--scenarios", "noop-async,noop-sync,io-async", "--users", "4", "--duration", "8",
+        "--expect-workers", "1", "--master-port", str(port), "--workers-wait", "3", "--out", str(out),
+    ]  # fmt: skip
+    lab = subprocess.Popen([*LAB, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    command = worker_command(get_scenario("noop-async"), "127.0.0.1", port).split()
+    worker = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        # Kill the worker once the first cell's test has run for a while (Locust's history has rows).
+        deadline = time.monotonic() + 60
+        history = out / "logs" / "uvicorn-single__noop-async__1_stats_history.csv"
+        while time.monotonic() < deadline and len(_lines(history)) < 3:
+            time.sleep(0.2)
+        assert len(_lines(history)) >= 3, "the first cell never started"
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+        _, stderr = lab.communicate(timeout=120)
+    finally:
+        for process in (worker, lab):
+            if process.poll() is None:
+                process.terminate()
+                process.wait(timeout=20)
+    assert lab.returncode == 1, stderr
+    assert "--worker --master-host MASTER_IP" in stderr  # the command to start the workers, printed
+    first, second, third = _cells(out)
+    assert first["status"] == "failed" and "died or lost the master" in first["error"]
+    assert second["status"] == "failed" and "fewer than 1 Locust worker(s) connected" in second["error"]
+    assert third["status"] == "failed" and third["error"].startswith("not run: an earlier cell's")
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text().splitlines() if path.exists() else []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--generator-processes", "0"], "at least 1"),
+        (["--generator-processes", "2", "--expect-workers", "2"], "one or the other"),
+        (["--expect-workers", "1", "--master-bind", "somewhere"], "not an IP address"),
+        (["--expect-workers", "1", "--workers-wait", "0"], "between 1 and 600"),
+    ],
+)
+def test_bad_generator_flags_are_refused(tmp_path: Path, args: list[str], message: str) -> None:
+    done = subprocess.run([*LAB, *args, "--out", str(tmp_path / "x")], capture_output=True, text=True)
+    assert done.returncode == 2 and message in done.stderr
+    assert not (tmp_path / "x").exists()
