@@ -42,8 +42,10 @@ class Run:
 
     @property
     def configs(self) -> list[str]:
+        """The points of the run (a configuration, at each load when the load was swept), in order."""
         named = [c.name for c in self.meta.configs]
-        return list(dict.fromkeys([*named, *explain.configs(self.cells)]))
+        points = [[c.point for c in self.cells if c.config == name] or [name] for name in named]
+        return list(dict.fromkeys([*(p for found in points for p in found), *(c.point for c in self.cells)]))
 
     @property
     def scenarios(self) -> list[str]:
@@ -76,7 +78,7 @@ def load(out: Path) -> Run:
     found = summary.load(out)
     run = Run(out, found.meta, found.cells, checks=found.checks)
     for cell in found.cells:
-        path = out / "cells" / f"{cell.config}__{slug(cell.scenario)}.json"
+        path = out / "cells" / f"{cell.point}__{slug(cell.scenario)}.json"
         # A failed cell, or a run killed mid-write: its panels say "no data".
         with contextlib.suppress(OSError, ValueError):
             run.details[cell.key] = _read_json(path)
@@ -100,13 +102,21 @@ def _failed_cells(run: Run) -> list[Cell]:
     return [c for c in run.cells if c.status != "ok"]
 
 
+def _load(meta: Meta) -> str:
+    users = ", ".join(meta.sweeps.get("users", [])) or str(meta.users)
+    if not meta.rates:
+        return f"{users} users (closed loop, no wait)"
+    rates = ", ".join(f"{r:g}" for r in meta.rates)
+    return f"open model at {rates} req/s ({users} users sending)"
+
+
 def _facts(meta: Meta) -> list[tuple[str, str]]:
     machine = meta.machine
     return [
         ("started", f"{meta.started} (finished {meta.finished or 'not yet'})"),
         ("machine", f"{machine.cores} cores; {machine.platform} {machine.cpu}"),
         ("pinning", meta.pinning.note),
-        ("load", f"{meta.users} users, {meta.duration_s} s per cell after "
+        ("load", f"{_load(meta)}, {meta.duration_s} s per cell after "
                  f"{meta.warmup_s} s warm-up, {meta.repeat} run(s) per cell"),
         ("options", " ".join(f"{k} {v}" for k, v in meta.options.items()) or "defaults"),
         ("command", " ".join(meta.command)),
@@ -116,7 +126,8 @@ def _facts(meta: Meta) -> list[tuple[str, str]]:
 
 
 def _warnings(run: Run) -> list[str]:
-    expected = len(run.meta.configs) * len(run.meta.scenarios)
+    loads = max(1, len(run.meta.sweeps.get("users", []))) * max(1, len(run.meta.sweeps.get("rate", [])))
+    expected = len(run.meta.configs) * len(run.meta.scenarios) * loads
     warnings = []
     if run.meta.interrupted:
         warnings.append(

@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 
 from lab.compare import handlers, model, model_app, record, results
+from lab.compare.points import LoadPoint, Sweep
 from lab.compare.progress import Progress
 from lab.compare.record import median_run
 from lab.compare.summary import Cell, HandlerRow, Machine, Measured, Meta, Pinning, Summary, Target
@@ -66,8 +67,13 @@ class Plan:
     # Environment every server gets on top of the launcher's: LAB_DATABASE_URL of the database the command
     # started for the db-* scenarios (issue 16).
     server_env: dict[str, str] = field(default_factory=dict)
+    sweep: Sweep = field(default_factory=Sweep)  # users, rates and --set keys swept (issue 12 §1, §2)
     # How Locust sends (issue 13): processes 0 = auto, one per core the pinning leaves to Locust.
     generator: Generator = field(default_factory=lambda: Generator(processes=0))
+
+    def cells(self) -> list[tuple[Scenario, LoadPoint]]:
+        """The cells of each configuration, in order: every scenario at every load."""
+        return [(s, p) for s in self.scenarios for p in self.sweep.points(self.users)]
 
     def calibration(self, scenario: Scenario) -> float:
         """Seconds of `scenario`'s calibration run: only a user's scenarios have one (issue 11 §4)."""
@@ -133,7 +139,9 @@ class Comparison:
             ),
             configs=plan.configs,
             scenarios=[s.name for s in plan.scenarios],
-            users=plan.users,
+            users=(plan.sweep.users or [plan.users])[0],
+            rates=plan.sweep.rates,
+            sweeps=plan.sweep.swept(),
             duration_s=plan.duration_s,
             warmup_s=plan.warmup_s,
             repeat=plan.repeat,
@@ -160,12 +168,11 @@ class Comparison:
         return handlers.service(found.window)
 
     def _measure(
-        self, server: Server, scenario: Scenario, prefix: Path
+        self, server: Server, scenario: Scenario, prefix: Path, point: LoadPoint
     ) -> tuple[headless.LoadResult, scrape.ServerWindow]:
         plan = self.plan
-        load = measurement.Load(
-            scenario, plan.users, plan.duration_s, plan.locust_options(scenario), plan.warmup_s
-        )
+        options = {**plan.locust_options(scenario), **point.options()}
+        load = measurement.Load(scenario, point.users, plan.duration_s, options, plan.warmup_s)
         tags = {"config": server.config.name, "run_id": self.run_id}
         measured = measurement.measure(
             server, load, out=prefix, tags=tags, cpus=self.pinning.generator, generator=self.generator
@@ -174,9 +181,11 @@ class Comparison:
 
     def _record(
         self, cfg: ServerConfig, workers: int, scenario: Scenario, runs: list[Measured], error: str | None,
-        service: dict[str, float] | None = None,
+        service: dict[str, float] | None = None, point: LoadPoint | None = None,
     ) -> Cell:  # fmt: skip
         plan = self.plan
+        point = point or LoadPoint(plan.users)
+        users = point.in_flight
         params = plan.params(scenario)
         app = handlers.is_app_scenario(scenario)
         rows: list[HandlerRow] = []
@@ -185,10 +194,10 @@ class Comparison:
             rows = model_app.with_service(runs[at].handlers, service or {})
             runs = [*runs[:at], runs[at].model_copy(update={"handlers": rows}), *runs[at + 1 :]]
         limit = (
-            model_app.ceiling(rows, users=plan.users, workers=workers, threadpool=cfg.threadpool)
+            model_app.ceiling(rows, users=users, workers=workers, threadpool=cfg.threadpool)
             if app
             else model.ceiling(
-                scenario.name, users=plan.users, workers=workers, threadpool=cfg.threadpool,
+                scenario.name, users=users, workers=workers, threadpool=cfg.threadpool,
                 process_pool=cfg.process_pool, cores=self.cores, params=params, db_pool=cfg.db_pool,
             )
         )  # fmt: skip
@@ -198,7 +207,8 @@ class Comparison:
             "config": cfg.name, "scenario": scenario.name, "kind": scenario.kind,
             "handler": scenario.handler, "server": cfg.server, "workers": workers,
             "threadpool": cfg.threadpool, "process_pool": cfg.process_pool,
-            "users": plan.users, "params": params, "repeats": len(runs), "ceiling_rps": ceiling_rps,
+            "users": point.users, "target_rps": point.rate, "swept": plan.sweep.values(cfg, point),
+            "params": params, "repeats": len(runs), "ceiling_rps": ceiling_rps,
             "ceiling_formula": limit.formula if limit else None, "limit": limit.limit if limit else None,
             "rps_runs": rps_runs,
         }  # fmt: skip
@@ -207,7 +217,8 @@ class Comparison:
         median = median_run(runs)  # it stands for the cell
         rps = median.rps or 0.0
         spread = (max(rps_runs) - min(rps_runs)) / statistics.median(rps_runs) if len(runs) > 1 else 0.0
-        wait = model.expected_wait_s(plan.users, ceiling_rps, rps)
+        # Little's law for a closed loop; an open model's wait is what it measured, not users / throughput.
+        wait = model.expected_wait_s(point.users, ceiling_rps, rps) if point.rate is None else None
         cell = Cell(
             **base,
             **median.model_dump(),
@@ -260,14 +271,14 @@ class Comparison:
         plan, found = self.plan, []
         for cfg in plan.configs:
             workers = cfg.resolved_workers(self.pinning.server)
-            for i, scenario in enumerate(plan.scenarios):
+            for i, (scenario, point) in enumerate(plan.cells()):
                 limit = model.ceiling(
-                    scenario.name, users=plan.users, workers=workers, threadpool=cfg.threadpool,
+                    scenario.name, users=point.users, workers=workers, threadpool=cfg.threadpool,
                     process_pool=cfg.process_pool, cores=self.cores, params=plan.params(scenario),
                     db_pool=cfg.db_pool,
                 )  # fmt: skip
                 # What Locust abandons at a stop drains at the ceiling: about `users` requests.
-                drain = min(DRAIN_LIMIT_S, plan.users / limit.rps) if limit and limit.rps > 0 else 0.0
+                drain = min(DRAIN_LIMIT_S, point.users / limit.rps) if limit and limit.rps > 0 else 0.0
                 cell = plan.warmup_s + plan.duration_s + CELL_OVERHEAD_S + drain
                 calibrate = plan.calibration(scenario)
                 cell += calibrate + CELL_OVERHEAD_S if calibrate > 0 else 0.0
@@ -288,14 +299,15 @@ class Comparison:
         workers = cfg.resolved_workers(self.pinning.server)
         server: Server | None = None
         try:
-            for scenario in plan.scenarios:
+            for scenario, point in plan.cells():
+                name = plan.sweep.name(cfg, point)  # the cell's point, in file names
                 runs: list[Measured] = []
                 series: list[dict[str, Any]] = []  # per run: Locust's history, the server's timeline
                 error = None
                 service: dict[str, float] | None = None
                 for attempt in range(plan.repeat):
                     progress.show(
-                        f"{cfg.name} x {scenario.name}" + (f" (run {attempt + 1})" if plan.repeat > 1 else "")
+                        f"{name} x {scenario.name}" + (f" (run {attempt + 1})" if plan.repeat > 1 else "")
                     )
                     try:
                         if self.workers_gone:
@@ -305,10 +317,10 @@ class Comparison:
                                 server.stop()
                             server = None
                             server = self._start(cfg)
-                        prefix = plan.out / "logs" / f"{cfg.name}__{scenario.slug}__{attempt + 1}"
+                        prefix = plan.out / "logs" / f"{name}__{scenario.slug}__{attempt + 1}"
                         if service is None:
                             service = self._calibrate(server, scenario, prefix)
-                        load, window = self._measure(server, scenario, prefix)
+                        load, window = self._measure(server, scenario, prefix, point)
                         split = (
                             handlers.breakdown(load, window, plan.app_info(cfg))
                             if handlers.is_app_scenario(scenario)
@@ -329,12 +341,12 @@ class Comparison:
                         progress.step()
                     if error:
                         break
-                cell = self._record(cfg, workers, scenario, runs, error, service)
+                cell = self._record(cfg, workers, scenario, runs, error, service, point)
                 self.cells.append(cell)
                 # The time series of the run that stands for the cell (none for a failed cell).
                 extra = series[runs.index(median_run(runs))] if runs and error is None else {}
-                detail = {"config": cfg.name, "scenario": scenario.name, **extra}
-                (plan.out / "cells" / f"{cfg.name}__{scenario.slug}.json").write_text(json.dumps(detail))
+                detail = {"config": cfg.name, "scenario": scenario.name, "point": name, **extra}
+                (plan.out / "cells" / f"{name}__{scenario.slug}.json").write_text(json.dumps(detail))
                 self._save()
         finally:
             if server is not None:
