@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from lab.commands import gates, generator, workload
 from lab.commands.common import add_configs_file, add_target, fail
 
+if TYPE_CHECKING:
+    from lab.shared.configs import ServerConfig
+
+SWEEP_KEYS = ("workers", "threadpool", "process_pool", "loop", "http", "server", "db_pool")
 DEFAULT_CONFIGS = "uvicorn-single,gunicorn-multi,threadpool-tuned"
 DEFAULT_SCENARIOS = "io-sync,io-async,io-blocking,cpu-sync,cpu-async,cpu-thread,cpu-process"
 QUICK = {"duration": 2.0, "warmup": 1.0}
@@ -49,6 +55,47 @@ def _names(text: str) -> list[str]:
     return [n.strip() for n in text.split(",") if n.strip()]
 
 
+def _int_list(text: str) -> list[int]:
+    try:
+        return list(dict.fromkeys(int(v) for v in _names(text))) or _no_values(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected whole numbers, e.g. 10,50,100") from None
+
+
+def _float_list(text: str) -> list[float]:
+    try:
+        return list(dict.fromkeys(float(v) for v in _names(text))) or _no_values(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected numbers, e.g. 100,200") from None
+
+
+def _no_values(text: str) -> list[Any]:
+    raise argparse.ArgumentTypeError(f"{text!r}: no value")
+
+
+def swept_configs(
+    configs: list[ServerConfig], pairs: list[str]
+) -> tuple[list[ServerConfig], dict[str, list[str]]]:
+    """Each configuration once per combination of the --set values, and the swept keys with their
+    values; ConfigError (exit 2) for an unknown key or a bad value, before anything starts."""
+    from lab.shared.configs import ConfigError
+
+    keys: dict[str, list[str]] = {}
+    for pair in pairs:
+        key, sep, values = pair.partition("=")
+        key = key.strip()
+        if not sep or not key or not _names(values):
+            raise ConfigError(f"--set {pair!r}: expected KEY=V1[,V2...], e.g. threadpool=4,8")
+        if key not in SWEEP_KEYS:
+            raise ConfigError(f"--set {key}: not a key to sweep (valid: {', '.join(SWEEP_KEYS)})")
+        keys[key] = list(dict.fromkeys(_names(values)))
+    found: list[ServerConfig] = []
+    for cfg in configs:
+        for combination in itertools.product(*keys.values()):
+            found.append(cfg.with_overrides(dict(zip(keys, combination, strict=True))))
+    return list({c.name: c for c in found}.values()), keys
+
+
 def scenario_names(args: argparse.Namespace) -> list[str]:
     """--scenarios, else the default set: the quick one with --quick."""
     return _names(args.scenarios or (QUICK_SCENARIOS if args.quick else DEFAULT_SCENARIOS))
@@ -72,7 +119,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     workload.add_arguments(parser)
     add_target(parser)
     parser.add_argument(
-        "--users", type=int, default=100, help="concurrent Locust users, no wait time (default: 100)"
+        "--users",
+        type=_int_list,
+        default=[100],
+        metavar="N[,N...]",
+        help="concurrent Locust users, no wait time (default: 100); several sweep them: --users 10,50,100",
+    )
+    parser.add_argument(
+        "--rate",
+        type=_float_list,
+        default=[],
+        metavar="R[,R...]",
+        help="open model: send R requests per second whatever the responses, shared by the users "
+        "(the lab's scenarios only); several sweep it. See docs/load-models.md",
+    )
+    parser.add_argument(
+        "--set",
+        dest="sweep",
+        action="append",
+        default=[],
+        metavar="KEY=V1[,V2...]",
+        help="sweep a key of the configurations (workers, threadpool, process_pool, loop, http, server, "
+        "db_pool) over the values: each configuration once per combination, named by its values, e.g. "
+        "uvicorn-single[threadpool=8] (repeatable)",
     )
     parser.add_argument(
         "--duration", type=parse_duration, default=5.0, help="measured time per cell (default: 5s)"
@@ -118,6 +187,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from lab.compare import report
     from lab.compare.gates import exit_status, judge, lines
+    from lab.compare.points import Sweep
     from lab.compare.runner import Comparison, Plan
     from lab.runtime import postgres
     from lab.shared.configs import ConfigError, get, load_catalogue
@@ -125,7 +195,8 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         catalogue = load_catalogue(args.configs_file)
-        configs = [get(catalogue, name) for name in _names(args.configs)]
+        bases = [get(catalogue, name) for name in _names(args.configs)]
+        configs, set_swept = swept_configs(bases, args.sweep)
         custom = args.locustfile is not None or bool(args.endpoints)
         default_names = [] if custom else scenario_names(args)
         scenarios = workload.scenarios_of(args, _names(args.scenarios or ""), default_names)
@@ -136,8 +207,13 @@ def run(args: argparse.Namespace) -> int:
         return fail("--configs and --scenarios need at least one name each")
     if args.quick:
         args.duration, args.warmup = QUICK["duration"], QUICK["warmup"]
+    users = args.users[0]
     problems = [
-        f"--users {args.users}: must be between 1 and 5000" if not 1 <= args.users <= 5000 else "",
+        *(f"--users {u}: must be between 1 and 5000" for u in args.users if not 1 <= u <= 5000),
+        *(f"--rate {r:g}: must be between 0.1 and 100000 req/s" for r in args.rate if not 0.1 <= r <= 1e5),
+        "--rate drives the lab's own users: your locustfile's (or --endpoint's) pace is its wait_time"
+        if args.rate and custom
+        else "",
         f"--repeat {args.repeat}: must be between 1 and 20" if not 1 <= args.repeat <= 20 else "",
         "--duration: must be between 1 s and 1 h" if not 1 <= args.duration <= 3600 else "",
         "--warmup: must be between 0 and 10 min" if not 0 <= args.warmup <= 600 else "",
@@ -166,8 +242,12 @@ def run(args: argparse.Namespace) -> int:
     if problems:
         return fail("; ".join(problems))
     try:
-        planned = {(c.name, s.name) for c in configs for s in scenarios}
-        gate = gates.gates_of(args, [c.name for c in configs], [s.name for s in scenarios], planned)
+        sweep = Sweep(users=args.users if len(args.users) > 1 else [], rates=args.rate, keys=set_swept)
+        planned = {
+            (sweep.name(c, p), s.name) for c in configs for s in scenarios for p in sweep.points(users)
+        }
+        names = list(dict.fromkeys([*(c.name for c in bases), *(c.name for c in configs)]))
+        gate = gates.gates_of(args, names, [s.name for s in scenarios], planned)
     except ValueError as exc:  # CheckError, ResultsError: a bad gate is a usage error, before any start
         return fail(str(exc))
     try:  # last: it imports the user's app (in a process of its own), once the cheap checks passed
@@ -178,10 +258,10 @@ def run(args: argparse.Namespace) -> int:
     if (out / "summary.json").exists():
         return fail(f"{out} already holds a comparison; choose another --out (nothing is overwritten)")
     plan = Plan(
-        configs=configs, scenarios=scenarios, users=args.users, duration_s=args.duration,
+        configs=configs, scenarios=scenarios, users=users, duration_s=args.duration,
         warmup_s=args.warmup, repeat=args.repeat, out=out, options=options, pin=args.pin, port=args.port,
         targets=targets, apps=apps, locustfile=args.locustfile.resolve() if args.locustfile else None,
-        calibrate_s=args.calibrate, generator=load_generator,
+        calibrate_s=args.calibrate, generator=load_generator, sweep=sweep,
     )  # fmt: skip
     baseline = args.baseline
 
