@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import signal
 import sys
 import tempfile
@@ -126,7 +127,7 @@ def plan_of(args: argparse.Namespace) -> Plan:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lab.runtime import prom
+    from lab.runtime import postgres, prom
     from lab.runtime.launcher import LaunchError, Server
 
     lock: IO[bytes] | None = None
@@ -150,7 +151,19 @@ def run(args: argparse.Namespace) -> int:
             stack.callback(lock.close)  # the data directory is free again once Prometheus has stopped
         stack.callback(signal.signal, signal.SIGTERM, previous)
         try:
-            server = stack.enter_context(Server(config, host=HOST, port=ports["--port"], target=plan.target))
+            server_env: dict[str, str] = {}
+            if plan.target.is_catalogue:
+                # The catalogue's /db/* endpoints (db-* users) need a database: a PostgreSQL of its own
+                # when one is installed (or $LAB_DATABASE_URL); without, they answer 503 and this says so.
+                has_url = bool(os.environ.get(postgres.DATABASE_URL_ENV))
+                url = stack.enter_context(postgres.database(has_url or postgres.find_bindir() is not None))
+                if url:
+                    server_env[postgres.DATABASE_URL_ENV] = url
+                else:
+                    notes.append(f"the db-* users will get 503: {postgres.missing_reason()}")
+            server = stack.enter_context(
+                Server(config, host=HOST, port=ports["--port"], target=plan.target, extra_env=server_env)
+            )
             locust = stack.enter_context(
                 LocustUI(
                     server.url,
@@ -183,7 +196,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"lab up: {note}", flush=True)
             _print_urls(plan, server, locust, prometheus, data_dir)
             return _watch(server, locust, prometheus)
-        except (LaunchError, LocustError, prom.PrometheusError) as exc:
+        except (LaunchError, LocustError, prom.PrometheusError, postgres.PostgresError) as exc:
             return fail(str(exc))
         except (KeyboardInterrupt, _Stop):
             print("stopping...", file=sys.stderr, flush=True)
