@@ -8,6 +8,7 @@ Pure functions over the cells of summary.json; a failed cell carries no flag (it
 from __future__ import annotations
 
 from lab.compare.summary import Cell
+from lab.shared.capacity import NEAR, generator_capacity
 
 
 def compared(cell: Cell) -> int | None:
@@ -86,8 +87,46 @@ def _saturated(cell: Cell) -> str | None:
     )
 
 
+def _near_capacity(cell: Cell) -> str | None:
+    """Within 20% of what the generator's processes drove in bench/generator.py (issue 13 §3); a cell
+    recorded before the lab counted its generator processes is not judged."""
+    capacity, processes = generator_capacity(), cell.generator_processes
+    if capacity is None or processes is None or cell.rps is None or cell.generator_saturated:
+        return None
+    if not capacity.near(cell.rps, processes):
+        return None
+    return (
+        f"{cell.rps:.0f} req/s is within {NEAR:.0%} of what {processes} Locust process(es) drove in "
+        f"bench/generator.py ({capacity.rps_per_process:.0f} req/s each, "
+        "lab/shared/generator_capacity.toml): the load generator may be the limit; add --generator-processes"
+    )
+
+
+KEPT = 0.9  # of an open model's target rate (spawning the users costs a short cell a few percent)
+
+
+def _rate(cell: Cell) -> str | None:
+    """An open-model cell (issue 12 §2) whose requests sent per second, answered or abandoned at the stop,
+    fell short of its target: the server (or Locust) could not take the arrivals, queues grew."""
+    if cell.target_rps is None or cell.requests is None or not cell.duration_s:
+        return None
+    sent = (cell.requests + (cell.abandoned or 0)) / cell.duration_s
+    if sent >= KEPT * cell.target_rps:
+        return None
+    return (
+        f"could not keep the rate: {sent:.0f} req/s sent (answered or abandoned at the stop) of the "
+        f"{cell.target_rps:g} asked, under {KEPT:.0%}; the latencies are those of a queue that grew"
+    )
+
+
 # short name -> the sentence, or None when the cell does not carry the flag
-FLAGS = {"unreconciled": _reconciled, "not steady": _steady, "Locust saturated": _saturated}
+FLAGS = {
+    "rate not kept": _rate,
+    "unreconciled": _reconciled,
+    "not steady": _steady,
+    "Locust saturated": _saturated,
+    "near Locust capacity": _near_capacity,
+}
 
 
 def names(cell: Cell) -> list[str]:

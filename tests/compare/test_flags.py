@@ -11,6 +11,7 @@ from lab.compare import flags, model, results
 from lab.compare.diff import compare, markdown
 from lab.compare.progress import Progress
 from lab.compare.summary import Cell
+from lab.shared.capacity import generator_capacity
 from tests.compare.support import summary
 
 
@@ -126,3 +127,17 @@ def test_eta_learns_from_the_cells_done() -> None:
     assert progress.eta_s() == pytest.approx(40.0, rel=0.05)
     progress.started = time.monotonic() - 10.0  # ... or half of it
     assert progress.eta_s() == pytest.approx(10.0, rel=0.05)
+
+
+def test_a_cell_near_the_generator_s_measured_capacity_is_flagged() -> None:
+    capacity = generator_capacity()
+    assert capacity is not None and capacity.rps_per_process > 0 and capacity.measured_on
+    near = capacity.rps_per_process * 0.85
+    assert flags.names(_cell(rps=near, generator_processes=1)) == ["near Locust capacity"]
+    (sentence,) = flags.sentences(_cell(rps=near, generator_processes=1))
+    assert "within 20% of what 1 Locust process(es) drove" in sentence and "--generator-processes" in sentence
+    # Two processes drive twice as much; a saturated cell has the stronger flag; an older result none.
+    assert flags.names(_cell(rps=near, generator_processes=2)) == []
+    saturated = _cell(rps=near, generator_processes=1, generator_saturated=True)
+    assert flags.names(saturated) == ["Locust saturated"]
+    assert flags.names(_cell(rps=near)) == []
