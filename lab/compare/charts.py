@@ -147,3 +147,45 @@ def panel(
     if not drawn:
         parts.append(_text(left + plot_w / 2, top + plot_h / 2, "no data", "tick", "middle"))
     return _svg(width, height, title, "".join(parts), "panel")
+
+
+@dataclass(frozen=True)
+class Line:
+    name: str
+    color: str
+    values: list[float | None]  # one per x label; None: no measurement there
+
+
+def curve(title: str, xlabels: Sequence[str], lines: Sequence[Line], unit: str, xname: str) -> Markup:
+    """Values against the swept values of a key, one line per series; the x axis is the values in order."""
+    width, height, left, right, bottom, top = 460.0, 200.0, 52.0, 12.0, 34.0, 22.0
+    plot_w, plot_h = width - left - right, height - top - bottom
+    ticks = nice_ticks(max((v for ln in lines for v in ln.values if v is not None), default=0.0), 4)
+    ytop = ticks[-1]
+    step = plot_w / max(len(xlabels) - 1, 1)
+
+    def x(i: int) -> float:
+        return left + (i * step if len(xlabels) > 1 else plot_w / 2)
+
+    def y(v: float) -> float:
+        return top + plot_h - v / ytop * plot_h
+
+    parts = [_text(2, 13, title, "ptitle")]
+    for t in ticks:
+        parts += [
+            _line(left, y(t), left + plot_w, y(t), "grid"),
+            _text(left - 4, y(t) + 3, fmt(t), "tick", "end"),
+        ]
+    parts += [_text(x(i), top + plot_h + 13, label, "tick", "middle") for i, label in enumerate(xlabels)]
+    parts.append(_text(left + plot_w, height - 3, f"{xname} → ({unit})", "tick", "end"))
+    for ln in lines:
+        marks = [(x(i), y(v), v) for i, v in enumerate(ln.values) if v is not None]
+        body = "".join(
+            f'<circle cx="{_n(cx)}" cy="{_n(cy)}" r="3">'
+            f"<title>{escape(f'{ln.name}: {fmt(v)} {unit}')}</title></circle>"
+            for cx, cy, v in marks
+        )
+        if len(marks) > 1:
+            body = f'<polyline points="{" ".join(f"{_n(cx)},{_n(cy)}" for cx, cy, _ in marks)}"/>' + body
+        parts.append(f'<g style="color:{escape(ln.color)}">{body}</g>')
+    return _svg(width, height, title, "".join(parts), "curve")

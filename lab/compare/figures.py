@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from lab.compare import charts, explain, internals
+from lab.compare import charts, explain, internals, sweeps
 from lab.compare.charts import Bar, Series
 from lab.compare.summary import Cell
 
@@ -22,8 +22,9 @@ Key = tuple[str, str]
 
 
 def _bar(run: Run, cell: Cell, value: float | None, note: str, **extra: Any) -> Bar:
-    """A bar of `cell`: grouped under its configuration, named and coloured by its scenario."""
-    return Bar(cell.config, cell.scenario, run.color(cell.scenario), value, note, **extra)
+    """A bar of `cell`: grouped under its point (its configuration, at its load when the load was swept),
+    named and coloured by its scenario."""
+    return Bar(cell.point, cell.scenario, run.color(cell.scenario), value, note, **extra)
 
 
 def _throughput_bar(run: Run, cell: Cell) -> Bar:
@@ -67,7 +68,7 @@ def _kind_cells(run: Run, scenarios: list[str]) -> list[Cell]:
     """The cells of one endpoint kind, in the run's order of configurations, then of scenarios."""
     order = {name: i for i, name in enumerate(run.configs)}
     chosen = [c for c in run.cells if c.scenario in scenarios]
-    return sorted(chosen, key=lambda c: (order.get(c.config, 0), scenarios.index(c.scenario)))
+    return sorted(chosen, key=lambda c: (order.get(c.point, 0), scenarios.index(c.scenario)))
 
 
 def _throughput_sentences(kind: str, cells: list[Cell]) -> list[str]:
@@ -192,3 +193,43 @@ def pool(run: Run) -> Grid:
 
 def lag(run: Run) -> Grid:
     return _grid(run, "event-loop lag over time", _lag_series(run), lambda cell: explain.LAG_NOTABLE_MS)
+
+
+@dataclass(frozen=True)
+class SweepFigure:
+    """The curves of one swept key: req/s and p95 against its values, and a sentence per curve."""
+
+    key: str
+    charts: list[Markup]
+    sentences: list[str]
+
+
+def sweep_figures(run: Run) -> list[SweepFigure]:
+    found = []
+    for key in run.meta.sweeps:
+        drawn = [c for c in sweeps.curves(run.cells, run.meta.sweeps) if c.key == key]
+        if not drawn:
+            continue
+        labels = list(dict.fromkeys(p.value for c in drawn for p in c.points))
+        title = sweeps.TITLES.get(key, key)
+
+        def lines(
+            metric: str, curves: list[sweeps.Curve] = drawn, xs: list[str] = labels
+        ) -> list[charts.Line]:
+            out = []
+            for c in curves:
+                at = {p.value: getattr(p, metric) for p in c.points}
+                out.append(charts.Line(c.name, run.color(c.scenario), [at.get(v) for v in xs]))
+            return out
+
+        found.append(
+            SweepFigure(
+                key,
+                [
+                    charts.curve(f"req/s against {title}", labels, lines("rps"), "req/s", title),
+                    charts.curve(f"p95 against {title}", labels, lines("p95_ms"), "ms", title),
+                ],
+                [sweeps.advice(c) for c in drawn],
+            )
+        )
+    return found

@@ -199,6 +199,7 @@ def _claims(run: Run) -> list[dict[str, str]]:
 # run's facts), then the charts, then the sentences, then every number.
 SECTIONS = {
     "throughput": "Throughput against the model",
+    "sweeps": "Sweeps: req/s and p95 against each swept value",
     "app": "Your app, explained: per cell and per handler",
     "latency": "Latency",
     "over-time": "Latency over time",
@@ -218,7 +219,9 @@ TEMPLATES = Environment(
 
 def page(run: Run, baseline: Path | None = None) -> str:
     """The whole report.html of `run`; with `baseline`, a side-by-side section against it."""
-    shown = [sid for sid in SECTIONS if sid not in ("checks", "claims", "baseline", "app")]
+    shown = [sid for sid in SECTIONS if sid not in ("checks", "claims", "baseline", "app", "sweeps")]
+    if run.meta.sweeps:
+        shown.insert(shown.index("throughput"), "sweeps")
     if explain_app.app_cells(run.cells):
         shown.insert(shown.index("throughput") + 1, "app")
     if run.checks:
@@ -244,6 +247,7 @@ def page(run: Run, baseline: Path | None = None) -> str:
         pairs=explain.pairs(run.cells),
         repeat=run.meta.repeat,
         throughput=figures.throughput(run),
+        sweeps=figures.sweep_figures(run),
         app_sentences=explain_app.sentences(run.cells),
         handler_tables=explain_app.handler_tables(run.cells),
         latency=figures.latency(run),
