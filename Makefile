@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= python3
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench soak venv test-tools clean up claims
+.PHONY: run test lint bench bench-generator soak venv test-tools clean up claims
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ lint: $(STAMP)
 ## Benchmarks run on demand, never in the suite: interleaved A/B rounds, ratios reported.
 bench: $(STAMP)
 	$(PY) bench/instrumentation.py
+
+## What one Locust process can send (against wrk, 1 and 2 processes, interleaved rounds): docs/bench.md.
+bench-generator: $(STAMP)
+	$(PY) -m bench.generator
 
 ## Soak: gunicorn-multi under moderate load for 30 min, a worker SIGKILLed every 3 min (MINUTES=, KILL_EVERY=).
 MINUTES ?= 30
