@@ -106,16 +106,13 @@ KEPT = 0.9  # of an open model's target rate (spawning the users costs a short c
 
 
 def _rate(cell: Cell) -> str | None:
-    """An open-model cell (issue 12 §2) whose requests sent per second, answered or abandoned at the stop,
-    fell short of its target: the server (or Locust) could not take the arrivals, queues grew."""
-    if cell.target_rps is None or cell.requests is None or not cell.duration_s:
-        return None
-    sent = (cell.requests + (cell.abandoned or 0)) / cell.duration_s
-    if sent >= KEPT * cell.target_rps:
+    """An open-model cell (issue 12 §2) that served under KEPT of its target rate: the server (or Locust)
+    could not take the arrivals, and its latencies are those of a queue that grew for the whole cell."""
+    if cell.target_rps is None or cell.rps is None or cell.rps >= KEPT * cell.target_rps:
         return None
     return (
-        f"could not keep the rate: {sent:.0f} req/s sent (answered or abandoned at the stop) of the "
-        f"{cell.target_rps:g} asked, under {KEPT:.0%}; the latencies are those of a queue that grew"
+        f"could not keep the rate: {cell.rps:.0f} req/s served of the {cell.target_rps:g} asked, under "
+        f"{KEPT:.0%}; the latencies are those of a queue that grew for the whole cell"
     )
 
 
