@@ -45,7 +45,10 @@ class Tab:
         return said + [f"uncaught: {e}" for e in self.errors]
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps an asyncio loop running in this thread while it
+# is started, and every later test that calls asyncio.run() would fail ("cannot be called from a running
+# event loop"). Ending it with each browser module keeps the rest of the suite free of it.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=chromium(), headless=True)
