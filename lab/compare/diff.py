@@ -29,7 +29,8 @@ METRICS: tuple[tuple[Metric, str, bool], ...] = (
     ("efficiency", "eff.", True),
 )
 LATENCY_METRICS = frozenset({"p95_ms", "p99_ms"})  # meaningless when a side never reached steady state
-SETUP_KEYS = ("users", "duration_s", "warmup_s", "repeat", "options", "git_commit")
+# `rates`: a closed loop against --rate is a change of load model, named like any other setting.
+SETUP_KEYS = ("users", "rates", "duration_s", "warmup_s", "repeat", "options", "git_commit")
 NOTABLE = 1.1  # a ratio beyond 10% either way is marked better/worse in the HTML
 
 
