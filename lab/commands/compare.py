@@ -187,8 +187,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from lab.compare import report
     from lab.compare.gates import exit_status, judge, lines
+    from lab.compare.plan import Plan
     from lab.compare.points import Sweep
-    from lab.compare.runner import Comparison, Plan
+    from lab.compare.runner import Comparison
     from lab.runtime import postgres
     from lab.shared.configs import ConfigError, get, load_catalogue
     from lab.shared.scenarios import PARAMETERS
