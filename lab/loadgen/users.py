@@ -92,6 +92,8 @@ class LabUser(FastHttpUser):
     of a scenario's endpoint."""
 
     abstract = True
+    # Class-level too: the closed loop (no schedule) holds even for an instance built without __init__.
+    _next: float | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
