@@ -128,7 +128,7 @@ def pair_sentence(pair: Pair, a: Cell | None, b: Cell | None) -> str | None:
     """One sentence comparing the two cells of `pair` on one configuration (None if either is missing)."""
     if a is None or b is None or not (ok(a) and ok(b)) or not rps(a) or not rps(b):
         return None
-    config, ratio = a.config, rps(a) / rps(b)
+    config, ratio = a.point, rps(a) / rps(b)
     spread = f"({num(a.rps)} vs {num(b.rps)} req/s)"
     if ratio <= 1 / SAME:
         spread = f"({num(b.rps)} vs {num(a.rps)} req/s)"
@@ -166,14 +166,14 @@ def winners(cells: Sequence[Cell]) -> list[str]:
     for scenario in scenarios(cells):
         row = [c for c in cells if c.scenario == scenario]
         good = sorted((c for c in row if ok(c)), key=rps, reverse=True)
-        failed = [c.config for c in row if not ok(c)]
+        failed = [c.point for c in row if not ok(c)]
         note = f" ({', '.join(failed)} failed: not compared)" if failed else ""
         if len(good) < 2:
             continue
         best, worst = good[0], good[-1]
         if not rps(worst):
-            sentences.append(f"{scenario}: {best.config} served the most, {num(best.rps, 'req/s')}; "
-                             f"{worst.config} served none{note}")  # fmt: skip
+            sentences.append(f"{scenario}: {best.point} served the most, {num(best.rps, 'req/s')}; "
+                             f"{worst.point} served none{note}")  # fmt: skip
             continue
         ratio = rps(best) / rps(worst)
         if ratio < SAME:
@@ -182,13 +182,13 @@ def winners(cells: Sequence[Cell]) -> list[str]:
                 f"({num(worst.rps)} to {num(best.rps)} req/s){note}"
             )
             continue
-        text = f"{scenario}: {best.config} served the most, {num(best.rps, 'req/s')}"
+        text = f"{scenario}: {best.point} served the most, {num(best.rps, 'req/s')}"
         if len(good) > 2:
             second = good[1]
-            text += f", {times(rps(best) / rps(second))} the next, {second.config} ({num(second.rps)})"
-            text += f", and {times(ratio)} the least, {worst.config} ({num(worst.rps)})"
+            text += f", {times(rps(best) / rps(second))} the next, {second.point} ({num(second.rps)})"
+            text += f", and {times(ratio)} the least, {worst.point} ({num(worst.rps)})"
         else:
-            text += f", {times(ratio)} {worst.config} ({num(worst.rps, 'req/s')})"
+            text += f", {times(ratio)} {worst.point} ({num(worst.rps, 'req/s')})"
         sentences.append(text + note)
     return sentences
 
@@ -203,9 +203,9 @@ def latency(cells: Sequence[Cell]) -> list[str]:
         good.sort(key=lambda c: c.p95_ms or 0.0)
         best, worst = good[0], good[-1]
         best_p95, worst_p95 = best.p95_ms or 0.0, worst.p95_ms or 0.0
-        text = f"{scenario}: p95 {num(worst_p95, 'ms')} on {worst.config}"
+        text = f"{scenario}: p95 {num(worst_p95, 'ms')} on {worst.point}"
         if len(good) > 1 and worst_p95 >= SAME * best_p95:
-            text += f", {times(worst_p95 / best_p95)} the {num(best_p95, 'ms')} of {best.config}"
+            text += f", {times(worst_p95 / best_p95)} the {num(best_p95, 'ms')} of {best.point}"
         users, measured = worst.users, rps(worst)
         if measured:
             # Little's law with no wait time between requests: users = rps x time in the system.

@@ -103,11 +103,7 @@ def _failed_cells(run: Run) -> list[Cell]:
 
 
 def _load(meta: Meta) -> str:
-    users = ", ".join(meta.sweeps.get("users", [])) or str(meta.users)
-    if not meta.rates:
-        return f"{users} users (closed loop, no wait)"
-    rates = ", ".join(f"{r:g}" for r in meta.rates)
-    return f"open model at {rates} req/s ({users} users sending)"
+    return results.load_text(meta)
 
 
 def _facts(meta: Meta) -> list[tuple[str, str]]:

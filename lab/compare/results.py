@@ -14,7 +14,7 @@ from pathlib import Path
 from tabulate import tabulate
 
 from lab.compare import explain_app, flags, summary
-from lab.compare.summary import Cell, Summary
+from lab.compare.summary import Cell, Meta, Summary
 from lab.shared.output import atomic_write, fmt
 
 # The columns of summary.csv and summary.md, in order (fields of a Cell).
@@ -33,12 +33,23 @@ MD_COLUMNS = [
 ]  # fmt: skip
 
 
+def load_text(meta: Meta) -> str:
+    """What each cell sent: "20 users (closed loop, no wait)", "4, 16, 64 users ...", or the rates."""
+    users = ", ".join(meta.sweeps.get("users", [])) or str(meta.users)
+    if not meta.rates:
+        return f"{users} users (closed loop, no wait)"
+    rates = ", ".join(f"{r:g}" for r in meta.rates)
+    return f"open model at {rates} req/s ({users} users sending)"
+
+
 def value(cell: Cell, key: str) -> str:
     """A table cell: a field of the cell, or one derived for display ("counts", "flags")."""
     if key == "counts":
         return flags.counts(cell)
     if key == "flags":
         return ", ".join(flags.names(cell))
+    if key == "config":  # with the load when the run swept it: uvicorn-single@users=50
+        return cell.point
     return fmt(getattr(cell, key))
 
 
@@ -78,7 +89,7 @@ def markdown(result: Summary) -> str:
     lines = [
         f"# lab compare, {meta.started}",
         "",
-        f"{meta.machine.cores} cores; {meta.pinning.note}; {meta.users} users, {meta.duration_s} s per cell "
+        f"{meta.machine.cores} cores; {meta.pinning.note}; {load_text(meta)}, {meta.duration_s} s per cell "
         f"after {meta.warmup_s} s warm-up; commit {meta.git_commit or 'unknown'}.",
         "",
         md_table([title for _, title in MD_COLUMNS], rows),
