@@ -262,7 +262,7 @@ def run(args: argparse.Namespace) -> int:
         configs=configs, scenarios=scenarios, users=users, duration_s=args.duration,
         warmup_s=args.warmup, repeat=args.repeat, out=out, options=options, pin=args.pin, port=args.port,
         targets=targets, apps=apps, locustfile=args.locustfile.resolve() if args.locustfile else None,
-        calibrate_s=args.calibrate, generator=load_generator, sweep=sweep,
+        calibrate_s=args.calibrate, generator=load_generator, sweep=sweep, host=args.server_host,
     )  # fmt: skip
     baseline = args.baseline
 

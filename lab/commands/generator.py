@@ -49,6 +49,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="interface the master listens on for --expect-workers (default: 127.0.0.1; 0.0.0.0: every one)",
     )
     parser.add_argument(
+        "--server-host",
+        default="127.0.0.1",
+        metavar="ADDRESS",
+        help="address the servers bind and Locust sends to: one the workers on other machines reach "
+        "(default: 127.0.0.1, this machine only)",
+    )
+    parser.add_argument(
         "--master-port",
         type=int,
         default=DEFAULT_MASTER_PORT,
@@ -83,6 +90,14 @@ def generator_of(args: argparse.Namespace) -> Generator:
             ipaddress.ip_address(args.master_bind)
         except ValueError:
             problems.append(f"--master-bind {args.master_bind}: not an IP address (or * for every interface)")
+    try:
+        unspecified = ipaddress.ip_address(args.server_host).is_unspecified
+    except ValueError:
+        problems.append(f"--server-host {args.server_host}: not an IP address")
+    else:
+        if unspecified:
+            problems.append(f"--server-host {args.server_host}: give the address Locust's workers reach, "
+                            "not every interface")  # fmt: skip
     if problems:
         raise GeneratorError("; ".join(problems))
     return Generator(

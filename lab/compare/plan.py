@@ -29,6 +29,7 @@ class Plan:
     options: dict[str, str] = field(default_factory=dict)  # Locust custom arguments, e.g. {"--io-ms": "100"}
     pin: Pin = "auto"
     port: int | None = None
+    host: str = "127.0.0.1"  # what the servers bind and Locust sends to (--server-host)
     # The app each configuration serves (config name -> target; absent: the configuration's own, else the
     # catalogue), what the lab learnt of each user app, and the user's locustfile if any (issue 11).
     targets: dict[str, AppTarget] = field(default_factory=dict)

@@ -217,7 +217,7 @@ class Comparison:
 
     def _start(self, cfg: ServerConfig) -> Server:
         server = Server(
-            cfg, port=self.plan.port or free_port(), cpus=self.pinning.server,
+            cfg, host=self.plan.host, port=self.plan.port or free_port(), cpus=self.pinning.server,
             log=self.plan.out / "logs" / f"{cfg.name}.server.log", target=self.plan.target(cfg),
             extra_env=self.plan.server_env,
         )  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -83,3 +84,25 @@ def test_bad_generator_flags_are_refused(tmp_path: Path, args: list[str], messag
     done = subprocess.run([*LAB, *args, "--out", str(tmp_path / "x")], capture_output=True, text=True)
     assert done.returncode == 2 and message in done.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_server_host_is_where_the_servers_bind_and_locust_sends(tmp_path: Path) -> None:
+    """--server-host 127.0.0.2 (loopback still): with 127.0.0.1:PORT taken, the cell can only run there."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "lab", "compare", "--configs", "uvicorn-single",
+             "--scenarios", "noop-async", "--users", "2", "--duration", "1", "--warmup", "0",
+             "--port", str(port), "--server-host", "127.0.0.2", "--out", str(tmp_path / "out")],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    (cell,) = json.loads((tmp_path / "out" / "summary.json").read_text())["cells"]
+    assert cell["status"] == "ok" and cell["requests"] > 0 and cell["reconciled"]
+    refused = subprocess.run(
+        [sys.executable, "-m", "lab", "compare", "--server-host", "0.0.0.0", "--out", str(tmp_path / "x")],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert refused.returncode == 2 and "--server-host 0.0.0.0" in refused.stderr
