@@ -22,6 +22,7 @@ from markupsafe import Markup
 from lab.compare import charts, explain, explain_app, figures, flags, headline, internals, results, summary
 from lab.compare import diff as diffs
 from lab.compare.summary import Cell, Meta
+from lab.compare.terminal import summary_text as summary_text
 from lab.compare.verdicts import Verdict
 from lab.shared.scenarios import slug
 
@@ -102,17 +103,13 @@ def _failed_cells(run: Run) -> list[Cell]:
     return [c for c in run.cells if c.status != "ok"]
 
 
-def _load(meta: Meta) -> str:
-    return results.load_text(meta)
-
-
 def _facts(meta: Meta) -> list[tuple[str, str]]:
     machine = meta.machine
     return [
         ("started", f"{meta.started} (finished {meta.finished or 'not yet'})"),
         ("machine", f"{machine.cores} cores; {machine.platform} {machine.cpu}"),
         ("pinning", meta.pinning.note),
-        ("load", f"{_load(meta)}, {meta.duration_s} s per cell after "
+        ("load", f"{results.load_text(meta)}, {meta.duration_s} s per cell after "
                  f"{meta.warmup_s} s warm-up, {meta.repeat} run(s) per cell"),
         ("options", " ".join(f"{k} {v}" for k, v in meta.options.items()) or "defaults"),
         ("command", " ".join(meta.command)),
@@ -274,33 +271,3 @@ def render(out: Path, baseline: Path | None = None) -> None:
     tmp = out / ".report.html.tmp"
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(out / "report.html")
-
-
-def summary_text(out: Path) -> str:
-    """What `lab compare` prints at the end: the table, then what won and where the model disagrees."""
-    found = summary.load(out)
-    meta, cells = found.meta, found.cells
-    lines = [results.markdown(found)]
-    notes = (
-        explain.winners(cells) + explain.pairs(cells) + explain.generator(cells) + explain.efficiency(cells)
-    )
-    # A user's app: its sentences and per-handler tables are part of the markdown above, not repeated.
-    lines += [f"- {sentence}." for sentence in notes]
-    lines += _spread_lines(cells)
-    failed = [c for c in cells if c.status != "ok"]
-    lines += [f"- FAILED {explain.label(c)}: {c.error}" for c in failed]
-    if meta.interrupted:
-        lines.append(f"- Interrupted: {len(cells)} cells completed.")
-    return "\n".join(lines)
-
-
-def _spread_lines(cells: list[Cell]) -> list[str]:
-    """With --repeat: each cell's req/s over its runs, and how far apart they were."""
-    repeated = [c for c in cells if explain.ok(c) and len(c.rps_runs) > 1]
-    if not repeated:
-        return []
-    lines = ["", "Spread over repeated runs (the median run stands for the cell):", ""]
-    for c in repeated:
-        runs = ", ".join(f"{r:.0f}" for r in c.rps_runs)
-        lines.append(f"- {explain.label(c)}: req/s {runs}; spread {c.rps_spread or 0:.0%}")
-    return lines
