@@ -25,6 +25,7 @@ import pytest
 
 from tests.conftest import free_port
 from tests.locust_support import web_ui_args
+from tests.up_support import read_banner
 
 REPO = Path(__file__).resolve().parent.parent
 # What `pip install .` reads: the project's metadata, the package and the directories it links to.
@@ -129,16 +130,8 @@ def _lab_up(installed: Installed, *args: str) -> Iterator[tuple[subprocess.Popen
         assert process.stdout is not None
         urls: dict[str, str] = {}
         lines: list[str] = []
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            lines.append(line)
-            if line.startswith("  "):
-                name, _, rest = line.strip().partition("  ")
-                urls[name] = rest.strip().split("  ")[0]
-            if line.startswith("Ctrl-C stops all of it.") or (not line and process.poll() is not None):
-                break
-        assert "Prometheus" in urls and urls["Prometheus"].startswith("http://"), "".join(lines)
+        read_banner(process, lines, urls)
+        assert "Prometheus" in urls and urls["Prometheus"].startswith("http://"), "\n".join(lines)
         yield process, urls
     finally:
         if process.poll() is None:

@@ -28,6 +28,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import Tab
 from tests.conftest import free_port
+from tests.up_support import read_banner
 
 LAB = [sys.executable, "-m", "lab"]
 # The lab's request parameters, as the start form names them: input name, label, default.
@@ -63,16 +64,7 @@ def lab_up(tmp_path: Path) -> Iterator[LabUp]:
         )
     started = LabUp(process, {}, [])
     try:
-        assert process.stdout is not None
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            started.stdout.append(line.rstrip("\n"))
-            if line.startswith("  "):
-                name, _, rest = line.strip().partition("  ")
-                started.urls[name] = rest.strip().split("  ")[0]
-            if line.startswith("Ctrl-C stops all of it.") or (not line and process.poll() is not None):
-                break
+        read_banner(process, started.stdout, started.urls)
         assert {"app", "Locust UI", "Prometheus"} <= started.urls.keys(), started.stdout
         assert started.urls["Prometheus"].startswith("http"), started.urls
         yield started

@@ -25,6 +25,7 @@ from lab.runtime.launcher import LaunchError
 from lab.runtime.prom import lock_data_dir, write_targets
 from tests.conftest import free_port
 from tests.locust_support import REPO, web_ui_args
+from tests.up_support import read_banner
 
 LAB = [sys.executable, "-m", "lab"]
 
@@ -76,16 +77,7 @@ def up(tmp_path: Path) -> Iterator[Any]:
             )
         instance = Up(process, [], stderr, {})
         started.append(instance)
-        assert process.stdout is not None
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            instance.stdout.append(line.rstrip("\n"))
-            if line.startswith("  "):
-                name, _, rest = line.strip().partition("  ")
-                instance.urls[name] = rest.strip().split("  ")[0]
-            if line.startswith("Ctrl-C stops all of it.") or (not line and process.poll() is not None):
-                break
+        read_banner(process, instance.stdout, instance.urls)
         return instance
 
     yield start
