@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pwd
+import re
 import signal
 import subprocess
 import time
@@ -21,6 +22,9 @@ from typing import IO, Self
 import psutil
 
 from lab.shared.lifetime import die_with_parent
+
+# "RuntimeError: ...", "sqlite3.OperationalError: ...": the line a traceback ends with.
+_EXCEPTION = re.compile(r"^\s*(?:[A-Za-z_][\w]*\.)*[A-Za-z_]\w*(?:Error|Exception|Exit|Interrupt): ")
 
 
 class Child:
@@ -89,9 +93,15 @@ class Child:
             time.sleep(0.1)
 
     def log_tail(self, lines: int = 15) -> str:
+        """The log's last `lines`, led by the first exception line of the log when the tail misses it: a
+        server's own shutdown traceback (gunicorn's "Worker failed to boot") can push the app's error out."""
         if self.log is None or not self.log.exists():
             return ""
-        tail = self.log.read_text(errors="replace").strip().splitlines()[-lines:]
+        every = self.log.read_text(errors="replace").strip().splitlines()
+        tail = every[-lines:]
+        first = next((line for line in every if _EXCEPTION.match(line)), None)
+        if first is not None and first not in tail:
+            tail = [f"first error: {first.strip()}", "...", *tail]
         return ":\n    " + "\n    ".join(tail) if tail else ""
 
     def alive(self) -> bool:
