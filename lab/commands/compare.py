@@ -185,11 +185,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lab.compare import report
-    from lab.compare.gates import exit_status, judge, lines
-    from lab.compare.plan import Plan
-    from lab.compare.points import Sweep
-    from lab.compare.runner import Comparison
+    from lab.compare.report import report
+    from lab.compare.run.gates import exit_status, judge, lines
+    from lab.compare.run.plan import Plan
+    from lab.compare.run.points import Sweep
+    from lab.compare.run.runner import Comparison
     from lab.runtime import postgres
     from lab.shared.configs import ConfigError, get, load_catalogue
     from lab.shared.scenarios import PARAMETERS

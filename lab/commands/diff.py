@@ -40,7 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lab.compare import diff, gates, junit, summary
+    from lab.compare.report import diff
+    from lab.compare.results import junit, summary
+    from lab.compare.run import gates
 
     pct = None
     try:

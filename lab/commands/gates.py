@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from lab.compare.gates import Gates
+    from lab.compare.run.gates import Gates
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -49,8 +49,9 @@ def gates_of(
     args: argparse.Namespace, configs: Sequence[str], scenarios: Sequence[str], planned: set[tuple[str, str]]
 ) -> Gates:
     """The gates the flags ask for, against the plan's names; ValueError (exit 2) when one cannot be."""
-    from lab.compare import checks, diff, summary
-    from lab.compare.gates import Gates
+    from lab.compare.report import diff
+    from lab.compare.results import checks, summary
+    from lab.compare.run.gates import Gates
 
     texts = list(args.checks)
     if args.checks_file is not None:

@@ -19,7 +19,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lab.compare import report, summary
+    from lab.compare.report import report
+    from lab.compare.results import summary
 
     try:
         for directory in (args.dir, args.baseline):

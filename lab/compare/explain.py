@@ -10,7 +10,7 @@ import statistics
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from lab.compare.summary import Cell
+from lab.compare.results.summary import Cell
 
 # Below this ratio two throughputs count as "about the same": run-to-run noise on a shared machine.
 SAME = 1.1

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lab.compare.explain import label, num, ok
-from lab.compare.summary import Cell, HandlerRow
+from lab.compare.results.summary import Cell, HandlerRow
 from lab.shared.output import fmt
 
 HANDLER_COLUMNS = [

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lab.compare.summary import Cell
+from lab.compare.results.summary import Cell
 from lab.shared.configs import thread_tokens
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from lab.compare.model import Ceiling
-from lab.compare.summary import Cell, HandlerRow
+from lab.compare.results.summary import Cell, HandlerRow
 from lab.shared.configs import thread_tokens
 
 LOOP_LAG_FLOOR_MS = 5.0  # below this, loop lag is noise whatever the service time

@@ -39,7 +39,7 @@ def test_unknown_only_id_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[s
 def test_claims_into_a_comparison_directory_add_the_report_section(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from lab.compare import report
+    from lab.compare.report import report
 
     out = write_run(tmp_path / "run", [])
     summary = (out / "summary.json").read_text()

@@ -7,8 +7,9 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from lab.compare import model, results
-from lab.compare.summary import Cell, Meta, Summary
+from lab.compare import model
+from lab.compare.report import tables as results
+from lab.compare.results.summary import Cell, Meta, Summary
 
 REAL_RUN = Path(__file__).parent / "data" / "real-run"
 CORES = 4

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from lab.compare import explain, internals
+from lab.compare import explain
+from lab.compare.report import internals
 from tests.compare.support import cell, failed, history
 
 

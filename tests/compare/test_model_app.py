@@ -7,8 +7,11 @@ from typing import Any
 
 import pytest
 
-from lab.compare import explain_app, flags, handlers, model_app, record, results
-from lab.compare.summary import Cell, HandlerRow, Machine, Meta, Summary
+from lab.compare import explain_app, handlers, model_app
+from lab.compare.report import tables as results
+from lab.compare.results import flags
+from lab.compare.results.summary import Cell, HandlerRow, Machine, Meta, Summary
+from lab.compare.run import record
 from lab.measure.handlers import HandlerWindow
 from lab.measure.scrape import ServerWindow
 from lab.runtime.headless import LoadResult, NameStats

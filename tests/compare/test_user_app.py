@@ -15,7 +15,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from lab.compare.summary import Cell, load
+from lab.compare.results.summary import Cell, load
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB = [sys.executable, "-m", "lab", "compare"]

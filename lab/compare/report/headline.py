@@ -1,0 +1,55 @@
+"""The verdict table the report opens with (issue 14 §2): per scenario, the best configuration, by how
+much, and the limit that bound it. The charts and the sentences below it say why; this is the answer first.
+
+A pure function: cells in, one row per scenario out, in run order. Failed cells are never the best and
+are named, not compared. (Not to be confused with lab.compare.verdicts: a gate's verdict on one cell.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from lab.compare import explain
+from lab.compare.results.summary import Cell
+
+
+@dataclass(frozen=True)
+class Headline:
+    scenario: str
+    best: str  # the configuration (and load, in a sweep) that served the most req/s; "" when none ran
+    rps: str  # its req/s, as the report writes a number
+    margin: str  # by how much, against the next configuration
+    limit: str  # what bound the best cell: the model's limit when reached, else the likely cause
+
+
+def _margin(good: list[Cell], failed: list[str]) -> str:
+    if len(good) < 2:
+        text = "the only configuration that ran" if failed else "the only configuration measured"
+    else:
+        best, second = good[0], good[1]
+        ratio = explain.rps(best) / explain.rps(second) if explain.rps(second) else None
+        if ratio is None:
+            text = f"{second.point} served none"
+        elif ratio < explain.SAME:
+            text = f"within {round((explain.SAME - 1) * 100)}% of {second.point} ({explain.num(second.rps)})"
+        else:
+            text = f"{explain.times(ratio)} {second.point} ({explain.num(second.rps)})"
+    return text + (f"; {', '.join(failed)} failed" if failed else "")
+
+
+def rows(cells: Sequence[Cell]) -> list[Headline]:
+    """One row per scenario: the configuration with the most req/s, its margin over the next, its limit."""
+    headlines = []
+    for scenario in explain.scenarios(cells):
+        row = [c for c in cells if c.scenario == scenario]
+        good = sorted((c for c in row if explain.ok(c)), key=explain.rps, reverse=True)
+        failed = [c.point for c in row if not explain.ok(c)]
+        if not good:
+            nobody = f"every configuration failed ({', '.join(failed)})"
+            headlines.append(Headline(scenario, best="", rps="", margin=nobody, limit=""))
+            continue
+        best = good[0]
+        margin, limit = _margin(good, failed), best.bottleneck or ""
+        headlines.append(Headline(scenario, best.point, explain.num(best.rps), margin, limit))
+    return headlines

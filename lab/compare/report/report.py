@@ -1,0 +1,276 @@
+"""report.html and the terminal summary of a result directory.
+
+One self-contained page that opens offline: inline CSS and SVG charts, no script, no fonts, no network.
+Everything comes from the files of the result directory (summary.json, cells/*.json, claims.json when
+present), so `lab report DIR` renders the same page again from saved data. This module reads them and
+says what each section shows; lab.compare.figures and .charts draw the charts; templates/report.html.j2
+lays the page out (autoescaped) and templates/report.css styles it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from lab.compare import explain, explain_app
+from lab.compare.report import charts, figures, headline, internals
+from lab.compare.report import diff as diffs
+from lab.compare.report import tables as results
+from lab.compare.report.terminal import summary_text as summary_text
+from lab.compare.results import flags, summary
+from lab.compare.results.summary import Cell, Meta
+from lab.compare.results.verdicts import Verdict
+from lab.shared.scenarios import slug
+
+Key = tuple[str, str]
+
+
+@dataclass
+class Run:
+    """A result directory as the report reads it."""
+
+    out: Path
+    meta: Meta
+    cells: list[Cell]
+    details: dict[Key, dict[str, Any]] = field(default_factory=dict)  # cells/<config>__<scenario>.json
+    claims: list[dict[str, Any]] | None = None
+    claims_error: str | None = None
+    checks: list[Verdict] = field(default_factory=list)  # the gates' verdicts (issue 12 §3)
+
+    @property
+    def configs(self) -> list[str]:
+        """The points of the run (a configuration, at each load when the load was swept), in order."""
+        named = [c.name for c in self.meta.configs]
+        points = [[c.point for c in self.cells if c.config == name] or [name] for name in named]
+        return list(dict.fromkeys([*(p for found in points for p in found), *(c.point for c in self.cells)]))
+
+    @property
+    def scenarios(self) -> list[str]:
+        return list(dict.fromkeys([*self.meta.scenarios, *explain.scenarios(self.cells)]))
+
+    def color(self, scenario: str) -> str:
+        return charts.PALETTE[self.scenarios.index(scenario) % len(charts.PALETTE)]
+
+    def kinds(self) -> dict[str, list[str]]:
+        """Endpoint kind -> its scenarios that have a cell, in run order."""
+        kinds: dict[str, list[str]] = {}
+        for scenario in self.scenarios:
+            cell = next((c for c in self.cells if c.scenario == scenario), None)
+            if cell is not None:
+                kinds.setdefault(cell.kind or scenario, []).append(scenario)
+        return kinds
+
+    def history(self, key: Key) -> list[dict[str, Any]]:
+        return list(self.details.get(key, {}).get("history") or [])
+
+    def timeline(self, key: Key) -> list[dict[str, Any]]:
+        return list(self.details.get(key, {}).get("server_timeline") or [])
+
+
+def _read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def load(out: Path) -> Run:
+    found = summary.load(out)
+    run = Run(out, found.meta, found.cells, checks=found.checks)
+    for cell in found.cells:
+        path = out / "cells" / f"{cell.point}__{slug(cell.scenario)}.json"
+        # A failed cell, or a run killed mid-write: its panels say "no data".
+        with contextlib.suppress(OSError, ValueError):
+            run.details[cell.key] = _read_json(path)
+    claims = out / "claims.json"
+    if claims.is_file():
+        try:
+            data = _read_json(claims)
+            items = data.get("claims") if isinstance(data, dict) else data
+            if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+                raise ValueError("expected a list of {id, claim, verdict, evidence} objects")
+            run.claims = items
+        except (OSError, ValueError) as exc:
+            run.claims_error = f"claims.json could not be read: {exc}"
+    return run
+
+
+# -- what the page shows, section by section (templates/report.html.j2 lays it out) ---------------------
+
+
+def _failed_cells(run: Run) -> list[Cell]:
+    return [c for c in run.cells if c.status != "ok"]
+
+
+def _facts(meta: Meta) -> list[tuple[str, str]]:
+    machine = meta.machine
+    return [
+        ("started", f"{meta.started} (finished {meta.finished or 'not yet'})"),
+        ("machine", f"{machine.cores} cores; {machine.platform} {machine.cpu}"),
+        ("pinning", meta.pinning.note),
+        ("load", f"{results.load_text(meta)}, {meta.duration_s} s per cell after "
+                 f"{meta.warmup_s} s warm-up, {meta.repeat} run(s) per cell"),
+        ("options", " ".join(f"{k} {v}" for k, v in meta.options.items()) or "defaults"),
+        ("command", " ".join(meta.command)),
+        ("git commit", meta.git_commit or "unknown"),
+        ("versions", ", ".join(f"{k} {v}" for k, v in meta.versions.items())),
+    ]  # fmt: skip
+
+
+def _warnings(run: Run) -> list[str]:
+    loads = max(1, len(run.meta.sweeps.get("users", []))) * max(1, len(run.meta.sweeps.get("rate", [])))
+    expected = len(run.meta.configs) * len(run.meta.scenarios) * loads
+    warnings = []
+    if run.meta.interrupted:
+        warnings.append(
+            f"Interrupted (Ctrl-C): {len(run.cells)} of {expected} cells completed; "
+            "this report holds only what finished."
+        )
+    elif not run.meta.finished:
+        warnings.append(f"Run still in progress (or killed): {len(run.cells)} of {expected} cells so far.")
+    failed = _failed_cells(run)
+    if failed:
+        names = ", ".join(explain.label(c) for c in failed)
+        warnings.append(f"{len(failed)} cell(s) failed: {names}. Their reasons are under Failed cells.")
+    return warnings + [note + "." for note in flags.notes(run.cells)]
+
+
+def _over_time_sentences(run: Run) -> list[str]:
+    histories = {key: run.history(key) for key in explain.index(run.cells)}
+    sentences = internals.over_time(run.cells, histories)
+    rows = max((len(internals.history_points(h)) for h in histories.values()), default=0)
+    if run.cells and rows < 4:
+        sentences.append(
+            f"Locust writes one row per second and these cells left at most {rows} with a measurement: "
+            "too few to see a trend (a longer --duration draws more); the server's dashed line, read every "
+            "0.5 s, shows it"
+        )
+    return sentences
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: list[str]
+    rows: list[tuple[str, list[str]]]  # its css class ("", "flagged", "failed"), its values
+
+
+def _table(run: Run) -> Table:
+    columns = list(results.MD_COLUMNS)
+    repeated = any(len(c.rps_runs) > 1 for c in run.cells)
+    if repeated:
+        columns.insert(3, ("rps_spread", "spread"))
+    rows = []
+    for cell in run.cells:
+        values = [results.value(cell, key) for key, _ in columns]
+        if repeated:
+            values[3] = f"{cell.rps_spread or 0:.0%}" if explain.ok(cell) else ""
+        css = "flagged" if flags.names(cell) else ""
+        if cell.status != "ok":
+            values[-1], css = f"FAILED: {cell.error or ''}", "failed"
+        rows.append((css, values))
+    return Table([title for _, title in columns], rows)
+
+
+VERDICT_CSS = {
+    **dict.fromkeys(("pass", "passed", "confirmed", "holds", "true"), "better"),
+    **dict.fromkeys(("fail", "failed", "refuted", "false", "does not hold"), "worse"),
+}  # anything else ("holds only when ...", "inconclusive: ...", "not measured") stays neutral
+CLAIM_KEYS = ("id", "claim", "verdict", "evidence")
+CHECK_CSS = {"passed": "better", "failed": "worse", "skipped": ""}
+
+
+def _claims(run: Run) -> list[dict[str, str]]:
+    rows = []
+    for claim in run.claims or []:
+        row = {k: v if isinstance(v := claim.get(k, ""), str) else json.dumps(v) for k in CLAIM_KEYS}
+        rows.append({**row, "css": VERDICT_CSS.get(row["verdict"].strip().lower(), "")})
+    return rows
+
+
+# The page reads top-down (issue 14 §2): the verdict table (templates/report.html.j2, right after the
+# run's facts), then the charts, then the sentences, then every number.
+SECTIONS = {
+    "throughput": "Throughput against the model",
+    "sweeps": "Sweeps: req/s and p95 against each swept value",
+    "app": "Your app, explained: per cell and per handler",
+    "latency": "Latency",
+    "over-time": "Latency over time",
+    "server": "Inside the server: thread pool and event loop",
+    "won": "What won",
+    "table": "All cells",
+    "failed": "Failed cells",
+    "checks": "Checks",
+    "claims": "Claims checked",
+    "baseline": "Against the baseline",
+}
+TEMPLATES = Environment(
+    loader=PackageLoader("lab.compare.report", "templates"), autoescape=True,
+    trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined,
+)  # fmt: skip
+
+
+def page(run: Run, baseline: Path | None = None) -> str:
+    """The whole report.html of `run`; with `baseline`, a side-by-side section against it."""
+    shown = [sid for sid in SECTIONS if sid not in ("checks", "claims", "baseline", "app", "sweeps")]
+    if run.meta.sweeps:
+        shown.insert(shown.index("throughput"), "sweeps")
+    if explain_app.app_cells(run.cells):
+        shown.insert(shown.index("throughput") + 1, "app")
+    if run.checks:
+        shown.append("checks")
+    if run.claims is not None or run.claims_error:
+        shown.append("claims")
+    diff, baseline_error = None, None
+    if baseline is not None:
+        shown.append("baseline")
+        try:
+            diff = diffs.html(diffs.load(baseline, run.out))
+        except summary.ResultsError as exc:
+            baseline_error = str(exc)
+    css = (resources.files("lab.compare.report") / "templates" / "report.css").read_text(encoding="utf-8")
+    return TEMPLATES.get_template("report.html.j2").render(
+        title=f"lab compare, {run.meta.started}",
+        css=Markup(css),  # our own file: inlined as it is (quotes in CSS must stay quotes)
+        facts=_facts(run.meta),
+        warnings=_warnings(run),
+        sections=[(sid, SECTIONS[sid]) for sid in shown],
+        headline=headline.rows(run.cells),
+        won=explain.winners(run.cells),
+        pairs=explain.pairs(run.cells),
+        repeat=run.meta.repeat,
+        throughput=figures.throughput(run),
+        sweeps=figures.sweep_figures(run),
+        app_sentences=explain_app.sentences(run.cells),
+        handler_tables=explain_app.handler_tables(run.cells),
+        latency=figures.latency(run),
+        over_time=figures.over_time(run),
+        over_time_sentences=_over_time_sentences(run),
+        pool=figures.pool(run),
+        pool_sentences=internals.threadpool(run.cells),
+        lag=figures.lag(run),
+        lag_sentences=internals.loop_lag(run.cells),
+        lag_limit=explain.num(explain.LAG_NOTABLE_MS, "ms"),
+        table=_table(run),
+        failed=[(explain.label(c), c.error or "no reason recorded") for c in _failed_cells(run)],
+        checks=[(v, CHECK_CSS[v.outcome]) for v in run.checks],
+        claims=_claims(run),
+        claims_error=run.claims_error,
+        diff=diff,
+        baseline_error=baseline_error,
+    )
+
+
+def render(out: Path, baseline: Path | None = None) -> None:
+    """Write out/report.html (and out/diff.md against `baseline`) from the saved data."""
+    run = load(out)
+    if baseline is not None:
+        with contextlib.suppress(summary.ResultsError):  # the report says why, in its baseline section
+            (out / "diff.md").write_text(diffs.markdown(diffs.load(baseline, out)), encoding="utf-8")
+    text = page(run, baseline)
+    tmp = out / ".report.html.tmp"
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(out / "report.html")

@@ -1,0 +1,112 @@
+"""The result set of a comparison on disk: summary.json (the source of truth, lab.compare.summary),
+summary.csv, summary.md.
+
+Every file is rewritten after each cell, so a run stopped at any point keeps what it completed;
+`lab report DIR` renders everything again from summary.json.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from tabulate import tabulate
+
+from lab.compare import explain_app
+from lab.compare.results import flags, summary
+from lab.compare.results.summary import Cell, Meta, Summary
+from lab.shared.output import atomic_write, fmt
+
+# The columns of summary.csv and summary.md, in order (fields of a Cell).
+COLUMNS = [
+    "config", "scenario", "users", "duration_s", "requests", "failures", "rps", "p50_ms", "p95_ms",
+    "p99_ms", "server_cpu_s", "loop_lag_p99_ms", "threadpool_in_use_max", "threadpool_waiting_max",
+    "workers_busy", "ceiling_rps", "efficiency", "generator_saturated", "server_requests", "abandoned",
+    "unaccounted", "reconciled", "expected_wait_s", "steady_state", "status", "error",
+]  # fmt: skip
+MD_COLUMNS = [
+    ("config", "config"), ("scenario", "scenario"), ("rps", "req/s"), ("ceiling_rps", "ceiling"),
+    ("efficiency", "eff."), ("p50_ms", "p50 ms"), ("p95_ms", "p95 ms"), ("p99_ms", "p99 ms"),
+    ("failures", "fail"), ("server_cpu_s", "srv CPU s"), ("loop_lag_p99_ms", "lag p99 ms"),
+    ("threadpool_in_use_max", "tokens max"), ("threadpool_waiting_max", "waiting max"),
+    ("counts", "client + abandoned = server"), ("flags", "flags"), ("bottleneck", "likely bottleneck"),
+]  # fmt: skip
+
+
+def load_text(meta: Meta) -> str:
+    """What each cell sent: "20 users (closed loop, no wait)", "4, 16, 64 users ...", or the rates."""
+    users = ", ".join(meta.sweeps.get("users", [])) or str(meta.users)
+    if not meta.rates:
+        return f"{users} users (closed loop, no wait)"
+    rates = ", ".join(f"{r:g}" for r in meta.rates)
+    return f"open model at {rates} req/s ({users} users sending)"
+
+
+def value(cell: Cell, key: str) -> str:
+    """A table cell: a field of the cell, or one derived for display ("counts", "flags")."""
+    if key == "counts":
+        return flags.counts(cell)
+    if key == "flags":
+        return ", ".join(flags.names(cell))
+    if key == "config":  # with the load when the run swept it: uvicorn-single@users=50
+        return cell.point
+    return fmt(getattr(cell, key))
+
+
+def write(out: Path, result: Summary) -> None:
+    """Write summary.json, summary.csv and summary.md into `out`."""
+    out.mkdir(parents=True, exist_ok=True)
+    summary.save(out, result)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(cell.model_dump(include=set(COLUMNS)) for cell in result.cells)
+    atomic_write(out / "summary.csv", buffer.getvalue())
+    atomic_write(out / "summary.md", markdown(result))
+
+
+def md_table(headers: list[str], rows: list[list[str]]) -> str:
+    """A GitHub Markdown table. Cells are not padded to a column width (a failure's reason can be long,
+    and the rows stay greppable: `| u · io-sync | 200 |`); a `|` or a newline in a cell is neutralised."""
+
+    def clean(text: str) -> str:
+        return text.replace("|", "/").replace("\n", " ")
+
+    body = [[clean(text) for text in row] for row in rows]
+    table: str = tabulate(
+        body, headers, tablefmt="github", stralign=None, numalign=None, disable_numparse=True
+    )
+    return table
+
+
+def markdown(result: Summary) -> str:
+    meta, rows = result.meta, []
+    for cell in result.cells:
+        row = [value(cell, key) for key, _ in MD_COLUMNS]
+        if cell.status != "ok":
+            row[-1] = f"FAILED: {cell.error or ''}"
+        rows.append(row)
+    lines = [
+        f"# lab compare, {meta.started}",
+        "",
+        f"{meta.machine.cores} cores; {meta.pinning.note}; {load_text(meta)}, {meta.duration_s} s per cell "
+        f"after {meta.warmup_s} s warm-up; commit {meta.git_commit or 'unknown'}.",
+        "",
+        md_table([title for _, title in MD_COLUMNS], rows),
+    ]
+    explained = explain_app.sentences(result.cells)
+    if explained:
+        lines += [
+            "",
+            "A user's scenarios, explained (Little's law, service time at one user, binding resource):",
+            "",
+        ]
+        lines += [f"- {sentence}." for sentence in explained]
+    for table in explain_app.handler_tables(result.cells):
+        lines += ["", f"Per handler, {table.title}:", "", md_table(table.columns, table.rows)]
+    notes = flags.notes(result.cells)
+    if notes:
+        lines += ["", "Flagged cells (read their numbers with care):", ""]
+        lines += [f"- {note}" for note in notes]
+    return "\n".join(lines) + "\n"

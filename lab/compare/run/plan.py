@@ -1,0 +1,86 @@
+"""What a comparison runs: the configurations, the scenarios, the load points and how each is served."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lab.compare import handlers
+from lab.compare.results.summary import Target
+from lab.compare.run.points import LoadPoint, Sweep
+from lab.runtime.generator import Generator
+from lab.shared.configs import ServerConfig
+from lab.shared.cores import Pin
+from lab.shared.scenarios import Scenario
+from lab.shared.target import AppInfo, AppTarget
+
+CALIBRATE_S = 2.0  # the default calibration of a user's scenario (one user): its handlers' service times
+
+
+@dataclass(frozen=True)
+class Plan:
+    configs: list[ServerConfig]
+    scenarios: list[Scenario]
+    users: int
+    duration_s: float
+    warmup_s: float
+    repeat: int
+    out: Path
+    options: dict[str, str] = field(default_factory=dict)  # Locust custom arguments, e.g. {"--io-ms": "100"}
+    pin: Pin = "auto"
+    port: int | None = None
+    host: str = "127.0.0.1"  # what the servers bind and Locust sends to (--server-host)
+    # The app each configuration serves (config name -> target; absent: the configuration's own, else the
+    # catalogue), what the lab learnt of each user app, and the user's locustfile if any (issue 11).
+    targets: dict[str, AppTarget] = field(default_factory=dict)
+    apps: dict[AppTarget, AppInfo] = field(default_factory=dict)
+    locustfile: Path | None = None
+    # Seconds of the run at one user before each cell of a user's scenario (None: CALIBRATE_S; 0: none).
+    calibrate_s: float | None = None
+    # Environment every server gets on top of the launcher's: LAB_DATABASE_URL of the database the command
+    # started for the db-* scenarios (issue 16).
+    server_env: dict[str, str] = field(default_factory=dict)
+    sweep: Sweep = field(default_factory=Sweep)  # users, rates and --set keys swept (issue 12 §1, §2)
+    # How Locust sends (issue 13): processes 0 = auto, one per core the pinning leaves to Locust.
+    generator: Generator = field(default_factory=lambda: Generator(processes=0))
+
+    def cells(self) -> list[tuple[Scenario, LoadPoint]]:
+        """The cells of each configuration, in order: every scenario at every load."""
+        return [(s, p) for s in self.scenarios for p in self.sweep.points(self.users)]
+
+    def calibration(self, scenario: Scenario) -> float:
+        """Seconds of `scenario`'s calibration run: only a user's scenarios have one (issue 11 §4)."""
+        if not handlers.is_app_scenario(scenario):
+            return 0.0
+        return CALIBRATE_S if self.calibrate_s is None else self.calibrate_s
+
+    def app_info(self, cfg: ServerConfig) -> AppInfo | None:
+        return self.apps.get(self.target(cfg))
+
+    def target(self, cfg: ServerConfig) -> AppTarget:
+        return self.targets.get(cfg.name) or cfg.target().resolved()
+
+    def params(self, scenario: Scenario) -> dict[str, int]:
+        """The query parameters `scenario` sends: its defaults with the plan's options applied."""
+        values = scenario.defaults
+        for parameter in scenario.parameters:
+            if parameter.option in self.options:
+                values[parameter.query] = int(self.options[parameter.option])
+        return values
+
+    def locust_options(self, scenario: Scenario) -> dict[str, str]:
+        return {
+            p.option: str(v)
+            for p in scenario.parameters
+            for q, v in self.params(scenario).items()
+            if q == p.query
+        }
+
+
+def target_record(plan: Plan) -> Target | None:
+    """The one app every configuration served, when it is not the catalogue (mixed: per configuration)."""
+    served = {plan.target(cfg) for cfg in plan.configs}
+    if len(served) != 1:
+        return None
+    (target,) = served
+    return None if target.is_catalogue else Target(**target.as_dict())

@@ -1,0 +1,253 @@
+"""`lab compare` for real: servers, Locust and the server's metrics, a few seconds per cell."""
+
+from __future__ import annotations
+
+import csv
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+import psutil
+import pytest
+
+from lab.compare.model import bottleneck, ceiling
+from lab.compare.results import summary
+from lab.compare.results.summary import SCHEMA, SCHEMA_PATH, Cell
+from lab.compare.run.runner import choose_pinning
+from lab.measure.scrape import spread
+from tests.compare.support import parse
+
+LAB = [sys.executable, "-m", "lab"]
+
+
+def _compare(out: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [*LAB, "compare", "--out", str(out), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def _cells(out: Path) -> dict[tuple[str, str], dict[str, Any]]:
+    data = json.loads((out / "summary.json").read_text())
+    return {(c["config"], c["scenario"]): c for c in data["cells"]}
+
+
+def _cmdline(proc: psutil.Process) -> str:
+    try:
+        return " ".join(proc.cmdline())
+    except psutil.Error:
+        return ""
+
+
+def _tree_gone(pids: set[int]) -> bool:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if not [p for p in pids if psutil.pid_exists(p) and psutil.Process(p).status() != "zombie"]:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.fixture(scope="module")
+def starved_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """More users than tokens on threadpool-starved, and the default single process for contrast."""
+    out = tmp_path_factory.mktemp("compare") / "run"
+    proc = _compare(
+        out,
+        "--configs", "threadpool-starved,uvicorn-single",
+        "--scenarios", "io-sync,io-async",
+        "--users", "20", "--duration", "4s", "--warmup", "1s", "--io-ms", "100",
+    )  # fmt: skip
+    stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 0, stderr
+    assert "report:" in stdout
+    return out
+
+
+def test_every_file_is_written_with_sane_values(starved_run: Path) -> None:
+    for name in ("summary.json", "summary.csv", "summary.md", "report.html"):
+        assert (starved_run / name).stat().st_size > 0, name
+    data = json.loads((starved_run / "summary.json").read_text())
+    meta = data["meta"]
+    assert meta["machine"]["cores"] >= 1 and meta["versions"]["locust"] and meta["finished"]
+    assert meta["pinning"]["note"] and meta["interrupted"] is False
+    assert len(data["cells"]) == 4
+    for cell in data["cells"]:
+        assert cell["status"] == "ok", cell["error"]
+        assert cell["requests"] > 0 and cell["failures"] == 0
+        assert 2.5 < cell["duration_s"] < 6
+        assert cell["rps"] == pytest.approx(cell["requests"] / cell["duration_s"], rel=0.01)
+        assert 100 <= cell["p50_ms"] <= cell["p95_ms"] <= cell["p99_ms"]
+        assert cell["server_cpu_s"] > 0
+        # The server saw every request Locust counted, and the ones Locust abandoned when it stopped
+        # (measured by Locust's exporter: users stopped one by one, so up to the 20 users).
+        assert 0 <= cell["abandoned"] <= 20
+        assert cell["unaccounted"] == cell["server_requests"] - cell["requests"] - cell["abandoned"]
+        assert cell["reconciled"] is True and abs(cell["unaccounted"]) <= 1, cell
+        assert cell["server_drained"] is True
+        # 20 users / 40 or 200 req/s: a request waits well under the 4 s cell.
+        assert cell["steady_state"] is True and cell["expected_wait_s"] < 1
+        assert cell["ceiling_rps"] > 0 and cell["efficiency"] == pytest.approx(
+            cell["rps"] / cell["ceiling_rps"], rel=0.01
+        )
+        assert isinstance(cell["generator_saturated"], bool)
+        assert cell["workers_busy"] == pytest.approx(1.0)  # one worker did all the work
+        # Read from outside (psutil) while users were sending: at most the machine's cores.
+        assert 0 < cell["server_cores"] <= meta["machine"]["cores"] * 1.1
+    with (starved_run / "summary.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["config"], r["scenario"]) for r in rows] == [
+        (c["config"], c["scenario"]) for c in data["cells"]
+    ]
+    assert (starved_run / "cells" / "threadpool-starved__io-sync.json").exists()
+
+
+def test_the_fresh_summary_validates_against_the_published_schema(starved_run: Path) -> None:
+    schema = json.loads((Path(__file__).resolve().parents[3] / SCHEMA_PATH).read_text(encoding="utf-8"))
+    jsonschema_rs.validator_for(schema).validate(json.loads((starved_run / "summary.json").read_text()))
+    loaded = summary.load(starved_run)
+    assert loaded.schema_version == SCHEMA and len(loaded.cells) == 4
+    assert {c.tokens for c in loaded.cells} == {4, 40}  # threadpool-starved, uvicorn-single
+
+
+def test_the_real_report_parses_and_has_its_charts(starved_run: Path) -> None:
+    page = parse((starved_run / "report.html").read_text())
+    assert page.counts.get("svg", 0) >= 4  # throughput, latency, tokens and loop lag at least
+    text = " ".join(page.text)
+    assert "threadpool-starved" in text and "uvicorn-single" in text
+    assert "4 thread-pool tokens" in text or "4 tokens" in text  # an explanation computed from the cells
+
+
+def test_starved_pool_async_io_serves_several_times_sync_io(starved_run: Path) -> None:
+    cells = _cells(starved_run)
+    sync, async_ = cells[("threadpool-starved", "io-sync")], cells[("threadpool-starved", "io-async")]
+    # 4 tokens / 100 ms = 40 req/s for def + sleep; 20 users / 100 ms = 200 req/s on the loop.
+    assert sync["ceiling_rps"] == pytest.approx(40)
+    assert async_["ceiling_rps"] == pytest.approx(200)
+    assert async_["rps"] > 3 * sync["rps"]
+    for cell in (sync, async_):
+        assert 0.75 <= cell["efficiency"] <= 1.1, cell
+    assert sync["threadpool_in_use_max"] == 4 and sync["threadpool_waiting_max"] >= 10
+    assert async_["threadpool_in_use_max"] == 0
+    # With 40 tokens and 20 users nothing waits, and sync I/O is as fast as async I/O.
+    single = cells[("uvicorn-single", "io-sync")]
+    assert single["threadpool_waiting_max"] == 0 and single["efficiency"] >= 0.75
+
+
+def test_model_ceilings() -> None:
+    args = {"users": 100, "workers": 2, "threadpool": 40, "process_pool": 2, "cores": 2}
+    assert ceiling("io-sync", params={"ms": 100}, **args).rps == pytest.approx(800)  # type: ignore[union-attr]
+    assert ceiling("io-async", params={"ms": 100}, **args).rps == pytest.approx(1000)  # type: ignore[union-attr]
+    assert ceiling("io-blocking", params={"ms": 100}, **args).rps == pytest.approx(20)  # type: ignore[union-attr]
+    assert ceiling("cpu-sync", params={"ms": 10}, **args).rps == pytest.approx(200)  # type: ignore[union-attr]
+    assert ceiling("cpu-process", params={"ms": 10}, **{**args, "workers": 1}).rps == pytest.approx(200)  # type: ignore[union-attr]
+    assert ceiling("fanout-sync", params={"ms": 50, "n": 5}, **args).rps == pytest.approx(320)  # type: ignore[union-attr]
+    assert ceiling("noop-async", params={}, **args) is None
+
+
+def test_uneven_workers_are_named() -> None:
+    assert spread([1.0, 1.0]) == pytest.approx(2.0)
+    assert spread([3.0, 0.3]) == pytest.approx(1.1)
+    assert spread([]) is None
+    cell = Cell(
+        config="gm", scenario="io-sync", server="gunicorn", workers=2, threadpool=40, process_pool=2,
+        users=100, repeats=1, status="ok", efficiency=0.6, workers_busy=1.1, server_cpu_s=1.0, duration_s=5.0,
+    )  # fmt: skip
+    assert bottleneck(cell, cores=2).startswith("uneven load: the work was spread over 1.10 of 2 workers")
+    reached = cell.model_copy(update={"efficiency": 0.9, "limit": "the users"})
+    assert "as the model predicts" in bottleneck(reached, cores=2)
+
+
+def test_pinning_policy() -> None:
+    assert choose_pinning("auto", [0, 1]).server is None
+    pinned = choose_pinning("auto", [0, 1, 2, 3])
+    assert pinned.server == [0, 1, 2] and pinned.generator == [3]
+    assert choose_pinning("on", [0, 1]).generator == [1]
+    assert choose_pinning("off", [0, 1, 2, 3]).server is None
+
+
+def test_a_server_killed_mid_cell_is_recorded_and_the_rest_completes(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    proc = _compare(
+        out,
+        "--configs", "uvicorn-single,threadpool-starved",
+        "--scenarios", "io-async,io-sync",
+        "--users", "10", "--duration", "4s", "--warmup", "1s",
+    )  # fmt: skip
+    me = psutil.Process(proc.pid)
+    killed = None
+    deadline = time.monotonic() + 120
+    while killed is None and time.monotonic() < deadline:
+        children = me.children(recursive=True)
+        servers = [c for c in children if "uvicorn" in _cmdline(c)]
+        measuring = [c for c in children if "locust" in _cmdline(c) and "warmup" not in _cmdline(c)]
+        if servers and measuring:
+            time.sleep(1.0)
+            killed = servers[0].pid
+            servers[0].kill()
+        time.sleep(0.1)
+    assert killed is not None
+    stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 1, stderr  # a failed cell fails the run, after every other cell ran
+    assert "1 cell(s) failed" in stderr and "FAILED uvicorn-single · io-async" in stdout
+    cells = _cells(out)
+    first = cells[("uvicorn-single", "io-async")]
+    assert first["status"] == "failed" and "exited" in first["error"]
+    for key, cell in cells.items():
+        if key != ("uvicorn-single", "io-async"):
+            assert cell["status"] == "ok", (key, cell["error"])
+    assert "FAILED" in (out / "summary.md").read_text()
+
+
+def test_ctrl_c_keeps_completed_cells_and_leaves_no_process(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    proc = _compare(
+        out, "--configs", "uvicorn-single", "--scenarios", "io-async,io-sync,cpu-sync",
+        "--users", "10", "--duration", "3s", "--warmup", "1s",
+    )  # fmt: skip
+    me = psutil.Process(proc.pid)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if (out / "summary.json").exists() and len(_cells(out)) >= 1:
+            break
+        time.sleep(0.2)
+    time.sleep(2)  # inside the second cell
+    tree = {p.pid for p in me.children(recursive=True)}
+    assert tree
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    data = json.loads((out / "summary.json").read_text())
+    assert data["meta"]["interrupted"] is True
+    assert [c["scenario"] for c in data["cells"]][:1] == ["io-async"]
+    assert data["cells"][0]["status"] == "ok"
+    assert (out / "report.html").exists()
+    assert _tree_gone(tree)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--configs", "nope"], "unknown configuration 'nope'"),
+        (["--scenarios", "io-nope"], "unknown scenario 'io-nope'"),
+        (["--users", "0"], "--users 0"),
+        (["--io-ms", "20000"], "--io-ms 20000"),
+        (["--duration", "soon"], "not a duration"),
+    ],
+)
+def test_bad_input_is_refused_before_anything_starts(tmp_path: Path, args: list[str], message: str) -> None:
+    out = tmp_path / "run"
+    result = subprocess.run(
+        [*LAB, "compare", "--out", str(out), *args], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert not out.exists()
