@@ -185,7 +185,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lab.compare.report import report
+    from lab.compare.report import report, terminal
     from lab.compare.run.gates import exit_status, judge, lines
     from lab.compare.run.plan import Plan
     from lab.compare.run.points import Sweep
@@ -284,7 +284,7 @@ def run(args: argparse.Namespace) -> int:
     if gate.active:  # after the run, on what it wrote; the report drawn again with the verdicts
         verdicts = judge(out, gate)
         render(out)
-    print(report.summary_text(out))
+    print(terminal.summary_text(out))
     if baseline is not None and (out / "diff.md").is_file():
         print("\n" + (out / "diff.md").read_text(encoding="utf-8"), end="")
     if verdicts:

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from lab.compare import model
-from lab.compare.report import tables as results
-from lab.compare.results.summary import Cell, Meta, Summary
+from lab.compare.meta import Meta
+from lab.compare.report import tables
+from lab.compare.results.summary import Cell, Summary
 
 REAL_RUN = Path(__file__).parent / "data" / "real-run"
 CORES = 4
@@ -106,8 +107,8 @@ def write_run(
     details: dict[tuple[str, str], dict[str, Any]] | None = None,
     **meta_overrides: Any,
 ) -> Path:
-    """A result directory: summary files through results.write, cells/*.json, claims.json if given."""
-    results.write(out, summary(cells, **meta_overrides))
+    """A result directory: summary files through tables.write, cells/*.json, claims.json if given."""
+    tables.write(out, summary(cells, **meta_overrides))
     (out / "cells").mkdir(exist_ok=True)
     for c in cells:
         detail = {"config": c.config, "scenario": c.scenario}

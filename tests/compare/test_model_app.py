@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 
 from lab.compare import explain_app, handlers, model_app
-from lab.compare.report import tables as results
+from lab.compare.meta import Machine, Meta
+from lab.compare.report import tables
 from lab.compare.results import flags
-from lab.compare.results.summary import Cell, HandlerRow, Machine, Meta, Summary
+from lab.compare.results.summary import Cell, HandlerRow, Summary
 from lab.compare.run import record
 from lab.measure.handlers import HandlerWindow
 from lab.measure.scrape import ServerWindow
@@ -161,5 +162,5 @@ def test_the_report_explains_each_cell_and_tables_several_handlers() -> None:
     assert [r[0] for r in table.rows][-1] == "/upstream/price/{item_id} (also served)"
     assert table.rows[0][:2] == ["/items/{item_id}", "def"] and table.rows[0][5] == "70%"
     meta = Meta(run_id="x", started="now", machine=Machine(cores=2), users=20, duration_s=2, warmup_s=0)
-    text = results.markdown(Summary(meta=meta, cells=[cell]))
+    text = tables.markdown(Summary(meta=meta, cells=[cell]))
     assert "binding resource: the thread pool" in text and "Per handler, shop-4-tokens · ItemUser:" in text

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from lab.compare.report import tables as results
+from lab.compare.meta import Meta
+from lab.compare.report import tables
 from lab.compare.results import summary
-from lab.compare.results.summary import Cell, Meta, Summary
+from lab.compare.results.summary import Cell, Summary
 from lab.compare.results.verdicts import Verdict
 from lab.shared.output import fmt
 
@@ -179,7 +180,7 @@ def markdown(diff: Diff) -> str:
         f"A (baseline): {diff.a_name}  ",
         f"B: {diff.b_name}",
         "",
-        results.md_table(head, rows),
+        tables.md_table(head, rows),
     ]
     notes = _notes(diff)
     if notes:

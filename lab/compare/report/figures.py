@@ -1,6 +1,6 @@
 """The data behind report.html's charts: bars per endpoint kind, and small multiples over time.
 
-A `Run` in, chart models and their SVG (lab.compare.charts) out; the templates lay them out.
+A `Run` in, chart models and their SVG (lab.compare.report.charts) out; the templates lay them out.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 much, and the limit that bound it. The charts and the sentences below it say why; this is the answer first.
 
 A pure function: cells in, one row per scenario out, in run order. Failed cells are never the best and
-are named, not compared. (Not to be confused with lab.compare.verdicts: a gate's verdict on one cell.)
+are named, not compared. (Not to be confused with lab.compare.results.verdicts: a gate's verdict on one cell.)
 """
 
 from __future__ import annotations

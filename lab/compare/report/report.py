@@ -3,7 +3,7 @@
 One self-contained page that opens offline: inline CSS and SVG charts, no script, no fonts, no network.
 Everything comes from the files of the result directory (summary.json, cells/*.json, claims.json when
 present), so `lab report DIR` renders the same page again from saved data. This module reads them and
-says what each section shows; lab.compare.figures and .charts draw the charts; templates/report.html.j2
+says what each section shows; lab.compare.report.figures and .charts draw the charts; templates/report.html.j2
 lays the page out (autoescaped) and templates/report.css styles it.
 """
 
@@ -20,12 +20,11 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from lab.compare import explain, explain_app
-from lab.compare.report import charts, figures, headline, internals
+from lab.compare.meta import Meta
+from lab.compare.report import charts, figures, headline, internals, tables
 from lab.compare.report import diff as diffs
-from lab.compare.report import tables as results
-from lab.compare.report.terminal import summary_text as summary_text
 from lab.compare.results import flags, summary
-from lab.compare.results.summary import Cell, Meta
+from lab.compare.results.summary import Cell
 from lab.compare.results.verdicts import Verdict
 from lab.shared.scenarios import slug
 
@@ -112,7 +111,7 @@ def _facts(meta: Meta) -> list[tuple[str, str]]:
         ("started", f"{meta.started} (finished {meta.finished or 'not yet'})"),
         ("machine", f"{machine.cores} cores; {machine.platform} {machine.cpu}"),
         ("pinning", meta.pinning.note),
-        ("load", f"{results.load_text(meta)}, {meta.duration_s} s per cell after "
+        ("load", f"{tables.load_text(meta)}, {meta.duration_s} s per cell after "
                  f"{meta.warmup_s} s warm-up, {meta.repeat} run(s) per cell"),
         ("options", " ".join(f"{k} {v}" for k, v in meta.options.items()) or "defaults"),
         ("command", " ".join(meta.command)),
@@ -159,13 +158,13 @@ class Table:
 
 
 def _table(run: Run) -> Table:
-    columns = list(results.MD_COLUMNS)
+    columns = list(tables.MD_COLUMNS)
     repeated = any(len(c.rps_runs) > 1 for c in run.cells)
     if repeated:
         columns.insert(3, ("rps_spread", "spread"))
     rows = []
     for cell in run.cells:
-        values = [results.value(cell, key) for key, _ in columns]
+        values = [tables.value(cell, key) for key, _ in columns]
         if repeated:
             values[3] = f"{cell.rps_spread or 0:.0%}" if explain.ok(cell) else ""
         css = "flagged" if flags.names(cell) else ""

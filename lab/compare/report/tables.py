@@ -1,4 +1,4 @@
-"""The result set of a comparison on disk: summary.json (the source of truth, lab.compare.summary),
+"""The result set of a comparison on disk: summary.json (the source of truth, lab.compare.results.summary),
 summary.csv, summary.md.
 
 Every file is rewritten after each cell, so a run stopped at any point keeps what it completed;
@@ -14,8 +14,9 @@ from pathlib import Path
 from tabulate import tabulate
 
 from lab.compare import explain_app
+from lab.compare.meta import Meta
 from lab.compare.results import flags, summary
-from lab.compare.results.summary import Cell, Meta, Summary
+from lab.compare.results.summary import Cell, Summary
 from lab.shared.output import atomic_write, fmt
 
 # The columns of summary.csv and summary.md, in order (fields of a Cell).

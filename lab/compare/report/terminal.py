@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lab.compare import explain
-from lab.compare.report import tables as results
+from lab.compare.report import tables
 from lab.compare.results import summary
 from lab.compare.results.summary import Cell
 
@@ -14,7 +14,7 @@ def summary_text(out: Path) -> str:
     """What `lab compare` prints at the end: the table, then what won and where the model disagrees."""
     found = summary.load(out)
     meta, cells = found.meta, found.cells
-    lines = [results.markdown(found)]
+    lines = [tables.markdown(found)]
     notes = (
         explain.winners(cells) + explain.pairs(cells) + explain.generator(cells) + explain.efficiency(cells)
     )

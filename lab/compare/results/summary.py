@@ -1,8 +1,8 @@
 """summary.json as typed data: the run's metadata and its cells, validated when written and when read.
 
-`Summary` is the file: {"schema": N, "meta": Meta, "cells": [Cell, ...]}. The JSON Schema published at
-docs/summary.schema.json is generated from these models (`python -m lab.compare.summary --schema`), and a
-test fails when the committed file is stale.
+`Summary` is the file: {"schema": N, "meta": Meta, "cells": [Cell, ...]}. The JSON Schema published
+at docs/summary.schema.json is generated from these models (`python -m lab.compare.results.summary
+--schema`), and a test fails when the committed file is stale.
 
 Schema versions:
 1  the records the runner wrote as plain dicts (before these models);
@@ -23,10 +23,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from lab.compare.meta import Machine as Machine
-from lab.compare.meta import Meta as Meta
-from lab.compare.meta import Pinning as Pinning
-from lab.compare.meta import Target as Target
+from lab.compare.meta import Meta
 from lab.compare.results.verdicts import Verdict
 from lab.shared.configs import Server, thread_tokens
 from lab.shared.output import atomic_write
@@ -248,7 +245,7 @@ def json_schema() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m lab.compare.summary", description="The JSON Schema of summary.json."
+        prog="python -m lab.compare.results.summary", description="The JSON Schema of summary.json."
     )
     parser.add_argument("--schema", action="store_true", help="print it")
     parser.add_argument("--write", type=Path, metavar="FILE", help=f"write it to FILE (e.g. {SCHEMA_PATH})")

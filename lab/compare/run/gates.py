@@ -1,8 +1,8 @@
 """After a comparison: judge the gates (issue 12 §3), store the verdicts, write the JUnit file, say it.
 
 The checks (`--check`, `[checks]`) and the regression threshold against a baseline are parsed before the
-run (lab.compare.checks, lab.compare.diff); here they are judged on the cells the run wrote, the verdicts
-saved in summary.json (`checks`), and the exit status chosen:
+run (lab.compare.results.checks, lab.compare.report.diff); here they are judged on the cells the run
+wrote, the verdicts saved in summary.json (`checks`), and the exit status chosen:
 
 0 every cell ran and every gate passed; 1 a cell failed (it wins over a failed gate: the run itself is
 broken, and a gate judged on what is missing proves little); 3 a check or a regression failed; 130
@@ -15,8 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lab.compare.report import diff
-from lab.compare.report import tables as results
+from lab.compare.report import diff, tables
 from lab.compare.results import junit, summary
 from lab.compare.results.checks import Check, evaluate
 from lab.compare.results.summary import Cell
@@ -44,7 +43,7 @@ def judge(out: Path, gates: Gates) -> list[Verdict]:
     if gates.regression_pct is not None and gates.baseline is not None:
         against = diff.compare(summary.load(gates.baseline), found, str(gates.baseline), str(out))
         verdicts += diff.regressions(against, gates.regression_pct)
-    results.write(out, found.model_copy(update={"checks": verdicts}))
+    tables.write(out, found.model_copy(update={"checks": verdicts}))
     if gates.junit is not None:
         junit.write(gates.junit, found.cells, verdicts)
     return verdicts

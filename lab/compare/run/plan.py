@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lab.compare import handlers
-from lab.compare.results.summary import Target
+from lab.compare.meta import Target
 from lab.compare.run.points import LoadPoint, Sweep
 from lab.runtime.generator import Generator
 from lab.shared.configs import ServerConfig

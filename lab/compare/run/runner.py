@@ -20,8 +20,9 @@ from typing import Any
 import httpx
 
 from lab.compare import handlers, model, model_app
-from lab.compare.report import tables as results
-from lab.compare.results.summary import Cell, HandlerRow, Machine, Measured, Meta, Pinning, Summary
+from lab.compare.meta import Machine, Meta, Pinning
+from lab.compare.report import tables
+from lab.compare.results.summary import Cell, HandlerRow, Measured, Summary
 from lab.compare.run import record
 from lab.compare.run.plan import Plan, target_record
 from lab.compare.run.points import LoadPoint
@@ -172,7 +173,7 @@ class Comparison:
 
     # -- the whole run ----------------------------------------------------------------------------------
     def _save(self) -> None:
-        results.write(self.plan.out, Summary(meta=self.meta, cells=self.cells))
+        tables.write(self.plan.out, Summary(meta=self.meta, cells=self.cells))
         if self.render is not None:
             self.render(self.plan.out)
 

@@ -1,4 +1,4 @@
-"""The SVG charts (lab.compare.charts) and the escaping of what they and the templates print."""
+"""The SVG charts (lab.compare.report.charts) and the escaping of what they and the templates print."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from markupsafe import escape
 
-from lab.compare.report import report
+from lab.compare.report import report, terminal
 from tests.compare.support import REAL_RUN, cell, failed, history, parse, timeline, write_run
 
 REASON = "the server (uvicorn) exited with code 1 during the cell <oops>"
@@ -179,7 +179,7 @@ def test_real_run_renders(tmp_path: Path) -> None:
 def test_summary_text_has_table_and_sentences(tmp_path: Path) -> None:
     write_run(tmp_path, _cells())
 
-    text = report.summary_text(tmp_path)
+    text = terminal.summary_text(tmp_path)
 
     assert "| config | scenario |" in text
     assert "- async I/O served 2.4x the requests of sync I/O on uvicorn-single" in text

@@ -158,15 +158,14 @@ def test_checks_file_missing(tmp_path: Path) -> None:
 
 
 def test_the_report_shows_a_checks_section(tmp_path: Path) -> None:
-    from lab.compare.report import report
-    from lab.compare.report import tables as results
+    from lab.compare.report import report, tables
     from tests.compare.support import parse as parse_html
     from tests.compare.support import summary, write_run
 
     cells = [cell("uvicorn-single", "io-sync", 300.0)]
     out = write_run(tmp_path / "run", cells)
     verdicts = evaluate(parse_all(["p95_ms<200"], CONFIGS, SCENARIOS), cells)
-    results.write(out, summary(cells).model_copy(update={"checks": verdicts}))
+    tables.write(out, summary(cells).model_copy(update={"checks": verdicts}))
 
     report.render(out)
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from lab.compare import model
-from lab.compare.report import tables as results
+from lab.compare.report import tables
 from lab.compare.report.diff import compare, markdown
 from lab.compare.results import flags
 from lab.compare.results.summary import Cell
@@ -101,7 +101,7 @@ def test_summary_markdown_flags_the_cell_and_explains_below() -> None:
         _cell(),
         _cell(scenario="io-blocking", expected_wait_s=10.0, steady_state=False, ceiling_rps=10.0),
     ]
-    text = results.markdown(summary(cells))
+    text = tables.markdown(summary(cells))
     rows = [line for line in text.splitlines() if line.startswith("| gunicorn-multi")]
     assert "14186 + 67 = 14253" in rows[0] and "not steady" not in rows[0]
     assert "not steady" in rows[1]

@@ -29,7 +29,7 @@ def _validate(path: Path) -> None:
 def test_the_committed_schema_is_the_generated_one() -> None:
     committed = (ROOT / summary.SCHEMA_PATH).read_text(encoding="utf-8")
     assert committed == summary.json_schema(), (
-        f"{summary.SCHEMA_PATH} is stale: python -m lab.compare.summary --write {summary.SCHEMA_PATH}"
+        f"{summary.SCHEMA_PATH} is stale: python -m lab.compare.results.summary --write {summary.SCHEMA_PATH}"
     )
 
 

@@ -1,4 +1,4 @@
-"""lab.compare.sweeps on synthetic cells: curves per swept key, the knee from the numbers, the sentence."""
+"""lab.compare.results.sweeps on synthetic cells: curves per swept key, the knee, the sentence."""
 
 from __future__ import annotations
 
