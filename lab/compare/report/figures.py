@@ -7,20 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from markupsafe import Markup
 
 from lab.compare import explain
 from lab.compare.report import charts, internals
 from lab.compare.report.charts import Bar, Series
+from lab.compare.report.rundir import Key, Run
 from lab.compare.results import sweeps
 from lab.compare.results.summary import Cell
-
-if TYPE_CHECKING:
-    from lab.compare.report.report import Run
-
-Key = tuple[str, str]
 
 
 def _bar(run: Run, cell: Cell, value: float | None, note: str, **extra: Any) -> Bar:
