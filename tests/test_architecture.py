@@ -107,7 +107,6 @@ KNOWN_OVERSIZE_TO_REMOVE = {
     "lab/runtime/headless.py:run",
     "lab/commands/compare.py:add_arguments",
     "lab/commands/up.py:run",
-    "lab/commands/compare.py:run",
 }
 
 

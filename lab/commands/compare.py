@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import itertools
 import re
 import sys
 from pathlib import Path
@@ -18,9 +17,8 @@ from lab.commands import gates, generator, workload
 from lab.commands.common import add_configs_file, add_target, fail
 
 if TYPE_CHECKING:
-    from lab.shared.configs import ServerConfig
+    from lab.compare.run.asked import Asked
 
-SWEEP_KEYS = ("workers", "threadpool", "process_pool", "loop", "http", "server", "db_pool")
 DEFAULT_CONFIGS = "uvicorn-single,gunicorn-multi,threadpool-tuned"
 DEFAULT_SCENARIOS = "io-sync,io-async,io-blocking,cpu-sync,cpu-async,cpu-thread,cpu-process"
 QUICK = {"duration": 2.0, "warmup": 1.0}
@@ -71,29 +69,6 @@ def _float_list(text: str) -> list[float]:
 
 def _no_values(text: str) -> list[Any]:
     raise argparse.ArgumentTypeError(f"{text!r}: no value")
-
-
-def swept_configs(
-    configs: list[ServerConfig], pairs: list[str]
-) -> tuple[list[ServerConfig], dict[str, list[str]]]:
-    """Each configuration once per combination of the --set values, and the swept keys with their
-    values; ConfigError (exit 2) for an unknown key or a bad value, before anything starts."""
-    from lab.shared.configs import ConfigError
-
-    keys: dict[str, list[str]] = {}
-    for pair in pairs:
-        key, sep, values = pair.partition("=")
-        key = key.strip()
-        if not sep or not key or not _names(values):
-            raise ConfigError(f"--set {pair!r}: expected KEY=V1[,V2...], e.g. threadpool=4,8")
-        if key not in SWEEP_KEYS:
-            raise ConfigError(f"--set {key}: not a key to sweep (valid: {', '.join(SWEEP_KEYS)})")
-        keys[key] = list(dict.fromkeys(_names(values)))
-    found: list[ServerConfig] = []
-    for cfg in configs:
-        for combination in itertools.product(*keys.values()):
-            found.append(cfg.with_overrides(dict(zip(keys, combination, strict=True))))
-    return list({c.name: c for c in found}.values()), keys
 
 
 def scenario_names(args: argparse.Namespace) -> list[str]:
@@ -184,115 +159,53 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         parser.add_argument(p.option, type=int, help=f"{p.help} (default: {p.default})")
 
 
-def run(args: argparse.Namespace) -> int:
-    from lab.compare.report import report, terminal
-    from lab.compare.run.gates import exit_status, judge, lines
-    from lab.compare.run.plan import Plan
-    from lab.compare.run.points import Sweep
-    from lab.compare.run.runner import Comparison
-    from lab.runtime import postgres
-    from lab.shared.configs import ConfigError, get, load_catalogue
+def asked_of(args: argparse.Namespace) -> Asked:
+    """What the flags ask for, parsed (lab.compare.run.asked.build checks it); ConfigError and
+    WorkloadError name a configuration, a scenario or an app that cannot be found."""
+    from lab.compare.run.asked import Asked, swept_configs
+    from lab.shared.configs import get, load_catalogue
     from lab.shared.scenarios import PARAMETERS
 
-    try:
-        catalogue = load_catalogue(args.configs_file)
-        bases = [get(catalogue, name) for name in _names(args.configs)]
-        configs, set_swept = swept_configs(bases, args.sweep)
-        custom = args.locustfile is not None or bool(args.endpoints)
-        default_names = [] if custom else scenario_names(args)
-        scenarios = workload.scenarios_of(args, _names(args.scenarios or ""), default_names)
-        targets = workload.targets_of(args, configs)
-    except (ConfigError, workload.WorkloadError) as exc:
-        return fail(str(exc))
-    if not configs or not scenarios:
-        return fail("--configs and --scenarios need at least one name each")
+    catalogue = load_catalogue(args.configs_file)
+    bases = [get(catalogue, name) for name in _names(args.configs)]
+    configs, set_swept = swept_configs(bases, args.sweep)
+    custom = args.locustfile is not None or bool(args.endpoints)
+    default_names = [] if custom else scenario_names(args)
+    scenarios = workload.scenarios_of(args, _names(args.scenarios or ""), default_names)
+    targets = workload.targets_of(args, configs)
     if args.quick:
         args.duration, args.warmup = QUICK["duration"], QUICK["warmup"]
-    users = args.users[0]
-    problems = [
-        *(f"--users {u}: must be between 1 and 5000" for u in args.users if not 1 <= u <= 5000),
-        *(f"--rate {r:g}: must be between 0.1 and 100000 req/s" for r in args.rate if not 0.1 <= r <= 1e5),
-        "--rate drives the lab's own users: your locustfile's (or --endpoint's) pace is its wait_time"
-        if args.rate and custom
-        else "",
-        f"--repeat {args.repeat}: must be between 1 and 20" if not 1 <= args.repeat <= 20 else "",
-        "--duration: must be between 1 s and 1 h" if not 1 <= args.duration <= 3600 else "",
-        "--warmup: must be between 0 and 10 min" if not 0 <= args.warmup <= 600 else "",
-        "--calibrate: must be 0 (off) or between 1 s and 10 min"
-        if args.calibrate is not None and not (args.calibrate == 0 or 1 <= args.calibrate <= 600)
-        else "",
-        f"--port {args.port}: must be between 1 and 65535"
-        if args.port is not None and not 0 < args.port < 65536
-        else "",
-    ]
-    options = {}
-    for p in PARAMETERS:
-        value = getattr(args, p.dest)
-        if value is not None:
-            low, high = p.bounds
-            if not low <= value <= high:
-                problems.append(f"{p.option} {value}: must be between {low} and {high}")
-            options[p.option] = str(value)
-    if args.baseline is not None and not (args.baseline / "summary.json").is_file():
-        problems.append(f"--baseline {args.baseline}: no summary.json there")
-    try:
-        load_generator = generator.generator_of(args)
-    except generator.GeneratorError as exc:
-        problems.append(str(exc))
-    problems = [p for p in problems if p]
-    if problems:
-        return fail("; ".join(problems))
-    try:
-        sweep = Sweep(users=args.users if len(args.users) > 1 else [], rates=args.rate, keys=set_swept)
-        planned = {
-            (sweep.name(c, p), s.name) for c in configs for s in scenarios for p in sweep.points(users)
-        }
-        names = list(dict.fromkeys([*(c.name for c in bases), *(c.name for c in configs)]))
-        gate = gates.gates_of(args, names, [s.name for s in scenarios], planned)
-    except ValueError as exc:  # CheckError, ResultsError: a bad gate is a usage error, before any start
-        return fail(str(exc))
-    try:  # last: it imports the user's app (in a process of its own), once the cheap checks passed
-        apps = workload.check_targets(targets, scenarios)
-    except workload.WorkloadError as exc:
-        return fail(str(exc))
-    out = args.out or Path("results") / dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    if (out / "summary.json").exists():
-        return fail(f"{out} already holds a comparison; choose another --out (nothing is overwritten)")
-    plan = Plan(
-        configs=configs, scenarios=scenarios, users=users, duration_s=args.duration,
-        warmup_s=args.warmup, repeat=args.repeat, out=out, options=options, pin=args.pin, port=args.port,
-        targets=targets, apps=apps, locustfile=args.locustfile.resolve() if args.locustfile else None,
-        calibrate_s=args.calibrate, generator=load_generator, sweep=sweep, host=args.server_host,
+    return Asked(
+        bases=bases, configs=configs, set_swept=set_swept, scenarios=scenarios, targets=targets,
+        custom=custom, users=args.users, rates=args.rate, repeat=args.repeat, duration_s=args.duration,
+        warmup_s=args.warmup, calibrate_s=args.calibrate,
+        out=args.out or Path("results") / dt.datetime.now().strftime("%Y%m%d-%H%M%S"),
+        generator=lambda: generator.generator_of(args),
+        gates_of=lambda configs, scenarios, planned: gates.gates_of(args, configs, scenarios, planned),
+        apps_of=workload.check_targets,
+        parameters={p.option: v for p in PARAMETERS if (v := getattr(args, p.dest)) is not None},
+        baseline=args.baseline, port=args.port, pin=args.pin, host=args.server_host,
+        locustfile=args.locustfile.resolve() if args.locustfile else None,
     )  # fmt: skip
-    baseline = args.baseline
 
-    def render(directory: Path) -> None:
-        report.render(directory, baseline=baseline)
 
-    comparison = Comparison(plan, render=render)
-    # A PostgreSQL only for the db-* scenarios, for the whole run (LAB_DATABASE_URL: the user's own).
-    (out / "logs").mkdir(parents=True, exist_ok=True)
+def run(args: argparse.Namespace) -> int:
+    from lab.compare.run.asked import build
+    from lab.compare.run.gates import exit_status
+    from lab.compare.run.plan import PlanError
+    from lab.compare.run.session import compare
+    from lab.shared.configs import ConfigError
+
     try:
-        with postgres.database(
-            any(s.kind == "db" for s in scenarios), log=out / "logs" / "postgres.log"
-        ) as url:
-            plan.server_env.update({postgres.DATABASE_URL_ENV: url} if url else {})
-            completed = comparison.run()
-    except postgres.PostgresError as exc:
+        plan = build(asked_of(args))
+    except (ConfigError, workload.WorkloadError, PlanError) as exc:
         return fail(str(exc))
-    verdicts = []
-    if gate.active:  # after the run, on what it wrote; the report drawn again with the verdicts
-        verdicts = judge(out, gate)
-        render(out)
-    print(terminal.summary_text(out))
-    if baseline is not None and (out / "diff.md").is_file():
-        print("\n" + (out / "diff.md").read_text(encoding="utf-8"), end="")
-    if verdicts:
-        print("\n" + "\n".join(lines(verdicts)))
-    junit = f"\njunit:  {gate.junit}" if gate.junit is not None else ""
-    print(f"\nreport: {out / 'report.html'}\ntable:  {out / 'summary.md'}{junit}")
-    code = exit_status(comparison.cells, verdicts, interrupted=not completed)
-    failed = [c for c in comparison.cells if c.status != "ok"]
+    try:
+        outcome = compare(plan)
+    except PlanError as exc:  # its PostgreSQL could not start
+        return fail(str(exc))
+    code = exit_status(outcome.cells, outcome.verdicts, interrupted=not outcome.completed)
+    failed = [c for c in outcome.cells if c.status != "ok"]
     if code == 1:
         print(f"lab: {len(failed)} cell(s) failed (exit 1); reasons above and in the report", file=sys.stderr)
     elif code == 3:

@@ -1,4 +1,7 @@
-"""What a comparison runs: the configurations, the scenarios, the load points and how each is served."""
+"""What a comparison runs: the configurations, the scenarios, the load points and how each is served.
+
+A Plan is built checked (lab.compare.run.asked.build): holding one, a runner can start.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +10,18 @@ from pathlib import Path
 
 from lab.compare import handlers
 from lab.compare.meta import Target
+from lab.compare.run.gates import Gates
 from lab.compare.run.points import LoadPoint, Sweep
 from lab.runtime.generator import Generator
 from lab.shared.configs import ServerConfig
 from lab.shared.cores import Pin
 from lab.shared.scenarios import Scenario
 from lab.shared.target import AppInfo, AppTarget
+
+
+class PlanError(ValueError):
+    """What makes the asked comparison impossible: a usage error (exit 2), nothing started."""
+
 
 CALIBRATE_S = 2.0  # the default calibration of a user's scenario (one user): its handlers' service times
 
@@ -43,6 +52,18 @@ class Plan:
     sweep: Sweep = field(default_factory=Sweep)  # users, rates and --set keys swept (issue 12 §1, §2)
     # How Locust sends (issue 13): processes 0 = auto, one per core the pinning leaves to Locust.
     generator: Generator = field(default_factory=lambda: Generator(processes=0))
+    # The gates judged after the run (issue 12 §3) and the earlier run to set beside it (--baseline).
+    gates: Gates = field(default_factory=Gates)
+    baseline: Path | None = None
+
+    @property
+    def needs_postgres(self) -> bool:
+        """A PostgreSQL for the whole run: only the db-* scenarios use one (issue 16)."""
+        return any(s.kind == "db" for s in self.scenarios)
+
+    def planned(self) -> set[tuple[str, str]]:
+        """(point, scenario) of every cell the plan runs: what the gates may name."""
+        return {(self.sweep.name(c, p), s.name) for c in self.configs for s, p in self.cells()}
 
     def cells(self) -> list[tuple[Scenario, LoadPoint]]:
         """The cells of each configuration, in order: every scenario at every load."""

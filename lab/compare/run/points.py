@@ -1,6 +1,6 @@
 """What a comparison sweeps (issue 12 §1, §2): the load each cell runs at and the swept keys' values.
 
-`--set KEY=V1,V2` expands the configurations (lab.commands.compare, via `ServerConfig.with_overrides`);
+`--set KEY=V1,V2` expands the configurations (lab.compare.run.asked, via `ServerConfig.with_overrides`);
 `--users` and `--rate` give each cell's load here. A cell's point is its configuration's name and, when the
 run swept the load, `@users=N` / `@rate=R` (`summary.point_name`): what tells cells apart in a run, in file
 names and across runs (`lab diff`, --baseline).
