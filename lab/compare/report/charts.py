@@ -1,16 +1,19 @@
-"""The SVG charts of report.html: grouped horizontal bars and small line panels.
+"""The SVG charts of report.html: grouped horizontal bars, small line panels and sweep curves.
 
-Numbers in, SVG out. Every piece of text is escaped here, so a chart is returned as `Markup` and the
-page template can insert it as it is (the template escapes everything else itself).
+Numbers in, SVG out: this module computes every shape of a chart in Python (typed: `Label`, `Rule`,
+`Block`, `Dot`, `Trace`, `Group` in an `Svg`) and templates/chart.svg.j2 writes the markup, autoescaped.
+A chart is returned as `Markup`, so the page template inserts it as it is.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import ClassVar
 
-from markupsafe import Markup, escape
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from lab.shared.output import fmt
 
@@ -28,25 +31,92 @@ def nice_ticks(vmax: float, count: int = 5) -> list[float]:
     return [i * step for i in range(math.ceil(vmax / step - 1e-9) + 1)]
 
 
-def _n(value: float) -> str:
-    """A coordinate."""
+@dataclass(frozen=True)
+class Label:
+    kind: ClassVar[str] = "text"
+    x: float
+    y: float
+    text: str
+    css: str = ""
+    anchor: str = "start"
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: ClassVar[str] = "line"
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    css: str
+
+
+@dataclass(frozen=True)
+class Block:
+    """A bar, with its tooltip."""
+
+    kind: ClassVar[str] = "rect"
+    x: float
+    y: float
+    width: float
+    height: float
+    fill: str
+    tip: str
+
+
+@dataclass(frozen=True)
+class Dot:
+    kind: ClassVar[str] = "dot"
+    x: float
+    y: float
+    r: float
+    css: str = ""
+    tip: str | None = None
+
+
+@dataclass(frozen=True)
+class Trace:
+    """A polyline through `points`."""
+
+    kind: ClassVar[str] = "trace"
+    points: list[tuple[float, float]]
+    css: str = ""
+
+
+@dataclass(frozen=True)
+class Group:
+    """Shapes drawn in one colour (`currentColor` in the CSS)."""
+
+    kind: ClassVar[str] = "group"
+    color: str
+    shapes: list[Dot | Trace] = field(default_factory=list)
+
+
+Shape = Label | Rule | Block | Dot | Trace | Group
+
+
+@dataclass(frozen=True)
+class Svg:
+    css: str
+    width: float
+    height: float
+    title: str
+    shapes: list[Shape]
+
+
+def _coordinate(value: float) -> str:
     return f"{value:.1f}"
 
 
-def _svg(width: float, height: float, title: str, body: str, css: str = "chart") -> Markup:
-    return Markup(
-        f'<svg class="{css}" role="img" width="{_n(width)}" height="{_n(height)}" '
-        f'viewBox="0 0 {_n(width)} {_n(height)}"><title>{escape(title)}</title>{body}</svg>'
-    )
+TEMPLATES = Environment(
+    loader=PackageLoader("lab.compare.report", "templates"), autoescape=True, undefined=StrictUndefined,
+)  # fmt: skip
+TEMPLATES.filters["n"] = _coordinate
 
 
-def _text(x: float, y: float, text: str, css: str = "", anchor: str = "start") -> str:
-    cls = f' class="{css}"' if css else ""
-    return f'<text x="{_n(x)}" y="{_n(y)}" text-anchor="{anchor}"{cls}>{escape(text)}</text>'
-
-
-def _line(x1: float, y1: float, x2: float, y2: float, css: str) -> str:
-    return f'<line x1="{_n(x1)}" y1="{_n(y1)}" x2="{_n(x2)}" y2="{_n(y2)}" class="{css}"/>'
+def svg(chart: Svg) -> Markup:
+    """The chart's markup (templates/chart.svg.j2)."""
+    return Markup(TEMPLATES.get_template("chart.svg.j2").render(svg=chart))
 
 
 @dataclass(frozen=True)
@@ -74,36 +144,33 @@ def hbars(title: str, bars: Sequence[Bar], unit: str, marker_css: str) -> Markup
     ticks = nice_ticks(max(extent, default=0))
     scale = plot_w / ticks[-1]
     x0 = label_w
-    parts: list[str] = []
+    parts: list[Shape] = []
     y = top
     for group in dict.fromkeys(b.group for b in bars):
-        parts.append(_text(4, y + 12, group, "group"))
+        parts.append(Label(4, y + 12, group, "group"))
         y += head
         for bar in (b for b in bars if b.group == group):
             mid = y + bar_h / 2
-            parts.append(_text(x0 - 6, mid + 4, bar.name, "label", "end"))
+            parts.append(Label(x0 - 6, mid + 4, bar.name, "label", "end"))
             if bar.value is None:
-                parts.append(_text(x0 + 4, mid + 4, f"failed: {(bar.failed or '')[:90]}", "fail"))
+                parts.append(Label(x0 + 4, mid + 4, f"failed: {(bar.failed or '')[:90]}", "fail"))
             else:
-                tip = escape(f"{bar.group} · {bar.name}: {bar.note}")
-                parts.append(
-                    f'<rect x="{_n(x0)}" y="{_n(y)}" width="{_n(max(bar.value * scale, 1.0))}" '
-                    f'height="{_n(bar_h)}" fill="{escape(bar.color)}"><title>{tip}</title></rect>'
-                )
+                tip = f"{bar.group} · {bar.name}: {bar.note}"
+                parts.append(Block(x0, y, max(bar.value * scale, 1.0), bar_h, bar.color, tip))
                 if bar.whisker:
                     lo, hi = (x0 + v * scale for v in bar.whisker)
-                    parts.append(_line(lo, mid, hi, mid, "whisker"))
-                    parts += [_line(x, mid - 4, x, mid + 4, "whisker") for x in (lo, hi)]
+                    parts.append(Rule(lo, mid, hi, mid, "whisker"))
+                    parts += [Rule(x, mid - 4, x, mid + 4, "whisker") for x in (lo, hi)]
                 if bar.marker is not None:
                     xm = x0 + bar.marker * scale
-                    parts.append(_line(xm, y - 3, xm, y + bar_h + 3, marker_css))
-                parts.append(_text(x0 + plot_w + 10, mid + 4, bar.note, "warn" if bar.warn else "note"))
+                    parts.append(Rule(xm, y - 3, xm, y + bar_h + 3, marker_css))
+                parts.append(Label(x0 + plot_w + 10, mid + 4, bar.note, "warn" if bar.warn else "note"))
             y += bar_h + gap
         y += group_gap
-    grid = [_line(x0 + t * scale, top, x0 + t * scale, y, "grid") for t in ticks]
-    grid += [_text(x0 + t * scale, y + 13, fmt(float(t)), "tick", "middle") for t in ticks]
-    grid.append(_text(x0 + plot_w, y + 26, unit, "tick", "end"))
-    return _svg(label_w + plot_w + note_w, y + 32, title, "".join(grid + parts))
+    grid: list[Shape] = [Rule(x0 + t * scale, top, x0 + t * scale, y, "grid") for t in ticks]
+    grid += [Label(x0 + t * scale, y + 13, fmt(float(t)), "tick", "middle") for t in ticks]
+    grid.append(Label(x0 + plot_w, y + 26, unit, "tick", "end"))
+    return svg(Svg("chart", label_w + plot_w + note_w, y + 32, title, grid + parts))
 
 
 @dataclass(frozen=True)
@@ -122,31 +189,29 @@ def panel(
     ticks = nice_ticks(max(ymax, limit or 0), 2)
     ytop, xtop = ticks[-1], max(xmax, 1.0)
 
-    def xy(x: float, y: float) -> tuple[str, str]:
-        return _n(left + x / xtop * plot_w), _n(top + plot_h - min(y, ytop) / ytop * plot_h)
+    def xy(x: float, y: float) -> tuple[float, float]:
+        return left + x / xtop * plot_w, top + plot_h - min(y, ytop) / ytop * plot_h
 
-    parts = [_text(2, 12, title, "ptitle")]
+    parts: list[Shape] = [Label(2, 12, title, "ptitle")]
     for t in ticks:
         yy = top + plot_h - t / ytop * plot_h
         parts += [
-            _line(left, yy, left + plot_w, yy, "grid"),
-            _text(left - 3, yy + 3, fmt(float(t)), "tick", "end"),
+            Rule(left, yy, left + plot_w, yy, "grid"),
+            Label(left - 3, yy + 3, fmt(float(t)), "tick", "end"),
         ]
-    parts.append(_text(left + plot_w, height - 3, f"{fmt(float(xtop))} s", "tick", "end"))
+    parts.append(Label(left + plot_w, height - 3, f"{fmt(float(xtop))} s", "tick", "end"))
     if limit is not None:
         yy = top + plot_h - min(limit, ytop) / ytop * plot_h
-        parts.append(_line(left, yy, left + plot_w, yy, "limit"))
+        parts.append(Rule(left, yy, left + plot_w, yy, "limit"))
     drawn = [s for s in series if s.points]
     for s in drawn:
         if len(s.points) == 1:
-            cx, cy = xy(*s.points[0])
-            parts.append(f'<circle cx="{cx}" cy="{cy}" r="2.5" class="{s.css}"/>')
+            parts.append(Dot(*xy(*s.points[0]), r=2.5, css=s.css))
         else:
-            points = " ".join(",".join(xy(x, y)) for x, y in s.points)
-            parts.append(f'<polyline points="{points}" class="{s.css}"/>')
+            parts.append(Trace([xy(x, y) for x, y in s.points], s.css))
     if not drawn:
-        parts.append(_text(left + plot_w / 2, top + plot_h / 2, "no data", "tick", "middle"))
-    return _svg(width, height, title, "".join(parts), "panel")
+        parts.append(Label(left + plot_w / 2, top + plot_h / 2, "no data", "tick", "middle"))
+    return svg(Svg("panel", width, height, title, parts))
 
 
 @dataclass(frozen=True)
@@ -170,22 +235,17 @@ def curve(title: str, xlabels: Sequence[str], lines: Sequence[Line], unit: str, 
     def y(v: float) -> float:
         return top + plot_h - v / ytop * plot_h
 
-    parts = [_text(2, 13, title, "ptitle")]
+    parts: list[Shape] = [Label(2, 13, title, "ptitle")]
     for t in ticks:
         parts += [
-            _line(left, y(t), left + plot_w, y(t), "grid"),
-            _text(left - 4, y(t) + 3, fmt(t), "tick", "end"),
+            Rule(left, y(t), left + plot_w, y(t), "grid"),
+            Label(left - 4, y(t) + 3, fmt(t), "tick", "end"),
         ]
-    parts += [_text(x(i), top + plot_h + 13, label, "tick", "middle") for i, label in enumerate(xlabels)]
-    parts.append(_text(left + plot_w, height - 3, f"{xname} → ({unit})", "tick", "end"))
+    parts += [Label(x(i), top + plot_h + 13, label, "tick", "middle") for i, label in enumerate(xlabels)]
+    parts.append(Label(left + plot_w, height - 3, f"{xname} → ({unit})", "tick", "end"))
     for ln in lines:
         marks = [(x(i), y(v), v) for i, v in enumerate(ln.values) if v is not None]
-        body = "".join(
-            f'<circle cx="{_n(cx)}" cy="{_n(cy)}" r="3">'
-            f"<title>{escape(f'{ln.name}: {fmt(v)} {unit}')}</title></circle>"
-            for cx, cy, v in marks
-        )
-        if len(marks) > 1:
-            body = f'<polyline points="{" ".join(f"{_n(cx)},{_n(cy)}" for cx, cy, _ in marks)}"/>' + body
-        parts.append(f'<g style="color:{escape(ln.color)}">{body}</g>')
-    return _svg(width, height, title, "".join(parts), "curve")
+        dots: list[Dot | Trace] = [Dot(cx, cy, 3, tip=f"{ln.name}: {fmt(v)} {unit}") for cx, cy, v in marks]
+        trace: list[Dot | Trace] = [Trace([(cx, cy) for cx, cy, _ in marks])] if len(marks) > 1 else []
+        parts.append(Group(ln.color, trace + dots))
+    return svg(Svg("curve", width, height, title, parts))

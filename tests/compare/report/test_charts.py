@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import math
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -78,3 +80,20 @@ def test_the_css_comes_from_its_file_inlined(tmp_path: Path) -> None:
     text = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert f"<style>{css}</style>" in text
     assert '"Segoe UI"' in text  # quotes in CSS are not HTML-escaped
+
+
+def test_the_markup_is_in_the_template_not_in_python() -> None:
+    source = (resources.files("lab.compare.report") / "charts.py").read_text(encoding="utf-8")
+    strings = [n.value for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Constant)]
+    assert not [s for s in strings if isinstance(s, str) and re.search(r"<\w", s)]
+
+
+def test_a_chart_is_typed_shapes_until_the_template_writes_it() -> None:
+    block = charts.Block(1.0, 2.0, 3.5, 4.0, "#000", "a<b")
+
+    drawn = charts.svg(charts.Svg("chart", 10.0, 20.0, "t", [block]))
+
+    assert drawn == (
+        '<svg class="chart" role="img" width="10.0" height="20.0" viewBox="0 0 10.0 20.0"><title>t</title>'
+        '<rect x="1.0" y="2.0" width="3.5" height="4.0" fill="#000"><title>a&lt;b</title></rect></svg>'
+    )
