@@ -106,7 +106,6 @@ KNOWN_OVERSIZE_TO_REMOVE = {
     "lab/compare/model.py:ceiling",
     "lab/runtime/headless.py:run",
     "lab/commands/compare.py:add_arguments",
-    "lab/commands/up.py:run",
 }
 
 

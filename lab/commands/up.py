@@ -151,16 +151,7 @@ def run(args: argparse.Namespace) -> int:
             stack.callback(lock.close)  # the data directory is free again once Prometheus has stopped
         stack.callback(signal.signal, signal.SIGTERM, previous)
         try:
-            server_env: dict[str, str] = {}
-            if plan.target.is_catalogue:
-                # The catalogue's /db/* endpoints (db-* users) need a database: a PostgreSQL of its own
-                # when one is installed (or $LAB_DATABASE_URL); without, they answer 503 and this says so.
-                has_url = bool(os.environ.get(postgres.DATABASE_URL_ENV))
-                url = stack.enter_context(postgres.database(has_url or postgres.find_bindir() is not None))
-                if url:
-                    server_env[postgres.DATABASE_URL_ENV] = url
-                else:
-                    notes.append(f"the db-* users will get 503: {postgres.missing_reason()}")
+            server_env = _database_env(stack, notes) if plan.target.is_catalogue else {}
             server = stack.enter_context(
                 Server(config, host=HOST, port=ports["--port"], target=plan.target, extra_env=server_env)
             )
@@ -173,25 +164,9 @@ def run(args: argparse.Namespace) -> int:
                     locustfile=plan.locustfile,
                 )
             )
-            prometheus: prom.Prometheus | None = None
+            prometheus = None
             if binary is not None and data_dir is not None:
-                # This launch's own copy, so that no other `lab up` rewrites its targets; the app's target
-                # carries its metrics path ("host:port/path").
-                config_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="lab-up-")))
-                config_file = prom.prepare_config(
-                    config_dir,
-                    app=[server.metrics_url.removeprefix("http://")],
-                    locust=[f"{HOST}:{ports['--locust-metrics-port']}"],
-                )
-                prometheus = stack.enter_context(
-                    prom.Prometheus(
-                        config_file,
-                        data_dir / "data",
-                        port=ports["--prometheus-port"],
-                        binary=binary,
-                        log=data_dir / "prometheus.log",
-                    )
-                )
+                prometheus = _start_prometheus(stack, binary, data_dir, server, ports)
             for note in notes:
                 print(f"lab up: {note}", flush=True)
             _print_urls(plan, server, locust, prometheus, data_dir)
@@ -201,6 +176,43 @@ def run(args: argparse.Namespace) -> int:
         except (KeyboardInterrupt, _Stop):
             print("stopping...", file=sys.stderr, flush=True)
             return 0
+
+
+def _database_env(stack: contextlib.ExitStack, notes: list[str]) -> dict[str, str]:
+    """The catalogue's /db/* endpoints (db-* users) need a database: a PostgreSQL of its own when one is
+    installed (or $LAB_DATABASE_URL); without, they answer 503 and a note says so."""
+    from lab.runtime import postgres
+
+    has_url = bool(os.environ.get(postgres.DATABASE_URL_ENV))
+    url = stack.enter_context(postgres.database(has_url or postgres.find_bindir() is not None))
+    if not url:
+        notes.append(f"the db-* users will get 503: {postgres.missing_reason()}")
+        return {}
+    return {postgres.DATABASE_URL_ENV: url}
+
+
+def _start_prometheus(
+    stack: contextlib.ExitStack, binary: str, data_dir: Path, server: Server, ports: dict[str, int]
+) -> Prometheus:
+    """Prometheus on this launch's own copy of the configuration, so that no other `lab up` rewrites its
+    targets; the app's target carries its metrics path ("host:port/path")."""
+    from lab.runtime import prom
+
+    config_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="lab-up-")))
+    config_file = prom.prepare_config(
+        config_dir,
+        app=[server.metrics_url.removeprefix("http://")],
+        locust=[f"{HOST}:{ports['--locust-metrics-port']}"],
+    )
+    return stack.enter_context(
+        prom.Prometheus(
+            config_file,
+            data_dir / "data",
+            port=ports["--prometheus-port"],
+            binary=binary,
+            log=data_dir / "prometheus.log",
+        )
+    )
 
 
 def _print_urls(
