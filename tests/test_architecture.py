@@ -301,6 +301,16 @@ def test_modules_and_functions_are_small() -> None:
     assert found == [], "over 300 lines a module or 60 a function: " + ", ".join(found)
 
 
+def test_the_known_oversize_are_still_over() -> None:
+    """An entry of KNOWN_OVERSIZE_TO_REMOVE within the limits now must go (the allowlist only shrinks)."""
+    found = {
+        v.rsplit(": ", 1)[0]
+        for path in sorted(LAB.rglob("*.py"))
+        for v in oversize(str(path.relative_to(LAB.parent)), path.read_text(encoding="utf-8"))
+    }
+    assert found >= KNOWN_OVERSIZE_TO_REMOVE
+
+
 def test_the_size_rule_names_the_offenders() -> None:
     body = "\n".join(f"    x{i} = {i}" for i in range(60))
     found = oversize("lab/x.py", f"def long():\n{body}\n\n\ndef short():\n    pass\n" + "#\n" * 240)
