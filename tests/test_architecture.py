@@ -17,7 +17,7 @@ function over 60. docs/architecture.md draws it.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -134,7 +134,7 @@ def module_imports(module: str, source: str, known: Mapping[str, object]) -> set
     """The modules of the lab that `module` imports, under TYPE_CHECKING and in functions too.
 
     `from a.b import c` imports the module a.b.c when there is one (else the names of a.b); a relative
-    import is resolved against `module`'s package first.
+    import is resolved against the package of `module` (the lab has none today).
     """
     found = set()
     for node in ast.walk(ast.parse(source)):
@@ -143,7 +143,7 @@ def module_imports(module: str, source: str, known: Mapping[str, object]) -> set
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                here = module.split(".")[: -node.level] if module in known else module.split(".")
+                here = module.split(".")[: -node.level]
                 base = ".".join([*here, *([base] if base else [])])
             for alias in node.names:
                 found.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base)
@@ -157,12 +157,12 @@ def circles(graph: Mapping[str, set[str]]) -> list[list[str]]:
     stack: list[str] = []
     found: list[list[str]] = []
 
-    def visit(node: str) -> Iterator[None]:
+    def visit(node: str) -> None:
         index[node] = low[node] = len(index)
         stack.append(node)
         for nxt in sorted(graph.get(node, ())):
             if nxt not in index:
-                yield from visit(nxt)
+                visit(nxt)
                 low[node] = min(low[node], low[nxt])
             elif nxt in stack:
                 low[node] = min(low[node], index[nxt])
@@ -178,7 +178,7 @@ def circles(graph: Mapping[str, set[str]]) -> list[list[str]]:
 
     for node in sorted(graph):
         if node not in index:
-            list(visit(node))
+            visit(node)
     return sorted(found)
 
 
