@@ -23,8 +23,6 @@ ALLOWED = {
     "lab.shared": set(),
     "lab.server": {"lab.shared"},
     "lab.loadgen": {"lab.shared"},
-    "lab.app": {"lab.server"},  # compatibility: `uvicorn --factory lab.app:create_app`
-    "lab.locust_metrics": {"lab.loadgen"},  # compatibility: `import lab.locust_metrics` in a locustfile
     "lab.runtime": {"lab.shared"},
     "lab.measure": {"lab.shared", "lab.runtime"},
     "lab.compare": ORCHESTRATOR,

@@ -1,7 +1,7 @@
 """The app's settings: one typed object read from `LAB_*` environment variables.
 
 The launcher (`lab serve`) sets these for every server process it starts, so each worker knows which
-configuration it belongs to; run by hand (`uvicorn --factory lab.app:create_app`) the defaults apply:
+configuration it belongs to; run by hand (`uvicorn --factory lab.server.app:create_app`) the defaults apply:
 the catalogue, wrapped.
 """
 
