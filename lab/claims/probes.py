@@ -13,7 +13,8 @@ import httpx
 
 from lab.claims.numbers import ExperimentError, Numbers, median_of
 from lab.claims.spec import Burst, LoopProbe, Timing
-from lab.measure import scrape
+from lab.measure import samples
+from lab.shared import metric_names
 from lab.shared.configs import thread_tokens
 
 if TYPE_CHECKING:
@@ -48,8 +49,8 @@ async def _burst(url: str, path: str, ms: int, requests: int) -> Numbers:
             # The loop probe publishes the limiter's queue every 50 ms; /metrics is async, so it answers.
             most = 0.0
             while not done.is_set():
-                snapshot = await asyncio.to_thread(scrape.read, url + "/metrics")
-                most = max(most, scrape.total(snapshot, "lab_threadpool_waiting"))
+                snapshot = await asyncio.to_thread(samples.read, url + "/metrics")
+                most = max(most, samples.total(snapshot, metric_names.THREADPOOL_WAITING))
                 await asyncio.sleep(0.1)
             return most
 

@@ -15,7 +15,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from lab.runtime.generator import Generator, TreeCpu, lost_reason, workers_missing
 from lab.runtime.procs import Child
+from lab.shared import metric_names
 from lab.shared.scenarios import EXPORTER_PLUGIN, Scenario
+
+ABANDONED = metric_names.total(metric_names.LOCUST_ABANDONED)
 
 
 class LoadError(RuntimeError):
@@ -206,7 +209,7 @@ def run(
         p99_ms=percentile(times, 0.99),
         generator_cpu=sum(shares.values()),
         # From outside for the local processes; the exporter's own flag covers workers elsewhere.
-        generator_saturated=busiest >= 0.9 or _value(snapshot, "locust_cpu_saturated") == 1,
+        generator_saturated=busiest >= 0.9 or _value(snapshot, metric_names.LOCUST_CPU_SATURATED) == 1,
         window=window,
         abandoned=_abandoned(snapshot, scenario.handler),
         history=_history(Path(f"{out}_stats_history.csv"), scenario.handler or "Aggregated"),
@@ -234,7 +237,7 @@ def _snapshot(path: Path) -> Samples:
 def _test_window(samples: Samples) -> tuple[float, float] | None:
     """(start, stop) unix times of the test, from the exporter's final snapshot."""
     found = {name: value for name, _, value in samples}
-    start, stop = found.get("locust_test_start_time_seconds"), found.get("locust_test_stop_time_seconds")
+    start, stop = found.get(metric_names.LOCUST_TEST_START), found.get(metric_names.LOCUST_TEST_STOP)
     return (start, stop) if start and stop and stop > start else None
 
 
@@ -243,7 +246,9 @@ def _value(samples: Samples, metric: str) -> float | None:
 
 
 def _lost_workers(samples: Samples) -> dict[str, float]:
-    return {labels["worker"]: value for name, labels, value in samples if name == "locust_worker_lost"}
+    return {
+        labels["worker"]: value for name, labels, value in samples if name == metric_names.LOCUST_WORKER_LOST
+    }
 
 
 def _abandoned(samples: Samples, handler: str | None) -> int:
@@ -252,7 +257,7 @@ def _abandoned(samples: Samples, handler: str | None) -> int:
         sum(
             value
             for name, labels, value in samples
-            if name == "locust_requests_abandoned_total" and handler in (None, labels.get("name"))
+            if name == ABANDONED and handler in (None, labels.get("name"))
         )
     )
 
@@ -267,7 +272,7 @@ def per_name(entries: list[dict[str, Any]], samples: Samples) -> list[NameStats]
     abandoned before it was ever answered has a row of its own with no request."""
     abandoned: dict[tuple[str, str], int] = {}
     for name, labels, value in samples:
-        if name == "locust_requests_abandoned_total" and value:
+        if name == ABANDONED and value:
             key = (labels.get("name", ""), labels.get("method", ""))
             abandoned[key] = abandoned.get(key, 0) + int(value)
     rows = [

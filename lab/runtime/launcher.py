@@ -21,6 +21,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from lab.runtime.procs import Child
+from lab.shared import metric_names
 from lab.shared.configs import ServerConfig
 from lab.shared.cores import can_pin, usable_cpus
 from lab.shared.multiproc import mark_dead_workers
@@ -208,7 +209,7 @@ class Server(Child):
         return {
             sample.labels.get("pid", "single")
             for family in text_string_to_metric_families(response.text)
-            if family.name == "lab_server_info"
+            if family.name == metric_names.SERVER_INFO
             for sample in family.samples
         }
 

@@ -7,7 +7,8 @@ import math
 
 import pytest
 
-from lab.measure.scrape import _delta, _rate, increase, quantile, spread
+from lab.measure.samples import increase, quantile
+from lab.measure.scrape import _delta, _rate, spread
 from lab.runtime.headless import percentile
 
 INF = math.inf
