@@ -91,8 +91,8 @@ def _add_arguments(parser: LocustArgumentParser, **_kwargs: Any) -> None:
     parser.set_defaults(web_host=LOOPBACK)  # Locust's own default is every interface
     parser.add_argument(
         "--lab-config", default="", env_var="LAB_CONFIG",
-        help=f"Name of the server configuration under test (the `config` label of {metric_names.LOCUST_RUN_INFO}); "
-        "empty: the one the server names at /health when a test starts.",
+        help="Name of the server configuration under test (the `config` label of "
+        f"{metric_names.LOCUST_RUN_INFO}); empty: the one the server names at /health when a test starts.",
     )  # fmt: skip
     parser.add_argument(
         "--run-id", default=time.strftime("%Y%m%dT%H%M%S-") + uuid.uuid4().hex[:6], env_var="LAB_RUN_ID",
