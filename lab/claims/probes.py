@@ -7,18 +7,28 @@ import asyncio
 import statistics
 import threading
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Protocol
 
 import httpx
 
 from lab.claims.numbers import ExperimentError, Numbers, median_of
-from lab.claims.spec import Burst, LoopProbe, Timing
+from lab.claims.spec import Burst, LoopProbe, Target, Timing
 from lab.measure import samples
+from lab.runtime.launcher import Server
 from lab.shared import metric_names
 from lab.shared.configs import thread_tokens
 
-if TYPE_CHECKING:
-    from lab.claims.experiments import Bench
+
+class Bench(Protocol):
+    """What a probe needs of the run's bench (`lab.claims.experiments.Bench` is one): declared here, so
+    that the bench imports the probes and nothing imports back (issue 27)."""
+
+    say: Callable[[str], None]
+
+    def server(self, target: Target) -> Server: ...
+
+    def repeats(self, n: int) -> int: ...
 
 
 def burst(bench: Bench, experiment: Burst, label: str) -> Numbers:
