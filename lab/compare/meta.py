@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from lab.shared.configs import ServerConfig
+from lab.shared.target import AppTarget
 
 
 class Machine(BaseModel):
@@ -21,17 +22,6 @@ class Pinning(BaseModel):
     server: list[int] | None = Field(None, description="CPUs the servers were pinned to; None: not pinned.")
     generator: list[int] | None = Field(None, description="CPUs Locust was pinned to; None: not pinned.")
     note: str = ""
-
-
-class Target(BaseModel):
-    """The app under test, as uvicorn names it (`MODULE:ATTR`, --factory, --app-dir)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    app: str
-    factory: bool = False
-    app_dir: str | None = None
-    metrics_path: str = "/metrics"
 
 
 class Meta(BaseModel):
@@ -62,5 +52,5 @@ class Meta(BaseModel):
     warmup_s: float = Field(ge=0)
     repeat: int = Field(1, ge=1)
     options: dict[str, str] = Field(default_factory=dict, description='e.g. {"--io-ms": "100"}.')
-    target: Target | None = Field(None, description="The app under test; None: the lab's own catalogue.")
+    target: AppTarget | None = Field(None, description="The app under test; None: the lab's own catalogue.")
     locustfile: str | None = Field(None, description="The user's locustfile; None: the lab's scenarios.")

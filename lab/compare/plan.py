@@ -7,7 +7,6 @@ from pathlib import Path
 
 from lab.compare import handlers
 from lab.compare.points import LoadPoint, Sweep
-from lab.compare.summary import Target
 from lab.runtime.generator import Generator
 from lab.shared.configs import ServerConfig
 from lab.shared.cores import Pin
@@ -77,10 +76,10 @@ class Plan:
         }
 
 
-def target_record(plan: Plan) -> Target | None:
+def target_record(plan: Plan) -> AppTarget | None:
     """The one app every configuration served, when it is not the catalogue (mixed: per configuration)."""
     served = {plan.target(cfg) for cfg in plan.configs}
     if len(served) != 1:
         return None
     (target,) = served
-    return None if target.is_catalogue else Target(**target.as_dict())
+    return None if target.is_catalogue else target

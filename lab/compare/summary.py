@@ -26,7 +26,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from lab.compare.meta import Machine as Machine
 from lab.compare.meta import Meta as Meta
 from lab.compare.meta import Pinning as Pinning
-from lab.compare.meta import Target as Target
 from lab.compare.verdicts import Verdict
 from lab.shared.configs import Server, thread_tokens
 from lab.shared.output import atomic_write
