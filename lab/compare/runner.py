@@ -34,6 +34,7 @@ from lab.runtime.provenance import free_port, git_commit, versions
 from lab.shared.configs import ServerConfig
 from lab.shared.cores import can_pin, choose_pinning, generator_processes, usable_cpus
 from lab.shared.scenarios import Scenario
+from lab.shared.timeline import CellSeries
 
 # For the first ETA only (it then learns from the cells done): Locust's start-up twice and the scrapes,
 # about 3 s a cell, and a server launch per configuration. Calibrated on the default run, 2 cores: 21
@@ -232,7 +233,7 @@ class Comparison:
             for scenario, point in plan.cells():
                 name = plan.sweep.name(cfg, point)  # the cell's point, in file names
                 runs: list[Measured] = []
-                series: list[dict[str, Any]] = []  # per run: Locust's history, the server's timeline
+                series: list[CellSeries] = []  # per run: Locust's history, the server's timeline
                 error = None
                 service: dict[str, float] | None = None
                 for attempt in range(plan.repeat):
@@ -257,7 +258,7 @@ class Comparison:
                             else None
                         )
                         runs.append(record.measured(load, window, split))
-                        series.append({"history": load.history, "server_timeline": window.timeline})
+                        series.append(CellSeries(history=load.history, server_timeline=window.timeline))
                     except (
                         LaunchError,
                         headless.LoadError,
@@ -274,7 +275,7 @@ class Comparison:
                 cell = self._record(cfg, workers, scenario, runs, error, service, point)
                 self.cells.append(cell)
                 # The time series of the run that stands for the cell (none for a failed cell).
-                extra = series[runs.index(median_run(runs))] if runs and error is None else {}
+                extra = series[runs.index(median_run(runs))].model_dump() if runs and error is None else {}
                 detail = {"config": cfg.name, "scenario": scenario.name, "point": name, **extra}
                 (plan.out / "cells" / f"{name}__{scenario.slug}.json").write_text(json.dumps(detail))
                 self._save()

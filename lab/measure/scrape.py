@@ -8,7 +8,6 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -17,6 +16,7 @@ import psutil
 from lab.measure.handlers import HandlerWindow, breakdown
 from lab.measure.samples import Snapshot, buckets, increase, quantile, read, total
 from lab.shared import metric_names as names
+from lab.shared.timeline import TimelinePoint
 
 REQUESTS = names.total(names.HTTP_REQUESTS)
 PROCESS_CPU = names.total(names.PROCESS_CPU)
@@ -90,7 +90,7 @@ class ServerWindow:
     process_pool_pending_max: float
     workers_busy: float | None  # CPU-weighted number of busy workers: N when N share the work evenly
     drained: bool = True  # False: requests were still in flight at the last read (not all counted)
-    timeline: list[dict[str, Any]] = field(default_factory=list)  # t, in_use, waiting, lag_p99_ms
+    timeline: list[TimelinePoint] = field(default_factory=list)  # every read while the cell ran
     # Every handler the server served in the window (route template -> its numbers), the metrics path aside.
     handlers: dict[str, HandlerWindow] = field(default_factory=dict)
 
@@ -173,15 +173,14 @@ class Watcher(threading.Thread):
                 buckets(snap, names.HTTP_LATENCY, **handler), buckets(previous, names.HTTP_LATENCY, **handler)
             )
             timeline.append(
-                {
-                    "t": round(t, 3),
-                    "in_use": total(snap, names.THREADPOOL_IN_USE),
-                    "waiting": total(snap, names.THREADPOOL_WAITING),
-                    "lag_p99_ms": _ms(quantile(0.99, lag)),
-                    # The server's view of the requests that finished in this interval.
-                    "server_p50_ms": _ms(quantile(0.50, latency)),
-                    "server_p95_ms": _ms(quantile(0.95, latency)),
-                }
+                TimelinePoint(
+                    t=round(t, 3),
+                    in_use=total(snap, names.THREADPOOL_IN_USE),
+                    waiting=total(snap, names.THREADPOOL_WAITING),
+                    lag_p99_ms=_ms(quantile(0.99, lag)),
+                    server_p50_ms=_ms(quantile(0.50, latency)),
+                    server_p95_ms=_ms(quantile(0.95, latency)),
+                )
             )
             previous = snap
         lag_window = _delta(buckets(last, names.EVENT_LOOP_LAG), buckets(self.first, names.EVENT_LOOP_LAG))

@@ -17,6 +17,7 @@ from lab.runtime.generator import Generator, TreeCpu, lost_reason, workers_missi
 from lab.runtime.procs import Child
 from lab.shared import metric_names
 from lab.shared.scenarios import EXPORTER_PLUGIN, Scenario
+from lab.shared.timeline import HistoryPoint
 
 ABANDONED = metric_names.total(metric_names.LOCUST_ABANDONED)
 
@@ -58,7 +59,7 @@ class LoadResult:
     generator_saturated: bool  # a Locust process passed 90% of a core
     window: tuple[float, float]  # unix times the test started and stopped (users sending)
     abandoned: int = 0  # in flight when Locust stopped its users: never in `requests`, maybe served
-    history: list[dict[str, Any]] = field(default_factory=list)  # per second: t, users, rps, p50, p95
+    history: list[HistoryPoint] = field(default_factory=list)  # per second, for the cell's request name
     mean_ms: float | None = None  # mean response time of the requests counted in `requests`
     names: list[NameStats] = field(default_factory=list)  # every request name of the run, for any scenario
     generator_processes: int = 1  # Locust processes that sent the load (workers, when there is a master)
@@ -86,7 +87,7 @@ def _num(row: dict[str, str], key: str) -> float | None:
     return None if value in ("N/A", "") else float(value)
 
 
-def _history(path: Path, name: str) -> list[dict[str, Any]]:
+def _history(path: Path, name: str) -> list[HistoryPoint]:
     if not path.exists():
         return []
     rows = []
@@ -96,13 +97,13 @@ def _history(path: Path, name: str) -> list[dict[str, Any]]:
                 continue
 
             rows.append(
-                {
-                    "t": int(row["Timestamp"]),
-                    "users": int(row["User Count"]),
-                    "rps": _num(row, "Requests/s"),
-                    "p50_ms": _num(row, "50%"),
-                    "p95_ms": _num(row, "95%"),
-                }
+                HistoryPoint(
+                    t=int(row["Timestamp"]),
+                    users=int(row["User Count"]),
+                    rps=_num(row, "Requests/s"),
+                    p50_ms=_num(row, "50%"),
+                    p95_ms=_num(row, "95%"),
+                )
             )
     return rows
 
