@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Literal
 
 from lab.compare import results, summary
-from lab.compare.summary import Cell, Meta, Summary
+from lab.compare.summary import Cell, Summary
 from lab.compare.verdicts import Verdict
 from lab.shared.output import fmt
+from lab.shared.provenance import Meta
 
 Metric = Literal["rps", "p95_ms", "p99_ms", "efficiency"]
 # metric, title, True if higher is better

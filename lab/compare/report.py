@@ -21,9 +21,10 @@ from markupsafe import Markup
 
 from lab.compare import charts, explain, explain_app, figures, flags, headline, internals, results, summary
 from lab.compare import diff as diffs
-from lab.compare.summary import Cell, Meta
+from lab.compare.summary import Cell
 from lab.compare.terminal import summary_text as summary_text
 from lab.compare.verdicts import Verdict
+from lab.shared.provenance import Meta
 from lab.shared.scenarios import slug
 from lab.shared.timeline import CellSeries, HistoryPoint, TimelinePoint
 

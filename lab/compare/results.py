@@ -14,8 +14,9 @@ from pathlib import Path
 from tabulate import tabulate
 
 from lab.compare import explain_app, flags, summary
-from lab.compare.summary import Cell, Meta, Summary
+from lab.compare.summary import Cell, Summary
 from lab.shared.output import atomic_write, fmt
+from lab.shared.provenance import Meta
 
 # The columns of summary.csv and summary.md, in order (fields of a Cell).
 COLUMNS = [

@@ -7,9 +7,7 @@ recorded with its reason and the run goes on; Ctrl-C stops the current cell and 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
-import platform
 import statistics
 import sys
 import uuid
@@ -24,7 +22,7 @@ from lab.compare.plan import Plan, target_record
 from lab.compare.points import LoadPoint
 from lab.compare.progress import Progress
 from lab.compare.record import median_run
-from lab.compare.summary import Cell, HandlerRow, Machine, Measured, Meta, Pinning, Summary
+from lab.compare.summary import Cell, HandlerRow, Measured, Summary
 from lab.measure import cell as measurement
 from lab.measure import scrape
 from lab.runtime import headless
@@ -33,6 +31,7 @@ from lab.runtime.launcher import LaunchError, Server
 from lab.runtime.provenance import free_port, git_commit, versions
 from lab.shared.configs import ServerConfig
 from lab.shared.cores import can_pin, choose_pinning, generator_processes, usable_cpus
+from lab.shared.provenance import Machine, Meta, Pinning, command_line, utc_now
 from lab.shared.scenarios import Scenario
 from lab.shared.timeline import CellSeries
 
@@ -60,11 +59,11 @@ class Comparison:
         self.workers_gone: str | None = None  # why the workers elsewhere are gone: later cells fail fast
         self.meta = Meta(
             run_id=self.run_id,
-            started=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            command=[Path(sys.argv[0]).name, *sys.argv[1:]],
+            started=utc_now(),
+            command=command_line(),
             git_commit=git_commit(),
             versions=versions(),
-            machine=Machine(cores=len(usable), platform=platform.platform(), cpu=platform.processor()),
+            machine=Machine.here(len(usable)),
             pinning=Pinning(
                 server=self.pinning.server, generator=self.pinning.generator, note=self.pinning.note
             ),
@@ -193,7 +192,7 @@ class Comparison:
             return False
         finally:
             progress.close()
-            self.meta.finished = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+            self.meta.finished = utc_now()
             self._save()
         return True
 

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from lab.compare import model, results
-from lab.compare.summary import Cell, Meta, Summary
+from lab.compare.summary import Cell, Summary
+from lab.shared.provenance import Meta
 
 REAL_RUN = Path(__file__).parent / "data" / "real-run"
 CORES = 4

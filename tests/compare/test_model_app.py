@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 
 from lab.compare import explain_app, flags, handlers, model_app, record, results
-from lab.compare.summary import Cell, HandlerRow, Machine, Meta, Summary
+from lab.compare.summary import Cell, HandlerRow, Summary
 from lab.measure.handlers import HandlerWindow
 from lab.measure.scrape import ServerWindow
 from lab.runtime.headless import LoadResult, NameStats
+from lab.shared.provenance import Machine, Meta
 from lab.shared.target import AppInfo, RouteInfo
 
 SHOP = AppInfo(
