@@ -11,7 +11,8 @@ from lab.compare import explain_app, flags, handlers, model_app, record, results
 from lab.compare.summary import Cell, HandlerRow, Summary
 from lab.measure.handlers import HandlerWindow
 from lab.measure.scrape import ServerWindow
-from lab.runtime.headless import LoadResult, NameStats
+from lab.runtime.headless import LoadResult
+from lab.runtime.locust_stats import NameStats
 from lab.shared.provenance import Machine, Meta
 from lab.shared.target import AppInfo, RouteInfo
 
