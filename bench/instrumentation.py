@@ -38,10 +38,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import psutil
 
+from lab.shared import metric_names
+
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
 ROOT = Path(__file__).resolve().parent.parent
+REQUESTS = metric_names.total(metric_names.HTTP_REQUESTS)
 
 Mode = Literal["single", "multiprocess"]
 MODES: dict[Mode, str] = {
@@ -229,13 +232,9 @@ def _check_exports(server: Server, variant: Variant, endpoint: str) -> None:
         return
     with urllib.request.urlopen(server.url("/metrics"), timeout=10) as response:
         text = response.read().decode()
-    found = (
-        re.search(rf'^http_requests_total\{{[^}}]*handler="{re.escape(endpoint)}"', text, re.M) is not None
-    )
+    found = re.search(rf'^{REQUESTS}\{{[^}}]*handler="{re.escape(endpoint)}"', text, re.M) is not None
     if found != variant.exports_http_metrics:
-        raise RuntimeError(
-            f"{server.name}: http_requests_total for {endpoint} exported={found}, expected otherwise"
-        )
+        raise RuntimeError(f"{server.name}: {REQUESTS} for {endpoint} exported={found}, expected otherwise")
 
 
 # --- load ----------------------------------------------------------------------------------------------

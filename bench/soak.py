@@ -35,7 +35,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from lab.runtime.launcher import Server
 from lab.runtime.procs import Child
 from lab.server.exposition import render
+from lab.shared import metric_names
 from lab.shared.configs import get, load_catalogue
+
+REQUESTS = metric_names.total(metric_names.HTTP_REQUESTS)
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCUSTFILE = ROOT / "bench" / "soak_locustfile.py"
@@ -98,7 +101,7 @@ def _scrape(url: str, times: int) -> tuple[float, int, int, dict[str, float]]:
     for family in text_string_to_metric_families(text):
         samples += len(family.samples)
         for s in family.samples:
-            if s.name == "http_requests_total":
+            if s.name == REQUESTS:
                 counted[s.labels["handler"]] = counted.get(s.labels["handler"], 0.0) + s.value
     return statistics.median(durations), len(text.encode()), samples, counted
 

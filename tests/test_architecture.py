@@ -30,8 +30,6 @@ ALLOWED = {
     "lab.shared": set(),
     "lab.server": {"lab.shared"},
     "lab.loadgen": {"lab.shared"},
-    "lab.app": {"lab.server"},  # compatibility: `uvicorn --factory lab.app:create_app`
-    "lab.locust_metrics": {"lab.loadgen"},  # compatibility: `import lab.locust_metrics` in a locustfile
     "lab.runtime": {"lab.shared"},
     "lab.measure": {"lab.shared", "lab.runtime"},
     "lab.compare": ORCHESTRATOR,
@@ -80,21 +78,13 @@ def violations(module: str, source: str) -> list[str]:
 
 
 # Inside lab.compare: room -> the rooms it may import besides itself. "lab.compare" is a module at the
-# package's top (today the model: model, model_app, explain, explain_app, handlers); lab.compare.meta (the
-# run's provenance) is a floor below every room.
+# package's top (today the model: model, model_app, explain, explain_app, handlers); the run's provenance is
+# lab.shared.provenance, a floor below every room.
 COMPARE_ROOMS = {
-    "lab.compare.meta": set(),
-    "lab.compare.results": {"lab.compare.meta"},
-    "lab.compare": {"lab.compare.meta", "lab.compare.results"},
-    "lab.compare.report": {"lab.compare.meta", "lab.compare.results", "lab.compare"},
-    "lab.compare.run": {"lab.compare.meta", "lab.compare.results", "lab.compare", "lab.compare.report"},
-}
-
-# Circles known when the compare rooms were built, which another branch of issue 27 breaks: delete this
-# allowlist when that branch is merged (the test then holds every module of lab/ to no circle at all).
-KNOWN_CIRCLES_TO_REMOVE = {
-    frozenset({"lab.measure.handlers", "lab.measure.scrape"}),
-    frozenset({"lab.claims.probes", "lab.claims.experiments"}),
+    "lab.compare.results": set(),
+    "lab.compare": {"lab.compare.results"},
+    "lab.compare.report": {"lab.compare.results", "lab.compare"},
+    "lab.compare.run": {"lab.compare.results", "lab.compare", "lab.compare.report"},
 }
 
 MAX_MODULE_LINES = 300
@@ -255,14 +245,8 @@ def test_the_rooms_catch_a_backward_import(module: str, source: str, bad: bool) 
 
 def test_no_import_circles() -> None:
     sources = {m: path.read_text(encoding="utf-8") for m, path in modules().items()}
-    found = [c for c in circles(import_graph(sources)) if frozenset(c) not in KNOWN_CIRCLES_TO_REMOVE]
+    found = circles(import_graph(sources))
     assert found == []
-
-
-def test_the_known_circles_are_still_there() -> None:
-    """An entry of KNOWN_CIRCLES_TO_REMOVE that is no longer a circle must go (the allowlist only shrinks)."""
-    sources = {m: path.read_text(encoding="utf-8") for m, path in modules().items()}
-    assert {frozenset(c) for c in circles(import_graph(sources))} >= KNOWN_CIRCLES_TO_REMOVE
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,6 @@
-"""The app under plain `uvicorn --factory lab.app:create_app`, as a user runs it: no launcher, no LAB_*."""
+"""The app under plain `uvicorn --factory lab.server.app:create_app`, as a user runs it.
+
+No launcher, no LAB_*."""
 
 from __future__ import annotations
 
@@ -45,7 +47,7 @@ class Uvicorn(Child):
         env = {k: v for k, v in os.environ.items() if not k.startswith("LAB_")}
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         env.update(LAB_PROCESS_POOL="1", **self.env)
-        command = [sys.executable, "-m", "uvicorn", "--factory", "lab.app:create_app", *self.bind]
+        command = [sys.executable, "-m", "uvicorn", "--factory", "lab.server.app:create_app", *self.bind]
         assert self.log is not None
         self._log_handle = self.log.open("ab")
         self.process = subprocess.Popen(

@@ -7,17 +7,28 @@ import asyncio
 import statistics
 import threading
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Protocol
 
 import httpx
 
 from lab.claims.numbers import ExperimentError, Numbers, median_of
-from lab.claims.spec import Burst, LoopProbe, Timing
-from lab.measure import scrape
+from lab.claims.spec import Burst, LoopProbe, Target, Timing
+from lab.measure import samples
+from lab.runtime.launcher import Server
+from lab.shared import metric_names
 from lab.shared.configs import thread_tokens
 
-if TYPE_CHECKING:
-    from lab.claims.experiments import Bench
+
+class Bench(Protocol):
+    """What a probe needs of the run's bench (`lab.claims.experiments.Bench` is one): declared here, so
+    that the bench imports the probes and nothing imports back (issue 27)."""
+
+    say: Callable[[str], None]
+
+    def server(self, target: Target) -> Server: ...
+
+    def repeats(self, n: int) -> int: ...
 
 
 def burst(bench: Bench, experiment: Burst, label: str) -> Numbers:
@@ -48,8 +59,8 @@ async def _burst(url: str, path: str, ms: int, requests: int) -> Numbers:
             # The loop probe publishes the limiter's queue every 50 ms; /metrics is async, so it answers.
             most = 0.0
             while not done.is_set():
-                snapshot = await asyncio.to_thread(scrape.read, url + "/metrics")
-                most = max(most, scrape.total(snapshot, "lab_threadpool_waiting"))
+                snapshot = await asyncio.to_thread(samples.read, url + "/metrics")
+                most = max(most, samples.total(snapshot, metric_names.THREADPOOL_WAITING))
                 await asyncio.sleep(0.1)
             return most
 

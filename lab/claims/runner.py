@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import platform
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
 from lab.claims import output
 from lab.claims.experiments import Bench, measure
 from lab.claims.numbers import ExperimentError, Numbers
+from lab.claims.records import ClaimRecord
 from lab.claims.spec import Claim, Load
 from lab.claims.verdict import NOT_MEASURED, judge, machine
 from lab.runtime import postgres
 from lab.runtime.launcher import LaunchError
 from lab.runtime.provenance import git_commit, versions
 from lab.shared.configs import ServerConfig
-from lab.shared.cores import usable_cpus
+from lab.shared.provenance import ClaimsMeta, Machine, command_line, utc_now
 from lab.shared.scenarios import get_scenario
 
 
@@ -37,19 +35,12 @@ def _round(numbers: Numbers) -> Numbers:
     return {k: None if v is None else round(v, 4) for k, v in numbers.items()}
 
 
-def metadata(quick: bool) -> dict[str, Any]:
-    cores = len(usable_cpus())
-    return {
-        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "finished": None,
-        "interrupted": False,
-        "cores": cores,
-        "machine": {"cores": cores, "platform": platform.platform(), "cpu": platform.processor()},
-        "versions": versions(),
-        "git_commit": git_commit(),
-        "command": [Path(sys.argv[0]).name, *sys.argv[1:]],
-        "quick": quick,
-    }
+def metadata(quick: bool) -> ClaimsMeta:
+    machine = Machine.here()
+    return ClaimsMeta(
+        date=utc_now(), cores=machine.cores, machine=machine, versions=versions(), git_commit=git_commit(),
+        command=command_line(), quick=quick,
+    )  # fmt: skip
 
 
 def check(
@@ -59,11 +50,11 @@ def check(
     catalogue: Mapping[str, ServerConfig],
     quick: bool = False,
     say: Callable[[str], None] | None = None,
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+) -> tuple[ClaimsMeta, list[ClaimRecord]]:
     """Measure and judge every claim in order; claims.json/.md in `out` are rewritten after each."""
     say = say or (lambda text: print(text, file=sys.stderr, flush=True))
     meta = metadata(quick)
-    results: list[dict[str, Any]] = []
+    results: list[ClaimRecord] = []
     (out / "logs").mkdir(parents=True, exist_ok=True)
     try:
         with (
@@ -75,38 +66,32 @@ def check(
         ):  # fmt: skip
             for claim in claims:
                 say(f"claim {claim.id}: {claim.quote}")
-                results.append(check_one(bench, claim, meta["cores"]))
+                results.append(check_one(bench, claim, meta.machine.cores))
                 output.write(out, meta, results)
     except KeyboardInterrupt:
-        meta["interrupted"] = True
+        meta.interrupted = True
     finally:
-        meta["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        meta.finished = utc_now()
         output.write(out, meta, results)
     return meta, results
 
 
-def check_one(bench: Bench, claim: Claim, cores: int) -> dict[str, Any]:
+def check_one(bench: Bench, claim: Claim, cores: int) -> ClaimRecord:
     """One claim's record: the verdict, the sentence with its numbers, when it flips, the numbers."""
-    record: dict[str, Any] = {
-        "id": claim.id,
-        "claim": claim.quote,
-        "source": claim.source,
-        "passage": claim.passage,
-    }
+    record = {"id": claim.id, "claim": claim.quote, "source": claim.source, "passage": claim.passage}
     try:
         numbers: Numbers = {"cores": float(cores), **measure(bench, claim.experiments(), f"claim{claim.id}")}
     except (ExperimentError, LaunchError) as exc:
         bench.close()  # the next claim starts from a fresh server
         numbers = {"cores": float(cores)}
-        return {**record, "verdict": NOT_MEASURED, "evidence": f"{exc} ({machine(numbers)}).",
-                "condition": "", "numbers": numbers, "checks": [], "error": str(exc)}  # fmt: skip
+        return ClaimRecord(**record, verdict=NOT_MEASURED, evidence=f"{exc} ({machine(numbers)}).",
+                           numbers=numbers, error=str(exc))  # fmt: skip
     outcome = judge(claim, numbers)
-    return {
+    return ClaimRecord(
         **record,
-        "verdict": outcome.verdict,
-        "evidence": outcome.evidence,
-        "condition": outcome.condition,
-        "numbers": _round(numbers),
-        "checks": outcome.checks,
-        "error": None,
-    }
+        verdict=outcome.verdict,
+        evidence=outcome.evidence,
+        condition=outcome.condition,
+        numbers=_round(numbers),
+        checks=outcome.checks,
+    )

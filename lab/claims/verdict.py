@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from lab.claims.records import CheckRecord
 from lab.claims.spec import PLACEHOLDER, Check, Claim
 from lab.shared.output import fmt
 
@@ -26,7 +27,7 @@ class Outcome:
     verdict: str
     evidence: str
     condition: str
-    checks: list[dict[str, Any]] = field(default_factory=list)
+    checks: list[CheckRecord] = field(default_factory=list)
 
 
 def value(numbers: Numbers, measure: tuple[str, str | None]) -> float | None:
@@ -68,7 +69,7 @@ def machine(numbers: Numbers) -> str:
 
 def judge(claim: Claim, numbers: Numbers) -> Outcome:
     variants: list[str | None] = [v.id for v in claim.variant] or [None]
-    checks: list[dict[str, Any]] = []
+    checks: list[CheckRecord] = []
     passing: list[str | None] = []
     failed_limits: list[str] = []
     unmet: list[str] = []
@@ -111,11 +112,11 @@ def _scoped(numbers: Numbers, variant: str) -> Numbers:
     return {**{k: v for k, v in numbers.items() if "." not in k}, **scoped}
 
 
-def _record(variant: str | None, check: Check, measured: float | None, role: str) -> dict[str, Any]:
-    return {
-        "variant": variant,
-        "role": role,
-        "rule": check.describe(),
-        "value": None if measured is None else round(measured, 4),
-        "passed": passes(check, measured),
-    }
+def _record(variant: str | None, check: Check, measured: float | None, role: str) -> CheckRecord:
+    return CheckRecord(
+        variant=variant,
+        role=role,
+        rule=check.describe(),
+        value=None if measured is None else round(measured, 4),
+        passed=passes(check, measured),
+    )

@@ -53,6 +53,6 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(exc))
     print(output.text(results))
     print(f"\nclaims: {out / 'claims.md'}\ndata:   {out / 'claims.json'}")
-    if meta["interrupted"]:
+    if meta.interrupted:
         return 130
-    return 1 if any(r["verdict"] == NOT_MEASURED for r in results) else 0
+    return 1 if any(r.verdict == NOT_MEASURED for r in results) else 0

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lab.shared.target import AppInfo, AppTarget, TargetError
+from lab.shared.target import CATALOGUE, AppInfo, AppTarget, TargetError
 
 if TYPE_CHECKING:
     from lab.shared.configs import ServerConfig
@@ -128,11 +129,11 @@ def target_of(args: argparse.Namespace, config: ServerConfig | None = None) -> A
     app, factory, app_dir, metrics_path = args.app, args.factory, args.app_dir, args.metrics_path
     if not app and (factory or app_dir):
         raise TargetError("--factory and --app-dir need --app MODULE:ATTR")
-    base = config.target() if config is not None else AppTarget()
+    base = config.target() if config is not None else CATALOGUE
     if app:
         base = AppTarget(app, bool(factory), app_dir, base.metrics_path)
     if metrics_path:
-        base = AppTarget(base.app, base.factory, base.app_dir, metrics_path)
+        base = replace(base, metrics_path=metrics_path)
     return base.resolved()
 
 

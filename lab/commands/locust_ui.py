@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from lab.commands.up_resources import HOST
 from lab.runtime.procs import Child
@@ -20,6 +20,14 @@ from lab.runtime.procs import Child
 # The class the web UI's picker starts with ticked: cheap, and harmless to the server (never the loop
 # blocker IoBlockingUser, which every test would otherwise include: Locust ticks every class).
 DEFAULT_USER_CLASS = "IoAsyncUser"
+
+
+class SwarmAnswer(TypedDict, total=False):
+    """Locust's answer to POST /swarm."""
+
+    success: bool
+    message: str
+    host: str
 
 
 class LocustError(RuntimeError):
@@ -99,19 +107,14 @@ class LocustUI(Child):
 
     def swarm(
         self, users: int, spawn_rate: float, user_classes: Sequence[str], **options: Any
-    ) -> dict[str, Any]:
+    ) -> SwarmAnswer:
         """POST /swarm: start (or change) a test; `options` are Locust's, e.g. run_time="5s", io_ms=20."""
         import httpx
 
-        form: dict[str, Any] = {
-            "user_count": users,
-            "spawn_rate": spawn_rate,
-            "user_classes": list(user_classes),
-            **options,
-        }
+        form = {"user_count": users, "spawn_rate": spawn_rate, "user_classes": list(user_classes), **options}
         response = httpx.post(f"{self.url}/swarm", data=form, timeout=10)
         response.raise_for_status()
-        result: dict[str, Any] = response.json()
+        result: SwarmAnswer = response.json()
         if not result.get("success"):
             raise LocustError(f"/swarm refused: {result.get('message')}")
         return result

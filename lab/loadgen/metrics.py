@@ -72,6 +72,7 @@ from prometheus_client.metrics_core import (
 
 from lab.loadgen import abandoned
 from lab.loadgen.series import Cpu, Requests
+from lab.shared import metric_names
 from lab.shared.scenarios import scenario_of
 
 DEFAULT_PORT = 9646
@@ -90,12 +91,12 @@ def _add_arguments(parser: LocustArgumentParser, **_kwargs: Any) -> None:
     parser.set_defaults(web_host=LOOPBACK)  # Locust's own default is every interface
     parser.add_argument(
         "--lab-config", default="", env_var="LAB_CONFIG",
-        help="Name of the server configuration under test (the `config` label of locust_run_info); "
-        "empty: the one the server names at /health when a test starts.",
+        help="Name of the server configuration under test (the `config` label of "
+        f"{metric_names.LOCUST_RUN_INFO}); empty: the one the server names at /health when a test starts.",
     )  # fmt: skip
     parser.add_argument(
         "--run-id", default=time.strftime("%Y%m%dT%H%M%S-") + uuid.uuid4().hex[:6], env_var="LAB_RUN_ID",
-        help="Identifies this run in locust_run_info (default: generated).",
+        help=f"Identifies this run in {metric_names.LOCUST_RUN_INFO} (default: generated).",
     )  # fmt: skip
     parser.add_argument(
         "--metrics-port", type=int, default=DEFAULT_PORT, env_var="LAB_LOCUST_METRICS_PORT",
@@ -237,23 +238,27 @@ class Exporter:
         yield from self.requests.collect()
         runner = self.environment.runner
         users = runner.user_count if runner else 0
-        yield GaugeMetricFamily("locust_users", "Users running now, over all workers.", value=users)
+        yield GaugeMetricFamily(
+            metric_names.LOCUST_USERS, "Users running now, over all workers.", value=users
+        )
         info = GaugeMetricFamily(
-            "locust_run_info", "The run this Locust serves (1).", labels=["run_id", "scenario", "config"]
+            metric_names.LOCUST_RUN_INFO,
+            "The run this Locust serves (1).",
+            labels=["run_id", "scenario", "config"],
         )
         info.add_metric([str(self.options("run_id", "")), self.scenario(), self.lab_config()], 1)
         yield info
         if self.start_time is not None:
             yield GaugeMetricFamily(
-                "locust_test_start_time_seconds", "Unix time the last test started.", value=self.start_time
+                metric_names.LOCUST_TEST_START, "Unix time the last test started.", value=self.start_time
             )
         if self.stop_time is not None:
             yield GaugeMetricFamily(
-                "locust_test_stop_time_seconds", "Unix time the last test stopped.", value=self.stop_time
+                metric_names.LOCUST_TEST_STOP, "Unix time the last test stopped.", value=self.stop_time
             )
         yield from self.cpu.collect()
         lost = GaugeMetricFamily(
-            "locust_worker_lost",
+            metric_names.LOCUST_WORKER_LOST,
             "Unix time of the last report of a worker whose final report never came.",
             labels=["worker"],
         )

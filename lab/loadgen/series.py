@@ -17,6 +17,7 @@ from prometheus_client.metrics_core import (
 )
 from prometheus_client.utils import floatToGoString
 
+from lab.shared import metric_names
 from lab.shared.buckets import LATENCY_BUCKETS
 
 SATURATION = 0.9  # of one core: above it, the numbers describe Locust rather than the server
@@ -68,12 +69,14 @@ class Requests:
     def collect(self) -> Iterator[Metric]:
         labels = ["name", "method"]
         duration = HistogramMetricFamily(
-            "locust_request_duration_seconds", "Response time seen by Locust.", labels=labels
+            metric_names.LOCUST_LATENCY, "Response time seen by Locust.", labels=labels
         )
-        requests = CounterMetricFamily("locust_requests", "Requests made, failures included.", labels=labels)
-        failures = CounterMetricFamily("locust_request_failures", "Requests that failed.", labels=labels)
+        requests = CounterMetricFamily(
+            metric_names.LOCUST_REQUESTS, "Requests made, failures included.", labels=labels
+        )
+        failures = CounterMetricFamily(metric_names.LOCUST_FAILURES, "Requests that failed.", labels=labels)
         abandoned = CounterMetricFamily(
-            "locust_requests_abandoned",
+            metric_names.LOCUST_ABANDONED,
             "Requests in flight when their user was stopped: never reported, possibly served.",
             labels=labels,
         )
@@ -125,7 +128,7 @@ class Cpu:
 
     def collect(self) -> Iterator[Metric]:
         cpu = CounterMetricFamily(
-            "locust_process_cpu_seconds",
+            metric_names.LOCUST_PROCESS_CPU,
             "CPU time (user+system) of a Locust process.",
             labels=["process", "role"],
         )
@@ -133,7 +136,7 @@ class Cpu:
             cpu.add_metric([process, p.role], p.seconds)
         yield cpu
         yield GaugeMetricFamily(
-            "locust_cpu_saturated",
+            metric_names.LOCUST_CPU_SATURATED,
             f"1 once a Locust process used more than {SATURATION:.0%} of a core since the test started.",
             value=int(self.saturated),
         )

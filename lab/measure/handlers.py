@@ -2,17 +2,17 @@
 
 A user's scenario may call several endpoints, and the app may call itself (an upstream on the same server):
 the report reconciles and explains each handler on its own (issue 11 §4). Counted from the server's
-`http_requests_total` and `http_request_duration_seconds` read at the start and at the end of the window.
+request counter and latency histogram read at the start and at the end of the window.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-Snapshot = dict[str, list[tuple[dict[str, str], float]]]
+from lab.measure.samples import Snapshot, buckets, increase, quantile
+from lab.shared import metric_names as names
 
-REQUESTS = "http_requests_total"
-LATENCY = "http_request_duration_seconds"
+REQUESTS = names.total(names.HTTP_REQUESTS)
 
 
 @dataclass(frozen=True)
@@ -24,10 +24,6 @@ class HandlerWindow:
     p95_ms: float | None
 
 
-def _grown(before: float, after: float) -> float:
-    return after - before if after >= before else after  # a reset: all of `after` is new
-
-
 def _per_handler(snapshot: Snapshot, name: str) -> dict[str, float]:
     found: dict[str, float] = {}
     for labels, value in snapshot.get(name, []):
@@ -36,31 +32,22 @@ def _per_handler(snapshot: Snapshot, name: str) -> dict[str, float]:
     return found
 
 
-def _buckets(snapshot: Snapshot, handler: str) -> dict[float, float]:
-    counts: dict[float, float] = {}
-    for labels, value in snapshot.get(f"{LATENCY}_bucket", []):
-        if labels.get("handler") == handler:
-            le = float(labels["le"])
-            counts[le] = counts.get(le, 0.0) + value
-    return counts
-
-
 def breakdown(first: Snapshot, last: Snapshot, exclude: tuple[str, ...] = ()) -> dict[str, HandlerWindow]:
     """Every handler that finished a request between `first` and `last`, but those in `exclude` (the
     metrics path); latency from the deltas of the histogram's _sum and _count (never a lifetime mean)."""
-    from lab.measure.scrape import quantile  # the one histogram_quantile of the lab
-
-    requests = {h: _grown(_per_handler(first, REQUESTS).get(h, 0.0), v)
+    requests = {h: increase(_per_handler(first, REQUESTS).get(h, 0.0), v)
                 for h, v in _per_handler(last, REQUESTS).items()}  # fmt: skip
-    sums0, sums1 = _per_handler(first, f"{LATENCY}_sum"), _per_handler(last, f"{LATENCY}_sum")
-    counts0, counts1 = _per_handler(first, f"{LATENCY}_count"), _per_handler(last, f"{LATENCY}_count")
+    sums, counts = names.sample(names.HTTP_LATENCY, "sum"), names.sample(names.HTTP_LATENCY, "count")
+    sums0, sums1 = _per_handler(first, sums), _per_handler(last, sums)
+    counts0, counts1 = _per_handler(first, counts), _per_handler(last, counts)
     found: dict[str, HandlerWindow] = {}
     for handler, served in sorted(requests.items()):
         if handler in exclude or served <= 0:
             continue
-        count = _grown(counts0.get(handler, 0.0), counts1.get(handler, 0.0))
-        seconds = _grown(sums0.get(handler, 0.0), sums1.get(handler, 0.0))
-        before, after = _buckets(first, handler), _buckets(last, handler)
+        count = increase(counts0.get(handler, 0.0), counts1.get(handler, 0.0))
+        seconds = increase(sums0.get(handler, 0.0), sums1.get(handler, 0.0))
+        before = buckets(first, names.HTTP_LATENCY, handler=handler)
+        after = buckets(last, names.HTTP_LATENCY, handler=handler)
         if after.get(float("inf"), 0.0) < before.get(float("inf"), 0.0):
             before = {}
         p95 = quantile(0.95, {le: n - before.get(le, 0.0) for le, n in after.items()})

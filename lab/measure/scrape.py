@@ -8,60 +8,18 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 import psutil
-from prometheus_client.parser import text_string_to_metric_families
 
 from lab.measure.handlers import HandlerWindow, breakdown
+from lab.measure.samples import Snapshot, buckets, increase, quantile, read, total
+from lab.shared import metric_names as names
+from lab.shared.timeline import TimelinePoint
 
-
-def read(url: str) -> dict[str, list[tuple[dict[str, str], float]]]:
-    """Every sample of the exposition at `url` (a server's `metrics_url`), by sample name."""
-    response = httpx.get(url, timeout=10)
-    response.raise_for_status()
-    found: dict[str, list[tuple[dict[str, str], float]]] = {}
-    for family in text_string_to_metric_families(response.text):
-        for sample in family.samples:
-            found.setdefault(sample.name, []).append((dict(sample.labels), float(sample.value)))
-    return found
-
-
-def total(snapshot: dict[str, list[tuple[dict[str, str], float]]], name: str, **labels: str) -> float:
-    return sum(v for lab, v in snapshot.get(name, []) if all(lab.get(k) == x for k, x in labels.items()))
-
-
-def buckets(
-    snapshot: dict[str, list[tuple[dict[str, str], float]]], name: str, **match: str
-) -> dict[float, float]:
-    """Cumulative bucket counts of histogram `name`, summed over the series whose labels include `match`."""
-    counts: dict[float, float] = {}
-    for labels, value in snapshot.get(f"{name}_bucket", []):
-        if any(labels.get(k) != v for k, v in match.items()):
-            continue
-        le = float(labels["le"])
-        counts[le] = counts.get(le, 0.0) + value
-    return counts
-
-
-def quantile(q: float, cumulative: dict[float, float]) -> float | None:
-    """As PromQL's histogram_quantile: linear interpolation inside the bucket that holds rank q."""
-    bounds = sorted(cumulative)
-    if not bounds or cumulative[bounds[-1]] <= 0:
-        return None
-    rank = q * cumulative[bounds[-1]]
-    lower_bound, lower_count = 0.0, 0.0
-    for bound in bounds:
-        count = cumulative[bound]
-        if count >= rank:
-            if bound == float("inf"):
-                return lower_bound
-            inside = count - lower_count
-            return lower_bound + (bound - lower_bound) * ((rank - lower_count) / inside if inside else 0)
-        lower_bound, lower_count = bound, count
-    return lower_bound
+REQUESTS = names.total(names.HTTP_REQUESTS)
+PROCESS_CPU = names.total(names.PROCESS_CPU)
 
 
 def drain(url: str, timeout_s: float = 60.0) -> bool:
@@ -74,22 +32,12 @@ def drain(url: str, timeout_s: float = 60.0) -> bool:
     served: float | None = None
     while time.monotonic() < deadline:
         snapshot = read(url)
-        now = total(snapshot, "http_requests_total")
-        if total(snapshot, "http_requests_inprogress") <= 0 and now == served:
+        now = total(snapshot, REQUESTS)
+        if total(snapshot, names.HTTP_INPROGRESS) <= 0 and now == served:
             return True
         served = now
         time.sleep(0.1)
     return False
-
-
-LAG = "lab_event_loop_lag_seconds"
-LATENCY = "http_request_duration_seconds"
-
-
-def increase(before: float, after: float) -> float:
-    """How much a counter grew between two readings; a lower second reading is a reset (the process
-    restarted and counts from zero again), so all of it is new, as PromQL's increase() takes it."""
-    return after - before if after >= before else after
 
 
 def _delta(now: dict[float, float], before: dict[float, float]) -> dict[float, float]:
@@ -114,10 +62,10 @@ def _rate(series: list[tuple[float, float]], window: tuple[float, float] | None)
     return grown / (inside[-1][0] - inside[0][0])
 
 
-def _by_pid(snapshot: dict[str, list[tuple[dict[str, str], float]]]) -> dict[str, float]:
+def _by_pid(snapshot: Snapshot) -> dict[str, float]:
     """CPU seconds per worker (its process pool included), by the worker's pid."""
     cpu: dict[str, float] = {}
-    for labels, value in snapshot.get("lab_process_cpu_seconds_total", []):
+    for labels, value in snapshot.get(PROCESS_CPU, []):
         cpu[labels.get("pid", "")] = cpu.get(labels.get("pid", ""), 0.0) + value
     return cpu
 
@@ -142,7 +90,7 @@ class ServerWindow:
     process_pool_pending_max: float
     workers_busy: float | None  # CPU-weighted number of busy workers: N when N share the work evenly
     drained: bool = True  # False: requests were still in flight at the last read (not all counted)
-    timeline: list[dict[str, Any]] = field(default_factory=list)  # t, in_use, waiting, lag_p99_ms
+    timeline: list[TimelinePoint] = field(default_factory=list)  # every read while the cell ran
     # Every handler the server served in the window (route template -> its numbers), the metrics path aside.
     handlers: dict[str, HandlerWindow] = field(default_factory=dict)
 
@@ -193,7 +141,7 @@ class Watcher(threading.Thread):
         self.cpu = CpuSampler(server_pid) if server_pid else None
         self.first = read(url)
         self.first_at = time.monotonic()
-        self.samples: list[tuple[float, dict[str, list[tuple[dict[str, str], float]]]]] = []
+        self.samples: list[tuple[float, Snapshot]] = []
         self._stop_event = threading.Event()
         self.drained = False  # whether the server had finished every request at the last read
 
@@ -220,21 +168,22 @@ class Watcher(threading.Thread):
         previous = self.first
         handler = {"handler": self.handler} if self.handler else {}
         for t, snap in self.samples:
-            lag = _delta(buckets(snap, LAG), buckets(previous, LAG))
-            latency = _delta(buckets(snap, LATENCY, **handler), buckets(previous, LATENCY, **handler))
+            lag = _delta(buckets(snap, names.EVENT_LOOP_LAG), buckets(previous, names.EVENT_LOOP_LAG))
+            latency = _delta(
+                buckets(snap, names.HTTP_LATENCY, **handler), buckets(previous, names.HTTP_LATENCY, **handler)
+            )
             timeline.append(
-                {
-                    "t": round(t, 3),
-                    "in_use": total(snap, "lab_threadpool_tokens_in_use"),
-                    "waiting": total(snap, "lab_threadpool_waiting"),
-                    "lag_p99_ms": _ms(quantile(0.99, lag)),
-                    # The server's view of the requests that finished in this interval.
-                    "server_p50_ms": _ms(quantile(0.50, latency)),
-                    "server_p95_ms": _ms(quantile(0.95, latency)),
-                }
+                TimelinePoint(
+                    t=round(t, 3),
+                    in_use=total(snap, names.THREADPOOL_IN_USE),
+                    waiting=total(snap, names.THREADPOOL_WAITING),
+                    lag_p99_ms=_ms(quantile(0.99, lag)),
+                    server_p50_ms=_ms(quantile(0.50, latency)),
+                    server_p95_ms=_ms(quantile(0.95, latency)),
+                )
             )
             previous = snap
-        lag_window = _delta(buckets(last, LAG), buckets(self.first, LAG))
+        lag_window = _delta(buckets(last, names.EVENT_LOOP_LAG), buckets(self.first, names.EVENT_LOOP_LAG))
         lag_p99 = quantile(0.99, lag_window)
         snaps = [s for _, s in self.samples] + [last]
         per_worker = {pid: cpu - _by_pid(self.first).get(pid, 0.0) for pid, cpu in _by_pid(last).items()}
@@ -242,17 +191,17 @@ class Watcher(threading.Thread):
             window_s=window_s,
             cores=cores,
             cpu_s=increase(
-                total(self.first, "lab_process_cpu_seconds_total"),
-                total(last, "lab_process_cpu_seconds_total"),
+                total(self.first, PROCESS_CPU),
+                total(last, PROCESS_CPU),
             ),
             requests=increase(
-                total(self.first, "http_requests_total", **request_labels),
-                total(last, "http_requests_total", **request_labels),
+                total(self.first, REQUESTS, **request_labels),
+                total(last, REQUESTS, **request_labels),
             ),
             loop_lag_p99_ms=None if lag_p99 is None else lag_p99 * 1000,
-            threadpool_in_use_max=max(total(s, "lab_threadpool_tokens_in_use") for s in snaps),
-            threadpool_waiting_max=max(total(s, "lab_threadpool_waiting") for s in snaps),
-            process_pool_pending_max=max(total(s, "lab_process_pool_pending") for s in snaps),
+            threadpool_in_use_max=max(total(s, names.THREADPOOL_IN_USE) for s in snaps),
+            threadpool_waiting_max=max(total(s, names.THREADPOOL_WAITING) for s in snaps),
+            process_pool_pending_max=max(total(s, names.PROCESS_POOL_PENDING) for s in snaps),
             workers_busy=spread(per_worker.values()),
             drained=self.drained,
             timeline=timeline,

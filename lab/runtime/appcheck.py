@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from dataclasses import asdict
 from pathlib import Path
 
 from lab.shared.target import AppInfo, AppTarget, TargetError
@@ -20,7 +21,7 @@ def inspect_app(
     """What the app routes, and how; TargetError (the check's own message) if it cannot be served."""
     with tempfile.TemporaryDirectory(prefix="lab-appcheck-") as tmp:
         out = Path(tmp) / "app.json"
-        command = [sys.executable, "-m", "lab.server.appcheck", json.dumps(target.as_dict()), str(out)]
+        command = [sys.executable, "-m", "lab.server.appcheck", json.dumps(asdict(target)), str(out)]
         try:
             done = subprocess.run(
                 command, env={**os.environ, **(env or {})}, capture_output=True, text=True,

@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import psutil
-from prometheus_client.parser import text_string_to_metric_families
 
 from lab.runtime.generator import Generator, TreeCpu, lost_reason, workers_missing
+from lab.runtime.locust_stats import (
+    NameStats,
+    StatsEntry,
+    abandoned,
+    aggregate,
+    history,
+    lost_workers,
+    mean_ms,
+    per_name,
+    percentile,
+    snapshot_of,
+    value_of,
+    window_of,
+)  # fmt: skip
 from lab.runtime.procs import Child
+from lab.shared import metric_names
 from lab.shared.scenarios import EXPORTER_PLUGIN, Scenario
+from lab.shared.timeline import HistoryPoint
 
 
 class LoadError(RuntimeError):
@@ -28,18 +41,6 @@ class NoAnswerError(LoadError):
 
 class WorkersMissingError(LoadError):
     """Locust's master gave up waiting for the workers started elsewhere."""
-
-
-@dataclass(frozen=True)
-class NameStats:
-    """One row of Locust's statistics: a request name (its `name=`, else the URL) and method."""
-
-    name: str
-    method: str
-    requests: int
-    failures: int
-    mean_ms: float | None
-    abandoned: int = 0  # in flight when Locust stopped its users (the exporter's count for this name)
 
 
 @dataclass
@@ -55,53 +56,11 @@ class LoadResult:
     generator_saturated: bool  # a Locust process passed 90% of a core
     window: tuple[float, float]  # unix times the test started and stopped (users sending)
     abandoned: int = 0  # in flight when Locust stopped its users: never in `requests`, maybe served
-    history: list[dict[str, Any]] = field(default_factory=list)  # per second: t, users, rps, p50, p95
+    history: list[HistoryPoint] = field(default_factory=list)  # per second, for the cell's request name
     mean_ms: float | None = None  # mean response time of the requests counted in `requests`
     names: list[NameStats] = field(default_factory=list)  # every request name of the run, for any scenario
     generator_processes: int = 1  # Locust processes that sent the load (workers, when there is a master)
     generator_busiest_cpu: float = 0.0  # cores used by the busiest local Locust process
-
-
-def percentile(response_times: dict[str, int], fraction: float) -> float | None:
-    """As Locust computes it: the smallest rounded response time covering `fraction` of the requests.
-
-    A copy of locust.stats.calculate_response_time_percentile's rule, not a call to it: importing locust
-    runs gevent's monkey.patch_all() in the importing process, and this one is the orchestrator."""
-    total = sum(response_times.values())
-    if not total:
-        return None
-    covered = 0
-    for value in sorted(response_times, key=float):
-        covered += response_times[value]
-        if covered >= fraction * total:
-            return float(value)
-    return float(max(response_times, key=float))
-
-
-def _num(row: dict[str, str], key: str) -> float | None:
-    value = row.get(key, "N/A")
-    return None if value in ("N/A", "") else float(value)
-
-
-def _history(path: Path, name: str) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    rows = []
-    with path.open(newline="") as handle:
-        for row in csv.DictReader(handle):
-            if row.get("Name") != name:
-                continue
-
-            rows.append(
-                {
-                    "t": int(row["Timestamp"]),
-                    "users": int(row["User Count"]),
-                    "rps": _num(row, "Requests/s"),
-                    "p50_ms": _num(row, "50%"),
-                    "p95_ms": _num(row, "95%"),
-                }
-            )
-    return rows
 
 
 def command(
@@ -167,7 +126,7 @@ def run(
         locust.stop()  # a no-op once Locust has exited; otherwise its whole tree goes
     json_path = Path(f"{out}.json") if out.suffix != ".json" else out
     try:
-        entries = json.loads(json_path.read_text())
+        entries: list[StatsEntry] = json.loads(json_path.read_text())
     except (FileNotFoundError, json.JSONDecodeError):
         text = log.read_text(errors="replace")
         if missing := workers_missing(text, generator):
@@ -178,7 +137,7 @@ def run(
         ) from None
     entry = next((e for e in entries if e["name"] == scenario.handler), None) if scenario.handler else None
     if entry is None and entries:
-        entry = _aggregate(entries)
+        entry = aggregate(entries)
     if entry is None or not entry.get("num_requests"):
         raise NoAnswerError(
             f"no request was answered within the {seconds:.0f} s run (is the server answering, or does one "
@@ -186,11 +145,11 @@ def run(
         )
     # Locust's own start_time is that of the first *answered* request; the test's start and stop times
     # (from the lab's exporter) bound the window in which users were sending, as Little's law needs.
-    snapshot = _snapshot(Path(f"{out}.prom"))
-    window = _test_window(snapshot)
+    snapshot = snapshot_of(Path(f"{out}.prom"))
+    window = window_of(snapshot)
     if window is None:
         raise LoadError(f"Locust wrote no metrics snapshot (is {EXPORTER_PLUGIN} loaded?)")
-    if lost := lost_reason(_lost_workers(snapshot), window):
+    if lost := lost_reason(lost_workers(snapshot), window):
         raise LoadError(lost)
     duration = max(1e-9, window[1] - window[0])
     times = {str(k): int(v) for k, v in entry["response_times"].items()}
@@ -206,95 +165,12 @@ def run(
         p99_ms=percentile(times, 0.99),
         generator_cpu=sum(shares.values()),
         # From outside for the local processes; the exporter's own flag covers workers elsewhere.
-        generator_saturated=busiest >= 0.9 or _value(snapshot, "locust_cpu_saturated") == 1,
+        generator_saturated=busiest >= 0.9 or value_of(snapshot, metric_names.LOCUST_CPU_SATURATED) == 1,
         window=window,
-        abandoned=_abandoned(snapshot, scenario.handler),
-        history=_history(Path(f"{out}_stats_history.csv"), scenario.handler or "Aggregated"),
-        mean_ms=_mean_ms(entry),
+        abandoned=abandoned(snapshot, scenario.handler),
+        history=history(Path(f"{out}_stats_history.csv"), scenario.handler or "Aggregated"),
+        mean_ms=mean_ms(entry),
         names=per_name(entries, snapshot),
         generator_processes=generator.sending,
         generator_busiest_cpu=busiest,
     )
-
-
-Samples = list[tuple[str, dict[str, str], float]]
-
-
-def _snapshot(path: Path) -> Samples:
-    """Every sample of the exporter's final snapshot (empty if Locust wrote none)."""
-    if not path.exists():
-        return []
-    return [
-        (sample.name, dict(sample.labels), sample.value)
-        for family in text_string_to_metric_families(path.read_text())
-        for sample in family.samples
-    ]
-
-
-def _test_window(samples: Samples) -> tuple[float, float] | None:
-    """(start, stop) unix times of the test, from the exporter's final snapshot."""
-    found = {name: value for name, _, value in samples}
-    start, stop = found.get("locust_test_start_time_seconds"), found.get("locust_test_stop_time_seconds")
-    return (start, stop) if start and stop and stop > start else None
-
-
-def _value(samples: Samples, metric: str) -> float | None:
-    return next((value for name, _, value in samples if name == metric), None)
-
-
-def _lost_workers(samples: Samples) -> dict[str, float]:
-    return {labels["worker"]: value for name, labels, value in samples if name == "locust_worker_lost"}
-
-
-def _abandoned(samples: Samples, handler: str | None) -> int:
-    """Requests of `handler` (all, for None) in flight when Locust stopped, as its exporter counted them."""
-    return int(
-        sum(
-            value
-            for name, labels, value in samples
-            if name == "locust_requests_abandoned_total" and handler in (None, labels.get("name"))
-        )
-    )
-
-
-def _mean_ms(entry: dict[str, Any]) -> float | None:
-    count = entry.get("num_requests") or 0
-    return round(float(entry.get("total_response_time") or 0.0) / count, 3) if count else None
-
-
-def per_name(entries: list[dict[str, Any]], samples: Samples) -> list[NameStats]:
-    """Locust's rows (its --json-file) with what its exporter counted abandoned per (name, method); a name
-    abandoned before it was ever answered has a row of its own with no request."""
-    abandoned: dict[tuple[str, str], int] = {}
-    for name, labels, value in samples:
-        if name == "locust_requests_abandoned_total" and value:
-            key = (labels.get("name", ""), labels.get("method", ""))
-            abandoned[key] = abandoned.get(key, 0) + int(value)
-    rows = [
-        NameStats(
-            name=e["name"],
-            method=e["method"] or "",
-            requests=int(e["num_requests"]),
-            failures=int(e["num_failures"]),
-            mean_ms=_mean_ms(e),
-            abandoned=abandoned.pop((e["name"], e["method"] or ""), 0),
-        )
-        for e in entries
-    ]
-    rows += [NameStats(name, method, 0, 0, None, count) for (name, method), count in abandoned.items()]
-    return rows
-
-
-def _aggregate(entries: list[dict[str, Any]]) -> dict[str, Any]:
-    times: dict[str, int] = {}
-    for entry in entries:
-        for key, count in entry["response_times"].items():
-            times[str(key)] = times.get(str(key), 0) + int(count)
-    return {
-        "num_requests": sum(e["num_requests"] for e in entries),
-        "num_failures": sum(e["num_failures"] for e in entries),
-        "total_response_time": sum(e.get("total_response_time") or 0.0 for e in entries),
-        "start_time": min(e["start_time"] for e in entries),
-        "last_request_timestamp": max(e["last_request_timestamp"] or 0 for e in entries),
-        "response_times": times,
-    }

@@ -21,6 +21,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from lab.runtime.procs import Child
+from lab.shared import metric_names
 from lab.shared.configs import ServerConfig
 from lab.shared.cores import can_pin, usable_cpus
 from lab.shared.multiproc import mark_dead_workers
@@ -169,22 +170,13 @@ class Server(Child):
         return COMMANDS[self.config.server](self.config, self.host, self.port, self.workers)
 
     def environment(self) -> dict[str, str]:
-        cfg = self.config
         assert self.metrics_dir is not None
         return {
             **os.environ,
-            "LAB_CONFIG": cfg.name,
-            "LAB_SERVER": cfg.server,
-            "LAB_WORKERS": str(self.workers),
-            "LAB_THREADPOOL": str(cfg.threadpool),
-            "LAB_LOOP": cfg.loop,
-            "LAB_HTTP": cfg.http,
-            "LAB_PROCESS_POOL": str(cfg.process_pool),
-            "LAB_DB_POOL": str(cfg.db_pool),
+            **self.config.to_env(self.target, self.workers),
             "LAB_UPSTREAM_URL": self.url,
             "PROMETHEUS_MULTIPROC_DIR": self.metrics_dir,
             "PROMETHEUS_DISABLE_CREATED_SERIES": "True",
-            **self.target.env(),
             **self.extra_env,
         }
 
@@ -208,7 +200,7 @@ class Server(Child):
         return {
             sample.labels.get("pid", "single")
             for family in text_string_to_metric_families(response.text)
-            if family.name == "lab_server_info"
+            if family.name == metric_names.SERVER_INFO
             for sample in family.samples
         }
 

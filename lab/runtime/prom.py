@@ -15,7 +15,7 @@ import shutil
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypedDict
 
 import httpx
 
@@ -29,6 +29,23 @@ CONFIG_SOURCE = (Path(__file__).resolve().parents[1] / "prometheus").resolve()
 # Job name in prometheus.yml -> its file_sd file.
 TARGET_FILES = {"app": "targets/app.json", "locust": "targets/locust.json"}
 LOCK_FILE = "lab.lock"  # in a data directory: held by the lab process whose Prometheus writes there
+
+
+class PromSeries(TypedDict, total=False):
+    """One series of a query's result, as Prometheus' HTTP API gives it."""
+
+    metric: dict[str, str]  # its labels, __name__ included
+    value: list[float | str]  # an instant query's [unix time, "value"]
+    values: list[list[float | str]]  # a range query's [[unix time, "value"], ...]
+
+
+class PromTarget(TypedDict, total=False):
+    """One scrape target of /api/v1/targets (the keys the lab reads)."""
+
+    labels: dict[str, str]
+    scrapeUrl: str
+    health: str  # "up", "down" or "unknown"
+    lastError: str
 
 
 class PrometheusError(RuntimeError):
@@ -183,7 +200,7 @@ class Prometheus(Child):
             raise PrometheusError(f"{path} {params}: HTTP {response.status_code}: {body.get('error')}")
         return body["data"]
 
-    def query(self, expr: str, at: float | None = None) -> list[dict[str, Any]]:
+    def query(self, expr: str, at: float | None = None) -> list[PromSeries]:
         """Instant query: the result list (`metric`, `value`), [] when no series matches."""
         params = {"query": expr}
         if at is not None:
@@ -191,9 +208,9 @@ class Prometheus(Child):
         data = self._get("/api/v1/query", params)
         if data["resultType"] in ("vector", "matrix"):
             return list(data["result"])
-        return [{"metric": {}, "value": data["result"]}]  # a scalar or a string
+        return [PromSeries(metric={}, value=data["result"])]  # a scalar or a string
 
-    def query_range(self, expr: str, start: float, end: float, step: float) -> list[dict[str, Any]]:
+    def query_range(self, expr: str, start: float, end: float, step: float) -> list[PromSeries]:
         """Range query: the result list (`metric`, `values`), [] when no series matches."""
         params = {"query": expr, "start": str(start), "end": str(end), "step": str(step)}
         return list(self._get("/api/v1/query_range", params)["result"])
@@ -210,11 +227,11 @@ class Prometheus(Child):
             params["end"] = str(end)
         return [str(v) for v in self._get(f"/api/v1/label/{label}/values", params)]
 
-    def targets(self) -> list[dict[str, Any]]:
+    def targets(self) -> list[PromTarget]:
         """The active scrape targets, with `labels`, `health` ("up", "down", "unknown") and `lastError`."""
         return list(self._get("/api/v1/targets", {"state": "active"})["activeTargets"])
 
-    def wait_for(self, expr: str, timeout: float = 30.0) -> list[dict[str, Any]]:
+    def wait_for(self, expr: str, timeout: float = 30.0) -> list[PromSeries]:
         """Query `expr` until it returns a series; PrometheusError after `timeout` seconds."""
         deadline = time.monotonic() + timeout
         while True:

@@ -26,13 +26,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """The catalogue's own resources; the lab's probes are the wrapper's (lab.server.wrap), as for any app."""
     settings: AppSettings = app.state.settings
     work.calibrate()
-    app.state.process_pool = await asyncio.to_thread(pool.create, settings.process_pool)
+    app.state.process_pool = await asyncio.to_thread(pool.create, settings.serving.process_pool)
     # No base URL: without LAB_UPSTREAM_URL the upstream is known only from a request's listening socket.
     app.state.http_sync = httpx.Client(limits=_UPSTREAM_LIMITS, timeout=_UPSTREAM_TIMEOUT)
     app.state.http_async = httpx.AsyncClient(limits=_UPSTREAM_LIMITS, timeout=_UPSTREAM_TIMEOUT)
     # The database pools only with a database: without one the catalogue starts, and /db/* answer 503.
-    url = settings.database_url
-    app.state.db = await db.open_pools(url, settings.db_pool, settings.db_pool_timeout_s) if url else None
+    url, size = settings.database_url, settings.serving.db_pool
+    app.state.db = await db.open_pools(url, size, settings.db_pool_timeout_s) if url else None
     try:
         yield
     finally:
@@ -49,7 +49,7 @@ def create_catalogue(settings: AppSettings | None = None) -> FastAPI:
     app = FastAPI(
         title="FastAPI load lab target",
         description="Sync, async, blocking, CPU and offloaded endpoints, instrumented for Prometheus.",
-        version=f"config={settings.config} pid={os.getpid()}",
+        version=f"config={settings.serving.name} pid={os.getpid()}",
         lifespan=lifespan,
     )
     app.state.settings = settings

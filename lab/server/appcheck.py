@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 from lab.server.loading import check_metrics_path, describe, load
@@ -28,7 +29,7 @@ def main(argv: list[str]) -> int:
     except TargetError as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    Path(argv[1]).write_text(json.dumps(info.as_dict(), indent=2) + "\n")
+    Path(argv[1]).write_text(json.dumps(asdict(info), indent=2) + "\n")
     return 0
 
 

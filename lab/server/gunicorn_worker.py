@@ -6,9 +6,10 @@ import os
 
 from uvicorn_worker import UvicornWorker
 
+from lab.shared.configs import ServerConfig
+
+_SERVING = ServerConfig.from_env(os.environ)  # as the launcher wrote it (ServerConfig.to_env)
+
 
 class LabUvicornWorker(UvicornWorker):  # type: ignore[misc]  # uvicorn-worker ships no types: a subclass of Any
-    CONFIG_KWARGS = {
-        "loop": os.environ.get("LAB_LOOP", "auto"),
-        "http": os.environ.get("LAB_HTTP", "auto"),
-    }
+    CONFIG_KWARGS = {"loop": _SERVING.loop, "http": _SERVING.http}

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from starlette.routing import BaseRoute, Match, Mount, Route
+from starlette.types import Scope
 
 from lab.shared.target import AppInfo, AppTarget, Kind, RouteInfo, TargetError
 
@@ -173,7 +174,7 @@ def describe(target: AppTarget, app: Any) -> AppInfo:
     return AppInfo(app=target.app, type=kind, routes=tuple(_walk(list(owner.routes), "")))
 
 
-def _routed(routes: list[BaseRoute], scope: dict[str, Any]) -> str | None:
+def _routed(routes: list[BaseRoute], scope: Scope) -> str | None:
     """The template of the route that fully matches `scope`, mounts followed; None if none does."""
     for route in _effective(routes):
         match, child = route.matches(scope)

@@ -1,7 +1,7 @@
-"""Every metric the server exports, declared once, as module-level constants.
+"""Every metric the server exports, declared once as module-level constants (names: lab.shared.metric_names).
 
-HTTP metrics come from prometheus-fastapi-instrumentator (`http_requests_total`,
-`http_request_duration_seconds`, with the route template in `handler`); the rest are the lab's own and
+HTTP metrics come from prometheus-fastapi-instrumentator (requests and their duration, with the route
+template in `handler`); the rest are the lab's own and
 explain the results: event-loop lag, thread-pool tokens, process-pool queue, CPU spent per request.
 
 Multiprocess mode (PROMETHEUS_MULTIPROC_DIR set by the launcher): counters and histograms sum over
@@ -14,6 +14,7 @@ from __future__ import annotations
 from prometheus_client import Counter, Gauge, Histogram
 from prometheus_fastapi_instrumentator import metrics as pfi
 
+from lab.shared import metric_names as names
 from lab.shared.buckets import LATENCY_BUCKETS
 
 LAG_BUCKETS: tuple[float, ...] = (
@@ -22,82 +23,82 @@ LAG_BUCKETS: tuple[float, ...] = (
 
 # The instrumentator's metric functions register their collectors when called; calling them once here
 # keeps one declaration per process however many apps are created (tests create several).
-HTTP_REQUESTS = pfi.requests()  # http_requests_total{handler,method,status}
-HTTP_LATENCY = pfi.latency(  # http_request_duration_seconds{handler,method}
-    buckets=LATENCY_BUCKETS, should_include_status=False
+HTTP_REQUESTS = pfi.requests(metric_name=names.HTTP_REQUESTS)  # {handler,method,status}
+HTTP_LATENCY = pfi.latency(  # {handler,method}
+    metric_name=names.HTTP_LATENCY, buckets=LATENCY_BUCKETS, should_include_status=False
 )
 HTTP_INPROGRESS = Gauge(
-    "http_requests_inprogress",
+    names.HTTP_INPROGRESS,
     "HTTP requests being served now.",
     ["method", "handler"],
     multiprocess_mode="livesum",
 )
 
 SERVER_INFO = Gauge(
-    "lab_server_info",
+    names.SERVER_INFO,
     "The server configuration this process belongs to (value 1; one series per live worker).",
     ["config", "server", "workers", "threadpool", "loop", "http", "process_pool", "app"],
     multiprocess_mode="liveall",
 )
 EVENT_LOOP_LAG = Histogram(
-    "lab_event_loop_lag_seconds",
+    names.EVENT_LOOP_LAG,
     "How late a periodic timer on the event loop fires.",
     buckets=LAG_BUCKETS,
 )
 THREADPOOL_TOKENS = Gauge(
-    "lab_threadpool_tokens",
+    names.THREADPOOL_TOKENS,
     "anyio default thread-limiter tokens (threads `def` endpoints may use at once).",
     multiprocess_mode="liveall",
 )
 THREADPOOL_IN_USE = Gauge(
-    "lab_threadpool_tokens_in_use",
+    names.THREADPOOL_IN_USE,
     "anyio default thread-limiter tokens borrowed now.",
     multiprocess_mode="liveall",
 )
 THREADPOOL_WAITING = Gauge(
-    "lab_threadpool_waiting",
+    names.THREADPOOL_WAITING,
     "Tasks waiting for a thread-limiter token.",
     multiprocess_mode="liveall",
 )
 PROCESS_POOL_PENDING = Gauge(
-    "lab_process_pool_pending",
+    names.PROCESS_POOL_PENDING,
     "CPU jobs submitted to this worker's process pool and not finished.",
     multiprocess_mode="liveall",
 )
 # The catalogue's database pools (issue 16), labelled pool="sync" (/db/sync, /db/blocking) or "async"
 # (/db/async); set on every checkout and return, so a scrape sees the pool as it is.
 DB_POOL_SIZE = Gauge(
-    "lab_db_pool_size",
+    names.DB_POOL_SIZE,
     "Connections in this worker's database pool (the configuration's db_pool).",
     ["pool"],
     multiprocess_mode="liveall",
 )
 DB_POOL_IN_USE = Gauge(
-    "lab_db_pool_in_use",
+    names.DB_POOL_IN_USE,
     "Database connections checked out of this worker's pool now.",
     ["pool"],
     multiprocess_mode="liveall",
 )
 DB_POOL_WAITING = Gauge(
-    "lab_db_pool_waiting",
+    names.DB_POOL_WAITING,
     "Requests waiting for a database connection from this worker's pool.",
     ["pool"],
     multiprocess_mode="liveall",
 )
 CPU_WORK = Histogram(
-    "lab_cpu_work_seconds",
+    names.CPU_WORK,
     "CPU time actually spent by the work of one CPU request.",
     ["handler"],
     buckets=LATENCY_BUCKETS,
 )
 # A counter per (pid, kind) sums correctly across workers and survives a worker's death.
 PROCESS_CPU = Counter(
-    "lab_process_cpu_seconds",
+    names.PROCESS_CPU,
     "CPU seconds (user+system) used by a server worker (kind=worker) or its process pool (kind=pool).",
     ["pid", "kind"],
 )
 PROCESS_RSS = Gauge(
-    "lab_process_resident_memory_bytes",
+    names.PROCESS_RSS,
     "Resident memory of a server worker, its process pool included.",
     multiprocess_mode="liveall",
 )

@@ -1,23 +1,25 @@
-"""The app's settings: one typed object read from `LAB_*` environment variables.
+"""The app's settings: the configuration this process serves and its own knobs, read from `LAB_*`.
 
-The launcher (`lab serve`) sets these for every server process it starts, so each worker knows which
-configuration it belongs to; run by hand (`uvicorn --factory lab.app:create_app`) the defaults apply:
-the catalogue, wrapped.
+The launcher (`lab serve`) writes the configuration for every server process it starts
+(`lab.shared.configs.ServerConfig.to_env`), so each worker knows which configuration it belongs to; the
+server reads the same model back (`ServerConfig.from_env`). Run by hand (`uvicorn --factory
+lab.server.app:create_app`) the defaults apply: the catalogue, wrapped, named "default".
 """
 
 from __future__ import annotations
 
 import os
 import urllib.parse
-from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from lab.shared.target import CATALOGUE_APP, DEFAULT_METRICS_PATH, AppTarget
+from lab.shared.configs import ServerConfig
+from lab.shared.target import AppTarget
 
-Loop = Literal["auto", "uvloop", "asyncio"]
-Http = Literal["auto", "httptools", "h11"]
+
+def _from_environment() -> ServerConfig:
+    return ServerConfig.from_env(os.environ)
 
 
 class AppSettings(BaseSettings):
@@ -25,13 +27,10 @@ class AppSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="LAB_", extra="ignore", frozen=True)
 
-    config: str = Field("default", description="Name of the server configuration serving this app.")
-    server: str = Field("uvicorn", description="uvicorn, gunicorn or granian.")
-    workers: int = Field(1, ge=1, le=256)
-    threadpool: int = Field(40, ge=1, le=10_000, description="anyio thread-pool tokens per process.")
-    loop: Loop = "auto"
-    http: Http = "auto"
-    process_pool: int = Field(2, ge=1, le=64, description="Processes in each worker's CPU pool.")
+    serving: ServerConfig = Field(
+        default_factory=_from_environment,
+        description="The configuration this process belongs to (LAB_CONFIG, LAB_SERVER, LAB_WORKERS, ...).",
+    )
     upstream_url: str | None = Field(
         None,
         description="Base URL of the fan-out upstream (this lab's /io/async); unset or empty: the address "
@@ -40,22 +39,17 @@ class AppSettings(BaseSettings):
     loop_lag_interval_s: float = Field(0.05, gt=0, le=5, description="Period of the event-loop lag probe.")
     instrument: bool = Field(True, description="Record the HTTP metrics (off only to measure their cost).")
     sample_interval_s: float = Field(0.25, gt=0, le=10, description="Period of the CPU/RSS sampler thread.")
-    app: str = Field(CATALOGUE_APP, description="The app under test, MODULE:ATTR (lab.server.wrap loads it).")
-    factory: bool = Field(True, description="Call `app` to get the ASGI app (uvicorn's --factory).")
-    app_dir: str | None = Field(None, description="Put first on sys.path before importing `app`.")
-    metrics_path: str = Field(DEFAULT_METRICS_PATH, description="Where the wrapper serves the metrics.")
     database_url: str | None = Field(
         None,
         description="PostgreSQL URL the /db/* endpoints query (issue 16); unset or empty: they answer 503.",
     )
-    db_pool: int = Field(10, ge=1, le=1000, description="Connections in each of a worker's two DB pools.")
     db_pool_timeout_s: float = Field(
         10.0, gt=0, le=300, description="How long a request waits for a free connection before a 503."
     )
 
     @property
     def target(self) -> AppTarget:
-        return AppTarget(self.app, self.factory, self.app_dir or None, self.metrics_path)
+        return self.serving.target()
 
     @field_validator("database_url")
     @classmethod

@@ -44,7 +44,7 @@ class _Probes:
     async def start(self) -> None:
         settings = self.settings
         # Applied inside this worker's event loop, where `def` endpoints borrow their threads.
-        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threadpool
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.serving.threadpool
         directory = multiprocess_dir()
         if directory:
             multiproc.mark_dead_workers(directory)
@@ -54,10 +54,10 @@ class _Probes:
 
     def announce(self) -> None:
         """This worker is ready: export `lab_server_info`."""
-        s = self.settings
+        s = self.settings.serving
         metrics.SERVER_INFO.labels(
-            config=s.config, server=s.server, workers=str(s.workers), threadpool=str(s.threadpool),
-            loop=s.loop, http=s.http, process_pool=str(s.process_pool), app=s.target.label,
+            config=s.name, server=s.server, workers=str(s.workers), threadpool=str(s.threadpool),
+            loop=s.loop, http=s.http, process_pool=str(s.process_pool), app=s.target().label,
         ).set(1)  # fmt: skip
 
     async def stop(self) -> None:
@@ -77,7 +77,7 @@ class LabApp:
     def __init__(self, app: ASGIApp, settings: AppSettings) -> None:
         self.app = app  # the app under test, unchanged
         self.settings = settings
-        self.metrics_path = settings.metrics_path
+        self.metrics_path = settings.target.metrics_path
         self.probes = _Probes(settings)
         self.http: ASGIApp = (
             instrumented(app, routing_app(app), excluded=self.metrics_path) if settings.instrument else app
@@ -94,7 +94,7 @@ class LabApp:
     async def _metrics(self, scope: Scope, send: Send) -> None:
         # Rendered on the loop on purpose: a starved thread pool must not delay scrapes (a blocked loop
         # still does, truly).
-        body = exposition.render(self.settings.config, multiprocess_dir())
+        body = exposition.render(self.settings.serving.name, multiprocess_dir())
         headers = [(b"content-type", CONTENT_TYPE_LATEST.encode()), (b"content-length", b"%d" % len(body))]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})

@@ -6,6 +6,7 @@ import os
 import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -20,6 +21,10 @@ Loop = Literal["auto", "uvloop", "asyncio"]
 Http = Literal["auto", "httptools", "h11"]
 
 CONFIGS_ENV = "LAB_CONFIGS"
+ENV_PREFIX = "LAB_"  # a server process reads its configuration from LAB_<FIELD> (ServerConfig.to_env)
+# The name is LAB_CONFIG, as Locust's --lab-config reads it too; every other field is LAB_<FIELD>.
+ENV_NAMES = {"name": "LAB_CONFIG"}
+WORKERS_MAX = 64  # the one bound on worker processes: configured, overridden or "auto" (issue 27)
 TARGET_KEYS = ("app", "factory", "app_dir", "metrics_path")  # the app served, not how: not for --set
 _WORD = r"[A-Za-z0-9][A-Za-z0-9._-]*"
 BASE_NAME = re.compile(rf"^{_WORD}$")
@@ -62,8 +67,8 @@ class ServerConfig(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> ServerConfig:
-        if isinstance(self.workers, int) and not 1 <= self.workers <= 64:
-            raise ValueError(f'workers must be between 1 and 64 or "auto", got {self.workers}')
+        if isinstance(self.workers, int) and not 1 <= self.workers <= WORKERS_MAX:
+            raise ValueError(f'workers must be between 1 and {WORKERS_MAX} or "auto", got {self.workers}')
         if self.server == "granian" and self.http != "auto":
             raise ValueError('http: granian parses HTTP in Rust; only "auto" applies to it')
         try:
@@ -95,10 +100,29 @@ class ServerConfig(BaseModel):
         return ", ".join(parts)
 
     def resolved_workers(self, cpus: Sequence[int] | None = None) -> int:
-        """The number of worker processes: "auto" is the cores this launch may use."""
+        """The number of worker processes: "auto" is the cores this launch may use (at most WORKERS_MAX)."""
         if self.workers == "auto":
-            return len(cpus) if cpus else len(usable_cpus())
+            return min(len(cpus) if cpus else len(usable_cpus()), WORKERS_MAX)
         return self.workers
+
+    def to_env(self, target: AppTarget | None = None, workers: int | None = None) -> dict[str, str]:
+        """The `LAB_*` environment a server process reads this configuration from (`from_env`).
+
+        `target`: the app as launched (--app wins over the configuration's, app_dir resolved); `workers`:
+        the resolved count (default: resolved here)."""
+        values = {
+            **self.model_dump(),
+            **asdict(target or self.target()),
+            "workers": workers if workers is not None else self.resolved_workers(),
+        }
+        return {env_name(key): _env_value(value) for key, value in values.items()}
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> ServerConfig:
+        """The configuration `to_env` wrote; unset or empty variables take the defaults (a server started by
+        hand, with no LAB_* at all, is the catalogue on uvicorn, named "default")."""
+        data = {key: environ[env_name(key)] for key in cls.model_fields if environ.get(env_name(key))}
+        return _build(data.pop("name", "default"), {"server": "uvicorn", **data}, "the LAB_* environment")
 
     def with_overrides(self, overrides: Mapping[str, str]) -> ServerConfig:
         """A validated copy with `--set KEY=VALUE` overrides applied, named by what differs from its base.
@@ -139,6 +163,17 @@ class ServerConfig(BaseModel):
         result = _build(named, {**data, "description": description}, origin)
         result._base = base
         return result
+
+
+def env_name(key: str) -> str:
+    """A configuration key's environment variable: `threadpool` -> LAB_THREADPOOL, `name` -> LAB_CONFIG."""
+    return ENV_NAMES.get(key, ENV_PREFIX + key.upper())
+
+
+def _env_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
 
 
 def _parse_value(raw: str) -> Any:

@@ -1,9 +1,9 @@
 """The app under test: which ASGI app the servers load, and what the lab learnt about it.
 
 `AppTarget` names it as uvicorn would (`MODULE:ATTR`, `--factory`, `--app-dir`) plus the path the lab's
-wrapper serves the metrics at. Without `--app` the lab's own catalogue is the target. The launcher hands a
-target to every server process through `LAB_APP*` environment variables (`AppTarget.env`); the wrapper
-(`lab.server.wrap`) reads them back in each worker.
+wrapper serves the metrics at. Without `--app` the lab's own catalogue (`CATALOGUE`) is the target. One
+model everywhere: a configuration's target (`ServerConfig.target`), the server's (`LAB_APP*`, written
+by `ServerConfig.to_env` and read back in each worker), and summary.json's `meta.target`.
 
 `AppInfo` is what `python -m lab.server.appcheck` reports of a target, imported in a process of its own
 before any server starts: its routes, each with the kind of its endpoint (`def` runs in the thread pool,
@@ -15,8 +15,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
+
+from pydantic import ConfigDict
 
 CATALOGUE_APP = "lab.server.app:create_catalogue"
 DEFAULT_METRICS_PATH = "/metrics"
@@ -32,10 +34,13 @@ class TargetError(ValueError):
 
 @dataclass(frozen=True)
 class AppTarget:
-    """`app` is "module:attribute" (dots allowed on both sides); `factory`: call it to get the app."""
+    """The app under test, as uvicorn names it (`MODULE:ATTR`, --factory, --app-dir)."""
 
-    app: str = CATALOGUE_APP
-    factory: bool = True
+    # summary.json validates `meta.target` as this dataclass: unknown keys there are an error.
+    __pydantic_config__ = ConfigDict(extra="forbid")
+
+    app: str  # "module:attribute", dots allowed on both sides
+    factory: bool = False  # call `app` to get the ASGI app, as uvicorn's --factory (off by default there too)
     app_dir: str | None = None  # put first on sys.path in every worker, as uvicorn's --app-dir
     metrics_path: str = DEFAULT_METRICS_PATH
 
@@ -60,25 +65,16 @@ class AppTarget:
         """With `app_dir` absolute, relative to `cwd` (default: the current directory, as uvicorn)."""
         base = cwd or os.getcwd()
         app_dir = os.path.abspath(os.path.join(base, self.app_dir or "."))
-        return AppTarget(self.app, self.factory, app_dir, self.metrics_path)
+        return replace(self, app_dir=app_dir)
 
-    def env(self) -> dict[str, str]:
-        """The environment variables a server process reads it from (`lab.server.settings.AppSettings`)."""
-        return {
-            "LAB_APP": self.app,
-            "LAB_FACTORY": "true" if self.factory else "false",
-            "LAB_APP_DIR": self.app_dir or "",
-            "LAB_METRICS_PATH": self.metrics_path,
-        }
 
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+CATALOGUE = AppTarget(CATALOGUE_APP, factory=True)
 
 
 def target_from(mapping: Mapping[str, Any]) -> AppTarget:
     """A target from configuration keys (`app`, `factory`, `app_dir`, `metrics_path`); no `app`: catalogue."""
     if not mapping.get("app"):
-        return AppTarget(metrics_path=str(mapping.get("metrics_path") or DEFAULT_METRICS_PATH))
+        return replace(CATALOGUE, metrics_path=str(mapping.get("metrics_path") or DEFAULT_METRICS_PATH))
     return AppTarget(
         app=str(mapping["app"]),
         factory=bool(mapping.get("factory", False)),
@@ -113,9 +109,6 @@ class AppInfo:
 
     def route(self, template: str) -> RouteInfo | None:
         return next((r for r in self.routes if r.path == template), None)
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AppInfo:

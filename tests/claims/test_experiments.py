@@ -38,12 +38,12 @@ def test_claim_1_is_closer_to_true_on_one_token_and_false_on_uvicorn_single(
     one_token = check_one(bench, _only(claims[1], "one_token", requests=3, ms=300), CORES)
     default = check_one(bench, _only(claims[1], "default", requests=20, ms=300), CORES)
 
-    assert one_token["verdict"] == "holds"
-    assert default["verdict"] == "does not hold"
-    assert one_token["numbers"]["one_token.concurrency"] <= 1.05
-    assert default["numbers"]["default.concurrency"] >= 8  # 20 requests of 300 ms on 40 tokens
-    assert default["numbers"]["default.tokens"] == 40
-    assert "served at a time with 40 thread-pool tokens" in default["evidence"]
+    assert one_token.verdict == "holds"
+    assert default.verdict == "does not hold"
+    assert one_token.numbers["one_token.concurrency"] <= 1.05
+    assert default.numbers["default.concurrency"] >= 8  # 20 requests of 300 ms on 40 tokens
+    assert default.numbers["default.tokens"] == 40
+    assert "served at a time with 40 thread-pool tokens" in default.evidence
 
 
 def test_claim_3_blocking_sleep_holds_the_loop_and_claim_2_async_sleep_does_not(
@@ -56,11 +56,11 @@ def test_claim_3_blocking_sleep_holds_the_loop_and_claim_2_async_sleep_does_not(
     blocked = check_one(bench, blocking, CORES)
     free = check_one(bench, awaiting, CORES)
 
-    assert blocked["verdict"] == "holds"
-    assert free["verdict"] == "holds"
-    assert blocked["numbers"]["blocked_fraction"] >= 0.6
-    assert free["numbers"]["blocked_fraction"] <= 0.2
-    assert blocked["numbers"]["probe_ms"] >= 5 * free["numbers"]["probe_ms"]
+    assert blocked.verdict == "holds"
+    assert free.verdict == "holds"
+    assert blocked.numbers["blocked_fraction"] >= 0.6
+    assert free.numbers["blocked_fraction"] <= 0.2
+    assert blocked.numbers["probe_ms"] >= 5 * free.numbers["probe_ms"]
 
 
 def test_claim_6_gather_takes_the_slowest_call_not_the_sum(
@@ -68,7 +68,7 @@ def test_claim_6_gather_takes_the_slowest_call_not_the_sum(
 ) -> None:
     result = check_one(bench, claims[6], CORES)
 
-    numbers = result["numbers"]
-    assert result["verdict"] == "holds"
+    numbers = result.numbers
+    assert result.verdict == "holds"
     assert numbers["gather.ms"] < 1.5 * numbers["one.ms"]
     assert numbers["sequential.ms"] > 3.5 * numbers["one.ms"]  # 5 calls in sequence: about the sum

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from lab.claims import readme
+from lab.claims.records import ClaimsFile
 
 DATA = {
     "meta": {
@@ -43,7 +44,7 @@ def test_replaces_only_between_the_markers(tmp_path: Path) -> None:
     assert "old table" not in inside
     assert "Measured 2025-01-02T03:04:05+00:00 on 2 cores (x86_64)" in inside
     assert "| 1 | “A \\| B” | **does not hold** | 40 at once (2 cores). | tokens |" in inside
-    assert readme.replace(text, readme.block(DATA)) == text  # idempotent
+    assert readme.replace(text, readme.block(ClaimsFile.model_validate(DATA))) == text  # idempotent
 
 
 @pytest.mark.parametrize(

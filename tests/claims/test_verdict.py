@@ -33,7 +33,7 @@ def test_holds_when_every_check_passes(tmp_path: Path) -> None:
 
     assert outcome.verdict == "holds"
     assert outcome.evidence == "gather 104 ms, one call 100 ms (1.04x) (2 cores)."
-    assert outcome.checks == [
+    assert [c.model_dump() for c in outcome.checks] == [
         {
             "variant": None,
             "role": "holds_if",
@@ -71,7 +71,7 @@ def test_some_variants_passing_gives_the_rules_condition(tmp_path: Path) -> None
     outcome = judge(claim, numbers)
 
     assert outcome.verdict == "holds only when the calls are slow"
-    assert [(c["variant"], c["passed"]) for c in outcome.checks] == [("slow", True), ("fast", False)]
+    assert [(c.variant, c.passed) for c in outcome.checks] == [("slow", True), ("fast", False)]
     assert outcome.evidence.startswith("gather 250 ms, one call 100 ms (1.03x)")
 
 
@@ -86,7 +86,7 @@ def test_a_failed_limit_narrows_and_a_failed_requirement_withholds(tmp_path: Pat
     )
     withheld = judge(_claim(tmp_path, limits=[limit], requires=[requirement]), numbers)
     assert withheld.verdict == "inconclusive: needs four cores"
-    assert withheld.checks[0] == {
+    assert withheld.checks[0].model_dump() == {
         "variant": None,
         "role": "requires",
         "rule": "cores >= 4",

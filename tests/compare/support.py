@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from lab.compare import model
-from lab.compare.meta import Meta
 from lab.compare.report import tables
 from lab.compare.results.summary import Cell, Summary
+from lab.shared.provenance import Meta
 
 REAL_RUN = Path(__file__).parent / "data" / "real-run"
 CORES = 4

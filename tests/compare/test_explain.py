@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from lab.compare import explain
 from lab.compare.report import internals
+from lab.shared.timeline import HistoryPoint
 from tests.compare.support import cell, failed, history
+
+
+def points(p95: list[float]) -> list[HistoryPoint]:
+    return [HistoryPoint.model_validate(row) for row in history(p95)]
 
 
 def test_async_io_against_sync_io_names_the_tokens_that_cap_sync() -> None:
@@ -171,9 +176,9 @@ def test_loop_lag_names_the_blocking_cell() -> None:
 def test_over_time_spots_a_spike_and_a_rising_queue() -> None:
     cells = [cell("u", "io-sync"), cell("u", "io-async"), cell("u", "cpu-sync")]
     histories = {
-        ("u", "io-sync"): history([100, 100, 900, 100, 100]),
-        ("u", "io-async"): history([100, 110, 120, 200, 300]),
-        ("u", "cpu-sync"): history([100, 100]),  # too short to judge
+        ("u", "io-sync"): points([100, 100, 900, 100, 100]),
+        ("u", "io-async"): points([100, 110, 120, 200, 300]),
+        ("u", "cpu-sync"): points([100, 100]),  # too short to judge
     }
 
     spike, rising = internals.over_time(cells, histories)
@@ -196,7 +201,7 @@ def test_failed_cells_never_lend_their_numbers() -> None:
         explain.pairs(cells) + explain.winners(cells) + explain.latency(cells)
         + explain.generator(cells) + explain.efficiency(cells) + internals.threadpool(cells)
         + internals.loop_lag(cells) + explain.spread(cells)
-        + internals.over_time(cells, {("ghost", "io-sync"): history([1, 2, 3, 40000])})
+        + internals.over_time(cells, {("ghost", "io-sync"): points([1, 2, 3, 40000])})
     )  # fmt: skip
 
     text = " ".join(sentences)

@@ -8,14 +8,15 @@ from typing import Any
 import pytest
 
 from lab.compare import explain_app, handlers, model_app
-from lab.compare.meta import Machine, Meta
 from lab.compare.report import tables
 from lab.compare.results import flags
 from lab.compare.results.summary import Cell, HandlerRow, Summary
 from lab.compare.run import record
 from lab.measure.handlers import HandlerWindow
 from lab.measure.scrape import ServerWindow
-from lab.runtime.headless import LoadResult, NameStats
+from lab.runtime.headless import LoadResult
+from lab.runtime.locust_stats import NameStats
+from lab.shared.provenance import Machine, Meta
 from lab.shared.target import AppInfo, RouteInfo
 
 SHOP = AppInfo(

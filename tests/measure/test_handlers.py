@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from lab.measure.handlers import HandlerWindow, Snapshot, breakdown
+from lab.measure.handlers import HandlerWindow, breakdown
+from lab.measure.samples import Snapshot
 
 
 def snapshot(served: dict[str, tuple[float, float, dict[float, float]]]) -> Snapshot:

@@ -7,8 +7,9 @@ import math
 
 import pytest
 
-from lab.measure.scrape import _delta, _rate, increase, quantile, spread
-from lab.runtime.headless import percentile
+from lab.measure.samples import increase, quantile
+from lab.measure.scrape import _delta, _rate, spread
+from lab.runtime.locust_stats import percentile
 
 INF = math.inf
 

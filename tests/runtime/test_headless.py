@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from lab.runtime import headless
+from lab.runtime import headless, locust_stats
 from lab.runtime.launcher import Server
 from lab.runtime.locustfile import user_classes
 from lab.shared.scenarios import EXPORTER_PLUGIN, custom_scenarios, endpoint_scenario, get_scenario, select
@@ -106,11 +106,11 @@ def test_per_name_joins_locust_rows_and_abandoned_requests() -> None:
         (abandoned, {"name": "/slow", "method": "POST"}, 1.0),  # never answered: a row of its own
         (abandoned, {"name": "order line", "method": "GET"}, 0.0),
     ]
-    rows = headless.per_name(entries, samples)
+    rows = locust_stats.per_name(entries, samples)
     assert rows == [
-        headless.NameStats("/items", "GET", 4, 1, 2.5, abandoned=2),
-        headless.NameStats("order line", "GET", 0, 0, None),
-        headless.NameStats("/slow", "POST", 0, 0, None, abandoned=1),
+        locust_stats.NameStats("/items", "GET", 4, 1, 2.5, abandoned=2),
+        locust_stats.NameStats("order line", "GET", 0, 0, None),
+        locust_stats.NameStats("/slow", "POST", 0, 0, None, abandoned=1),
     ]
 
 

@@ -1,8 +1,8 @@
 """Fuzzing the OpenAPI of the running app (schemathesis): no server error, every invalid parameter a 422.
 
-The app runs as a user runs it, `uvicorn --factory lab.app:create_app` on a free port with no LAB_* set, so
-the fan-out endpoints call the address the server is bound to (issue 15: they answered 500 here while the
-upstream was hard-wired to 127.0.0.1:8000). Each operation is fuzzed with schemathesis' Hypothesis
+The app runs as a user runs it, `uvicorn --factory lab.server.app:create_app` on a free port with no LAB_*
+set, so the fan-out endpoints call the address the server is bound to (issue 15: they answered 500 here while
+the upstream was hard-wired to 127.0.0.1:8000). Each operation is fuzzed with schemathesis' Hypothesis
 strategies and checked by its checks (`call_and_validate`): schemathesis' pytest integration
 (`schema.parametrize`) does not run under pytest 9.2 (it sets `Function._nodeid`, gone there).
 """

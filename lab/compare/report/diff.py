@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from lab.compare.meta import Meta
 from lab.compare.report import tables
 from lab.compare.results import summary
 from lab.compare.results.summary import Cell, Summary
 from lab.compare.results.verdicts import Verdict
 from lab.shared.output import fmt
+from lab.shared.provenance import Meta
 
 Metric = Literal["rps", "p95_ms", "p99_ms", "efficiency"]
 # metric, title, True if higher is better

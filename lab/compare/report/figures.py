@@ -102,7 +102,7 @@ def latency(run: Run) -> list[Figure]:
 
 def _start(run: Run, key: Key) -> float | None:
     """The time origin of a cell's charts: the first sample of either series."""
-    starts = [rows[0]["t"] for rows in (run.history(key), run.timeline(key)) if rows]
+    starts = [float(rows[0].t) for rows in (run.history(key), run.timeline(key)) if rows]
     return min(starts) if starts else None
 
 
@@ -152,12 +152,13 @@ def _grid(
 def _latency_series(run: Run) -> SeriesOf:
     def series(key: Key, t0: float) -> list[Series]:
         points = internals.history_points(run.history(key))
-        server = [r for r in run.timeline(key) if r.get("server_p95_ms") is not None]
         return [
-            Series("p50", "p50-line", [(r["t"] - t0, r.get("p50_ms") or 0) for r in points]),
-            Series("p95", "p95-line", [(r["t"] - t0, r["p95_ms"]) for r in points]),
-            Series("server p95", "server-line", [(r["t"] - t0, r["server_p95_ms"]) for r in server]),
-        ]
+            Series("p50", "p50-line", [(r.t - t0, r.p50_ms or 0) for r in points]),
+            Series("p95", "p95-line", [(r.t - t0, r.p95_ms or 0) for r in points]),
+            Series("server p95", "server-line", [
+                (r.t - t0, r.server_p95_ms) for r in run.timeline(key) if r.server_p95_ms is not None
+            ]),
+        ]  # fmt: skip
 
     return series
 
@@ -166,8 +167,8 @@ def _pool_series(run: Run) -> SeriesOf:
     def series(key: Key, t0: float) -> list[Series]:
         rows = run.timeline(key)
         return [
-            Series("in use", "inuse-line", [(r["t"] - t0, r.get("in_use") or 0) for r in rows]),
-            Series("waiting", "waiting-line", [(r["t"] - t0, r.get("waiting") or 0) for r in rows]),
+            Series("in use", "inuse-line", [(r.t - t0, r.in_use) for r in rows]),
+            Series("waiting", "waiting-line", [(r.t - t0, r.waiting) for r in rows]),
         ]
 
     return series
@@ -175,8 +176,9 @@ def _pool_series(run: Run) -> SeriesOf:
 
 def _lag_series(run: Run) -> SeriesOf:
     def series(key: Key, t0: float) -> list[Series]:
-        rows = [r for r in run.timeline(key) if r.get("lag_p99_ms") is not None]
-        return [Series("lag p99", "lag-line", [(r["t"] - t0, r["lag_p99_ms"]) for r in rows])]
+        return [Series("lag p99", "lag-line", [
+            (r.t - t0, r.lag_p99_ms) for r in run.timeline(key) if r.lag_p99_ms is not None
+        ])]  # fmt: skip
 
     return series
 

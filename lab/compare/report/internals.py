@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from lab.compare.explain import LAG_NOTABLE_MS, label, num, ok, scenarios
 from lab.compare.results.summary import Cell
+from lab.shared.timeline import HistoryPoint
 
 
 def threadpool(cells: Sequence[Cell]) -> list[str]:
@@ -67,13 +67,13 @@ def loop_lag(cells: Sequence[Cell], limit: int = 3) -> list[str]:
 # -- over time ------------------------------------------------------------------------------------------
 
 
-def history_points(history: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def history_points(history: Sequence[HistoryPoint]) -> list[HistoryPoint]:
     """Locust's per-second rows that hold a measurement (its first rows are zeros)."""
-    return [row for row in history if row.get("p95_ms")]
+    return [row for row in history if row.p95_ms]
 
 
 def over_time(
-    cells: Sequence[Cell], histories: Mapping[tuple[str, str], Sequence[dict[str, Any]]]
+    cells: Sequence[Cell], histories: Mapping[tuple[str, str], Sequence[HistoryPoint]]
 ) -> list[str]:
     """Cells whose p95 spiked or was still climbing at the end (the queue had not settled)."""
     sentences, checked = [], 0
@@ -82,7 +82,7 @@ def over_time(
         if not ok(c) or len(points) < 4:
             continue
         checked += 1
-        p95 = [row["p95_ms"] for row in points]
+        p95 = [row.p95_ms or 0.0 for row in points]
         median = statistics.median(p95)
         first_half = statistics.median(p95[: len(p95) // 2])
         if max(p95) > 3 * median:

@@ -19,12 +19,12 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from lab.compare import explain, explain_app
-from lab.compare.meta import Meta
 from lab.compare.report import diff as diffs
 from lab.compare.report import figures, headline, internals, tables
 from lab.compare.report.rundir import Run, load
 from lab.compare.results import flags, summary
 from lab.compare.results.summary import Cell
+from lab.shared.provenance import Meta
 
 # -- what the page shows, section by section (templates/report.html.j2 lays it out) ---------------------
 

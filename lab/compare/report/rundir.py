@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from lab.compare import explain
-from lab.compare.meta import Meta
 from lab.compare.report import charts
 from lab.compare.results import summary
 from lab.compare.results.summary import Cell
 from lab.compare.results.verdicts import Verdict
+from lab.shared.provenance import Meta
 from lab.shared.scenarios import slug
+from lab.shared.timeline import CellSeries, HistoryPoint, TimelinePoint
 
 Key = tuple[str, str]
 
@@ -29,7 +30,7 @@ class Run:
     out: Path
     meta: Meta
     cells: list[Cell]
-    details: dict[Key, dict[str, Any]] = field(default_factory=dict)  # cells/<config>__<scenario>.json
+    details: dict[Key, CellSeries] = field(default_factory=dict)  # cells/<config>__<scenario>.json
     claims: list[dict[str, Any]] | None = None
     claims_error: str | None = None
     checks: list[Verdict] = field(default_factory=list)  # the gates' verdicts (issue 12 §3)
@@ -57,11 +58,11 @@ class Run:
                 kinds.setdefault(cell.kind or scenario, []).append(scenario)
         return kinds
 
-    def history(self, key: Key) -> list[dict[str, Any]]:
-        return list(self.details.get(key, {}).get("history") or [])
+    def history(self, key: Key) -> list[HistoryPoint]:
+        return self.details[key].history if key in self.details else []
 
-    def timeline(self, key: Key) -> list[dict[str, Any]]:
-        return list(self.details.get(key, {}).get("server_timeline") or [])
+    def timeline(self, key: Key) -> list[TimelinePoint]:
+        return self.details[key].server_timeline if key in self.details else []
 
 
 def _read_json(path: Path) -> Any:
@@ -75,7 +76,7 @@ def load(out: Path) -> Run:
         path = out / "cells" / f"{cell.point}__{slug(cell.scenario)}.json"
         # A failed cell, or a run killed mid-write: its panels say "no data".
         with contextlib.suppress(OSError, ValueError):
-            run.details[cell.key] = _read_json(path)
+            run.details[cell.key] = CellSeries.model_validate_json(path.read_text(encoding="utf-8"))
     claims = out / "claims.json"
     if claims.is_file():
         try:

@@ -14,10 +14,10 @@ from pathlib import Path
 from tabulate import tabulate
 
 from lab.compare import explain_app
-from lab.compare.meta import Meta
 from lab.compare.results import flags, summary
 from lab.compare.results.summary import Cell, Summary
 from lab.shared.output import atomic_write, fmt
+from lab.shared.provenance import Meta
 
 # The columns of summary.csv and summary.md, in order (fields of a Cell).
 COLUMNS = [

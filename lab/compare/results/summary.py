@@ -23,10 +23,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from lab.compare.meta import Meta
 from lab.compare.results.verdicts import Verdict
 from lab.shared.configs import Server, thread_tokens
 from lab.shared.output import atomic_write
+from lab.shared.provenance import Meta
 
 SCHEMA = 2
 SCHEMA_PATH = Path("docs") / "summary.schema.json"  # relative to the repository

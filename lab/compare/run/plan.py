@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lab.compare import handlers
-from lab.compare.meta import Target
 from lab.compare.run.gates import Gates
 from lab.compare.run.points import LoadPoint, Sweep
 from lab.runtime.generator import Generator
@@ -98,10 +97,10 @@ class Plan:
         }
 
 
-def target_record(plan: Plan) -> Target | None:
+def target_record(plan: Plan) -> AppTarget | None:
     """The one app every configuration served, when it is not the catalogue (mixed: per configuration)."""
     served = {plan.target(cfg) for cfg in plan.configs}
     if len(served) != 1:
         return None
     (target,) = served
-    return None if target.is_catalogue else Target(**target.as_dict())
+    return None if target.is_catalogue else target

@@ -7,9 +7,7 @@ recorded with its reason and the run goes on; Ctrl-C stops the current cell and 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
-import platform
 import statistics
 import sys
 import uuid
@@ -20,7 +18,6 @@ from typing import Any
 import httpx
 
 from lab.compare import handlers, model, model_app
-from lab.compare.meta import Machine, Meta, Pinning
 from lab.compare.report import tables
 from lab.compare.results.summary import Cell, HandlerRow, Measured, Summary
 from lab.compare.run import record
@@ -36,7 +33,9 @@ from lab.runtime.launcher import LaunchError, Server
 from lab.runtime.provenance import free_port, git_commit, versions
 from lab.shared.configs import ServerConfig
 from lab.shared.cores import can_pin, choose_pinning, generator_processes, usable_cpus
+from lab.shared.provenance import Machine, Meta, Pinning, command_line, utc_now
 from lab.shared.scenarios import Scenario
+from lab.shared.timeline import CellSeries
 
 # For the first ETA only (it then learns from the cells done): Locust's start-up twice and the scrapes,
 # about 3 s a cell, and a server launch per configuration. Calibrated on the default run, 2 cores: 21
@@ -62,11 +61,11 @@ class Comparison:
         self.workers_gone: str | None = None  # why the workers elsewhere are gone: later cells fail fast
         self.meta = Meta(
             run_id=self.run_id,
-            started=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            command=[Path(sys.argv[0]).name, *sys.argv[1:]],
+            started=utc_now(),
+            command=command_line(),
             git_commit=git_commit(),
             versions=versions(),
-            machine=Machine(cores=len(usable), platform=platform.platform(), cpu=platform.processor()),
+            machine=Machine.here(len(usable)),
             pinning=Pinning(
                 server=self.pinning.server, generator=self.pinning.generator, note=self.pinning.note
             ),
@@ -195,7 +194,7 @@ class Comparison:
             return False
         finally:
             progress.close()
-            self.meta.finished = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+            self.meta.finished = utc_now()
             self._save()
         return True
 
@@ -235,7 +234,7 @@ class Comparison:
             for scenario, point in plan.cells():
                 name = plan.sweep.name(cfg, point)  # the cell's point, in file names
                 runs: list[Measured] = []
-                series: list[dict[str, Any]] = []  # per run: Locust's history, the server's timeline
+                series: list[CellSeries] = []  # per run: Locust's history, the server's timeline
                 error = None
                 service: dict[str, float] | None = None
                 for attempt in range(plan.repeat):
@@ -260,7 +259,7 @@ class Comparison:
                             else None
                         )
                         runs.append(record.measured(load, window, split))
-                        series.append({"history": load.history, "server_timeline": window.timeline})
+                        series.append(CellSeries(history=load.history, server_timeline=window.timeline))
                     except (
                         LaunchError,
                         headless.LoadError,
@@ -277,7 +276,7 @@ class Comparison:
                 cell = self._record(cfg, workers, scenario, runs, error, service, point)
                 self.cells.append(cell)
                 # The time series of the run that stands for the cell (none for a failed cell).
-                extra = series[runs.index(median_run(runs))] if runs and error is None else {}
+                extra = series[runs.index(median_run(runs))].model_dump() if runs and error is None else {}
                 detail = {"config": cfg.name, "scenario": scenario.name, "point": name, **extra}
                 (plan.out / "cells" / f"{name}__{scenario.slug}.json").write_text(json.dumps(detail))
                 self._save()

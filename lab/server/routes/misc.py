@@ -15,7 +15,7 @@ router = APIRouter()
 @router.get("/health", tags=["meta"], response_model=None)
 async def health(request: Request) -> dict[str, object]:
     """Liveness: the configuration serving this request and the worker's pid."""
-    return {"status": "ok", "config": request.app.state.settings.config, "pid": os.getpid()}
+    return {"status": "ok", "config": request.app.state.settings.serving.name, "pid": os.getpid()}
 
 
 def _background_sleep(ms: int) -> None:

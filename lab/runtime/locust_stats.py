@@ -1,0 +1,168 @@
+"""What Locust wrote of a run, read into typed values: its `--json-file` rows, its stats history
+(`--csv-full-history`) and the lab exporter's final snapshot (`--metrics-snapshot`)."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypedDict
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from lab.shared import metric_names
+from lab.shared.timeline import HistoryPoint
+
+ABANDONED = metric_names.total(metric_names.LOCUST_ABANDONED)
+
+
+class StatsEntry(TypedDict, total=False):
+    """One row of Locust's --json-file: a request name and method, with its counts (Locust's keys)."""
+
+    name: str
+    method: str | None
+    num_requests: int
+    num_failures: int
+    total_response_time: float
+    start_time: float
+    last_request_timestamp: float | None
+    response_times: dict[str, int]  # rounded response time (ms) -> requests
+
+
+@dataclass(frozen=True)
+class NameStats:
+    """One row of Locust's statistics: a request name (its `name=`, else the URL) and method."""
+
+    name: str
+    method: str
+    requests: int
+    failures: int
+    mean_ms: float | None
+    abandoned: int = 0  # in flight when Locust stopped its users (the exporter's count for this name)
+
+
+def percentile(response_times: dict[str, int], fraction: float) -> float | None:
+    """As Locust computes it: the smallest rounded response time covering `fraction` of the requests.
+
+    A copy of locust.stats.calculate_response_time_percentile's rule, not a call to it: importing locust
+    runs gevent's monkey.patch_all() in the importing process, and this one is the orchestrator."""
+    total = sum(response_times.values())
+    if not total:
+        return None
+    covered = 0
+    for value in sorted(response_times, key=float):
+        covered += response_times[value]
+        if covered >= fraction * total:
+            return float(value)
+    return float(max(response_times, key=float))
+
+
+def _num(row: dict[str, str], key: str) -> float | None:
+    value = row.get(key, "N/A")
+    return None if value in ("N/A", "") else float(value)
+
+
+def history(path: Path, name: str) -> list[HistoryPoint]:
+    if not path.exists():
+        return []
+    rows = []
+    with path.open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row.get("Name") != name:
+                continue
+
+            rows.append(
+                HistoryPoint(
+                    t=int(row["Timestamp"]),
+                    users=int(row["User Count"]),
+                    rps=_num(row, "Requests/s"),
+                    p50_ms=_num(row, "50%"),
+                    p95_ms=_num(row, "95%"),
+                )
+            )
+    return rows
+
+
+Samples = list[tuple[str, dict[str, str], float]]
+
+
+def snapshot_of(path: Path) -> Samples:
+    """Every sample of the exporter's final snapshot (empty if Locust wrote none)."""
+    if not path.exists():
+        return []
+    return [
+        (sample.name, dict(sample.labels), sample.value)
+        for family in text_string_to_metric_families(path.read_text())
+        for sample in family.samples
+    ]
+
+
+def window_of(samples: Samples) -> tuple[float, float] | None:
+    """(start, stop) unix times of the test, from the exporter's final snapshot."""
+    found = {name: value for name, _, value in samples}
+    start, stop = found.get(metric_names.LOCUST_TEST_START), found.get(metric_names.LOCUST_TEST_STOP)
+    return (start, stop) if start and stop and stop > start else None
+
+
+def value_of(samples: Samples, metric: str) -> float | None:
+    return next((value for name, _, value in samples if name == metric), None)
+
+
+def lost_workers(samples: Samples) -> dict[str, float]:
+    return {
+        labels["worker"]: value for name, labels, value in samples if name == metric_names.LOCUST_WORKER_LOST
+    }
+
+
+def abandoned(samples: Samples, handler: str | None) -> int:
+    """Requests of `handler` (all, for None) in flight when Locust stopped, as its exporter counted them."""
+    return int(
+        sum(
+            value
+            for name, labels, value in samples
+            if name == ABANDONED and handler in (None, labels.get("name"))
+        )
+    )
+
+
+def mean_ms(entry: StatsEntry) -> float | None:
+    count = entry.get("num_requests") or 0
+    return round(float(entry.get("total_response_time") or 0.0) / count, 3) if count else None
+
+
+def per_name(entries: list[StatsEntry], samples: Samples) -> list[NameStats]:
+    """Locust's rows (its --json-file) with what its exporter counted abandoned per (name, method); a name
+    abandoned before it was ever answered has a row of its own with no request."""
+    abandoned: dict[tuple[str, str], int] = {}
+    for name, labels, value in samples:
+        if name == ABANDONED and value:
+            key = (labels.get("name", ""), labels.get("method", ""))
+            abandoned[key] = abandoned.get(key, 0) + int(value)
+    rows = [
+        NameStats(
+            name=e["name"],
+            method=e["method"] or "",
+            requests=int(e["num_requests"]),
+            failures=int(e["num_failures"]),
+            mean_ms=mean_ms(e),
+            abandoned=abandoned.pop((e["name"], e["method"] or ""), 0),
+        )
+        for e in entries
+    ]
+    rows += [NameStats(name, method, 0, 0, None, count) for (name, method), count in abandoned.items()]
+    return rows
+
+
+def aggregate(entries: list[StatsEntry]) -> StatsEntry:
+    times: dict[str, int] = {}
+    for entry in entries:
+        for key, count in entry["response_times"].items():
+            times[str(key)] = times.get(str(key), 0) + int(count)
+    return StatsEntry(
+        num_requests=sum(e["num_requests"] for e in entries),
+        num_failures=sum(e["num_failures"] for e in entries),
+        total_response_time=sum(e.get("total_response_time") or 0.0 for e in entries),
+        start_time=min(e["start_time"] for e in entries),
+        last_request_timestamp=max(e["last_request_timestamp"] or 0 for e in entries),
+        response_times=times,
+    )
