@@ -171,30 +171,50 @@ def test_configs_lists_a_user_file(tmp_path: Path) -> None:
         [*LAB, "configs", "--configs", str(user)], capture_output=True, text=True, check=True
     )
     lines = result.stdout.splitlines()
-    header = ["name", "server", "workers", "threadpool", "process_pool", "loop/http", "description"]
+    header = [
+        "name",
+        "server",
+        "workers",
+        "threadpool",
+        "process_pool",
+        "db_pool",
+        "loop/http",
+        "description",
+    ]
     assert lines[0].split() == header
-    assert any(line.split()[:5] == ["mine", "gunicorn", "3", "40", "2"] for line in lines)
+    assert any(line.split()[:6] == ["mine", "gunicorn", "3", "40", "2", "10"] for line in lines)
     assert sum(1 for line in lines[2:] if line.strip()) == 8
 
 
 def test_configs_shows_an_overridden_configuration() -> None:
     result = subprocess.run(
-        [*LAB, "configs", "gunicorn-multi", "--set", "workers=4", "--set", "threadpool=100"],
+        [
+            *LAB,
+            "configs",
+            "gunicorn-multi",
+            "--set",
+            "workers=4",
+            "--set",
+            "threadpool=100",
+            "--set",
+            "db_pool=3",
+        ],
         capture_output=True,
         text=True,
         check=True,
     )
     rows = result.stdout.splitlines()[2:]
     assert len(rows) == 1
-    assert rows[0].split()[:6] == [
-        "gunicorn-multi[threadpool=100,workers=4]",
+    assert rows[0].split()[:7] == [
+        "gunicorn-multi[db_pool=3,threadpool=100,workers=4]",
         "gunicorn",
         "4",
         "100",
         "2",
+        "3",
         "auto/auto",
     ]
-    assert rows[0].endswith("; overridden: threadpool=100, workers=4")
+    assert rows[0].endswith("; overridden: db_pool=3, threadpool=100, workers=4")
     refused = subprocess.run(
         [*LAB, "configs", "granian", "--set", "http=h11"], capture_output=True, text=True, timeout=60
     )
