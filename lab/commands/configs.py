@@ -19,6 +19,10 @@ from lab.commands.common import (
     parse_overrides,
 )
 
+EXIT_STATUSES = {
+    0: "listed",
+    2: "usage error: an unknown configuration, a configurations file that cannot be read, a bad --set",
+}
 HEADER = ["name", "server", "workers", "threadpool", "process_pool", "db_pool", "loop/http", "description"]
 
 

@@ -13,15 +13,14 @@ from pathlib import Path
 
 from lab.commands.common import fail
 
-EXIT_CODES = """exit status:
-  0    compared (and, with --fail-on-regression, no regression)
-  2    usage error: a directory that holds no comparison, an invalid value, an unwritable file
-  3    --fail-on-regression: a matched cell regressed beyond PCT percent"""
+EXIT_STATUSES = {
+    0: "compared (and, with --fail-on-regression, no regression)",
+    2: "usage error: a directory that holds no comparison, an invalid value, an unwritable file",
+    3: "--fail-on-regression: a matched cell regressed beyond PCT percent",
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.epilog = EXIT_CODES
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("a", type=Path, metavar="A", help="the baseline result directory")
     parser.add_argument("b", type=Path, metavar="B", help="the result directory to compare with it")
     parser.add_argument("--out", type=Path, metavar="FILE", help="also write the Markdown to FILE")

@@ -22,6 +22,13 @@ from lab.commands.common import (
     target_of,
 )
 
+EXIT_STATUSES = {
+    0: "stopped by Ctrl-C or SIGTERM (the whole server tree stopped)",
+    1: "the server exited on its own",
+    2: "usage error, or the server did not start: an unknown configuration, a bad value, an app that does "
+    "not import, a busy port (its reason printed)",
+}
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(

@@ -53,6 +53,13 @@ if TYPE_CHECKING:
 
 __all__ = ["LocustError", "LocustUI", "add_arguments", "run"]
 
+EXIT_STATUSES = {
+    0: "stopped by Ctrl-C or SIGTERM (every part stopped)",
+    1: "a part (the server, Locust or Prometheus) exited on its own; the others were stopped",
+    2: "usage error, or a part did not start: an unknown configuration, an app or locustfile that does not "
+    "load, a port set and busy, a --data-dir held by another `lab up` (its reason printed)",
+}
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
