@@ -96,6 +96,26 @@ def test_overrides_name_the_configuration_everywhere() -> None:
     assert proc.returncode == 0
 
 
+@pytest.mark.parametrize("flag", ["--server-host", "--host"])
+def test_server_host_is_the_address_it_binds_and_host_its_old_spelling(flag: str) -> None:
+    """--server-host (issue 26 §3); --host, its old name, still works for one release, with a warning."""
+    port = free_port()
+    with socket.socket() as taken:  # 127.0.0.1:PORT taken: the server can only be on 127.0.0.2
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+        proc = _start("uvicorn-single", "--port", str(port), flag, "127.0.0.2")
+        url = _wait_serving(proc)
+        assert url == f"http://127.0.0.2:{port}"
+        assert httpx.get(url + "/health", timeout=10).status_code == 200
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    warning = (
+        "lab: warning: --host is deprecated, use --server-host; the old spelling goes in the next release"
+    )
+    assert (warning in err) == (flag == "--host"), err
+
+
 def test_killed_launcher_takes_its_server_down() -> None:
     proc = _start("uvicorn-single", "--port", str(free_port()))
     _wait_serving(proc)
