@@ -191,7 +191,7 @@ def run(args: argparse.Namespace) -> int:
     from lab.compare.runner import Comparison
     from lab.runtime import postgres
     from lab.shared.configs import ConfigError, get, load_catalogue
-    from lab.shared.scenarios import PARAMETERS
+    from lab.shared.scenarios import FANOUT_MS, FANOUT_N, PARAMETERS, total_wait_problem
 
     try:
         catalogue = load_catalogue(args.configs_file)
@@ -232,6 +232,10 @@ def run(args: argparse.Namespace) -> int:
             if not low <= value <= high:
                 problems.append(f"{p.option} {value}: must be between {low} and {high}")
             options[p.option] = str(value)
+    n, ms = (
+        p.default if getattr(args, p.dest) is None else getattr(args, p.dest) for p in (FANOUT_N, FANOUT_MS)
+    )
+    problems.append(total_wait_problem(n, ms, (FANOUT_N.option, FANOUT_MS.option)) or "")
     if args.baseline is not None and not (args.baseline / "summary.json").is_file():
         problems.append(f"--baseline {args.baseline}: no summary.json there")
     try:
