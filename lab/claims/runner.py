@@ -16,7 +16,7 @@ from lab.claims.spec import Claim, Load
 from lab.claims.verdict import NOT_MEASURED, judge, machine
 from lab.runtime import postgres
 from lab.runtime.launcher import LaunchError
-from lab.runtime.provenance import git_commit, versions
+from lab.runtime.provenance import command_line, git_commit, versions
 from lab.shared.configs import ServerConfig
 from lab.shared.cores import usable_cpus
 from lab.shared.scenarios import get_scenario
@@ -47,7 +47,7 @@ def metadata(quick: bool) -> dict[str, Any]:
         "machine": {"cores": cores, "platform": platform.platform(), "cpu": platform.processor()},
         "versions": versions(),
         "git_commit": git_commit(),
-        "command": [Path(sys.argv[0]).name, *sys.argv[1:]],
+        "command": command_line(),
         "quick": quick,
     }
 

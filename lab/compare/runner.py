@@ -30,7 +30,7 @@ from lab.measure import scrape
 from lab.runtime import headless
 from lab.runtime.generator import waiting_note
 from lab.runtime.launcher import LaunchError, Server
-from lab.runtime.provenance import free_port, git_commit, versions
+from lab.runtime.provenance import command_line, free_port, git_commit, versions
 from lab.shared.configs import ServerConfig
 from lab.shared.cores import can_pin, choose_pinning, generator_processes, usable_cpus
 from lab.shared.scenarios import Scenario
@@ -60,7 +60,7 @@ class Comparison:
         self.meta = Meta(
             run_id=self.run_id,
             started=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            command=[Path(sys.argv[0]).name, *sys.argv[1:]],
+            command=command_line(),
             git_commit=git_commit(),
             versions=versions(),
             machine=Machine(cores=len(usable), platform=platform.platform(), cpu=platform.processor()),

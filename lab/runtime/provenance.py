@@ -7,6 +7,7 @@ import importlib.metadata
 import platform
 import socket
 import subprocess
+import sys
 from pathlib import Path
 
 PACKAGES = ("fastapi", "starlette", "anyio", "uvicorn", "gunicorn", "uvicorn-worker", "granian", "uvloop",
@@ -17,6 +18,12 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def command_line() -> list[str]:
+    """The command as the user typed it: `lab compare ...`, also when run as `python -m lab`."""
+    name = Path(sys.argv[0]).name
+    return ["lab" if name == "__main__.py" else name, *sys.argv[1:]]
 
 
 def git_commit() -> str | None:
