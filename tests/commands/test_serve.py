@@ -96,6 +96,7 @@ def test_overrides_name_the_configuration_everywhere() -> None:
     assert proc.returncode == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("flag", ["--server-host", "--host"])
 def test_server_host_is_the_address_it_binds_and_host_its_old_spelling(flag: str) -> None:
     """--server-host (issue 26 §3); --host, its old name, still works for one release, with a warning."""

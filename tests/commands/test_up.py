@@ -191,6 +191,7 @@ def test_a_rerun_on_another_configuration_finds_the_first_in_prometheus(up: Any,
         _assert_all_gone(tree, ports)
 
 
+@pytest.mark.slow
 def test_server_host_is_where_the_app_binds_and_prometheus_scrapes(up: Any, tmp_path: Path) -> None:
     """--server-host (issue 26 §3: the one name of the address the servers bind, as in serve and compare):
     the app on 127.0.0.2 while 127.0.0.1:PORT is taken; Prometheus scrapes it there, the UI stays local."""

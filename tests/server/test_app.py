@@ -61,6 +61,7 @@ def test_out_of_range_is_422_naming_the_bound(single_server: Server, query: str,
     assert bound in response.json()["detail"][0]["msg"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["sync", "async"])
 def test_a_requests_total_wait_is_bounded_with_a_422_naming_it(single_server: Server, kind: str) -> None:
     """n x ms at most 30 s (issue 26 §5: n=39&ms=4977, each within its own bounds, held a thread 195 s)."""
