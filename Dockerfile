@@ -21,4 +21,4 @@ ENV LAB_CONFIG=uvicorn-single
 EXPOSE 8000 8089 9646
 # Shell form for $LAB_CONFIG; exec, so `lab serve` gets SIGTERM from `docker compose stop` and stops its
 # whole process tree.
-CMD ["sh", "-c", "exec lab serve \"$LAB_CONFIG\" --host 0.0.0.0 --port 8000"]
+CMD ["sh", "-c", "exec lab serve \"$LAB_CONFIG\" --server-host 0.0.0.0 --port 8000"]

@@ -32,19 +32,21 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check lab tests bench locustfiles examples
 	$(VENV)/bin/mypy
 
-## Benchmarks run on demand, never in the suite: interleaved A/B rounds, ratios reported.
+## Benchmarks run on demand: interleaved A/B rounds, ratios reported. ARGS= passes flags to the script,
+## e.g. make bench ARGS='--rounds 1 --seconds 1' (the suite runs each once at its smallest size: tests/bench).
+ARGS ?=
 bench: $(STAMP)
-	$(PY) bench/instrumentation.py
+	$(PY) bench/instrumentation.py $(ARGS)
 
 ## What one Locust process can send (against wrk, 1 and 2 processes, interleaved rounds): docs/bench.md.
 bench-generator: $(STAMP)
-	$(PY) -m bench.generator
+	$(PY) -m bench.generator $(ARGS)
 
 ## Soak: gunicorn-multi under moderate load for 30 min, a worker SIGKILLed every 3 min (MINUTES=, KILL_EVERY=).
 MINUTES ?= 30
 KILL_EVERY ?= 3m
 soak: $(STAMP)
-	$(PY) bench/soak.py --minutes $(MINUTES) --kill-every $(KILL_EVERY)
+	$(PY) bench/soak.py --minutes $(MINUTES) --kill-every $(KILL_EVERY) $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

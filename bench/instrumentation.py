@@ -41,7 +41,7 @@ import psutil
 from lab.shared import metric_names
 
 if TYPE_CHECKING:
-    from fastapi import FastAPI
+    from lab.server.wrap import LabApp
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUESTS = metric_names.total(metric_names.HTTP_REQUESTS)
@@ -107,14 +107,19 @@ class BenchConfig:
 # --- comparison apps, built here so that production code carries no switch for them -------------------
 
 
-def create_stock_app() -> FastAPI:
-    """The lab app measured through the instrumentator's unmodified middleware (the lab's first version)."""
+def create_stock_app() -> LabApp:
+    """The lab app measured through the instrumentator's unmodified middleware (the lab's first version).
+
+    The middleware goes on the catalogue itself (a FastAPI app), which the lab's wrapper then serves
+    with its own instrumentation off (LAB_INSTRUMENT=false): the wrapper has no add_middleware."""
     from prometheus_fastapi_instrumentator import Instrumentator
     from prometheus_fastapi_instrumentator.middleware import PrometheusInstrumentatorMiddleware
     from starlette.types import ASGIApp
 
     from lab.server import metrics
-    from lab.server.app import create_app
+    from lab.server.app import create_catalogue
+    from lab.server.settings import AppSettings
+    from lab.server.wrap import wrap
 
     class StockMiddleware(PrometheusInstrumentatorMiddleware):
         def __init__(self, app: ASGIApp, /, **kwargs: Any) -> None:
@@ -123,26 +128,30 @@ def create_stock_app() -> FastAPI:
             self.inprogress_labels = True
             self.inprogress = metrics.HTTP_INPROGRESS
 
-    app = create_app()
+    settings = AppSettings()
+    catalogue = create_catalogue(settings)
     instrumentator = Instrumentator(excluded_handlers=["^/metrics$"], should_group_status_codes=True)
-    app.add_middleware(
+    catalogue.add_middleware(
         StockMiddleware,
         excluded_handlers=instrumentator.excluded_handlers,
         instrumentations=[f for f in (metrics.HTTP_REQUESTS, metrics.HTTP_LATENCY) if f is not None],
     )
-    return app
+    return wrap(catalogue, settings)
 
 
-def create_defaults_app() -> FastAPI:
-    """The lab app with `Instrumentator().instrument(app)`, as its README shows it."""
+def create_defaults_app() -> LabApp:
+    """The lab app with `Instrumentator().instrument(app)`, as its README shows it, on the catalogue."""
     from prometheus_client import CollectorRegistry
     from prometheus_fastapi_instrumentator import Instrumentator
 
-    from lab.server.app import create_app
+    from lab.server.app import create_catalogue
+    from lab.server.settings import AppSettings
+    from lab.server.wrap import wrap
 
-    app = create_app()
-    Instrumentator(registry=CollectorRegistry()).instrument(app)
-    return app
+    settings = AppSettings()
+    catalogue = create_catalogue(settings)
+    Instrumentator(registry=CollectorRegistry()).instrument(catalogue)
+    return wrap(catalogue, settings)
 
 
 # --- processes -----------------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ Every `--sample-every` it records the RSS of every process (gunicorn master, eac
 child, Locust), the Prometheus multiprocess directory's file count and size, and the time to GET /metrics
 (median of a few). Samples go to results/soak-<timestamp>/samples.json and samples.csv; the summary
 compares start and end, and says whether each figure still grows in the second half of the run.
-Run it with `make soak` or `python bench/soak.py --minutes 3 --kill-every 1m`; it is never in the suite.
+Run it with `make soak` or `python bench/soak.py --minutes 3 --kill-every 1m`; the suite runs 9 s of it
+with one kill (tests/bench).
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@
 # (a real terminal for the Ctrl-C tests), and chromium (a real browser for tests/browser: the report and Locust's
 # web UI, driven by Playwright pointed at this executable; Playwright's own browser download is never used),
 # and PostgreSQL (package `postgresql`: initdb and postgres, which the lab starts behind /db/*;
-# lab.runtime.postgres finds them as this script does).
+# lab.runtime.postgres finds them as this script does), and wrk (the benches' reference load, run once each
+# by tests/bench).
 # As root we install what is missing; otherwise we fail with a clear message, never skip.
 set -euo pipefail
 missing=()
@@ -13,6 +14,7 @@ missing=()
 { command -v docker-compose || docker compose version; } >/dev/null 2>&1 || missing+=(docker-compose)
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 has_postgres() {
   if [ -n "${LAB_POSTGRES_BIN:-}" ]; then
     [ -x "$LAB_POSTGRES_BIN/initdb" ] && [ -x "$LAB_POSTGRES_BIN/postgres" ]
@@ -40,6 +42,7 @@ error: the lab's tests need these Debian packages, which are missing: ${missing[
   tmux            a real terminal, to type Ctrl-C into the lab as a person would
   chromium        a real browser: report.html and Locust's web UI as a person sees them
   postgresql      a real PostgreSQL behind /db/* (or LAB_POSTGRES_BIN: the directory of initdb)
+  wrk             the benches' reference load (make bench, make bench-generator; tests/bench)
 Install them as root (sudo apt-get install ${missing[*]}), or put the binaries on PATH,
 then run 'make test' again.
 MSG

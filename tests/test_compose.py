@@ -184,7 +184,7 @@ def test_grafana_provisioning_points_at_the_mounted_dashboards(config: dict[str,
 def test_the_image_installs_with_constraints_and_serves_lab_config() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "pip install -c constraints.txt ." in dockerfile
-    assert 'exec lab serve \\"$LAB_CONFIG\\" --host 0.0.0.0 --port 8000' in dockerfile
+    assert 'exec lab serve \\"$LAB_CONFIG\\" --server-host 0.0.0.0 --port 8000' in dockerfile
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert {".git", ".venv", ".lab", "results"} <= set(ignored)
 

@@ -14,6 +14,14 @@ from pathlib import Path
 
 from lab.commands.common import add_configs_file, fail
 
+EXIT_STATUSES = {
+    0: "every claim checked was measured (whatever its verdict)",
+    1: "a claim could not be measured (its reason is in claims.md)",
+    2: "usage error: a claims or configurations file that cannot be read, an unknown claim id, --out not a "
+    "directory, no PostgreSQL for a database claim",
+    130: "interrupted (Ctrl-C): what completed is written",
+}
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lab.shared.target import CATALOGUE, AppInfo, AppTarget, TargetError
 
@@ -14,8 +16,64 @@ if TYPE_CHECKING:
     from lab.shared.configs import ServerConfig
 
 CONFIGS_HELP = (
-    "a TOML file of configurations merged over the built-in ones (repeatable; default: $LAB_CONFIGS)"
+    "a TOML file of configurations merged over the built-in ones (repeatable; default: $LAB_CONFIGS_FILE)"
 )
+SERVER_HOST = "127.0.0.1"
+
+
+def deprecated(old: str, new: str) -> None:
+    """The one warning of an old spelling kept for one release (issue 26 §3), on stderr."""
+    from lab.shared.configs import deprecation
+
+    print(deprecation(old, new), file=sys.stderr, flush=True)
+
+
+class _OldSpelling(argparse.Action):
+    """An old flag: stores into its new flag's dest, and warns."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, new: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, default=argparse.SUPPRESS, help=argparse.SUPPRESS, **kwargs)
+        self.new = new
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        deprecated(option_string or self.option_strings[0], self.new)
+        setattr(namespace, self.dest, values)
+
+
+def add_old_spelling(
+    parser: argparse.ArgumentParser | argparse._ArgumentGroup,
+    old: str,
+    new: str,
+    dest: str,
+    type: Callable[[str], Any] = str,
+) -> None:
+    """`old` still read into `dest` (the flag `new`'s), hidden from --help, with the warning."""
+    parser.add_argument(old, dest=dest, action=_OldSpelling, new=new, type=type, metavar=new[2:].upper())
+
+
+def add_server_host(parser: argparse.ArgumentParser, help_text: str, old: str | None = None) -> None:
+    """--server-host ADDRESS: the address the servers bind, the one name in every command (issue 26 §3;
+    Locust's --host is the URL it sends to)."""
+    parser.add_argument("--server-host", default=SERVER_HOST, metavar="ADDRESS", help=help_text)
+    if old is not None:
+        add_old_spelling(parser, old, "--server-host", "server_host")
+
+
+def server_host_problem(address: str) -> str | None:
+    """Why `address` cannot be where the lab's own clients (Locust, Prometheus) send, else None."""
+    try:
+        unspecified = ipaddress.ip_address(address).is_unspecified
+    except ValueError:
+        return f"--server-host {address}: not an IP address"
+    if unspecified:
+        return f"--server-host {address}: give the address the clients reach, not every interface"
+    return None
 
 
 def add_configs_file(parser: argparse.ArgumentParser, flag: str = "--configs-file") -> None:

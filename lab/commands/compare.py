@@ -23,14 +23,15 @@ DEFAULT_CONFIGS = "uvicorn-single,gunicorn-multi,threadpool-tuned"
 DEFAULT_SCENARIOS = "io-sync,io-async,io-blocking,cpu-sync,cpu-async,cpu-thread,cpu-process"
 QUICK = {"duration": 2.0, "warmup": 1.0}
 QUICK_SCENARIOS = "io-sync,io-async,cpu-sync,cpu-process"  # one of each lesson, not the whole matrix
-EXIT_CODES = """exit status:
-  0    every cell ran (and every check and regression gate passed)
-  1    a cell failed (its reason is in the report; every other cell was still run and written);
-       it wins over a failed gate: a gate judged on a broken run proves little
-  2    usage error: unknown name, field or scope, invalid value, busy port, result directory in use
-       (nothing started)
-  3    a check (--check, --checks-file) or a regression (--fail-on-regression) failed
-  130  interrupted (Ctrl-C): what completed is written (and judged)"""
+EXIT_STATUSES = {
+    0: "every cell ran (and every check and regression gate passed)",
+    1: "a cell failed (its reason is in the report; every other cell was still run and written); it wins "
+    "over a failed gate: a gate judged on a broken run proves little",
+    2: "usage error: unknown name, field or scope, invalid value, busy port, result directory in use "
+    "(nothing started)",
+    3: "a check (--check, --checks-file) or a regression (--fail-on-regression) failed",
+    130: "interrupted (Ctrl-C): what completed is written (and judged)",
+}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$")
 
 
@@ -84,8 +85,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_CONFIGS,
         help=f"configurations, comma-separated (default: {DEFAULT_CONFIGS})",
     )
-    parser.epilog = EXIT_CODES
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument(
         "--scenarios",
         help=f"scenarios, comma-separated (default: {DEFAULT_SCENARIOS}; with --quick: {QUICK_SCENARIOS}; "

@@ -1,6 +1,7 @@
 """List the server configurations: the built-in catalogue with any user file merged on top.
 
-process_pool is the number of processes in each worker's pool for /cpu/process (default: 2). With --set,
+process_pool is the number of processes in each worker's pool for /cpu/process (default: 2); db_pool the
+database connections of each of a worker's pools for /db/* (default: 10). With --set,
 each configuration listed is shown as it would run, under its overridden name, e.g.
 `lab configs gunicorn-multi --set workers=4` shows gunicorn-multi[workers=4].
 """
@@ -18,7 +19,11 @@ from lab.commands.common import (
     parse_overrides,
 )
 
-HEADER = ["name", "server", "workers", "threadpool", "process_pool", "loop/http", "description"]
+EXIT_STATUSES = {
+    0: "listed",
+    2: "usage error: an unknown configuration, a configurations file that cannot be read, a bad --set",
+}
+HEADER = ["name", "server", "workers", "threadpool", "process_pool", "db_pool", "loop/http", "description"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -58,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
                 workers,
                 str(cfg.threadpool),
                 str(cfg.process_pool),
+                str(cfg.db_pool),
                 f"{cfg.loop}/{cfg.http}",
                 cfg.description,
             ]

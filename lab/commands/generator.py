@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 
+from lab.commands.common import add_old_spelling, add_server_host, server_host_problem
 from lab.runtime.generator import DEFAULT_MASTER_PORT, WORKERS_WAIT_S, Generator
 
 MAX_PROCESSES = 256
@@ -42,32 +43,38 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="Locust as a master waiting for N workers started elsewhere (README: Workers on other machines)",
     )
+    # Locust's own names for the master's (issue 26 §3); the lab's first ones still read, with a warning.
     parser.add_argument(
-        "--master-bind",
+        "--master-bind-host",
+        dest="master_bind",
         default="127.0.0.1",
         metavar="HOST",
         help="interface the master listens on for --expect-workers (default: 127.0.0.1; 0.0.0.0: every one)",
     )
-    parser.add_argument(
-        "--server-host",
-        default="127.0.0.1",
-        metavar="ADDRESS",
-        help="address the servers bind and Locust sends to: one the workers on other machines reach "
+    add_old_spelling(parser, "--master-bind", "--master-bind-host", "master_bind")
+    add_server_host(
+        parser,
+        "address the servers bind and Locust sends to: one the workers on other machines reach "
         "(default: 127.0.0.1, this machine only)",
     )
     parser.add_argument(
-        "--master-port",
+        "--master-bind-port",
+        dest="master_port",
         type=int,
         default=DEFAULT_MASTER_PORT,
+        metavar="PORT",
         help=f"port the master listens on for --expect-workers (default: {DEFAULT_MASTER_PORT})",
     )
+    add_old_spelling(parser, "--master-port", "--master-bind-port", "master_port", type=int)
     parser.add_argument(
-        "--workers-wait",
+        "--expect-workers-max-wait",
+        dest="workers_wait",
         type=float,
         default=WORKERS_WAIT_S,
         metavar="SECONDS",
         help=f"how long each run waits for --expect-workers (default: {WORKERS_WAIT_S:.0f})",
     )
+    add_old_spelling(parser, "--workers-wait", "--expect-workers-max-wait", "workers_wait", type=float)
 
 
 def generator_of(args: argparse.Namespace) -> Generator:
@@ -82,22 +89,19 @@ def generator_of(args: argparse.Namespace) -> Generator:
         problems.append("--expect-workers and --generator-processes: one or the other (workers elsewhere "
                         "or processes here)")  # fmt: skip
     if not 0 < args.master_port < 65536:
-        problems.append(f"--master-port {args.master_port}: must be between 1 and 65535")
+        problems.append(f"--master-bind-port {args.master_port}: must be between 1 and 65535")
     if not 1 <= args.workers_wait <= 600:
-        problems.append(f"--workers-wait {args.workers_wait:g}: must be between 1 and 600 seconds")
+        problems.append(f"--expect-workers-max-wait {args.workers_wait:g}: must be between 1 and 600 seconds")
     if args.master_bind != "*":
         try:
             ipaddress.ip_address(args.master_bind)
         except ValueError:
-            problems.append(f"--master-bind {args.master_bind}: not an IP address (or * for every interface)")
-    try:
-        unspecified = ipaddress.ip_address(args.server_host).is_unspecified
-    except ValueError:
-        problems.append(f"--server-host {args.server_host}: not an IP address")
-    else:
-        if unspecified:
-            problems.append(f"--server-host {args.server_host}: give the address Locust's workers reach, "
-                            "not every interface")  # fmt: skip
+            problems.append(
+                f"--master-bind-host {args.master_bind}: not an IP address (or * for every interface)"
+            )
+    host_problem = server_host_problem(args.server_host)
+    if host_problem:
+        problems.append(host_problem)
     if problems:
         raise GeneratorError("; ".join(problems))
     return Generator(

@@ -10,6 +10,11 @@ from pathlib import Path
 
 from lab.commands.common import fail
 
+EXIT_STATUSES = {
+    0: "report.html written (and diff.md, with --baseline)",
+    2: "usage error: a directory that holds no comparison",
+}
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dir", type=Path, metavar="DIR", help="a result directory written by `lab compare`")

@@ -13,6 +13,7 @@ from types import FrameType
 from lab.commands.common import (
     add_configs_file,
     add_configs_names,
+    add_server_host,
     add_set,
     add_target,
     check_target,
@@ -22,6 +23,13 @@ from lab.commands.common import (
     target_of,
 )
 
+EXIT_STATUSES = {
+    0: "stopped by Ctrl-C or SIGTERM (the whole server tree stopped)",
+    1: "the server exited on its own",
+    2: "usage error, or the server did not start: an unknown configuration, a bad value, an app that does "
+    "not import, a busy port (its reason printed)",
+}
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -30,7 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="?",
         help="configuration name (see `lab configs`), or --configs NAME",
     )
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    # --host was this flag's old name: Locust's --host is the URL it sends to (issue 26 §3).
+    add_server_host(parser, "address the server binds, e.g. 0.0.0.0 (default: 127.0.0.1)", old="--host")
     parser.add_argument("--port", type=int, default=8000, help="port to bind (default: 8000)")
     add_configs_names(parser, "the configuration to serve, as CONFIG gives it")
     add_configs_file(parser)
@@ -72,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     except (ConfigError, LaunchError, TargetError, ValueError) as exc:
         return fail(str(exc))
 
-    server = Server(config, host=args.host, port=args.port, cpus=cpus, log=args.log, target=target)
+    server = Server(config, host=args.server_host, port=args.port, cpus=cpus, log=args.log, target=target)
     server.inherit_output = True  # without --log: the app's own output (and tracebacks) in the terminal
     previous = signal.signal(signal.SIGTERM, _raise_stop)
     try:

@@ -36,10 +36,12 @@ from typing import IO, TYPE_CHECKING
 from lab.commands.common import (
     add_configs_file,
     add_configs_names,
+    add_server_host,
     add_target,
     check_target,
     fail,
     one_config,
+    server_host_problem,
     target_of,
 )
 from lab.commands.locust_ui import LocustError, LocustUI
@@ -53,6 +55,13 @@ if TYPE_CHECKING:
 
 __all__ = ["LocustError", "LocustUI", "add_arguments", "run"]
 
+EXIT_STATUSES = {
+    0: "stopped by Ctrl-C or SIGTERM (every part stopped)",
+    1: "a part (the server, Locust or Prometheus) exited on its own; the others were stopped",
+    2: "usage error, or a part did not start: an unknown configuration, an app or locustfile that does not "
+    "load, a port set and busy, a --data-dir held by another `lab up` (its reason printed)",
+}
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -60,6 +69,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="CONFIG",
         nargs="?",
         help="configuration name (see `lab configs`), or --configs NAME",
+    )
+    add_server_host(
+        parser,
+        "address the app binds, where Locust sends and Prometheus scrapes: e.g. this machine's address "
+        "on a network, to reach the app from elsewhere too (default: 127.0.0.1; the Locust UI and "
+        "Prometheus stay on 127.0.0.1)",
     )
     for flag, (default, what) in PORTS.items():
         parser.add_argument(
@@ -109,6 +124,9 @@ def plan_of(args: argparse.Namespace) -> Plan:
     from lab.runtime.locustfile import LocustfileError, user_classes
     from lab.shared.configs import get, load_catalogue
 
+    host_problem = server_host_problem(args.server_host)
+    if host_problem:
+        raise ValueError(host_problem)
     name = one_config(args)  # first: an old `--configs FILE` joins args.configs_file
     config = get(load_catalogue(args.configs_file), name)
     target = target_of(args, config)
@@ -134,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         plan = plan_of(args)
         given = {flag: getattr(args, flag[2:].replace("-", "_")) for flag in PORTS}
-        ports, notes = resolve_ports(given)
+        ports, notes = resolve_ports(given, app_host=args.server_host)
         binary = prom.find_binary()
         data_dir: Path | None = None
         if binary is not None:
@@ -153,7 +171,13 @@ def run(args: argparse.Namespace) -> int:
         try:
             server_env = _database_env(stack, notes) if plan.target.is_catalogue else {}
             server = stack.enter_context(
-                Server(config, host=HOST, port=ports["--port"], target=plan.target, extra_env=server_env)
+                Server(
+                    config,
+                    host=args.server_host,
+                    port=ports["--port"],
+                    target=plan.target,
+                    extra_env=server_env,
+                )
             )
             locust = stack.enter_context(
                 LocustUI(

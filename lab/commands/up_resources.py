@@ -24,11 +24,11 @@ PORTS = {
 }
 
 
-def _free(port: int) -> bool:
+def _free(port: int, host: str = HOST) -> bool:
     from lab.runtime.launcher import LaunchError, check_port
 
     try:
-        check_port(HOST, port)
+        check_port(host, port)
     except LaunchError:
         return False
     return True
@@ -40,10 +40,14 @@ def _any_free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def resolve_ports(given: dict[str, int | None]) -> tuple[dict[str, int], list[str]]:
+def resolve_ports(given: dict[str, int | None], app_host: str = HOST) -> tuple[dict[str, int], list[str]]:
     """Each flag's port: as given (refused if out of range, repeated or busy), else its default if free,
-    else a free one; and a note for each port moved off its default."""
+    else a free one; and a note for each port moved off its default. The app's (--port) is checked on
+    `app_host` (--server-host), the others on HOST."""
     from lab.runtime.launcher import LaunchError
+
+    def free(flag: str, port: int) -> bool:
+        return _free(port, app_host if flag == "--port" else HOST)
 
     chosen: dict[str, int] = {}
     for flag, port in given.items():
@@ -54,8 +58,9 @@ def resolve_ports(given: dict[str, int | None]) -> tuple[dict[str, int], list[st
         if port in chosen.values():
             other = next(f for f, p in chosen.items() if p == port)
             raise LaunchError(f"{flag} and {other} are both {port}: each part needs its own port")
-        if not _free(port):
-            raise LaunchError(f"{flag} {port}: the port is busy on {HOST}; choose another")
+        if not free(flag, port):
+            host = app_host if flag == "--port" else HOST
+            raise LaunchError(f"{flag} {port}: the port is busy on {host}; choose another")
         chosen[flag] = port
     notes = []
     for flag, port in given.items():
@@ -63,7 +68,7 @@ def resolve_ports(given: dict[str, int | None]) -> tuple[dict[str, int], list[st
             continue
         default, what = PORTS[flag]
         port = default
-        while port in chosen.values() or not _free(port):
+        while port in chosen.values() or not free(flag, port):
             port = _any_free_port()
         if port != default:
             notes.append(f"{what} on port {port}: {default} is busy (set {flag} to choose)")

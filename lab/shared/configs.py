@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
@@ -20,7 +21,8 @@ Server = Literal["uvicorn", "gunicorn", "granian"]
 Loop = Literal["auto", "uvloop", "asyncio"]
 Http = Literal["auto", "httptools", "h11"]
 
-CONFIGS_ENV = "LAB_CONFIGS"
+CONFIGS_ENV = "LAB_CONFIGS_FILE"  # files, as --configs-file; LAB_CONFIG (lab.loadgen) is one name
+OLD_CONFIGS_ENV = "LAB_CONFIGS"  # its old spelling, read with a warning until the next release
 ENV_PREFIX = "LAB_"  # a server process reads its configuration from LAB_<FIELD> (ServerConfig.to_env)
 # The name is LAB_CONFIG, as Locust's --lab-config reads it too; every other field is LAB_<FIELD>.
 ENV_NAMES = {"name": "LAB_CONFIG"}
@@ -207,12 +209,22 @@ def builtin_tables() -> dict[str, Any]:
     return tomllib.loads(resources.files("lab.shared").joinpath("configs.toml").read_text(encoding="utf-8"))
 
 
+def deprecation(old: str, new: str) -> str:
+    """The warning of an old spelling (a flag or an environment variable) kept for one release."""
+    return f"lab: warning: {old} is deprecated, use {new}; the old spelling goes in the next release"
+
+
 def user_files(explicit: Iterable[str | Path] = ()) -> list[Path]:
-    """Files named on the command line, else those in LAB_CONFIGS (separated by os.pathsep)."""
+    """Files named on the command line, else those in LAB_CONFIGS_FILE (separated by os.pathsep), else
+    in its old spelling LAB_CONFIGS (with a warning on stderr)."""
     files = [Path(f) for f in explicit if f]
-    if not files and os.environ.get(CONFIGS_ENV):
-        files = [Path(f) for f in os.environ[CONFIGS_ENV].split(os.pathsep) if f]
-    return files
+    if files:
+        return files
+    value = os.environ.get(CONFIGS_ENV)
+    if not value and os.environ.get(OLD_CONFIGS_ENV):
+        print(deprecation(OLD_CONFIGS_ENV, CONFIGS_ENV), file=sys.stderr, flush=True)
+        value = os.environ[OLD_CONFIGS_ENV]
+    return [Path(f) for f in (value or "").split(os.pathsep) if f]
 
 
 def load_catalogue(files: Iterable[str | Path] = ()) -> dict[str, ServerConfig]:

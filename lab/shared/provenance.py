@@ -24,8 +24,10 @@ def utc_now() -> str:
 
 
 def command_line() -> list[str]:
-    """The command this process runs, as its user typed it (program name without its directory)."""
-    return [Path(sys.argv[0]).name, *sys.argv[1:]]
+    """The command as the user typed it: `lab compare ...` (program name without its directory), also when
+    run as `python -m lab`."""
+    name = Path(sys.argv[0]).name
+    return ["lab" if name == "__main__.py" else name, *sys.argv[1:]]
 
 
 class Machine(BaseModel):

@@ -56,6 +56,20 @@ LOCUSTFILE: Mapping[Kind, str] = {
 # The bounds of each query parameter, the one place they live: the app validates requests with them (422
 # naming the bound), `lab compare` checks its options against them, the claims' experiments stay inside.
 QUERY_BOUNDS: Mapping[str, tuple[int, int]] = {"ms": (0, 10_000), "n": (1, 50)}
+# A request's total wait where it is a product of its parameters: /fanout/* makes n upstream calls of ms each
+# (in sequence for /fanout/sync). Bounded as a whole (issue 26 §5: n=39&ms=4977 held a worker thread for
+# 195 s); read by the app (422 naming it) and by `lab compare`'s options (exit 2), like QUERY_BOUNDS.
+TOTAL_WAIT_MS_MAX = 30_000
+
+
+def total_wait_problem(n: int, ms: int, names: tuple[str, str] = ("n", "ms")) -> str | None:
+    """Why n calls of ms each exceed TOTAL_WAIT_MS_MAX, naming the bound and the two values; else None."""
+    if n * ms <= TOTAL_WAIT_MS_MAX:
+        return None
+    return (
+        f"{names[0]} x {names[1]} = {n} x {ms} = {n * ms} ms: a request's total wait is at most "
+        f"{TOTAL_WAIT_MS_MAX} ms ({TOTAL_WAIT_MS_MAX / 1000:g} s)"
+    )
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,10 @@ from tests.compare.support import REAL_RUN
 
 LAB = [sys.executable, "-m", "lab"]
 SCENARIOS = ("io-sync", "io-async")  # one kind of endpoint: one throughput and one latency chart
-# Top-down (issue 14 §2): the verdict right after the run's facts (above the links), the charts, the
-# sentences, every number.
+# Top-down (issue 14 §2): the verdict right under the title (above the links), the charts, the
+# sentences, every number; the provenance last (issue 26 §3), after the baseline when there is one.
 SECTIONS = ["verdict", "throughput", "latency", "over-time", "server", "won", "table", "failed"]
+LAST = "provenance"
 
 # Every <svg> of a section: its size on screen, its data marks (bars, lines, points) and their width.
 CHARTS_JS = """section => [...section.querySelectorAll('svg')].map(svg => {
@@ -116,16 +117,25 @@ def test_the_report_opens_offline_with_every_section_chart_and_cell(tab: Tab, ru
     assert {c["scenario"] for c in _cells(run)} == set(SCENARIOS)
     assert all(c["status"] == "ok" for c in _cells(run)), _cells(run)
 
-    _check_page(tab, run, SECTIONS)
+    _check_page(tab, run, [*SECTIONS, LAST])
 
 
 def test_the_report_opens_with_the_verdict_table(tab: Tab, run: Path) -> None:
     _open(tab, run)
     page = tab.page
 
-    # Nothing between the run's metadata (title, facts) and the verdict.
-    after_facts = page.eval_on_selector("table.facts", "t => t.nextElementSibling.id")
-    assert after_facts == "verdict"
+    # Nothing between the title and the verdict; the run's facts (its provenance) close the page.
+    assert page.eval_on_selector("h1", "h => h.nextElementSibling.id") == "verdict"
+    assert page.eval_on_selector("body", "b => b.lastElementChild.id") == LAST
+    facts = dict(
+        zip(
+            page.locator(f"section#{LAST} table.facts th").all_inner_texts(),
+            page.locator(f"section#{LAST} table.facts td").all_inner_texts(),
+            strict=True,
+        )
+    )
+    assert {"machine", "versions", "git commit", "command"} <= set(facts), facts
+    assert facts["command"].startswith("lab compare --configs uvicorn-single"), facts
     verdict = page.locator("section#verdict")
     expect(verdict.locator("h2")).to_contain_text("Verdict")
     titles = verdict.locator("thead th").all_inner_texts()
@@ -145,7 +155,7 @@ def test_the_report_opens_with_the_verdict_table(tab: Tab, run: Path) -> None:
 
 
 def test_the_report_against_a_baseline_shows_the_side_by_side_table(tab: Tab, against_baseline: Path) -> None:
-    _check_page(tab, against_baseline, [*SECTIONS, "baseline"])
+    _check_page(tab, against_baseline, [*SECTIONS, "baseline", LAST])
 
     diff = tab.page.locator("section#baseline")
     assert diff.locator(".warning").count() == 0, diff.inner_text()

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from lab.cli import build_parser
 from lab.commands.compare import DEFAULT_SCENARIOS, QUICK_SCENARIOS, scenario_names
+
+LAB_COMPARE = [sys.executable, "-m", "lab", "compare"]
 
 
 def test_help_documents_the_exit_codes() -> None:
@@ -33,3 +36,24 @@ def test_quick_runs_fewer_scenarios_unless_they_are_named() -> None:
     assert scenario_names(quick) == QUICK_SCENARIOS.split(",")
     assert len(scenario_names(quick)) < len(scenario_names(default))
     assert scenario_names(named) == ["io-blocking"]
+
+
+def test_fanout_options_beyond_the_total_wait_exit_2_before_anything_starts(tmp_path: Path) -> None:
+    """--fanout-n and --fanout-ms each within bounds, but 39 x 4977 ms a request: refused (issue 26 §5)."""
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [*LAB_COMPARE, "--fanout-n", "39", "--fanout-ms", "4977", "--out", str(out)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr == (
+        "lab: error: --fanout-n x --fanout-ms = 39 x 4977 = 194103 ms: a request's total wait is at most "
+        "30000 ms (30 s)\n"
+    )
+    assert not out.exists()
+    # One of the two alone is checked against the other's default (5 calls of 50 ms).
+    alone = subprocess.run(
+        [*LAB_COMPARE, "--fanout-ms", "6001", "--out", str(out)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert alone.returncode == 2 and "5 x 6001 = 30005 ms" in alone.stderr

@@ -39,16 +39,38 @@ def test_diff_prints_ratios(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert "- Only in B: v · io-async" in out
 
 
-def test_diff_out_writes_the_same_markdown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_diff_out_is_a_directory_that_gets_diff_md(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     a = write_run(tmp_path / "a", [cell("u", "io-sync", 200.0)])
     b = write_run(tmp_path / "b", [cell("u", "io-sync", 100.0)])
-    target = tmp_path / "diff.md"
+    out = tmp_path / "new" / "dir"  # created, as `lab compare --out` creates its own
+
+    code = cli.main(["diff", str(a), str(b), "--out", str(out)])
+
+    assert code == 0
+    captured = capsys.readouterr()
+    assert (out / "diff.md").read_text() == captured.out
+    assert "0.50x" in captured.out
+    assert captured.err == ""
+
+
+def test_diff_out_old_file_spelling_still_writes_it_with_a_warning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a = write_run(tmp_path / "a", [cell("u", "io-sync", 200.0)])
+    b = write_run(tmp_path / "b", [cell("u", "io-sync", 100.0)])
+    target = tmp_path / "mine.md"
 
     code = cli.main(["diff", str(a), str(b), "--out", str(target)])
 
     assert code == 0
-    assert target.read_text() == capsys.readouterr().out
-    assert "0.50x" in target.read_text()
+    captured = capsys.readouterr()
+    assert target.read_text() == captured.out
+    assert captured.err == (
+        f"lab: warning: --out {target} is deprecated, use --out DIR (it writes DIR/diff.md); "
+        "the old spelling goes in the next release\n"
+    )
 
 
 def test_bad_directory_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -63,10 +85,12 @@ def test_bad_directory_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str
 def test_unwritable_out_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     a = write_run(tmp_path / "a", [cell()])
 
-    code = cli.main(["diff", str(a), str(a), "--out", str(tmp_path / "no" / "such" / "dir.md")])
+    (tmp_path / "file").write_text("")
+
+    code = cli.main(["diff", str(a), str(a), "--out", str(tmp_path / "file" / "dir")])
 
     assert code == 2
-    assert "--out" in capsys.readouterr().err
+    assert f"lab: error: --out {tmp_path / 'file' / 'dir'}: Not a directory" in capsys.readouterr().err
 
 
 # -- --fail-on-regression (issue 12 §3), on saved summaries --------------------------------------------

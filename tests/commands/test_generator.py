@@ -39,7 +39,8 @@ def test_a_worker_that_dies_fails_its_cell_and_the_later_cells_fail_fast(tmp_pat
     out, port = tmp_path / "remote", free_port()
     args = [
         "--scenarios", "noop-async,noop-sync,io-async", "--users", "4", "--duration", "8",
-        "--expect-workers", "1", "--master-port", str(port), "--workers-wait", "3", "--out", str(out),
+        "--expect-workers", "1", "--master-bind-port", str(port), "--expect-workers-max-wait", "3",
+        "--out", str(out),
     ]  # fmt: skip
     lab = subprocess.Popen([*LAB, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     command = worker_command(get_scenario("noop-async"), "127.0.0.1", port).split()
@@ -76,14 +77,48 @@ def _lines(path: Path) -> list[str]:
     [
         (["--generator-processes", "0"], "at least 1"),
         (["--generator-processes", "2", "--expect-workers", "2"], "one or the other"),
-        (["--expect-workers", "1", "--master-bind", "somewhere"], "not an IP address"),
-        (["--expect-workers", "1", "--workers-wait", "0"], "between 1 and 600"),
+        (["--expect-workers", "1", "--master-bind-host", "somewhere"], "not an IP address"),
+        (["--expect-workers", "1", "--expect-workers-max-wait", "0"], "between 1 and 600"),
+        (["--expect-workers", "1", "--master-bind-port", "0"], "between 1 and 65535"),
     ],
 )
 def test_bad_generator_flags_are_refused(tmp_path: Path, args: list[str], message: str) -> None:
     done = subprocess.run([*LAB, *args, "--out", str(tmp_path / "x")], capture_output=True, text=True)
     assert done.returncode == 2 and message in done.stderr
     assert not (tmp_path / "x").exists()
+
+
+OLD_SPELLINGS = [
+    ("--master-bind", "--master-bind-host", "0.0.0.0", "master_bind", "0.0.0.0"),
+    ("--master-port", "--master-bind-port", "6000", "master_port", 6000),
+    ("--workers-wait", "--expect-workers-max-wait", "7", "workers_wait", 7.0),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "value", "dest", "parsed"), OLD_SPELLINGS)
+def test_locusts_own_names_and_the_old_spellings_with_a_warning(
+    old: str, new: str, value: str, dest: str, parsed: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Locust's names for the master's flags (issue 26 §3); the lab's first ones, one release more."""
+    from lab.cli import build_parser
+
+    parser = build_parser()
+    assert getattr(parser.parse_args(["compare", new, value]), dest) == parsed
+    assert capsys.readouterr().err == ""
+    assert getattr(parser.parse_args(["compare", old, value]), dest) == parsed
+    assert capsys.readouterr().err == (
+        f"lab: warning: {old} is deprecated, use {new}; the old spelling goes in the next release\n"
+    )
+
+
+def test_an_old_spelling_is_refused_as_the_new_one_is(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [*LAB, "--expect-workers", "1", "--workers-wait", "0", "--out", str(tmp_path / "x")],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "--workers-wait is deprecated, use --expect-workers-max-wait" in done.stderr
+    assert "--expect-workers-max-wait 0: must be between 1 and 600 seconds" in done.stderr
 
 
 def test_server_host_is_where_the_servers_bind_and_locust_sends(tmp_path: Path) -> None:

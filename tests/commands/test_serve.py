@@ -96,6 +96,27 @@ def test_overrides_name_the_configuration_everywhere() -> None:
     assert proc.returncode == 0
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("flag", ["--server-host", "--host"])
+def test_server_host_is_the_address_it_binds_and_host_its_old_spelling(flag: str) -> None:
+    """--server-host (issue 26 §3); --host, its old name, still works for one release, with a warning."""
+    port = free_port()
+    with socket.socket() as taken:  # 127.0.0.1:PORT taken: the server can only be on 127.0.0.2
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+        proc = _start("uvicorn-single", "--port", str(port), flag, "127.0.0.2")
+        url = _wait_serving(proc)
+        assert url == f"http://127.0.0.2:{port}"
+        assert httpx.get(url + "/health", timeout=10).status_code == 200
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    warning = (
+        "lab: warning: --host is deprecated, use --server-host; the old spelling goes in the next release"
+    )
+    assert (warning in err) == (flag == "--host"), err
+
+
 def test_killed_launcher_takes_its_server_down() -> None:
     proc = _start("uvicorn-single", "--port", str(free_port()))
     _wait_serving(proc)
@@ -171,30 +192,50 @@ def test_configs_lists_a_user_file(tmp_path: Path) -> None:
         [*LAB, "configs", "--configs", str(user)], capture_output=True, text=True, check=True
     )
     lines = result.stdout.splitlines()
-    header = ["name", "server", "workers", "threadpool", "process_pool", "loop/http", "description"]
+    header = [
+        "name",
+        "server",
+        "workers",
+        "threadpool",
+        "process_pool",
+        "db_pool",
+        "loop/http",
+        "description",
+    ]
     assert lines[0].split() == header
-    assert any(line.split()[:5] == ["mine", "gunicorn", "3", "40", "2"] for line in lines)
+    assert any(line.split()[:6] == ["mine", "gunicorn", "3", "40", "2", "10"] for line in lines)
     assert sum(1 for line in lines[2:] if line.strip()) == 8
 
 
 def test_configs_shows_an_overridden_configuration() -> None:
     result = subprocess.run(
-        [*LAB, "configs", "gunicorn-multi", "--set", "workers=4", "--set", "threadpool=100"],
+        [
+            *LAB,
+            "configs",
+            "gunicorn-multi",
+            "--set",
+            "workers=4",
+            "--set",
+            "threadpool=100",
+            "--set",
+            "db_pool=3",
+        ],
         capture_output=True,
         text=True,
         check=True,
     )
     rows = result.stdout.splitlines()[2:]
     assert len(rows) == 1
-    assert rows[0].split()[:6] == [
-        "gunicorn-multi[threadpool=100,workers=4]",
+    assert rows[0].split()[:7] == [
+        "gunicorn-multi[db_pool=3,threadpool=100,workers=4]",
         "gunicorn",
         "4",
         "100",
         "2",
+        "3",
         "auto/auto",
     ]
-    assert rows[0].endswith("; overridden: threadpool=100, workers=4")
+    assert rows[0].endswith("; overridden: db_pool=3, threadpool=100, workers=4")
     refused = subprocess.run(
         [*LAB, "configs", "granian", "--set", "http=h11"], capture_output=True, text=True, timeout=60
     )

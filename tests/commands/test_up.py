@@ -191,6 +191,36 @@ def test_a_rerun_on_another_configuration_finds_the_first_in_prometheus(up: Any,
         _assert_all_gone(tree, ports)
 
 
+@pytest.mark.slow
+def test_server_host_is_where_the_app_binds_and_prometheus_scrapes(up: Any, tmp_path: Path) -> None:
+    """--server-host (issue 26 §3: the one name of the address the servers bind, as in serve and compare):
+    the app on 127.0.0.2 while 127.0.0.1:PORT is taken; Prometheus scrapes it there, the UI stays local."""
+    ports = _ports()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", ports["--port"]))
+        taken.listen()
+        lab = up(
+            "uvicorn-single", *_args(ports), "--server-host", "127.0.0.2", "--data-dir", str(tmp_path / "p")
+        )
+        assert lab.urls["app"] == f"http://127.0.0.2:{ports['--port']}", (lab.stdout, lab.stderr.read_text())
+        assert httpx.get(f"{lab.urls['app']}/health", timeout=10).status_code == 200
+        assert lab.urls["Locust UI"] == f"http://127.0.0.1:{ports['--locust-port']}"
+        prom = lab.urls["Prometheus"]
+        _eventually(prom, f'up{{job="app", instance="127.0.0.2:{ports["--port"]}"}} == 1')
+        tree = lab.descendants()
+        lab.interrupt()
+    assert lab.process.returncode == 0, lab.stderr.read_text()
+    assert "deprecated" not in lab.stderr.read_text()
+    _assert_all_gone(tree, {k: v for k, v in ports.items() if k != "--port"})
+
+
+def test_server_host_every_interface_is_refused(up: Any, tmp_path: Path) -> None:
+    lab = up("uvicorn-single", "--server-host", "0.0.0.0", "--data-dir", str(tmp_path / "p"))
+    lab.process.communicate(timeout=30)
+    assert lab.process.returncode == 2
+    assert "--server-host 0.0.0.0: give the address the clients reach" in lab.stderr.read_text()
+
+
 @pytest.mark.parametrize("missing", ["LAB_PROMETHEUS", "PATH"])
 def test_without_prometheus_app_and_locust_still_run(up: Any, tmp_path: Path, missing: str) -> None:
     env = {k: v for k, v in os.environ.items() if k != "LAB_PROMETHEUS"}

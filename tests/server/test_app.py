@@ -61,6 +61,22 @@ def test_out_of_range_is_422_naming_the_bound(single_server: Server, query: str,
     assert bound in response.json()["detail"][0]["msg"]
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_requests_total_wait_is_bounded_with_a_422_naming_it(single_server: Server, kind: str) -> None:
+    """n x ms at most 30 s (issue 26 §5: n=39&ms=4977, each within its own bounds, held a thread 195 s)."""
+    started = time.monotonic()
+    response = httpx.get(f"{single_server.url}/fanout/{kind}?n=39&ms=4977", timeout=10)
+    assert response.status_code == 422
+    assert time.monotonic() - started < 2  # refused, not waited
+    (error,) = response.json()["detail"]
+    assert error["loc"] == ["query", "ms"]
+    assert error["msg"] == "n x ms = 39 x 4977 = 194103 ms: a request's total wait is at most 30000 ms (30 s)"
+    # Exactly at the bound is valid: 50 concurrent calls of 600 ms.
+    if kind == "async":
+        assert httpx.get(f"{single_server.url}/fanout/async?n=50&ms=600", timeout=10).status_code == 200
+
+
 def test_cpu_ms_is_cpu_time_and_exported(single_server: Server) -> None:
     before = total(single_server.url, "lab_cpu_work_seconds_sum", handler="/cpu/thread")
     response = httpx.get(single_server.url + "/cpu/thread?ms=60", timeout=10)

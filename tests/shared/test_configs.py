@@ -47,11 +47,34 @@ def test_user_file_adds_and_overrides(tmp_path: Path) -> None:
     assert catalogue["uvicorn-single"].server == "uvicorn"
 
 
-def test_user_file_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_user_file_from_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     user = tmp_path / "env.toml"
     user.write_text('[from-env]\nserver = "granian"\ndescription = "Env."\n')
-    monkeypatch.setenv("LAB_CONFIGS", str(user))
+    monkeypatch.delenv("LAB_CONFIGS", raising=False)
+    monkeypatch.setenv("LAB_CONFIGS_FILE", str(user))
     assert load_catalogue()["from-env"].server == "granian"
+    assert capsys.readouterr().err == ""
+
+
+def test_old_environment_spelling_is_read_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """LAB_CONFIGS (files) became LAB_CONFIGS_FILE, as --configs-file, beside LAB_CONFIG (a name)."""
+    user = tmp_path / "env.toml"
+    user.write_text('[from-old-env]\nserver = "granian"\ndescription = "Env."\n')
+    monkeypatch.delenv("LAB_CONFIGS_FILE", raising=False)
+    monkeypatch.setenv("LAB_CONFIGS", str(user))
+    assert load_catalogue()["from-old-env"].server == "granian"
+    assert capsys.readouterr().err == (
+        "lab: warning: LAB_CONFIGS is deprecated, use LAB_CONFIGS_FILE; "
+        "the old spelling goes in the next release\n"
+    )
+    monkeypatch.setenv("LAB_CONFIGS_FILE", str(tmp_path / "new.toml"))  # the new one wins, silently
+    (tmp_path / "new.toml").write_text('[from-new-env]\nserver = "uvicorn"\ndescription = "New."\n')
+    assert "from-old-env" not in load_catalogue()
+    assert capsys.readouterr().err == ""
 
 
 @pytest.mark.parametrize(

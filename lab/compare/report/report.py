@@ -33,14 +33,21 @@ def _failed_cells(run: Run) -> list[Cell]:
     return [c for c in run.cells if c.status != "ok"]
 
 
+def _load(meta: Meta) -> str:
+    """What each cell was, in one line: under the verdict, and among the facts."""
+    return (
+        f"{tables.load_text(meta)}, {meta.duration_s} s per cell after {meta.warmup_s} s warm-up, "
+        f"{meta.repeat} run(s) per cell"
+    )
+
+
 def _facts(meta: Meta) -> list[tuple[str, str]]:
     machine = meta.machine
     return [
         ("started", f"{meta.started} (finished {meta.finished or 'not yet'})"),
         ("machine", f"{machine.cores} cores; {machine.platform} {machine.cpu}"),
         ("pinning", meta.pinning.note),
-        ("load", f"{tables.load_text(meta)}, {meta.duration_s} s per cell after "
-                 f"{meta.warmup_s} s warm-up, {meta.repeat} run(s) per cell"),
+        ("load", _load(meta)),
         ("options", " ".join(f"{k} {v}" for k, v in meta.options.items()) or "defaults"),
         ("command", " ".join(meta.command)),
         ("git commit", meta.git_commit or "unknown"),
@@ -118,8 +125,9 @@ def _claims(run: Run) -> list[dict[str, str]]:
     return rows
 
 
-# The page reads top-down (issue 14 §2): the verdict table (templates/report.html.j2, right after the
-# run's facts), then the charts, then the sentences, then every number.
+# The page reads top-down (issue 14 §2): the verdict table (templates/report.html.j2, right under the
+# title), then the charts, then the sentences, then every number; it ends with the provenance, the run's
+# facts (issue 26 §3).
 SECTIONS = {
     "throughput": "Throughput against the model",
     "sweeps": "Sweeps: req/s and p95 against each swept value",
@@ -133,6 +141,7 @@ SECTIONS = {
     "checks": "Checks",
     "claims": "Claims checked",
     "baseline": "Against the baseline",
+    "provenance": "Provenance: machine, versions, commit, command",
 }
 TEMPLATES = Environment(
     loader=PackageLoader("lab.compare.report", "templates"), autoescape=True,
@@ -142,7 +151,8 @@ TEMPLATES = Environment(
 
 def page(run: Run, baseline: Path | None = None) -> str:
     """The whole report.html of `run`; with `baseline`, a side-by-side section against it."""
-    shown = [sid for sid in SECTIONS if sid not in ("checks", "claims", "baseline", "app", "sweeps")]
+    optional = ("checks", "claims", "baseline", "app", "sweeps")
+    shown = [sid for sid in SECTIONS if sid not in optional]
     if run.meta.sweeps:
         shown.insert(shown.index("throughput"), "sweeps")
     if explain_app.app_cells(run.cells):
@@ -158,11 +168,13 @@ def page(run: Run, baseline: Path | None = None) -> str:
             diff = diffs.html(diffs.load(baseline, run.out))
         except summary.ResultsError as exc:
             baseline_error = str(exc)
+    shown.append(shown.pop(shown.index("provenance")))  # always last
     css = (resources.files("lab.compare.report") / "templates" / "report.css").read_text(encoding="utf-8")
     return TEMPLATES.get_template("report.html.j2").render(
         title=f"lab compare, {run.meta.started}",
         css=Markup(css),  # our own file: inlined as it is (quotes in CSS must stay quotes)
         facts=_facts(run.meta),
+        load=_load(run.meta),
         warnings=_warnings(run),
         sections=[(sid, SECTIONS[sid]) for sid in shown],
         headline=headline.rows(run.cells),

@@ -20,7 +20,7 @@ from lab.compare.run.points import Sweep
 from lab.runtime.generator import Generator
 from lab.shared.configs import ConfigError, ServerConfig
 from lab.shared.cores import Pin
-from lab.shared.scenarios import PARAMETERS, Scenario
+from lab.shared.scenarios import FANOUT_MS, FANOUT_N, PARAMETERS, Scenario, total_wait_problem
 from lab.shared.target import AppInfo, AppTarget
 
 SWEEP_KEYS = ("workers", "threadpool", "process_pool", "loop", "http", "server", "db_pool")
@@ -114,6 +114,8 @@ def _options(asked: Asked) -> tuple[dict[str, str], list[str]]:
             if not low <= value <= high:
                 problems.append(f"{p.option} {value}: must be between {low} and {high}")
             options[p.option] = str(value)
+    n, ms = (int(asked.parameters.get(p.option, p.default)) for p in (FANOUT_N, FANOUT_MS))
+    problems.append(total_wait_problem(n, ms, (FANOUT_N.option, FANOUT_MS.option)) or "")
     return options, problems
 
 

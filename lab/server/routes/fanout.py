@@ -3,6 +3,7 @@
 The upstream is this lab's own `/io/async`: at `LAB_UPSTREAM_URL` when set (the launcher sets it), else at
 the address of the socket this server is bound to. The request never chooses it: no Host header, no
 parameter, so the endpoints cannot be turned into a proxy (SSRF). A failed upstream call answers 502.
+n x ms, the upstream wait of a request, is bounded (lab.shared.scenarios.TOTAL_WAIT_MS_MAX): beyond, a 422.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from lab.server.routes.params import Ms, N
+from lab.server.routes.params import FanoutMs, N, check_total_wait
 
 UPSTREAM_PATH = "/io/async"
 # A wildcard bind is not an address to connect to: call the loopback of the same family.
@@ -61,8 +62,9 @@ def _bad_gateway(upstream: str | None, error: Exception) -> JSONResponse:
 
 
 @router.get("/sync", response_model=None)
-def fanout_sync(request: Request, n: N = 5, ms: Ms = 50) -> dict[str, object] | JSONResponse:
+def fanout_sync(request: Request, n: N = 5, ms: FanoutMs = 50) -> dict[str, object] | JSONResponse:
     """`def` + `n` sequential calls with a pooled sync HTTP client: takes the sum of the calls."""
+    check_total_wait(n, ms)
     client: httpx.Client = request.app.state.http_sync
     upstream = None
     try:
@@ -75,8 +77,9 @@ def fanout_sync(request: Request, n: N = 5, ms: Ms = 50) -> dict[str, object] | 
 
 
 @router.get("/async", response_model=None)
-async def fanout_async(request: Request, n: N = 5, ms: Ms = 50) -> dict[str, object] | JSONResponse:
+async def fanout_async(request: Request, n: N = 5, ms: FanoutMs = 50) -> dict[str, object] | JSONResponse:
     """`async def` + `asyncio.gather` over a pooled async client: takes as long as the slowest call."""
+    check_total_wait(n, ms)
     client: httpx.AsyncClient = request.app.state.http_async
     upstream = None
     try:

@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from lab.server.app import create_catalogue
-from lab.shared.scenarios import PARAMETERS, QUERY_BOUNDS
+from lab.shared.scenarios import (
+    FANOUT_MS,
+    FANOUT_N,
+    PARAMETERS,
+    QUERY_BOUNDS,
+    TOTAL_WAIT_MS_MAX,
+    total_wait_problem,
+)
 
 
 def _query_schemas() -> dict[str, list[dict[str, Any]]]:
@@ -29,3 +36,15 @@ def test_every_locust_option_defaults_inside_its_bounds() -> None:
     for p in PARAMETERS:
         low, high = p.bounds
         assert low <= p.default <= high, p.option
+
+
+def test_the_total_wait_bound_is_declared_once_and_the_defaults_keep_inside_it() -> None:
+    assert FANOUT_N.default * FANOUT_MS.default <= TOTAL_WAIT_MS_MAX
+    assert total_wait_problem(50, 600) is None  # 30 000 ms: the bound itself
+    assert total_wait_problem(50, 601) == (
+        "n x ms = 50 x 601 = 30050 ms: a request's total wait is at most 30000 ms (30 s)"
+    )
+    # The app's OpenAPI tells it where the per-call wait is documented.
+    fanout = create_catalogue().openapi()["paths"]["/fanout/sync"]["get"]["parameters"]
+    (ms,) = [p for p in fanout if p["name"] == "ms"]
+    assert f"n x ms at most {TOTAL_WAIT_MS_MAX}" in ms["description"]
