@@ -5,9 +5,10 @@
   Unmarked, its spawn fails the test, naming the marker, so the fast tier cannot grow a slow test unseen.
 - Started with SIGINT ignored (`nohup make test &`), the suite restores Python's handler in its own process,
   so the children it execs get SIGINT's default action and the tests that stop them with SIGINT still can.
-- A process a test body started and left running is stopped after the test, which then fails; at the end
-  of the session, any process of this session still alive (a descendant of pytest, or carrying the
-  session's mark in its environment after its parent died) is stopped and the session fails.
+- A process a test body started (not a fixture it asked for) and left running is stopped after the test,
+  which then fails; at the end of the session, any process of this session still alive (a descendant of
+  pytest, or carrying the session's mark in its environment after its parent died) is stopped and the
+  session fails.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ HARMLESS = ("multiprocessing.resource_tracker",)
 
 _current: pytest.Item | None = None
 _phase = ""
+_fixtures = 0  # > 0 while a fixture is being set up: its own finalizer stops what it starts
 _started: dict[str, list[subprocess.Popen[Any]]] = {}  # nodeid -> processes its body started
 _violations: dict[str, list[str]] = {}  # nodeid -> what went wrong, reported with the test
 _blocked: set[str] = set()  # tests whose spawn the guard refused
@@ -92,7 +94,7 @@ def _guarded_execute_child(self: subprocess.Popen[Any], args: Any, *rest: Any, *
             _blocked.add(item.nodeid)
             pytest.fail(message, pytrace=False)
     _execute_child(self, args, *rest, **kwargs)
-    if item is not None and _phase == "call":
+    if item is not None and _phase == "call" and not _fixtures:
         _started.setdefault(item.nodeid, []).append(self)
 
 
@@ -174,6 +176,22 @@ def _phase_of(when: str) -> Generator[None, None, None]:
         yield
     finally:
         _phase = ""
+
+
+_fixtures = 0  # > 0 while a fixture is being set up: its own finalizer stops what it starts
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(
+    fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest
+) -> Generator[None, Any, Any]:
+    # A fixture the body asks for (request.getfixturevalue) is set up during the call phase.
+    global _fixtures
+    _fixtures += 1
+    try:
+        return (yield)
+    finally:
+        _fixtures -= 1
 
 
 @pytest.hookimpl(wrapper=True)

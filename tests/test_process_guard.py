@@ -116,6 +116,17 @@ def test_stops_what_it_starts():
     child = subprocess.Popen(["sleep", "300"])
     child.kill()
     child.wait()
+
+@pytest.fixture(scope="module")
+def shared():
+    child = subprocess.Popen(["sleep", "300"])
+    yield child
+    child.kill()
+    child.wait()
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_a_module_fixture_asked_for_by_the_body_lives_on(request, n):
+    assert request.getfixturevalue("shared").poll() is None
 """,
     )
     out = done.stdout
@@ -124,6 +135,7 @@ def test_stops_what_it_starts():
     assert "the test left these processes running (now killed)" in out, out
     assert "PASSED test_inner.py::test_leaves_an_orphan" in out, out
     assert "PASSED test_inner.py::test_stops_what_it_starts" in out, out
+    assert "PASSED test_inner.py::test_a_module_fixture_asked_for_by_the_body_lives_on[2]" in out, out
     assert "processes left running" in out and "sleep 300" in out, out
     for pidfile in (left, orphan):
         pid = int(pidfile.read_text())
