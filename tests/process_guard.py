@@ -5,10 +5,10 @@
   Unmarked, its spawn fails the test, naming the marker, so the fast tier cannot grow a slow test unseen.
 - Started with SIGINT ignored (`nohup make test &`), the suite restores Python's handler in its own process,
   so the children it execs get SIGINT's default action and the tests that stop them with SIGINT still can.
-- A process a test body started (not a fixture it asked for) and left running is stopped after the test,
-  which then fails; at the end of the session, any process of this session still alive (a descendant of
-  pytest, or carrying the session's mark in its environment after its parent died) is stopped and the
-  session fails.
+- A process started by a module's tests or fixtures and still running once the module's last test and
+  fixtures have ended is stopped, and that last test fails; at the end of the session, any process of
+  this session still alive (a descendant of pytest, or carrying the session's mark in its environment
+  after its parent died) is stopped and the session fails.
 """
 
 from __future__ import annotations
@@ -42,9 +42,8 @@ LAB_SERVING = frozenset({"serve", "up", "compare", "claims"})  # the lab command
 HARMLESS = ("multiprocessing.resource_tracker",)
 
 _current: pytest.Item | None = None
-_phase = ""
-_fixtures = 0  # > 0 while a fixture is being set up: its own finalizer stops what it starts
-_started: dict[str, list[subprocess.Popen[Any]]] = {}  # nodeid -> processes its body started
+_wide = 0  # > 0 while a session-wide fixture is set up: what it starts may outlive a module
+_started: dict[str, list[subprocess.Popen[Any]]] = {}  # module -> processes its tests and fixtures started
 _violations: dict[str, list[str]] = {}  # nodeid -> what went wrong, reported with the test
 _blocked: set[str] = set()  # tests whose spawn the guard refused
 
@@ -69,7 +68,7 @@ def program_of(args: Any) -> str | None:
                 return word
             if word == "lab":
                 command = next((w for w in words[i + 1 :] if not w.startswith("-")), "")
-                if command in LAB_SERVING:
+                if command in LAB_SERVING and not {"-h", "--help"} & set(words[i + 1 :]):
                     return f"lab {command}"
     return None
 
@@ -94,8 +93,8 @@ def _guarded_execute_child(self: subprocess.Popen[Any], args: Any, *rest: Any, *
             _blocked.add(item.nodeid)
             pytest.fail(message, pytrace=False)
     _execute_child(self, args, *rest, **kwargs)
-    if item is not None and _phase == "call" and not _fixtures:
-        _started.setdefault(item.nodeid, []).append(self)
+    if item is not None and not _wide:
+        _started.setdefault(_module(item), []).append(self)
 
 
 def _tree(pid: int) -> list[psutil.Process]:
@@ -157,6 +156,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     subprocess.Popen._execute_child = _execute_child  # type: ignore[attr-defined]
 
 
+def _module(item: pytest.Item) -> str:
+    return item.nodeid.split("::")[0]
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
     global _current
@@ -165,49 +168,26 @@ def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object
         return (yield)
     finally:
         _current = None
-        _started.pop(item.nodeid, None)
         _violations.pop(item.nodeid, None)
-
-
-def _phase_of(when: str) -> Generator[None, None, None]:
-    global _phase
-    _phase = when
-    try:
-        yield
-    finally:
-        _phase = ""
-
-
-_fixtures = 0  # > 0 while a fixture is being set up: its own finalizer stops what it starts
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_fixture_setup(
     fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest
 ) -> Generator[None, Any, Any]:
-    # A fixture the body asks for (request.getfixturevalue) is set up during the call phase.
-    global _fixtures
-    _fixtures += 1
+    global _wide
+    wide = fixturedef.scope in ("session", "package")
+    _wide += wide
     try:
         return (yield)
     finally:
-        _fixtures -= 1
+        _wide -= wide
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
-    yield from _phase_of("setup")
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
-    yield from _phase_of("call")
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, None, None]:
     try:
-        yield from _phase_of("teardown")
+        yield
     finally:
         if item.nodeid in _blocked:
             # The refused spawn left its caller's log file open: closed here, not in the next test's warnings.
@@ -215,17 +195,24 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ResourceWarning)
                 gc.collect()
-        left = [p for popen in _started.get(item.nodeid, []) for p in _tree(popen.pid) if _alive(p)]
-        if left:
-            _violations.setdefault(item.nodeid, []).append(
-                "the test left these processes running (now killed); stop them in a fixture or a "
-                "`with`/`finally` so that a failing assertion stops them too:\n  "
-                + "\n  ".join(_describe(p) for p in left)
-            )
-            stop_all(left)
-        for popen in _started.get(item.nodeid, []):
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                popen.wait(timeout=5)
+        if nextitem is None or _module(nextitem) != _module(item):
+            # The module's fixtures are finalized by now: whatever its tests started has ended.
+            _module_ended(item)
+
+
+def _module_ended(last: pytest.Item) -> None:
+    started = _started.pop(_module(last), [])
+    left = [p for popen in started for p in _tree(popen.pid) if _alive(p)]
+    if left:
+        _violations.setdefault(last.nodeid, []).append(
+            f"the tests of {_module(last)} left these processes running after the module ended (now "
+            "killed); stop them in a fixture's finalizer or a `with`/`finally`, so that a failing "
+            "assertion stops them too:\n  " + "\n  ".join(_describe(p) for p in left)
+        )
+        stop_all(left)
+    for popen in started:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            popen.wait(timeout=5)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -5,13 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
-
 from lab.cli import build_parser
 from lab.commands.compare import DEFAULT_SCENARIOS, QUICK_SCENARIOS, scenario_names
 
 
-@pytest.mark.slow
 def test_help_documents_the_exit_codes() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "lab", "compare", "--help"], capture_output=True, text=True, timeout=60
