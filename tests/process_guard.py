@@ -234,7 +234,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     left = session_processes(token)
     if left:
         # A test's processes may still be on their way out (SIGTERM sent, not yet reaped).
-        _, left = psutil.wait_procs(left, timeout=5)
+        _, left = psutil.wait_procs(left, timeout=2)
         left = [p for p in left if _alive(p)]
     if left:
         lines = "\n".join(f"  {_describe(p)}" for p in left)
