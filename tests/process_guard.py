@@ -43,7 +43,8 @@ HARMLESS = ("multiprocessing.resource_tracker",)
 
 _current: pytest.Item | None = None
 _wide = 0  # > 0 while a session-wide fixture is set up: what it starts may outlive a module
-_started: dict[str, list[subprocess.Popen[Any]]] = {}  # module -> processes its tests and fixtures started
+# module -> processes its tests and fixtures started (psutil's handles: no pipe kept open, no pid mistaken)
+_started: dict[str, list[psutil.Process]] = {}
 _violations: dict[str, list[str]] = {}  # nodeid -> what went wrong, reported with the test
 _blocked: set[str] = set()  # tests whose spawn the guard refused
 
@@ -94,7 +95,8 @@ def _guarded_execute_child(self: subprocess.Popen[Any], args: Any, *rest: Any, *
             pytest.fail(message, pytrace=False)
     _execute_child(self, args, *rest, **kwargs)
     if item is not None and not _wide:
-        _started.setdefault(_module(item), []).append(self)
+        with contextlib.suppress(psutil.Error):
+            _started.setdefault(_module(item), []).append(psutil.Process(self.pid))
 
 
 def _tree(pid: int) -> list[psutil.Process]:
@@ -202,7 +204,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
 
 def _module_ended(last: pytest.Item) -> None:
     started = _started.pop(_module(last), [])
-    left = [p for popen in started for p in _tree(popen.pid) if _alive(p)]
+    left = [p for process in started if _alive(process) for p in _tree(process.pid) if _alive(p)]
     if left:
         _violations.setdefault(last.nodeid, []).append(
             f"the tests of {_module(last)} left these processes running after the module ended (now "
@@ -210,9 +212,6 @@ def _module_ended(last: pytest.Item) -> None:
             "assertion stops them too:\n  " + "\n  ".join(_describe(p) for p in left)
         )
         stop_all(left)
-    for popen in started:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            popen.wait(timeout=5)
 
 
 @pytest.hookimpl(wrapper=True)
