@@ -9,6 +9,9 @@ import pytest
 from lab.runtime.launcher import Server
 from lab.shared.configs import ServerConfig, load_catalogue
 
+# The `slow` marker's guard, SIGINT restored under nohup, no process left behind: see the module.
+pytest_plugins = ["tests.process_guard"]
+
 
 def free_port() -> int:
     with socket.socket() as sock:

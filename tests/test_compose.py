@@ -64,28 +64,33 @@ def config() -> dict[str, Any]:
     return resolved()
 
 
+@pytest.mark.slow
 def test_the_compose_file_validates(config: dict[str, Any]) -> None:
     assert set(config["services"]) == SERVICES
 
 
+@pytest.mark.slow
 def test_grafana_needs_an_admin_password_from_the_environment() -> None:
     result = compose_config()
     assert result.returncode != 0
     assert "GRAFANA_ADMIN_PASSWORD" in result.stderr
 
 
+@pytest.mark.slow
 def test_grafana_has_no_anonymous_access(config: dict[str, Any]) -> None:
     env = config["services"]["grafana"]["environment"]
     assert env["GF_SECURITY_ADMIN_PASSWORD"] == "test-only"
     assert env["GF_AUTH_ANONYMOUS_ENABLED"] == "false"
 
 
+@pytest.mark.slow
 def test_lab_config_selects_the_app_configuration(config: dict[str, Any]) -> None:
     assert config["services"]["app"]["environment"]["LAB_CONFIG"] == "uvicorn-single"
     swapped = resolved(LAB_CONFIG="gunicorn-multi")
     assert swapped["services"]["app"]["environment"]["LAB_CONFIG"] == "gunicorn-multi"
 
 
+@pytest.mark.slow
 def test_locust_master_answers_on_the_network_and_asks_the_app_its_configuration(
     config: dict[str, Any],
 ) -> None:
@@ -100,6 +105,7 @@ def test_locust_master_answers_on_the_network_and_asks_the_app_its_configuration
     assert swapped["environment"]["LAB_CONFIG"] == ""
 
 
+@pytest.mark.slow
 def test_start_order_waits_for_health(config: dict[str, Any]) -> None:
     services = config["services"]
     expected = {
@@ -115,6 +121,7 @@ def test_start_order_waits_for_health(config: dict[str, Any]) -> None:
         assert services[dependency]["healthcheck"]["test"][0] == "CMD", dependency
 
 
+@pytest.mark.slow
 def test_the_app_queries_the_postgres_service(config: dict[str, Any]) -> None:
     postgres = config["services"]["postgres"]
     image, _, tag = postgres["image"].partition(":")
@@ -128,6 +135,7 @@ def test_the_app_queries_the_postgres_service(config: dict[str, Any]) -> None:
     )
 
 
+@pytest.mark.slow
 def test_locust_workers_scale(config: dict[str, Any]) -> None:
     worker = config["services"]["locust-worker"]
     assert "ports" not in worker and "container_name" not in worker
@@ -135,6 +143,7 @@ def test_locust_workers_scale(config: dict[str, Any]) -> None:
     assert "--master-host=locust-master" in worker["command"]
 
 
+@pytest.mark.slow
 def test_published_ports(config: dict[str, Any]) -> None:
     # On 127.0.0.1 only: the app and Locust are load-test targets, not services for the network.
     published = {name: service.get("ports", []) for name, service in config["services"].items()}
@@ -158,6 +167,7 @@ def _mounts(service: dict[str, Any]) -> dict[str, str]:
     return mounts
 
 
+@pytest.mark.slow
 def test_prometheus_runs_the_repository_files(config: dict[str, Any]) -> None:
     mounts = _mounts(config["services"]["prometheus"])
     assert mounts["/etc/prometheus/prometheus.yml"] == str(ROOT / "prometheus" / "prometheus.yml")
@@ -170,6 +180,7 @@ def test_prometheus_runs_the_repository_files(config: dict[str, Any]) -> None:
     assert '"app:8000"' in targets
 
 
+@pytest.mark.slow
 def test_grafana_provisioning_points_at_the_mounted_dashboards(config: dict[str, Any]) -> None:
     mounts = _mounts(config["services"]["grafana"])
     assert mounts["/etc/grafana/provisioning"] == str(ROOT / "grafana" / "provisioning")
@@ -189,6 +200,7 @@ def test_the_image_installs_with_constraints_and_serves_lab_config() -> None:
     assert {".git", ".venv", ".lab", "results"} <= set(ignored)
 
 
+@pytest.mark.slow
 def test_compose_v2_is_accepted_when_v1_is_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     docker = (
         tmp_path / "docker"

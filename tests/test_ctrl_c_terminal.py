@@ -20,6 +20,8 @@ import pytest
 
 from tests.conftest import free_port
 
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parent.parent
 
 

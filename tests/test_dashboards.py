@@ -326,6 +326,7 @@ def _finite(values: list[list[Any]]) -> bool:
     return any(math.isfinite(float(v)) for _, v in values)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("app", ["catalogue", "user_app"])
 @pytest.mark.parametrize("name", DASHBOARDS)
 def test_every_query_returns_data_for_every_configuration(
@@ -364,6 +365,7 @@ def _integrals(prometheus: Prometheus, expr: str, stack: Stack) -> dict[tuple[st
     }
 
 
+@pytest.mark.slow
 def test_client_and_server_req_s_line_up_per_configuration_and_handler(stack: Stack) -> None:
     dashboard = DASHBOARDS["sync-async.json"]
     (panel,) = [p for p in panels(dashboard) if p["title"] == CLIENT_VS_SERVER]

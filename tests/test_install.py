@@ -27,6 +27,8 @@ from tests.conftest import free_port
 from tests.locust_support import web_ui_args
 from tests.up_support import read_banner
 
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parent.parent
 # What `pip install .` reads: the project's metadata, the package and the directories it links to.
 SOURCES = ("pyproject.toml", "README.md", "constraints.txt", "lab", "locustfiles", "prometheus")
@@ -103,6 +105,7 @@ def test_the_installed_package_is_imported_and_ships_every_locustfile_and_promet
     assert _files(site / "prometheus", "*.yml") == ["prometheus.yml", *rules]
 
 
+@pytest.mark.slow
 def test_lab_compare_runs_from_another_directory(installed: Installed) -> None:
     out = installed.elsewhere / "compare"
     run = subprocess.run(
@@ -151,6 +154,7 @@ def _eventually_up(prometheus: str, job: str, timeout: float = 30) -> None:
         time.sleep(0.5)
 
 
+@pytest.mark.slow
 def test_lab_up_starts_every_part_from_another_directory_and_stops_on_ctrl_c(installed: Installed) -> None:
     flags = ("--port", "--locust-port", "--locust-metrics-port", "--prometheus-port")
     ports = [str(x) for flag in flags for x in (flag, free_port())]

@@ -30,6 +30,8 @@ from tests.browser.conftest import Tab
 from tests.conftest import free_port
 from tests.up_support import read_banner
 
+pytestmark = pytest.mark.slow
+
 LAB = [sys.executable, "-m", "lab"]
 # The lab's request parameters, as the start form names them: input name, label, default.
 OPTIONS = {

@@ -21,6 +21,8 @@ from playwright.sync_api import expect
 from tests.browser.conftest import Tab
 from tests.compare.support import REAL_RUN
 
+pytestmark = pytest.mark.slow
+
 LAB = [sys.executable, "-m", "lab"]
 SCENARIOS = ("io-sync", "io-async")  # one kind of endpoint: one throughput and one latency chart
 # Top-down (issue 14 §2): the verdict right under the title (above the links), the charts, the

@@ -36,6 +36,7 @@ def test_unknown_only_id_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert "unknown claim id(s) [42]" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_claims_into_a_comparison_directory_add_the_report_section(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

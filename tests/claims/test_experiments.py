@@ -11,6 +11,8 @@ from lab.claims.experiments import Bench
 from lab.claims.runner import check_one
 from lab.shared.configs import ServerConfig
 
+pytestmark = pytest.mark.slow
+
 CORES = 2
 
 

@@ -10,6 +10,9 @@ import sys
 from pathlib import Path
 
 import psutil
+import pytest
+
+pytestmark = pytest.mark.slow
 
 LAB = [sys.executable, "-m", "lab"]
 CONFIGS = """

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow
+
 LAB = [sys.executable, "-m", "lab"]
 
 FILES = {

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow
+
 LAB = [sys.executable, "-m", "lab"]
 SHORT = ["--duration", "2s", "--warmup", "1s", "--io-ms", "50", "--configs", "uvicorn-single"]
 

@@ -81,6 +81,7 @@ def _serve_until_serving(*args: str) -> tuple[int, str, str]:
     return proc.returncode, "".join(lines) + out, err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args",
     [("--configs", "mine", "--configs-file", "{mine}"), ("mine", "--configs", "{mine}")],
@@ -95,6 +96,7 @@ def test_serve_reads_the_file_either_way(mine: Path, args: tuple[str, ...]) -> N
     assert ("a file here is deprecated" in err) is old
 
 
+@pytest.mark.slow
 def test_serve_without_a_configuration_exits_2() -> None:
     done = _lab("serve", "--port", str(free_port()))
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow
+
 LAB = [sys.executable, "-m", "lab"]
 RUN = ["--configs", "uvicorn-single", "--scenarios", "io-async", "--users", "10", "--duration", "2",
        "--warmup", "0"]  # fmt: skip

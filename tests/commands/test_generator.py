@@ -17,6 +17,8 @@ from lab.runtime.generator import worker_command
 from lab.runtime.provenance import free_port
 from lab.shared.scenarios import get_scenario
 
+pytestmark = pytest.mark.slow
+
 LAB = [sys.executable, "-m", "lab", "compare", "--configs", "uvicorn-single", "--warmup", "0"]
 
 

@@ -50,6 +50,7 @@ def _descendants(pid: int) -> list[int]:
     return [p.pid for p in psutil.Process(pid).children(recursive=True)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_signal_stops_the_whole_tree(sig: signal.Signals) -> None:
     proc = _start("gunicorn-multi", "--port", str(free_port()))
@@ -64,6 +65,7 @@ def test_signal_stops_the_whole_tree(sig: signal.Signals) -> None:
     assert [p for p in tree if psutil.pid_exists(p)] == []
 
 
+@pytest.mark.slow
 def test_overrides_name_the_configuration_everywhere() -> None:
     # workers=1 is uvicorn-single's own value: not named; threadpool=07 is named as validated (issue 17).
     proc = _start(
@@ -129,6 +131,7 @@ def test_killed_launcher_takes_its_server_down() -> None:
     assert [p for p in tree if psutil.pid_exists(p)] == []
 
 
+@pytest.mark.slow
 def test_pinning_is_printed() -> None:
     proc = _start("uvicorn-single", "--port", str(free_port()), "--cpus", "0")
     assert proc.stdout is not None
@@ -150,11 +153,13 @@ def _refused(*args: str) -> str:
     return result.stderr
 
 
+@pytest.mark.slow
 def test_unknown_name_lists_valid_ones() -> None:
     err = _refused("nope")
     assert "unknown configuration 'nope'" in err and "uvicorn-single" in err and "granian" in err
 
 
+@pytest.mark.slow
 def test_busy_port() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -162,12 +167,14 @@ def test_busy_port() -> None:
         assert "busy" in _refused("uvicorn-single", "--port", str(sock.getsockname()[1]))
 
 
+@pytest.mark.slow
 def test_invalid_key_and_value_are_named() -> None:
     assert "--set tokens: unknown key" in _refused("uvicorn-single", "--set", "tokens=3")
     assert "threadpool" in _refused("uvicorn-single", "--set", "threadpool=0")
     assert "--port 0" in _refused("uvicorn-single", "--port", "0")
 
 
+@pytest.mark.slow
 def test_missing_server_binary(tmp_path: Path) -> None:
     # A Python path entry that hides granian makes it "not installed" for this launch only.
     hide = tmp_path / "hide"
@@ -207,6 +214,7 @@ def test_configs_lists_a_user_file(tmp_path: Path) -> None:
     assert sum(1 for line in lines[2:] if line.strip()) == 8
 
 
+@pytest.mark.slow
 def test_configs_shows_an_overridden_configuration() -> None:
     result = subprocess.run(
         [
@@ -270,6 +278,7 @@ USER_APPS = {
         (["--app-dir", "."], r"need --app"),
     ],
 )
+@pytest.mark.slow
 def test_a_user_app_that_cannot_be_served_is_refused_before_any_server(
     tmp_path: Path, args: list[str], expected: str
 ) -> None:
@@ -285,6 +294,7 @@ def test_a_user_app_that_cannot_be_served_is_refused_before_any_server(
     assert "Traceback" not in done.stderr  # a message, not a crash of the lab
 
 
+@pytest.mark.slow
 def test_a_user_app_crashing_at_startup_is_reported_with_its_traceback(tmp_path: Path) -> None:
     for name, text in USER_APPS.items():
         (tmp_path / name).write_text(text)

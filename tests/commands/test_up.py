@@ -131,6 +131,7 @@ def _assert_all_gone(tree: list[psutil.Process], ports: dict[str, int]) -> None:
             sock.bind(("127.0.0.1", port))  # free again
 
 
+@pytest.mark.slow
 def test_up_serves_scrapes_drives_locust_and_stops_everything_on_ctrl_c(up: Any, tmp_path: Path) -> None:
     ports = _ports()
     lab = up("uvicorn-single", *_args(ports), "--data-dir", str(tmp_path / "prom"))
@@ -175,6 +176,7 @@ def test_up_serves_scrapes_drives_locust_and_stops_everything_on_ctrl_c(up: Any,
     _assert_all_gone(tree, ports)
 
 
+@pytest.mark.slow
 def test_a_rerun_on_another_configuration_finds_the_first_in_prometheus(up: Any, tmp_path: Path) -> None:
     data = str(tmp_path / "prom")
     for config in ("uvicorn-single", "threadpool-starved"):
@@ -241,6 +243,7 @@ def test_without_prometheus_app_and_locust_still_run(up: Any, tmp_path: Path, mi
     _assert_all_gone(tree, ports)
 
 
+@pytest.mark.slow
 def test_a_busy_port_is_refused_before_anything_starts(up: Any, tmp_path: Path) -> None:
     ports = _ports()
     with socket.socket() as busy:
@@ -252,6 +255,7 @@ def test_a_busy_port_is_refused_before_anything_starts(up: Any, tmp_path: Path) 
     assert f"--prometheus-port {ports['--prometheus-port']}" in lab.stderr.read_text()
 
 
+@pytest.mark.slow
 def test_two_at_once_each_scrape_their_own_parts(up: Any, tmp_path: Path) -> None:
     """The docs' second instance next to a first one, both in one directory, neither with
     --locust-metrics-port or --data-dir: the second picks a free port and its own data directory."""
@@ -300,6 +304,7 @@ def test_two_at_once_each_scrape_their_own_parts(up: Any, tmp_path: Path) -> Non
     assert not any(c.exists() for c in config_dirs)  # each launch's configuration went with it
 
 
+@pytest.mark.slow
 def test_a_data_dir_another_lab_up_holds_is_refused(up: Any, tmp_path: Path) -> None:
     held = tmp_path / "prom"
     lock = lock_data_dir(held)
@@ -339,6 +344,7 @@ SHOP = ["--app", "shop.app:app", "--app-dir", str(EXAMPLES)]
 SHOP_LOCUSTFILE = ["--locustfile", str(EXAMPLES / "shop" / "locustfile.py")]
 
 
+@pytest.mark.slow
 def test_up_serves_a_user_app_with_its_locustfile_and_scrapes_its_metrics_path(
     up: Any, tmp_path: Path
 ) -> None:
@@ -395,6 +401,7 @@ def test_up_serves_a_user_app_with_its_locustfile_and_scrapes_its_metrics_path(
     _assert_all_gone(tree, ports)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("flags", "message"),
     [

@@ -15,7 +15,11 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from lab.compare.results.summary import Cell, load
+
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB = [sys.executable, "-m", "lab", "compare"]

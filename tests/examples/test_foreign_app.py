@@ -13,6 +13,8 @@ import pytest
 
 from tests.examples.support import REPO, AppServer, run_plain_locust
 
+pytestmark = pytest.mark.slow
+
 FOREIGN = REPO / "tests" / "data" / "foreign_app"
 LOCUSTFILE = FOREIGN / "locustfile.py"
 APPS = {"starlette-factory": ("orders_service:make", ("--factory",)), "raw-asgi": ("raw_asgi:app", ())}

@@ -19,6 +19,8 @@ import pytest
 from tests.conftest import free_port
 from tests.examples.support import EXAMPLES, AppServer, run_plain_locust
 
+pytestmark = pytest.mark.slow
+
 LOCUSTFILE = EXAMPLES / "shop" / "locustfile.py"
 DB_LATENCY_MS = 20
 UPSTREAM_LATENCY_MS = 20

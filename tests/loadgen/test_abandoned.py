@@ -11,6 +11,8 @@ from lab.runtime.launcher import Server
 from lab.shared.scenarios import get_scenario
 from tests.locust_support import Growth, LocustProcess
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize("processes", [0, 2], ids=["local", "processes-2"])
 def test_abandoned_requests_close_the_gap_to_the_server(

@@ -10,6 +10,8 @@ import pytest
 from lab.shared.scenarios import ENDPOINT_LOCUSTFILE
 from tests.locust_support import REPO
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize(
     ("spec", "reason"), [("", "expected METHOD /path"), ("FETCH /items/1", "method 'FETCH' is not one of")]

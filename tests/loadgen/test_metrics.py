@@ -13,6 +13,8 @@ from lab.shared.scenarios import get_scenario
 from tests.conftest import free_port
 from tests.locust_support import Growth, LocustProcess, listening, run_locust, total, wait_for_http
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize("processes", [0, 2], ids=["local", "processes-2"])
 def test_counts_equal_locust_stats_and_server(single_server: Server, tmp_path: Path, processes: int) -> None:

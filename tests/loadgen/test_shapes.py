@@ -58,6 +58,7 @@ def _expected_from_stages(stages: list[dict[str, float]], t: float) -> list[floa
     return None
 
 
+@pytest.mark.slow
 def test_every_shape_file_holds_one_shape_and_loads_beside_a_locustfile(shapes: dict[str, dict]) -> None:
     io_users = sorted(s.user_class for s in SCENARIOS.values() if s.locustfile.endswith("io_wait.py"))
     assert shapes["users"] == io_users
@@ -126,6 +127,7 @@ class ShortShape(StagesShape):
 """
 
 
+@pytest.mark.slow
 def test_stages_shape_drives_a_real_run_and_ends_it(single_server: Server, tmp_path: Path) -> None:
     shape_file = tmp_path / "short_shape.py"
     shape_file.write_text(SHORT_SHAPE)
@@ -149,6 +151,7 @@ def test_stages_shape_drives_a_real_run_and_ends_it(single_server: Server, tmp_p
     assert result.metric("locust_requests_total", name="/noop/async") == result.locust_requests("/noop/async")
 
 
+@pytest.mark.slow
 def test_shape_scale_shortens_a_lab_shape_from_the_command_line(
     single_server: Server, tmp_path: Path
 ) -> None:
@@ -173,6 +176,7 @@ def test_shape_scale_shortens_a_lab_shape_from_the_command_line(
     assert result.locust_requests("/io/async") > 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["flag", "env"])
 def test_shape_scale_must_be_positive(tmp_path: Path, how: str) -> None:
     io = get_scenario("io-async")

@@ -6,11 +6,14 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from lab.runtime.launcher import Server
 from lab.shared.scenarios import SCENARIOS, get_scenario
 from tests.conftest import free_port
 from tests.locust_support import LocustProcess, wait_for_http, web_ui_args
+
+pytestmark = pytest.mark.slow
 
 
 def test_the_picker_ticks_one_class_then_the_last_tests(single_server: Server, tmp_path: Path) -> None:

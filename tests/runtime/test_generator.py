@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from lab.runtime import headless
 from lab.runtime.generator import Generator, lost_reason, workers_missing
 from lab.runtime.launcher import Server
@@ -38,6 +40,7 @@ def test_the_reasons_a_distributed_run_fails() -> None:
     assert lost_reason({}, (100.0, 110.0)) is None
 
 
+@pytest.mark.slow
 def test_two_processes_send_and_the_counts_stay_exact(single_server: Server, tmp_path: Path) -> None:
     scenario = get_scenario("noop-async")
     out = tmp_path / "two"

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from lab.runtime import headless, locust_stats
 from lab.runtime.launcher import Server
 from lab.runtime.locustfile import user_classes
@@ -63,6 +65,7 @@ def test_command_loads_the_exporter_and_the_scenario_s_options(tmp_path: Path) -
     assert args[-4:] == ["--lab-endpoint", "GET /items/1", "--io-ms", "5"]
 
 
+@pytest.mark.slow
 def test_a_user_s_class_runs_unchanged_and_is_measured(single_server: Server, tmp_path: Path) -> None:
     (tmp_path / "plugin.py").write_text('NOOP = "/noop/async"\n')
     (tmp_path / "shop.py").write_text(USERS)
@@ -114,6 +117,7 @@ def test_per_name_joins_locust_rows_and_abandoned_requests() -> None:
     ]
 
 
+@pytest.mark.slow
 def test_an_endpoint_runs_closed_loop(single_server: Server, tmp_path: Path) -> None:
     scenario = endpoint_scenario("GET /io/async?ms=1")
     out = tmp_path / scenario.slug
@@ -125,6 +129,7 @@ def test_an_endpoint_runs_closed_loop(single_server: Server, tmp_path: Path) -> 
     assert total(snapshot, "locust_requests_total", name="/io/async?ms=1", method="GET") == result.requests
 
 
+@pytest.mark.slow
 def test_a_lab_scenario_is_counted_once(single_server: Server, tmp_path: Path) -> None:
     """noop.py imports the exporter itself and lab_plugin.py imports it again: one set of listeners."""
     scenario = get_scenario("noop-async")

@@ -39,6 +39,7 @@ def _gone(pids: list[int]) -> bool:
     return False
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(load_catalogue()))
 def test_builtin_configuration_serves(name: str, catalogue: dict[str, ServerConfig], tmp_path: Path) -> None:
     cfg = catalogue[name]
@@ -62,6 +63,7 @@ def test_builtin_configuration_serves(name: str, catalogue: dict[str, ServerConf
     assert _gone(pids)
 
 
+@pytest.mark.slow
 def test_user_configuration_is_launched(tmp_path: Path) -> None:
     user = tmp_path / "mine.toml"
     user.write_text('[mine]\nserver = "uvicorn"\nthreadpool = 13\nloop = "asyncio"\ndescription = "Mine."\n')
@@ -72,6 +74,7 @@ def test_user_configuration_is_launched(tmp_path: Path) -> None:
         assert samples(server.url, "lab_server_info")[0][0]["loop"] == "asyncio"
 
 
+@pytest.mark.slow
 def test_killed_gunicorn_worker_is_replaced_and_count_stays_exact(catalogue: dict[str, ServerConfig]) -> None:
     with Server(catalogue["gunicorn-multi"], port=free_port()) as server:
         workers = {int(p) for p in server.live_worker_pids()}
@@ -115,6 +118,7 @@ def test_killed_gunicorn_worker_is_replaced_and_count_stays_exact(catalogue: dic
         assert total(server.url, "lab_threadpool_tokens") == 2 * 40
 
 
+@pytest.mark.slow
 def test_killed_uvicorn_worker_is_swept(catalogue: dict[str, ServerConfig]) -> None:
     with Server(catalogue["uvicorn-workers"], port=free_port()) as server:
         victim = int(sorted(server.live_worker_pids())[0])
@@ -139,6 +143,7 @@ def test_busy_port_is_refused_before_spawning(catalogue: dict[str, ServerConfig]
         assert server.process is None
 
 
+@pytest.mark.slow
 def test_server_that_dies_at_start_is_reported(catalogue: dict[str, ServerConfig], tmp_path: Path) -> None:
     # An upstream URL that is not a URL makes the app's start-up fail inside every worker.
     server = Server(
@@ -161,6 +166,7 @@ def test_parse_cpus() -> None:
         parse_cpus("a")
 
 
+@pytest.mark.slow
 def test_pinned_server_runs_on_the_given_core(catalogue: dict[str, ServerConfig]) -> None:
     with Server(catalogue["gunicorn-multi"], port=free_port(), cpus=[0]) as server:
         assert server.workers == 1

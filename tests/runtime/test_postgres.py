@@ -27,6 +27,7 @@ def _running(pid: int) -> bool:
         return False
 
 
+@pytest.mark.slow
 def test_postgres_starts_answers_and_leaves_nothing(tmp_path: Path) -> None:
     with Postgres(log=tmp_path / "pg.log") as postgres:
         tree = postgres.tree()

@@ -40,12 +40,14 @@ def test_there_are_rules_and_rule_tests() -> None:
     assert RULE_TESTS
 
 
+@pytest.mark.slow
 def test_promtool_checks_the_native_config_with_its_rules_and_targets() -> None:
     result = promtool("check", "config", PROMETHEUS / "prometheus.yml")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNING" not in result.stdout + result.stderr  # e.g. a missing target file
 
 
+@pytest.mark.slow
 def test_promtool_checks_the_config_as_docker_compose_mounts_it(tmp_path: Path) -> None:
     # docker-compose.yml mounts targets-docker/ over targets/: the same prometheus.yml must accept it.
     shutil.copy(PROMETHEUS / "prometheus.yml", tmp_path)
@@ -56,11 +58,13 @@ def test_promtool_checks_the_config_as_docker_compose_mounts_it(tmp_path: Path) 
     assert "WARNING" not in result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_promtool_checks_the_rules() -> None:
     result = promtool("check", "rules", *RULE_FILES)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_rule_unit_tests_pass() -> None:
     result = promtool("test", "rules", *RULE_TESTS)
     assert result.returncode == 0, result.stdout + result.stderr

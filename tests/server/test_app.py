@@ -14,6 +14,8 @@ from lab.shared.configs import ServerConfig
 from tests.conftest import free_port
 from tests.metrics_support import samples, total
 
+pytestmark = pytest.mark.slow
+
 ENDPOINTS = {
     "/io/sync?ms=5": "io-sync",
     "/io/sync-model?ms=5": "io-sync-model",

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from lab.runtime.launcher import Server
@@ -117,6 +118,7 @@ def _kill_and_wait_replaced(server: Server) -> None:
     )
 
 
+@pytest.mark.slow
 def test_gunicorn_archives_killed_workers(catalogue: dict[str, ServerConfig]) -> None:
     with Server(catalogue["gunicorn-multi"], port=free_port()) as server:
         assert server.metrics_dir is not None

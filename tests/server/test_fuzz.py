@@ -26,6 +26,8 @@ from lab.runtime.postgres import DATABASE_URL_ENV, Postgres
 from tests.conftest import free_port
 from tests.uvicorn_support import Uvicorn
 
+pytestmark = pytest.mark.slow
+
 POSITIVE, NEGATIVE = schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE
 
 

@@ -23,6 +23,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from lab.server.metrics import LATENCY_BUCKETS
 
+pytestmark = pytest.mark.slow
+
 Key = tuple[str, frozenset[tuple[str, str]]]
 
 

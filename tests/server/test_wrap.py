@@ -22,6 +22,8 @@ from lab.shared.target import AppTarget
 from tests.conftest import free_port
 from tests.metrics_support import samples
 
+pytestmark = pytest.mark.slow
+
 SERVICE = """
 import contextlib, os
 from fastapi import APIRouter, FastAPI, Request

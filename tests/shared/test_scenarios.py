@@ -94,6 +94,7 @@ print(json.dumps(out))
 """
 
 
+@pytest.mark.slow
 def test_each_user_class_requests_its_scenario() -> None:
     found = run_python(_INSPECT, *LOCUSTFILE_PATHS)
     assert set(found) == {s.user_class for s in SCENARIOS.values()}  # no class outside the registry
@@ -107,6 +108,7 @@ def test_each_user_class_requests_its_scenario() -> None:
             assert set(user["calls"]) <= {x.name for x in SINGLE} and len(user["calls"]) > 1
 
 
+@pytest.mark.slow
 def test_every_scenario_runs_headless(single_server: Server, tmp_path: Path) -> None:
     """Every user class of every locustfile at once, one user each: all endpoints answer."""
     result = run_locust(
@@ -124,6 +126,7 @@ def test_every_scenario_runs_headless(single_server: Server, tmp_path: Path) -> 
     assert sorted(info["scenario"].split("+")) == sorted(SCENARIOS)
 
 
+@pytest.mark.slow
 def test_web_ui_class_picker_runs_the_picked_class(single_server: Server, tmp_path: Path) -> None:
     """Pick IoAsyncUser and --io-ms 7 in the web UI form, swarm, stop, quit: the numbers follow."""
     scenario = get_scenario("io-async")

@@ -72,6 +72,7 @@ def starved_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_every_file_is_written_with_sane_values(starved_run: Path) -> None:
     for name in ("summary.json", "summary.csv", "summary.md", "report.html"):
         assert (starved_run / name).stat().st_size > 0, name
@@ -110,6 +111,7 @@ def test_every_file_is_written_with_sane_values(starved_run: Path) -> None:
     assert (starved_run / "cells" / "threadpool-starved__io-sync.json").exists()
 
 
+@pytest.mark.slow
 def test_the_fresh_summary_validates_against_the_published_schema(starved_run: Path) -> None:
     schema = json.loads((Path(__file__).resolve().parents[3] / SCHEMA_PATH).read_text(encoding="utf-8"))
     jsonschema_rs.validator_for(schema).validate(json.loads((starved_run / "summary.json").read_text()))
@@ -118,6 +120,7 @@ def test_the_fresh_summary_validates_against_the_published_schema(starved_run: P
     assert {c.tokens for c in loaded.cells} == {4, 40}  # threadpool-starved, uvicorn-single
 
 
+@pytest.mark.slow
 def test_the_real_report_parses_and_has_its_charts(starved_run: Path) -> None:
     page = parse((starved_run / "report.html").read_text())
     assert page.counts.get("svg", 0) >= 4  # throughput, latency, tokens and loop lag at least
@@ -126,6 +129,7 @@ def test_the_real_report_parses_and_has_its_charts(starved_run: Path) -> None:
     assert "4 thread-pool tokens" in text or "4 tokens" in text  # an explanation computed from the cells
 
 
+@pytest.mark.slow
 def test_starved_pool_async_io_serves_several_times_sync_io(starved_run: Path) -> None:
     cells = _cells(starved_run)
     sync, async_ = cells[("threadpool-starved", "io-sync")], cells[("threadpool-starved", "io-async")]
@@ -174,13 +178,14 @@ def test_pinning_policy() -> None:
     assert choose_pinning("off", [0, 1, 2, 3]).server is None
 
 
+@pytest.mark.slow
 def test_a_server_killed_mid_cell_is_recorded_and_the_rest_completes(tmp_path: Path) -> None:
     out = tmp_path / "run"
     proc = _compare(
         out,
         "--configs", "uvicorn-single,threadpool-starved",
         "--scenarios", "io-async,io-sync",
-        "--users", "10", "--duration", "4s", "--warmup", "1s",
+        "--users", "10", "--duration", "3s", "--warmup", "0",  # killed 1 s into the first cell's 3 s
     )  # fmt: skip
     me = psutil.Process(proc.pid)
     killed = None
@@ -207,6 +212,7 @@ def test_a_server_killed_mid_cell_is_recorded_and_the_rest_completes(tmp_path: P
     assert "FAILED" in (out / "summary.md").read_text()
 
 
+@pytest.mark.slow
 def test_ctrl_c_keeps_completed_cells_and_leaves_no_process(tmp_path: Path) -> None:
     out = tmp_path / "run"
     proc = _compare(
@@ -233,6 +239,7 @@ def test_ctrl_c_keeps_completed_cells_and_leaves_no_process(tmp_path: Path) -> N
     assert _tree_gone(tree)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -18,6 +18,8 @@ from lab.shared.configs import ServerConfig
 from tests.conftest import free_port
 from tests.metrics_support import total
 
+pytestmark = pytest.mark.slow
+
 ENDPOINTS = ("sync", "async", "blocking")
 
 

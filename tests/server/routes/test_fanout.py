@@ -29,6 +29,7 @@ def _fan_out(http: httpx.Client) -> None:
         assert response.status_code == 200, response.text
 
 
+@pytest.mark.slow
 def test_plain_uvicorn_on_any_port_calls_itself(tmp_path: Path) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -37,6 +38,7 @@ def test_plain_uvicorn_on_any_port_calls_itself(tmp_path: Path) -> None:
         assert total(url, "http_requests_total", handler="/io/async", status="2xx") == 7
 
 
+@pytest.mark.slow
 def test_uvicorn_on_an_inherited_socket_calls_itself(tmp_path: Path) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -50,6 +52,7 @@ def test_uvicorn_on_an_inherited_socket_calls_itself(tmp_path: Path) -> None:
             assert total(url, "http_requests_total", handler="/io/async", status="2xx") == 7
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["gunicorn-multi", "granian"])
 def test_launched_servers_call_themselves_without_upstream_url(
     catalogue: dict[str, ServerConfig], tmp_path: Path, name: str
@@ -75,6 +78,7 @@ def _assert_bad_gateway(http: httpx.Client, upstream: str | None, error: str) ->
     return bodies
 
 
+@pytest.mark.slow
 def test_unreachable_upstream_is_502_naming_it(tmp_path: Path) -> None:
     port = free_port()
     upstream = f"http://127.0.0.1:{free_port()}"  # nothing listens there
@@ -84,6 +88,7 @@ def test_unreachable_upstream_is_502_naming_it(tmp_path: Path) -> None:
         _assert_bad_gateway(http, upstream, "ConnectError: ")
 
 
+@pytest.mark.slow
 def test_upstream_answering_non_2xx_is_502(tmp_path: Path) -> None:
     port = free_port()
     upstream = f"http://127.0.0.1:{port}/missing"  # the server itself, a path it does not serve: 404
@@ -95,6 +100,7 @@ def test_upstream_answering_non_2xx_is_502(tmp_path: Path) -> None:
         assert total(url, "http_requests_total", handler="/fanout/sync", status="5xx") == 1
 
 
+@pytest.mark.slow
 def test_unix_socket_without_upstream_url_is_502_saying_so(tmp_path: Path) -> None:
     path = str(tmp_path / "lab.sock")
     with (

@@ -1,0 +1,161 @@
+"""The suite's own process rules (tests/process_guard.py), proven on a small session of their own.
+
+Each test here runs pytest on a throw-away test file, in a child process, with the guard loaded as the
+suite loads it; a fake `uvicorn` (a shell script that exits) stands for a real server.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import psutil
+
+from tests.process_guard import SESSION_VAR, program_of
+
+REPO = Path(__file__).resolve().parent.parent
+
+INI = """[pytest]
+addopts = -p tests.process_guard --strict-markers -p no:cacheprovider
+markers = slow: starts a server
+"""
+
+HEADER = """
+import subprocess, sys
+from pathlib import Path
+import pytest
+
+FAKE = Path(__file__).parent / "bin" / "uvicorn"
+"""
+
+
+def _session(tmp_path: Path, body: str, *, ignore_sigint: bool = False) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "pytest.ini").write_text(INI)
+    (tmp_path / "bin").mkdir()
+    fake = tmp_path / "bin" / "uvicorn"
+    fake.write_text("#!/bin/sh\nexit 0\n")
+    fake.chmod(0o755)
+    (tmp_path / "test_inner.py").write_text(HEADER + body)
+    env = {k: v for k, v in os.environ.items() if k != SESSION_VAR}
+    env["PYTHONPATH"] = str(REPO)
+
+    def preexec() -> None:
+        if ignore_sigint:  # as `nohup make test &` starts the suite
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-rA", "test_inner.py"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=preexec,
+    )
+
+
+def test_programs_are_recognised_in_every_spelling() -> None:
+    assert program_of([sys.executable, "-m", "uvicorn", "--factory", "x:y"]) == "uvicorn"
+    assert program_of(["/usr/bin/prometheus", "--config.file=p.yml"]) == "prometheus"
+    assert program_of([sys.executable, "-m", "lab", "compare", "--quick"]) == "lab compare"
+    assert program_of(["/venv/bin/lab", "up", "--port", "1"]) == "lab up"
+    assert program_of(["sh", "-c", "exec tmux -L x new-session -d"]) == "tmux"
+    assert program_of("gunicorn -w 2 app:app") == "gunicorn"
+    assert program_of([sys.executable, "-m", "lab", "configs"]) is None
+    assert program_of([sys.executable, "-m", "lab", "compare", "--help"]) is None
+    assert program_of([sys.executable, "-m", "lab.loadgen.inspect", "f.py"]) is None
+    assert program_of(["git", "status", "--", "lab/serve"]) is None
+
+
+def test_an_unmarked_test_that_starts_a_server_fails_naming_the_marker(tmp_path: Path) -> None:
+    done = _session(
+        tmp_path,
+        """
+def test_unmarked():
+    subprocess.run([str(FAKE)], check=True)
+
+def test_unmarked_and_swallowed():
+    try:
+        subprocess.run([str(FAKE)], check=True)
+    except BaseException:
+        pass
+
+@pytest.mark.slow
+def test_marked():
+    assert subprocess.run([str(FAKE)]).returncode == 0
+
+def test_unmarked_other_program():
+    assert subprocess.run([sys.executable, "-c", "pass"]).returncode == 0
+""",
+    )
+    out = done.stdout
+    assert done.returncode == 1, out + done.stderr
+    assert "FAILED test_inner.py::test_unmarked - " in out, out
+    assert "FAILED test_inner.py::test_unmarked_and_swallowed" in out, out
+    assert "starts uvicorn but is not marked `slow`: add `@pytest.mark.slow`" in out, out
+    assert "PASSED test_inner.py::test_marked" in out, out
+    assert "PASSED test_inner.py::test_unmarked_other_program" in out, out
+
+
+def test_processes_left_by_a_test_or_orphaned_are_killed_and_fail(tmp_path: Path) -> None:
+    left, orphan = tmp_path / "left.pid", tmp_path / "orphan.pid"
+    done = _session(
+        tmp_path,
+        f"""
+def test_leaves_a_child():
+    child = subprocess.Popen(["sleep", "300"])
+    Path({str(left)!r}).write_text(str(child.pid))
+
+def test_leaves_an_orphan():
+    # The shell exits at once: its `sleep` is adopted by init, out of pytest's tree.
+    subprocess.run(["sh", "-c", "sleep 300 </dev/null >/dev/null 2>&1 & echo $! > {orphan}"], check=True)
+
+def test_stops_what_it_starts():
+    child = subprocess.Popen(["sleep", "300"])
+    child.kill()
+    child.wait()
+
+@pytest.fixture(scope="module")
+def shared():
+    child = subprocess.Popen(["sleep", "300"])
+    yield child
+    child.kill()
+    child.wait()
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_a_module_fixture_asked_for_by_the_body_lives_on(request, n):
+    assert request.getfixturevalue("shared").poll() is None
+""",
+    )
+    out = done.stdout
+    assert done.returncode == 1, out + done.stderr
+    assert "PASSED test_inner.py::test_leaves_an_orphan" in out, out
+    # Reported with the module's last test, once the module's fixtures have ended too.
+    assert "ERROR test_inner.py::test_a_module_fixture_asked_for_by_the_body_lives_on[2]" in out, out
+    assert "the tests of test_inner.py left these processes running after the module ended" in out, out
+    assert "PASSED test_inner.py::test_stops_what_it_starts" in out, out
+    assert "PASSED test_inner.py::test_a_module_fixture_asked_for_by_the_body_lives_on[2]" in out, out
+    assert "processes left running" in out and "sleep 300" in out, out
+    for pidfile in (left, orphan):
+        pid = int(pidfile.read_text())
+        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+
+def test_a_session_started_with_sigint_ignored_gives_its_children_the_default(tmp_path: Path) -> None:
+    done = _session(
+        tmp_path,
+        """
+import signal
+
+def test_child_disposition():
+    print_handler = "import signal; print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)"
+    child = subprocess.run([sys.executable, "-c", print_handler], capture_output=True, text=True, check=True)
+    assert child.stdout.strip() == "True"
+""",
+        ignore_sigint=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "PASSED test_inner.py::test_child_disposition" in done.stdout
