@@ -38,6 +38,7 @@ def test_every_help_ends_with_its_exit_statuses(name: str, capsys: pytest.Captur
     assert codes[0] == 0 and 2 in codes and codes == sorted(codes), section
 
 
+@pytest.mark.slow
 def test_the_exit_statuses_are_what_the_commands_return() -> None:
     # A usage error is 2 in every command (argparse's own, and the lab's `fail`).
     for name in COMMANDS:

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from lab.cli import build_parser
 from lab.commands.compare import DEFAULT_SCENARIOS, QUICK_SCENARIOS, scenario_names
 
@@ -38,6 +40,7 @@ def test_quick_runs_fewer_scenarios_unless_they_are_named() -> None:
     assert scenario_names(named) == ["io-blocking"]
 
 
+@pytest.mark.slow
 def test_fanout_options_beyond_the_total_wait_exit_2_before_anything_starts(tmp_path: Path) -> None:
     """--fanout-n and --fanout-ms each within bounds, but 39 x 4977 ms a request: refused (issue 26 §5)."""
     out = tmp_path / "out"

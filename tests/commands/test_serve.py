@@ -119,6 +119,7 @@ def test_server_host_is_the_address_it_binds_and_host_its_old_spelling(flag: str
     assert (warning in err) == (flag == "--host"), err
 
 
+@pytest.mark.slow
 def test_killed_launcher_takes_its_server_down() -> None:
     proc = _start("uvicorn-single", "--port", str(free_port()))
     _wait_serving(proc)

@@ -216,6 +216,7 @@ def test_server_host_is_where_the_app_binds_and_prometheus_scrapes(up: Any, tmp_
     _assert_all_gone(tree, {k: v for k, v in ports.items() if k != "--port"})
 
 
+@pytest.mark.slow
 def test_server_host_every_interface_is_refused(up: Any, tmp_path: Path) -> None:
     lab = up("uvicorn-single", "--server-host", "0.0.0.0", "--data-dir", str(tmp_path / "p"))
     lab.process.communicate(timeout=30)
@@ -223,6 +224,7 @@ def test_server_host_every_interface_is_refused(up: Any, tmp_path: Path) -> None
     assert "--server-host 0.0.0.0: give the address the clients reach" in lab.stderr.read_text()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("missing", ["LAB_PROMETHEUS", "PATH"])
 def test_without_prometheus_app_and_locust_still_run(up: Any, tmp_path: Path, missing: str) -> None:
     env = {k: v for k, v in os.environ.items() if k != "LAB_PROMETHEUS"}
