@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= python3
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint bench bench-generator soak venv test-tools clean up claims
+.PHONY: run test test-fast lint bench bench-generator soak venv test-tools clean up claims docs screenshot
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,12 +53,22 @@ soak: $(STAMP)
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 
-## "What the lab found" in the README: check every claim for real, then rewrite the table between the markers.
+## "What the lab found" in docs/claims.md: check every claim for real, then rewrite the table between the markers.
 claims: $(STAMP)
 	$(VENV)/bin/lab claims --out results/claims-latest
-	$(PY) -m lab.claims.readme results/claims-latest/claims.json README.md
+	$(PY) -m lab.claims.readme results/claims-latest/claims.json docs/claims.md
 
 ## The live stack without Docker: the app, the Locust web UI and Prometheus (CONFIG=name to choose).
 CONFIG ?= uvicorn-single
 up: $(STAMP)
 	$(VENV)/bin/lab up $(CONFIG)
+
+## The docs site (mkdocs-material) into site/, strictly: a broken link or anchor fails the build.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
+
+## The README's screenshot, docs/img/report.png: a real short comparison's report.html opened in chromium by
+## the browser test, its top saved (LAB_SCREENSHOT).
+screenshot: $(STAMP) test-tools
+	LAB_SCREENSHOT=$(CURDIR)/docs/img/report.png $(VENV)/bin/pytest \
+	    tests/browser/test_report.py::test_the_report_opens_with_the_verdict_table

@@ -1,7 +1,9 @@
-"""Put a claims.json's verdicts into README.md, between `<!-- claims:start -->` and `<!-- claims:end -->`.
+"""Put a claims.json's verdicts into docs/claims.md, between `<!-- claims:start -->` and `<!-- claims:end -->`
+(the claims page's markers).
 
-`python -m lab.claims.readme results/claims-latest/claims.json README.md` (what `make claims` runs): the
-table is generated from a real run, with its date and machine, and never edited by hand.
+`python -m lab.claims.readme results/claims-latest/claims.json docs/claims.md` (what `make claims` runs):
+the table is generated from a real run, with its date and machine, and never edited by hand. It lived in
+the README until issue 26 moved everything but the newcomer's path to docs/.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ from pathlib import Path
 from lab.claims import output
 from lab.claims.records import ClaimsFile
 
+DEFAULT_PAGE = Path("docs/claims.md")
 START = "<!-- claims:start -->"
 END = "<!-- claims:end -->"
 
 
 class ReadmeError(ValueError):
-    """The README has no usable pair of markers, or the claims file cannot be read."""
+    """The page has no usable pair of markers, or the claims file cannot be read."""
 
 
 def block(data: ClaimsFile) -> str:
@@ -38,25 +41,25 @@ def replace(text: str, generated: str) -> str:
     start, end = text.find(START), text.find(END)
     if start < 0 or end < 0:
         missing = " and ".join(m for m, at in ((START, start), (END, end)) if at < 0)
-        raise ReadmeError(f"the README has no {missing} marker")
+        raise ReadmeError(f"the page has no {missing} marker")
     if text.count(START) > 1 or text.count(END) > 1 or end < start:
-        raise ReadmeError(f"the README needs exactly one {START} followed by one {END}")
+        raise ReadmeError(f"the page needs exactly one {START} followed by one {END}")
     return text[: start + len(START)] + "\n" + generated + "\n" + text[end:]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lab.claims.readme", description=__doc__.splitlines()[0])
     parser.add_argument("claims", type=Path, help="a claims.json written by `lab claims`")
-    parser.add_argument("readme", type=Path, nargs="?", default=Path("README.md"), help="default: README.md")
+    parser.add_argument("page", type=Path, nargs="?", default=DEFAULT_PAGE, help=f"default: {DEFAULT_PAGE}")
     args = parser.parse_args(argv)
     try:
         data = output.load(args.claims)
-        text = args.readme.read_text(encoding="utf-8")
-        args.readme.write_text(replace(text, block(data)), encoding="utf-8")
+        text = args.page.read_text(encoding="utf-8")
+        args.page.write_text(replace(text, block(data)), encoding="utf-8")
     except (OSError, ValueError) as exc:
         print(f"lab: error: {exc}", file=sys.stderr)
         return 2
-    print(f"{args.readme}: claims table from {args.claims} ({len(data.claims)} claims)")
+    print(f"{args.page}: claims table from {args.claims} ({len(data.claims)} claims)")
     return 0
 
 

@@ -4,8 +4,8 @@ waiting for workers started on other machines; and the CPU of each of its local 
 One Locust process drives at most about one core (gevent: one thread). `processes` > 1 runs Locust's own
 `--processes N`: a master that only aggregates and N forked workers that send, on the cores Locust is
 pinned to. `expect_workers` > 0 runs a master bound to `master_bind` that waits, at most `workers_wait_s`,
-for that many workers started elsewhere (README, "Workers on other machines"). The lab's exporter sums the
-workers' counts on the master either way, so a cell's counts stay exact.
+for that many workers started elsewhere (docs/compare.md, "Workers on other machines"). The lab's exporter
+sums the workers' counts on the master either way, so a cell's counts stay exact.
 """
 
 from __future__ import annotations

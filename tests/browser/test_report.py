@@ -4,11 +4,15 @@ One `lab compare` (uvicorn-single, io-sync and io-async, 2 s cells) makes the ru
 renders a copy of it against the committed real run (tests/compare/data/real-run): the diff report.
 The page must work offline: no request but the file itself, nothing on the console, every section and
 chart there and drawn, every cell in the table.
+
+With LAB_SCREENSHOT=PATH (`make screenshot`), the verdict test also saves the report's top, as a person
+first sees it, to PATH: the README's picture (docs/img/report.png) is always a real report.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -154,6 +158,15 @@ def test_the_report_opens_with_the_verdict_table(tab: Tab, run: Path) -> None:
         assert all(v.strip() for v in values.values()), values
         limit = next(v for t, v in values.items() if "limit" in t)
         assert limit == cells[scenario]["bottleneck"]
+
+    shot = os.environ.get("LAB_SCREENSHOT")
+    if shot:
+        path = Path(shot)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        size = page.viewport_size
+        assert size is not None
+        page.screenshot(path=str(path), clip={"x": 0, "y": 0, "width": size["width"], "height": 780})
+        assert path.stat().st_size > 10_000, f"{path}: a screenshot of a drawn page is not this small"
 
 
 def test_the_report_against_a_baseline_shows_the_side_by_side_table(tab: Tab, against_baseline: Path) -> None:
