@@ -75,6 +75,6 @@ def test_make_claims_rewrites_the_table_in_docs_claims_md() -> None:
     root = Path(__file__).resolve().parents[2]
     assert Path("docs/claims.md") == readme.DEFAULT_PAGE
     page = (root / readme.DEFAULT_PAGE).read_text(encoding="utf-8")
-    rewritten = readme.replace(page, readme.block(DATA))
+    rewritten = readme.replace(page, readme.block(ClaimsFile.model_validate(DATA)))
     assert "Measured 2025-01-02T03:04:05+00:00" in rewritten
     assert readme.START not in (root / "README.md").read_text(encoding="utf-8")
