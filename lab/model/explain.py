@@ -2,13 +2,15 @@
 
 The rule (issue 21 §2), the same for every cell:
 
-- efficiency = measured req/s / ceiling;
+- efficiency = measured req/s / ceiling; the utilizations are the utilization law's, X x D / capacity,
+  from the demands measured at one user (so none exceeds the efficiency);
 - at or above EXPLAINED (0.8) of the ceiling, the ceiling's resource binds;
-- below it, a resource the lab *measured* at or above SATURATED (0.8) of its capacity binds (the CPU the
-  server used over its usable cores, the busiest Locust process, the thread-pool tokens in use): the
-  model's demands were too small for it (its demand grew under load), and the verdict names it anyway;
-- otherwise the cell is `unexplained`, and its utilizations (law and measured) say what was ruled out.
-The model never forces a story: a low efficiency with every resource idle is reported as such.
+- below it, no resource is near saturation by the law, and the cell is `unexplained`: its utilizations
+  (the law's, and what the lab measured in the cell) say what was ruled out. The model never forces a
+  story. `grown` tells a reader which measured resource was fuller than its demand explains (its demand
+  grew under load: a pool held while waiting on something else, a CPU shared with other processes);
+- one exception: a load generator measured at GENERATOR_SATURATED of a core binds whatever the
+  efficiency (the cell's numbers then describe Locust, not the server).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from lab.model.inputs import Binding, Capacity, Demands, Load, Resource
 
 EXPLAINED = 0.8  # efficiency from which the ceiling's resource is taken as the one that binds
 SATURATED = 0.8  # a measured utilization from which a resource is near saturation
+GENERATOR_SATURATED = 0.9  # the busiest Locust process's share of a core (as lab compare flags it)
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,18 @@ def judge(
         return Verdict(None, None, None, None, law, seen, found)
     efficiency = rps / top.rps
     binding: Binding = top.resource
-    if efficiency < EXPLAINED:
-        busiest = max(seen, key=lambda r: seen[r], default=None)
-        binding = busiest if busiest is not None and seen[busiest] >= SATURATED else "unexplained"
+    if seen.get("generator", 0.0) >= GENERATOR_SATURATED:
+        binding = "generator"
+    elif efficiency < EXPLAINED:
+        binding = "unexplained"
     return Verdict(top.rps, top.formula, binding, efficiency, law, seen, found)
+
+
+def grown(verdict: Verdict) -> dict[Resource, float]:
+    """Resources measured near saturation, and how many times fuller than their demand at one user
+    explains (measured utilization / the law's): what a reader of an unexplained cell looks at first."""
+    return {
+        r: u / verdict.utilization[r]
+        for r, u in verdict.measured.items()
+        if u >= SATURATED and verdict.utilization.get(r, 0.0) > 0
+    }

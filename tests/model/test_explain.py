@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lab.model.explain import judge
+from lab.model.explain import grown, judge
 from lab.model.inputs import Capacity, Demands, Load
 from lab.model.verify import outcome, predict
 
@@ -37,9 +37,18 @@ def test_low_efficiency_with_every_resource_idle_is_unexplained_with_the_utiliza
     assert v.measured == measured and set(v.utilization) == {"users", "cpu"}
 
 
-def test_a_resource_measured_saturated_binds_even_when_its_demand_was_underestimated() -> None:
-    v = judge(100.0, CPU_BOUND, ONE_CORE, Load(users=20), measured={"cpu": 0.97, "generator": 0.3})
-    assert v.binding == "cpu"
+def test_a_pool_measured_full_far_beyond_its_demand_stays_unexplained_and_says_how_far() -> None:
+    """A starved pool whose tokens were held 20x longer under load than at one user: the demands do not
+    explain the cell, and `grown` points at the pool."""
+    d, cap = Demands(wall_ms=3.0, cpu_ms=2.0, threadpool_ms=3.2), Capacity(1, 1.9, 4)
+    v = judge(64.0, d, cap, Load(users=20), measured={"cpu": 0.19, "threadpool": 1.0})
+    assert v.binding == "unexplained"
+    assert grown(v) == pytest.approx({"threadpool": 1.0 / (64 * 0.0032 / 4)})
+
+
+def test_a_saturated_load_generator_binds_whatever_the_efficiency() -> None:
+    v = judge(100.0, CPU_BOUND, ONE_CORE, Load(users=20), measured={"cpu": 0.3, "generator": 0.95})
+    assert v.binding == "generator"
 
 
 def test_doubling_the_thread_pool_predicts_the_next_bound() -> None:

@@ -1,0 +1,195 @@
+"""`python -m bench.model_check`: lab.model against real runs of an app, the old efficiency beside it.
+
+    python -m bench.model_check --app catalog:app --app-dir tests/data/apps/orm_catalog \
+        --locustfile tests/data/apps/orm_catalog/locustfile.py --configs uvicorn-single,gunicorn-multi \
+        --users 20 --duration 5s --out results/model-orm
+
+Two `lab compare` runs through the lab's own runtime, one after the other: one user (the service
+demands: R0 as Locust saw it, server CPU per request, each handler's time at one user, the event loop's
+lag) into OUT/one-user, then the load asked for into OUT/load. Think time comes from Locust
+(`locust_think_seconds` in each run's snapshot). Then, per cell, lab.model's ceiling, binding resource,
+utilizations and efficiency next to the old `efficiency`; printed as a table and written to OUT/model.json.
+Reads summary.json as plain JSON, so it outlives the layout of lab.compare. Not a test: a bench.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from lab.model.explain import Verdict, grown, judge
+from lab.model.inputs import Capacity, Demands, Load, Resource
+from lab.model.verify import predict
+
+LAB = [sys.executable, "-m", "lab"]
+
+
+def compare(
+    args: argparse.Namespace, out: Path, users: int, duration: str, extra: list[str]
+) -> dict[str, Any]:
+    command = [
+        *LAB, "compare", "--app", args.app, "--app-dir", str(args.app_dir),
+        "--locustfile", str(args.locustfile), "--configs", args.configs, "--users", str(users),
+        "--duration", duration, "--out", str(out), *extra,
+    ]  # fmt: skip
+    print("$", " ".join(command[2:]), file=sys.stderr, flush=True)
+    subprocess.run(command, check=True, timeout=1800, stdout=subprocess.DEVNULL)
+    summary: dict[str, Any] = json.loads((out / "summary.json").read_text())
+    return summary
+
+
+def think(out: Path, cell: dict[str, Any]) -> tuple[float, int]:
+    """(mean think ms, gaps) from the Locust snapshot of the cell's median run (the first, with one run)."""
+    point = cell["config"] + "".join(f"@{k}={v}" for k, v in cell.get("swept", {}).items() if k in ("users",))
+    found = sorted((out / "logs").glob(f"{point}__*__1.prom"))
+    sums = {"locust_think_seconds_sum": 0.0, "locust_think_seconds_count": 0.0}
+    for path in found[:1]:
+        for family in text_string_to_metric_families(path.read_text()):
+            for sample in family.samples:
+                if sample.name in sums:
+                    sums[sample.name] += sample.value
+    count = sums["locust_think_seconds_count"]
+    return (sums["locust_think_seconds_sum"] / count * 1000 if count else 0.0), int(count)
+
+
+def demands(one: dict[str, Any]) -> Demands:
+    """A cell at one user -> the class's demands (lab.model's inputs), as docs/model.md defines them."""
+    rps = one["rps"]
+    if one.get("server_cores") is not None and rps:
+        cpu_ms = one["server_cores"] / rps * 1000  # both over the window Locust's users were sending
+    else:
+        cpu_ms = (one["server_cpu_s"] or 0) / max(one["server_requests"] or 1, 1) * 1000
+    rows = [r for r in one.get("handlers", []) if r["requested"] and r.get("share") and r.get("mean_ms")]
+    pool_ms = sum(r["share"] * r["mean_ms"] for r in rows if r["threadpool"])
+    # The loop: an async handler holds it for what blocks it. Awaiting I/O leaves it free (lag ~0); CPU
+    # inline blocks it for the handler's time, and the lag at one user shows it (lag ~ service time).
+    lag = one.get("loop_lag_p99_ms") or 0.0
+    loop_ms = sum(r["share"] * min(r["mean_ms"], lag) for r in rows if not r["threadpool"])
+    return Demands(wall_ms=one["mean_ms"], cpu_ms=cpu_ms, threadpool_ms=pool_ms, loop_ms=loop_ms)
+
+
+def measured(cell: dict[str, Any], capacity: Capacity) -> dict[Resource, float]:
+    """Utilizations the lab saw in the cell itself (not from the demands)."""
+    seen: dict[Resource, float] = {}
+    if cell.get("server_cores") is not None:
+        seen["cpu"] = cell["server_cores"] / capacity.cpu_servers
+    if cell.get("generator_busiest_cpu") is not None:
+        seen["generator"] = cell["generator_busiest_cpu"]
+    if cell.get("threadpool_waiting_max"):  # requests waited for a token: the pool was all in use
+        seen["threadpool"] = (cell.get("threadpool_in_use_max") or 0) / (
+            capacity.workers * capacity.threadpool
+        )
+    return seen
+
+
+def capacity_of(summary: dict[str, Any], cell: dict[str, Any]) -> Capacity:
+    """Usable cores: the server's when pinned; else the machine's less what Locust used in the cell."""
+    meta = summary["meta"]
+    pinned = meta["pinning"].get("server")
+    cores = float(len(pinned)) if pinned else meta["machine"]["cores"] - (cell.get("generator_cpu") or 0.0)
+    return Capacity(workers=cell["workers"], usable_cores=max(cores, 0.1), threadpool=cell["threadpool"])
+
+
+def row(
+    one_user: dict[str, Any], load: dict[str, Any], one_out: Path, load_out: Path
+) -> list[dict[str, Any]]:
+    calibration = {(c["config"], c["scenario"]): c for c in one_user["cells"] if c["status"] == "ok"}
+    rows = []
+    for cell in load["cells"]:
+        one = calibration.get((cell["config"], cell["scenario"]))
+        entry: dict[str, Any] = {
+            "config": cell["config"], "scenario": cell["scenario"], "rps": cell.get("rps"),
+            "old_efficiency": cell.get("efficiency"), "old_limit": cell.get("limit"),
+            "old_bottleneck": cell.get("bottleneck"), "status": cell["status"],
+        }  # fmt: skip
+        if cell["status"] != "ok" or one is None or not cell.get("rps"):
+            rows.append(entry)
+            continue
+        d = demands(one)
+        think_ms, gaps = think(load_out, cell)
+        if not gaps:
+            think_ms, gaps = think(one_out, one)
+        cap = capacity_of(load, cell)
+        users = Load(users=cell["users"], think_ms=think_ms)
+        verdict: Verdict = judge(cell["rps"], d, cap, users, measured=measured(cell, cap))
+        prediction = predict(verdict.binding, d, cap, users) if verdict.binding else None
+        failures = (cell.get("failures") or 0) / max(cell.get("requests") or 1, 1)
+        entry |= {
+            "demands": asdict(d), "think_ms": think_ms, "think_gaps": gaps, "usable_cores": cap.usable_cores,
+            "ceiling_rps": verdict.ceiling_rps, "ceiling_formula": verdict.ceiling_formula,
+            "binding": verdict.binding, "efficiency": verdict.efficiency, "utilization": verdict.utilization,
+            "measured": verdict.measured, "grown": grown(verdict), "failure_ratio": failures,
+            "verify": None if prediction is None else {
+                "knob": prediction.knob, "before": prediction.before, "after": prediction.after,
+                "predicted_rps": prediction.rps, "then": prediction.binding,
+            },
+        }  # fmt: skip
+        rows.append(entry)
+    return rows
+
+
+def _f(value: float | None, digits: int = 3) -> str:
+    return "" if value is None else f"{value:.{digits}g}"
+
+
+def table(app: str, rows: list[dict[str, Any]]) -> str:
+    lines = [
+        "| app | config | req/s | old eff. | new ceiling | new eff. | binding | think ms | R0 ms | CPU ms "
+        "| pool ms | loop ms | utilization (law; measured) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        if "binding" not in r:
+            lines.append(
+                f"| {app} | {r['config']} | {_f(r['rps'])} | {_f(r['old_efficiency'])} | | | {r['status']} |"
+            )
+            continue
+        d = r["demands"]
+        law = ", ".join(f"{k} {v:.2f}" for k, v in r["utilization"].items())
+        seen = ", ".join(f"{k} {v:.2f}" for k, v in r["measured"].items())
+        seen += "".join(f" ({k} {v:.1f}x its demand)" for k, v in r["grown"].items())
+        lines.append(
+            f"| {app} | {r['config']} | {_f(r['rps'])} | {_f(r['old_efficiency'])} | {_f(r['ceiling_rps'])} "
+            f"| {_f(r['efficiency'])} | {r['binding']} | {_f(r['think_ms'])} | {_f(d['wall_ms'])} "
+            f"| {_f(d['cpu_ms'])} | {_f(d['threadpool_ms'])} | {_f(d['loop_ms'])} | {law}; {seen} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.model_check", description=__doc__.splitlines()[0])
+    parser.add_argument("--app", required=True)
+    parser.add_argument("--app-dir", type=Path, required=True)
+    parser.add_argument("--locustfile", type=Path, required=True)
+    parser.add_argument("--configs", required=True)
+    parser.add_argument("--users", type=int, required=True)
+    parser.add_argument("--duration", default="5s")
+    parser.add_argument("--one-user", default="4s", help="the one-user run's duration (default 4s)")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--name", help="the app's name in the table (default: --app-dir's name)")
+    parser.add_argument("--reuse", action="store_true", help="read OUT's two runs again, run nothing")
+    args = parser.parse_args(argv)
+    one_out, load_out = args.out / "one-user", args.out / "load"
+    if args.reuse:
+        one_user = json.loads((one_out / "summary.json").read_text())
+        load = json.loads((load_out / "summary.json").read_text())
+    else:
+        if args.out.exists() and any(args.out.iterdir()):
+            parser.error(f"--out {args.out}: not empty (nothing is overwritten; --reuse reads it)")
+        one_user = compare(args, one_out, 1, args.one_user, ["--calibrate", "0"])
+        load = compare(args, load_out, args.users, args.duration, [])
+    rows = row(one_user, load, one_out, load_out)
+    (args.out / "model.json").write_text(json.dumps(rows, indent=2) + "\n")
+    print(table(args.name or args.app_dir.name, rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
