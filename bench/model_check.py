@@ -24,9 +24,15 @@ from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from lab.measure.idle import idle_cores
+from lab.measure.machine import MachineCpu, usable_cores
 from lab.model.explain import Verdict, grown, judge
 from lab.model.inputs import Capacity, Demands, Load, Resource
 from lab.model.verify import predict
+from lab.runtime.launcher import Server
+from lab.runtime.provenance import free_port
+from lab.shared.configs import load_catalogue
+from lab.shared.target import AppTarget
 
 LAB = [sys.executable, "-m", "lab"]
 
@@ -40,30 +46,57 @@ def compare(
         "--duration", duration, "--out", str(out), *extra,
     ]  # fmt: skip
     print("$", " ".join(command[2:]), file=sys.stderr, flush=True)
-    subprocess.run(command, check=True, timeout=1800, stdout=subprocess.DEVNULL)
+    with MachineCpu() as machine:
+        subprocess.run(command, check=True, timeout=1800, stdout=subprocess.DEVNULL)
     summary: dict[str, Any] = json.loads((out / "summary.json").read_text())
+    for cell in summary["cells"]:  # what the whole machine used while the cell's users were sending
+        window = _snapshot(out, cell, ("locust_test_start_time_seconds", "locust_test_stop_time_seconds"))
+        cell["machine_busy_cores"] = machine.busy_cores((window[0], window[1])) if all(window) else None
+    (out / "machine.json").write_text(
+        json.dumps({f"{c['config']}|{c['scenario']}": c["machine_busy_cores"] for c in summary["cells"]})
+    )
     return summary
 
 
-def think(out: Path, cell: dict[str, Any]) -> tuple[float, int]:
-    """(mean think ms, gaps) from the Locust snapshot of the cell's median run (the first, with one run)."""
+def idle(args: argparse.Namespace, out: Path) -> dict[str, float]:
+    """Per configuration: the cores its idle server uses while watched as a cell is (lab.measure.idle)."""
+    catalogue, found = load_catalogue(), {}
+    target = AppTarget(args.app, False, str(args.app_dir.resolve())).resolved()
+    out.mkdir(parents=True, exist_ok=True)
+    for name in args.configs.split(","):
+        with Server(catalogue[name], port=free_port(), log=out / f"{name}.idle.log", target=target) as server:
+            found[name] = idle_cores(server)
+    (out / "idle.json").write_text(json.dumps(found))
+    return found
+
+
+def _snapshot(out: Path, cell: dict[str, Any], names: tuple[str, ...]) -> list[float]:
+    """Samples of the Locust snapshot of the cell's first run (its only one here), 0 where absent."""
     point = cell["config"] + "".join(f"@{k}={v}" for k, v in cell.get("swept", {}).items() if k in ("users",))
     found = sorted((out / "logs").glob(f"{point}__*__1.prom"))
-    sums = {"locust_think_seconds_sum": 0.0, "locust_think_seconds_count": 0.0}
+    values = dict.fromkeys(names, 0.0)
     for path in found[:1]:
         for family in text_string_to_metric_families(path.read_text()):
             for sample in family.samples:
-                if sample.name in sums:
-                    sums[sample.name] += sample.value
-    count = sums["locust_think_seconds_count"]
-    return (sums["locust_think_seconds_sum"] / count * 1000 if count else 0.0), int(count)
+                if sample.name in values:
+                    values[sample.name] += sample.value
+    return [values[n] for n in names]
 
 
-def demands(one: dict[str, Any]) -> Demands:
-    """A cell at one user -> the class's demands (lab.model's inputs), as docs/model.md defines them."""
+def think(out: Path, cell: dict[str, Any]) -> tuple[float, int]:
+    """(mean think ms, gaps) from locust_think_seconds of the cell's run."""
+    total, count = _snapshot(out, cell, ("locust_think_seconds_sum", "locust_think_seconds_count"))
+    return (total / count * 1000 if count else 0.0), int(count)
+
+
+def demands(one: dict[str, Any], floor: float) -> Demands:
+    """A cell at one user -> the class's demands (lab.model's inputs), as docs/model.md defines them;
+    `floor`: the cores the idle server uses (scrapes, timers), not a request's."""
     rps = one["rps"]
     if one.get("server_cores") is not None and rps:
-        cpu_ms = one["server_cores"] / rps * 1000  # both over the window Locust's users were sending
+        # Both over the window Locust's users were sending; at least a tenth of the measured, whatever
+        # the floor's own noise.
+        cpu_ms = max(one["server_cores"] - floor, 0.1 * one["server_cores"]) / rps * 1000
     else:
         cpu_ms = (one["server_cpu_s"] or 0) / max(one["server_requests"] or 1, 1) * 1000
     rows = [r for r in one.get("handlers", []) if r["requested"] and r.get("share") and r.get("mean_ms")]
@@ -90,15 +123,22 @@ def measured(cell: dict[str, Any], capacity: Capacity) -> dict[Resource, float]:
 
 
 def capacity_of(summary: dict[str, Any], cell: dict[str, Any]) -> Capacity:
-    """Usable cores: the server's when pinned; else the machine's less what Locust used in the cell."""
+    """Usable cores: the server's when pinned; else the machine's less what Locust and the machine's other
+    processes used while the cell's users were sending."""
     meta = summary["meta"]
     pinned = meta["pinning"].get("server")
-    cores = float(len(pinned)) if pinned else meta["machine"]["cores"] - (cell.get("generator_cpu") or 0.0)
-    return Capacity(workers=cell["workers"], usable_cores=max(cores, 0.1), threadpool=cell["threadpool"])
+    if pinned:
+        cores = float(len(pinned))
+    else:
+        server, generator = cell.get("server_cores") or 0.0, cell.get("generator_cpu") or 0.0
+        busy = cell.get("machine_busy_cores")
+        others = busy - server - generator if busy is not None else 0.0
+        cores = usable_cores(meta["machine"]["cores"], generator, others)
+    return Capacity(workers=cell["workers"], usable_cores=cores, threadpool=cell["threadpool"])
 
 
 def row(
-    one_user: dict[str, Any], load: dict[str, Any], one_out: Path, load_out: Path
+    one_user: dict[str, Any], load: dict[str, Any], one_out: Path, load_out: Path, floor: dict[str, float]
 ) -> list[dict[str, Any]]:
     calibration = {(c["config"], c["scenario"]): c for c in one_user["cells"] if c["status"] == "ok"}
     rows = []
@@ -112,17 +152,20 @@ def row(
         if cell["status"] != "ok" or one is None or not cell.get("rps"):
             rows.append(entry)
             continue
-        d = demands(one)
+        d = demands(one, floor.get(cell["config"], 0.0))
         think_ms, gaps = think(load_out, cell)
         if not gaps:
             think_ms, gaps = think(one_out, one)
         cap = capacity_of(load, cell)
-        users = Load(users=cell["users"], think_ms=think_ms)
+        # Locust spawns the users at --spawn-rate = users per second: over one second.
+        users = Load(users=cell["users"], think_ms=think_ms, window_s=cell["duration_s"], spawn_s=1.0)
         verdict: Verdict = judge(cell["rps"], d, cap, users, measured=measured(cell, cap))
         prediction = predict(verdict.binding, d, cap, users) if verdict.binding else None
         failures = (cell.get("failures") or 0) / max(cell.get("requests") or 1, 1)
         entry |= {
-            "demands": asdict(d), "think_ms": think_ms, "think_gaps": gaps, "usable_cores": cap.usable_cores,
+            "demands": asdict(d), "idle_cores": floor.get(cell["config"]),
+            "machine_busy_cores": cell.get("machine_busy_cores"), "think_ms": think_ms, "think_gaps": gaps,
+            "usable_cores": cap.usable_cores,
             "ceiling_rps": verdict.ceiling_rps, "ceiling_formula": verdict.ceiling_formula,
             "binding": verdict.binding, "efficiency": verdict.efficiency, "utilization": verdict.utilization,
             "measured": verdict.measured, "grown": grown(verdict), "failure_ratio": failures,
@@ -142,8 +185,8 @@ def _f(value: float | None, digits: int = 3) -> str:
 def table(app: str, rows: list[dict[str, Any]]) -> str:
     lines = [
         "| app | config | req/s | old eff. | new ceiling | new eff. | binding | think ms | R0 ms | CPU ms "
-        "| pool ms | loop ms | utilization (law; measured) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| pool ms | loop ms | usable cores | utilization (law; measured) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         if "binding" not in r:
@@ -158,7 +201,8 @@ def table(app: str, rows: list[dict[str, Any]]) -> str:
         lines.append(
             f"| {app} | {r['config']} | {_f(r['rps'])} | {_f(r['old_efficiency'])} | {_f(r['ceiling_rps'])} "
             f"| {_f(r['efficiency'])} | {r['binding']} | {_f(r['think_ms'])} | {_f(d['wall_ms'])} "
-            f"| {_f(d['cpu_ms'])} | {_f(d['threadpool_ms'])} | {_f(d['loop_ms'])} | {law}; {seen} |"
+            f"| {_f(d['cpu_ms'])} | {_f(d['threadpool_ms'])} | {_f(d['loop_ms'])} | {_f(r['usable_cores'])} "
+            f"| {law}; {seen} |"
         )
     return "\n".join(lines)
 
@@ -180,12 +224,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.reuse:
         one_user = json.loads((one_out / "summary.json").read_text())
         load = json.loads((load_out / "summary.json").read_text())
+        for out, summary in ((one_out, one_user), (load_out, load)):
+            busy = json.loads((out / "machine.json").read_text()) if (out / "machine.json").exists() else {}
+            for c in summary["cells"]:
+                c["machine_busy_cores"] = busy.get(f"{c['config']}|{c['scenario']}")
+        path = args.out / "idle" / "idle.json"
+        floor = json.loads(path.read_text()) if path.exists() else idle(args, args.out / "idle")
     else:
         if args.out.exists() and any(args.out.iterdir()):
             parser.error(f"--out {args.out}: not empty (nothing is overwritten; --reuse reads it)")
+        floor = idle(args, args.out / "idle")
         one_user = compare(args, one_out, 1, args.one_user, ["--calibrate", "0"])
         load = compare(args, load_out, args.users, args.duration, [])
-    rows = row(one_user, load, one_out, load_out)
+    rows = row(one_user, load, one_out, load_out, floor)
     (args.out / "model.json").write_text(json.dumps(rows, indent=2) + "\n")
     print(table(args.name or args.app_dir.name, rows))
     return 0

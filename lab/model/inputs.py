@@ -99,6 +99,10 @@ class Load:
     users: int | None = None
     think_ms: float = 0.0
     rate: float | None = None
+    # A closed loop counted over a finite window (a cell): users start spawn_s apart at most, and each
+    # sends its first request without thinking. None: the steady state.
+    window_s: float | None = None
+    spawn_s: float = 0.0
 
     def __post_init__(self) -> None:
         if self.users is None and self.rate is None:
@@ -109,3 +113,18 @@ class Load:
             raise ModelInputError(f"rate must be > 0 req/s, got {self.rate!r}")
         if not self.think_ms >= 0:
             raise ModelInputError(f"think_ms must be >= 0, got {self.think_ms!r}")
+        if self.window_s is not None and not self.window_s > self.spawn_s >= 0:
+            raise ModelInputError(
+                f"window_s must exceed spawn_s >= 0, got {self.window_s!r}, {self.spawn_s!r}"
+            )
+
+    def started(self) -> float:
+        """The closed loop's bound over its window, relative to the steady state's N / (R0 + Z).
+
+        A user spawned at s sends its first request at once and then one per cycle R0 + Z, so over a window
+        T it completes about (T - s + Z) / (R0 + Z) requests: spawned evenly over spawn_s, the window holds
+        (T - spawn_s / 2 + Z) / T times the steady state's. With one second of think time in a five-second
+        cell, a fifth more than N / (R0 + Z)."""
+        if self.window_s is None:
+            return 1.0
+        return (self.window_s - self.spawn_s / 2 + self.think_ms / 1000) / self.window_s

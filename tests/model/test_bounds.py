@@ -113,3 +113,15 @@ def test_the_ceiling_never_falls_when_a_capacity_grows(
     a, b = ceiling(bounds(d, small, load)), ceiling(bounds(d, big, load))
     assert a is not None and b is not None
     assert b.rps >= a.rps * (1 - 1e-12)
+
+
+def test_a_short_window_counts_each_users_first_request_unthought() -> None:
+    """40 users, R0 10 ms, Z 1 s, spawned over 1 s, counted over 5 s: (5 - 0.5 + 1) / 5 = 1.1 x 40 / 1.01."""
+    d, cap = Demands(wall_ms=10), Capacity(1, 2, 40)
+    steady = ceiling(bounds(d, cap, Load(users=40, think_ms=1000)))
+    window = ceiling(bounds(d, cap, Load(users=40, think_ms=1000, window_s=5, spawn_s=1)))
+    assert steady is not None and window is not None
+    assert window.rps == pytest.approx(steady.rps * 1.1)
+    assert "5 s window" in window.formula
+    with pytest.raises(ModelInputError, match="window_s"):
+        Load(users=1, window_s=1, spawn_s=2)
