@@ -15,6 +15,7 @@ Reads summary.json as plain JSON, so it outlives the layout of lab.compare. Not 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import subprocess
 import sys
@@ -157,13 +158,18 @@ def row(
         if not gaps:
             think_ms, gaps = think(one_out, one)
         cap = capacity_of(load, cell)
+        # The bound uses the CPU per request the cell itself measured (the utilization law read backwards,
+        # D = B / C over the cell's window: Lazowska ch. 3) where there is one; `demands` stays the
+        # one-user figure (the contract, the MVA curve, --verify's prediction).
+        in_cell = cell["server_cores"] / cell["rps"] * 1000 if cell.get("server_cores") else None
+        bound_d = dataclasses.replace(d, cpu_ms=in_cell) if in_cell else d
         # Locust spawns the users at --spawn-rate = users per second: over one second.
         users = Load(users=cell["users"], think_ms=think_ms, window_s=cell["duration_s"], spawn_s=1.0)
-        verdict: Verdict = judge(cell["rps"], d, cap, users, measured=measured(cell, cap))
+        verdict: Verdict = judge(cell["rps"], bound_d, cap, users, measured=measured(cell, cap))
         prediction = predict(verdict.binding, d, cap, users) if verdict.binding else None
         failures = (cell.get("failures") or 0) / max(cell.get("requests") or 1, 1)
         entry |= {
-            "demands": asdict(d), "idle_cores": floor.get(cell["config"]),
+            "demands": asdict(d), "cpu_ms_in_cell": in_cell, "idle_cores": floor.get(cell["config"]),
             "machine_busy_cores": cell.get("machine_busy_cores"), "think_ms": think_ms, "think_gaps": gaps,
             "usable_cores": cap.usable_cores,
             "ceiling_rps": verdict.ceiling_rps, "ceiling_formula": verdict.ceiling_formula,
@@ -184,8 +190,8 @@ def _f(value: float | None, digits: int = 3) -> str:
 
 def table(app: str, rows: list[dict[str, Any]]) -> str:
     lines = [
-        "| app | config | req/s | old eff. | new ceiling | new eff. | binding | think ms | R0 ms | CPU ms "
-        "| pool ms | loop ms | usable cores | utilization (law; measured) |",
+        "| app | config | req/s | old eff. | new ceiling | new eff. | binding | think ms | R0 ms "
+        "| CPU ms (1 user / cell) | pool ms | loop ms | usable cores | utilization (law; measured) |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
@@ -201,8 +207,8 @@ def table(app: str, rows: list[dict[str, Any]]) -> str:
         lines.append(
             f"| {app} | {r['config']} | {_f(r['rps'])} | {_f(r['old_efficiency'])} | {_f(r['ceiling_rps'])} "
             f"| {_f(r['efficiency'])} | {r['binding']} | {_f(r['think_ms'])} | {_f(d['wall_ms'])} "
-            f"| {_f(d['cpu_ms'])} | {_f(d['threadpool_ms'])} | {_f(d['loop_ms'])} | {_f(r['usable_cores'])} "
-            f"| {law}; {seen} |"
+            f"| {_f(d['cpu_ms'])} / {_f(r['cpu_ms_in_cell'])} | {_f(d['threadpool_ms'])} "
+            f"| {_f(d['loop_ms'])} | {_f(r['usable_cores'])} | {law}; {seen} |"
         )
     return "\n".join(lines)
 
