@@ -29,10 +29,11 @@ from lab.measure.idle import idle_cores
 from lab.measure.machine import MachineCpu, usable_cores
 from lab.model.explain import Verdict, grown, judge
 from lab.model.inputs import Capacity, Demands, Load, Resource
+from lab.model.measured import HandlerAtOneUser, class_demands, in_cell_cpu_ms
 from lab.model.verify import predict
 from lab.runtime.launcher import Server
 from lab.runtime.provenance import free_port
-from lab.shared.configs import load_catalogue
+from lab.shared.configs import get, load_catalogue
 from lab.shared.target import AppTarget
 
 LAB = [sys.executable, "-m", "lab"]
@@ -65,7 +66,9 @@ def idle(args: argparse.Namespace, out: Path) -> dict[str, float]:
     target = AppTarget(args.app, False, str(args.app_dir.resolve())).resolved()
     out.mkdir(parents=True, exist_ok=True)
     for name in args.configs.split(","):
-        with Server(catalogue[name], port=free_port(), log=out / f"{name}.idle.log", target=target) as server:
+        with Server(
+            get(catalogue, name), port=free_port(), log=out / f"{name}.idle.log", target=target
+        ) as server:
             found[name] = idle_cores(server)
     (out / "idle.json").write_text(json.dumps(found))
     return found
@@ -91,22 +94,13 @@ def think(out: Path, cell: dict[str, Any]) -> tuple[float, int]:
 
 
 def demands(one: dict[str, Any], floor: float) -> Demands:
-    """A cell at one user -> the class's demands (lab.model's inputs), as docs/model.md defines them;
-    `floor`: the cores the idle server uses (scrapes, timers), not a request's."""
-    rps = one["rps"]
-    if one.get("server_cores") is not None and rps:
-        # Both over the window Locust's users were sending; at least a tenth of the measured, whatever
-        # the floor's own noise.
-        cpu_ms = max(one["server_cores"] - floor, 0.1 * one["server_cores"]) / rps * 1000
-    else:
-        cpu_ms = (one["server_cpu_s"] or 0) / max(one["server_requests"] or 1, 1) * 1000
+    """A cell at one user -> the class's demands (lab.model.measured's rule); `floor`: the idle server's."""
     rows = [r for r in one.get("handlers", []) if r["requested"] and r.get("share") and r.get("mean_ms")]
-    pool_ms = sum(r["share"] * r["mean_ms"] for r in rows if r["threadpool"])
-    # The loop: an async handler holds it for what blocks it. Awaiting I/O leaves it free (lag ~0); CPU
-    # inline blocks it for the handler's time, and the lag at one user shows it (lag ~ service time).
-    lag = one.get("loop_lag_p99_ms") or 0.0
-    loop_ms = sum(r["share"] * min(r["mean_ms"], lag) for r in rows if not r["threadpool"])
-    return Demands(wall_ms=one["mean_ms"], cpu_ms=cpu_ms, threadpool_ms=pool_ms, loop_ms=loop_ms)
+    return class_demands(
+        wall_ms=one["mean_ms"], rps=one["rps"], server_cores=one.get("server_cores"), idle_cores=floor,
+        loop_lag_p99_ms=one.get("loop_lag_p99_ms"),
+        handlers=[HandlerAtOneUser(r["share"], r["mean_ms"], r["threadpool"]) for r in rows],
+    )  # fmt: skip
 
 
 def measured(cell: dict[str, Any], capacity: Capacity) -> dict[Resource, float]:
@@ -161,7 +155,7 @@ def row(
         # The bound uses the CPU per request the cell itself measured (the utilization law read backwards,
         # D = B / C over the cell's window: Lazowska ch. 3) where there is one; `demands` stays the
         # one-user figure (the contract, the MVA curve, --verify's prediction).
-        in_cell = cell["server_cores"] / cell["rps"] * 1000 if cell.get("server_cores") else None
+        in_cell = in_cell_cpu_ms(cell.get("server_cores"), cell["rps"])
         bound_d = dataclasses.replace(d, cpu_ms=in_cell) if in_cell else d
         # Locust spawns the users at --spawn-rate = users per second: over one second.
         users = Load(users=cell["users"], think_ms=think_ms, window_s=cell["duration_s"], spawn_s=1.0)
