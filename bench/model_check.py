@@ -30,6 +30,7 @@ from lab.measure.machine import MachineCpu, usable_cores
 from lab.model.explain import Verdict, grown, judge
 from lab.model.inputs import Capacity, Demands, Load, Resource
 from lab.model.measured import HandlerAtOneUser, class_demands, in_cell_cpu_ms
+from lab.model.mva import sweep
 from lab.model.verify import predict
 from lab.runtime.launcher import Server
 from lab.runtime.provenance import free_port
@@ -40,7 +41,7 @@ LAB = [sys.executable, "-m", "lab"]
 
 
 def compare(
-    args: argparse.Namespace, out: Path, users: int, duration: str, extra: list[str]
+    args: argparse.Namespace, out: Path, users: int | str, duration: str, extra: list[str]
 ) -> dict[str, Any]:
     command = [
         *LAB, "compare", "--app", args.app, "--app-dir", str(args.app_dir),
@@ -157,11 +158,14 @@ def row(
         # one-user figure (the contract, the MVA curve, --verify's prediction).
         in_cell = in_cell_cpu_ms(cell.get("server_cores"), cell["rps"])
         bound_d = dataclasses.replace(d, cpu_ms=in_cell) if in_cell else d
-        # Locust spawns the users at --spawn-rate = users per second: over one second.
-        users = Load(users=cell["users"], think_ms=think_ms, window_s=cell["duration_s"], spawn_s=1.0)
+        # Locust spawns the users at --spawn-rate = users per second: user k of N at k / N s.
+        n = cell["users"]
+        users = Load(users=n, think_ms=think_ms, window_s=cell["duration_s"], spawn_s=(n - 1) / n)
         verdict: Verdict = judge(cell["rps"], bound_d, cap, users, measured=measured(cell, cap))
         prediction = predict(verdict.binding, d, cap, users) if verdict.binding else None
         failures = (cell.get("failures") or 0) / max(cell.get("requests") or 1, 1)
+        # The curve a users sweep predicts at this cell's N: MVA over the one-user demands (steady state).
+        curve = sweep(d, cap, think_ms, [cell["users"]])
         entry |= {
             "demands": asdict(d), "cpu_ms_in_cell": in_cell, "idle_cores": floor.get(cell["config"]),
             "machine_busy_cores": cell.get("machine_busy_cores"), "think_ms": think_ms, "think_gaps": gaps,
@@ -169,6 +173,7 @@ def row(
             "ceiling_rps": verdict.ceiling_rps, "ceiling_formula": verdict.ceiling_formula,
             "binding": verdict.binding, "efficiency": verdict.efficiency, "utilization": verdict.utilization,
             "measured": verdict.measured, "grown": grown(verdict), "failure_ratio": failures,
+            "mva_rps": curve[0].rps, "users": cell["users"],
             "verify": None if prediction is None else {
                 "knob": prediction.knob, "before": prediction.before, "after": prediction.after,
                 "predicted_rps": prediction.rps, "then": prediction.binding,
@@ -184,9 +189,9 @@ def _f(value: float | None, digits: int = 3) -> str:
 
 def table(app: str, rows: list[dict[str, Any]]) -> str:
     lines = [
-        "| app | config | req/s | old eff. | new ceiling | new eff. | binding | think ms | R0 ms "
-        "| CPU ms (1 user / cell) | pool ms | loop ms | usable cores | utilization (law; measured) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| app | config | users | req/s | MVA req/s | old eff. | new ceiling | new eff. | binding | think ms "
+        "| R0 ms | CPU ms (1 user / cell) | pool ms | loop ms | usable cores | utilization (law; measured) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         if "binding" not in r:
@@ -199,7 +204,8 @@ def table(app: str, rows: list[dict[str, Any]]) -> str:
         seen = ", ".join(f"{k} {v:.2f}" for k, v in r["measured"].items())
         seen += "".join(f" ({k} {v:.1f}x its demand)" for k, v in r["grown"].items())
         lines.append(
-            f"| {app} | {r['config']} | {_f(r['rps'])} | {_f(r['old_efficiency'])} | {_f(r['ceiling_rps'])} "
+            f"| {app} | {r['config']} | {r['users']} | {_f(r['rps'])} | {_f(r['mva_rps'])} "
+            f"| {_f(r['old_efficiency'])} | {_f(r['ceiling_rps'])} "
             f"| {_f(r['efficiency'])} | {r['binding']} | {_f(r['think_ms'])} | {_f(d['wall_ms'])} "
             f"| {_f(d['cpu_ms'])} / {_f(r['cpu_ms_in_cell'])} | {_f(d['threadpool_ms'])} "
             f"| {_f(d['loop_ms'])} | {_f(r['usable_cores'])} | {law}; {seen} |"
@@ -213,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--app-dir", type=Path, required=True)
     parser.add_argument("--locustfile", type=Path, required=True)
     parser.add_argument("--configs", required=True)
-    parser.add_argument("--users", type=int, required=True)
+    parser.add_argument("--users", required=True, help="N, or a sweep N1,N2,...")
     parser.add_argument("--duration", default="5s")
     parser.add_argument("--one-user", default="4s", help="the one-user run's duration (default 4s)")
     parser.add_argument("--out", type=Path, required=True)
