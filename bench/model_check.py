@@ -162,7 +162,7 @@ def row(
         n = cell["users"]
         users = Load(users=n, think_ms=think_ms, window_s=cell["duration_s"], spawn_s=(n - 1) / n)
         verdict: Verdict = judge(cell["rps"], bound_d, cap, users, measured=measured(cell, cap))
-        prediction = predict(verdict.binding, d, cap, users) if verdict.binding else None
+        prediction = predict(verdict.binding, bound_d, cap, users) if verdict.binding else None
         failures = (cell.get("failures") or 0) / max(cell.get("requests") or 1, 1)
         # The curve a users sweep predicts at this cell's N: MVA over the one-user demands (steady state).
         curve = sweep(d, cap, think_ms, [cell["users"]])
