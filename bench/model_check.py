@@ -155,7 +155,7 @@ def row(
         cap = capacity_of(load, cell)
         # The bound uses the CPU per request the cell itself measured (the utilization law read backwards,
         # D = B / C over the cell's window: Lazowska ch. 3) where there is one; `demands` stays the
-        # one-user figure (the contract, the MVA curve, --verify's prediction).
+        # one-user figure (the contract, the MVA curve); --verify's prediction starts from the cell's.
         in_cell = in_cell_cpu_ms(cell.get("server_cores"), cell["rps"])
         bound_d = dataclasses.replace(d, cpu_ms=in_cell) if in_cell else d
         # Locust spawns the users at --spawn-rate = users per second: user k of N at k / N s.
