@@ -43,9 +43,13 @@ LAB = [sys.executable, "-m", "lab"]
 def compare(
     args: argparse.Namespace, out: Path, users: int | str, duration: str, extra: list[str]
 ) -> dict[str, Any]:
+    workload = (
+        ["--app", args.app, "--app-dir", str(args.app_dir), "--locustfile", str(args.locustfile)]
+        if args.app
+        else ["--scenarios", args.scenarios]
+    )
     command = [
-        *LAB, "compare", "--app", args.app, "--app-dir", str(args.app_dir),
-        "--locustfile", str(args.locustfile), "--configs", args.configs, "--users", str(users),
+        *LAB, "compare", *workload, "--configs", args.configs, "--users", str(users),
         "--duration", duration, "--out", str(out), *extra,
     ]  # fmt: skip
     print("$", " ".join(command[2:]), file=sys.stderr, flush=True)
@@ -64,7 +68,7 @@ def compare(
 def idle(args: argparse.Namespace, out: Path) -> dict[str, float]:
     """Per configuration: the cores its idle server uses while watched as a cell is (lab.measure.idle)."""
     catalogue, found = load_catalogue(), {}
-    target = AppTarget(args.app, False, str(args.app_dir.resolve())).resolved()
+    target = AppTarget(args.app, False, str(args.app_dir.resolve())).resolved() if args.app else None
     out.mkdir(parents=True, exist_ok=True)
     for name in args.configs.split(","):
         with Server(
@@ -94,9 +98,15 @@ def think(out: Path, cell: dict[str, Any]) -> tuple[float, int]:
     return (total / count * 1000 if count else 0.0), int(count)
 
 
+# The catalogue's scenarios carry no handler rows: their one handler's kind is known by name.
+POOLED = ("io-sync", "cpu-sync", "fanout-sync", "db-sync", "background", "cpu-thread")
+
+
 def demands(one: dict[str, Any], floor: float) -> Demands:
     """A cell at one user -> the class's demands (lab.model.measured's rule); `floor`: the idle server's."""
     rows = [r for r in one.get("handlers", []) if r["requested"] and r.get("share") and r.get("mean_ms")]
+    if not one.get("handlers"):  # a catalogue scenario: one handler, Locust's time for the server's
+        rows = [{"share": 1.0, "mean_ms": one["mean_ms"], "threadpool": one["scenario"].startswith(POOLED)}]
     return class_demands(
         wall_ms=one["mean_ms"], rps=one["rps"], server_cores=one.get("server_cores"), idle_cores=floor,
         loop_lag_p99_ms=one.get("loop_lag_p99_ms"),
@@ -158,9 +168,9 @@ def row(
         # one-user figure (the contract, the MVA curve); --verify's prediction starts from the cell's.
         in_cell = in_cell_cpu_ms(cell.get("server_cores"), cell["rps"])
         bound_d = dataclasses.replace(d, cpu_ms=in_cell) if in_cell else d
-        # Locust spawns the users at --spawn-rate = users per second: user k of N at k / N s.
-        n = cell["users"]
-        users = Load(users=n, think_ms=think_ms, window_s=cell["duration_s"], spawn_s=(n - 1) / n)
+        # The cell's window is Locust's test start to stop, its users already sending from the start (the
+        # catalogue's io cells at 20 users fit the window's count with no spawn offset, within 1%).
+        users = Load(users=cell["users"], think_ms=think_ms, window_s=cell["duration_s"])
         verdict: Verdict = judge(cell["rps"], bound_d, cap, users, measured=measured(cell, cap))
         prediction = predict(verdict.binding, bound_d, cap, users) if verdict.binding else None
         failures = (cell.get("failures") or 0) / max(cell.get("requests") or 1, 1)
@@ -187,13 +197,14 @@ def _f(value: float | None, digits: int = 3) -> str:
     return "" if value is None else f"{value:.{digits}g}"
 
 
-def table(app: str, rows: list[dict[str, Any]]) -> str:
+def table(name: str, rows: list[dict[str, Any]]) -> str:
     lines = [
         "| app | config | users | req/s | MVA req/s | old eff. | new ceiling | new eff. | binding | think ms "
         "| R0 ms | CPU ms (1 user / cell) | pool ms | loop ms | usable cores | utilization (law; measured) |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
+        app = r["scenario"] if name == "catalogue" else name
         if "binding" not in r:
             lines.append(
                 f"| {app} | {r['config']} | {_f(r['rps'])} | {_f(r['old_efficiency'])} | | | {r['status']} |"
@@ -215,9 +226,12 @@ def table(app: str, rows: list[dict[str, Any]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.model_check", description=__doc__.splitlines()[0])
-    parser.add_argument("--app", required=True)
-    parser.add_argument("--app-dir", type=Path, required=True)
-    parser.add_argument("--locustfile", type=Path, required=True)
+    parser.add_argument("--app", help="a user's app (with --app-dir, --locustfile); else --scenarios")
+    parser.add_argument("--app-dir", type=Path)
+    parser.add_argument("--locustfile", type=Path)
+    parser.add_argument(
+        "--scenarios", default="io-sync,io-async,cpu-sync", help="the catalogue's, without --app"
+    )
     parser.add_argument("--configs", required=True)
     parser.add_argument("--users", required=True, help="N, or a sweep N1,N2,...")
     parser.add_argument("--duration", default="5s")
@@ -244,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         load = compare(args, load_out, args.users, args.duration, [])
     rows = row(one_user, load, one_out, load_out, floor)
     (args.out / "model.json").write_text(json.dumps(rows, indent=2) + "\n")
-    print(table(args.name or args.app_dir.name, rows))
+    print(table(args.name or (args.app_dir.name if args.app_dir else "catalogue"), rows))
     return 0
 
 

@@ -44,12 +44,13 @@ def bounds(demands: Demands, capacity: Capacity, load: Load) -> list[Bound]:
         cycle = demands.wall_ms + load.think_ms
         if cycle >= MIN_DEMAND_MS:
             formula = f"users {load.users} / (R0 {_ms(demands.wall_ms)} + think {_ms(load.think_ms)})"
+            started = load.started(demands.wall_ms)
             if load.window_s is not None:
                 formula += (
-                    f" x {load.started():.3g} (first requests unthought in a {load.window_s:.3g} s window, "
+                    f" x {started:.3g} (the completions of a {load.window_s:.3g} s window, "
                     f"users spawned over {load.spawn_s:.3g} s)"
                 )
-            found["users"] = Bound("users", load.users / (cycle / 1000) * load.started(), formula)
+            found["users"] = Bound("users", load.users / (cycle / 1000) * started, formula)
     if load.rate is not None:
         found["rate"] = Bound("rate", load.rate, f"the open model's rate {load.rate:.4g} req/s")
 

@@ -118,13 +118,14 @@ class Load:
                 f"window_s must exceed spawn_s >= 0, got {self.window_s!r}, {self.spawn_s!r}"
             )
 
-    def started(self) -> float:
+    def started(self, wall_ms: float) -> float:
         """The closed loop's bound over its window, relative to the steady state's N / (R0 + Z).
 
-        A user spawned at s sends its first request at once and then one per cycle R0 + Z, so over a window
-        T it completes about (T - s + Z) / (R0 + Z) requests: spawned evenly over spawn_s, the window holds
-        (T - spawn_s / 2 + Z) / T times the steady state's. With one second of think time in a five-second
-        cell, a fifth more than N / (R0 + Z)."""
+        A user spawned at s sends its first request at once, then one per cycle R0 + Z; by the window's end
+        T it has completed floor((T - s - R0) / (R0 + Z)) + 1, on average (T - s - R0) / (R0 + Z) + 1/2
+        over where T cuts its cycle. Spawned evenly over spawn_s: (T - spawn_s / 2 + (Z - R0) / 2) / T
+        times the steady state. With a second of think time in a five-second cell, a tenth more."""
         if self.window_s is None:
             return 1.0
-        return (self.window_s - self.spawn_s / 2 + self.think_ms / 1000) / self.window_s
+        cycle_s = (self.think_ms - wall_ms) / 1000
+        return (self.window_s - self.spawn_s / 2 + cycle_s / 2) / self.window_s

@@ -9,8 +9,11 @@ runner's calibration), each handler's row included:
 - thread pool: each handler that holds a token (`def`, or `def` dependencies) holds it for its server-side
   time, weighted by its share of the requests;
 - event loop: an `async` handler holds its worker's loop for what blocks it. Awaiting I/O leaves the loop
-  free (its lag stays near 0); CPU inline blocks it for the handler's time, which the loop's lag at one
-  user then shows: so each async handler's time, capped by the p99 lag at one user.
+  free (its lag stays small beside the handler's time); CPU inline or a blocking call holds it for the
+  handler's time, which the loop's lag at one user then shows. So: where the p99 lag at one user reaches
+  BLOCKING_SHARE of an async handler's time, that time capped by the lag; else 0 (a few ms of lag under
+  a 100 ms await is the machine's noise, not the handler). A handler that awaits most of its time and
+  blocks a little is missed; the CPU it burns on the loop is in the CPU bound anyway.
 The DB pool and the process pool of a user's app are not seen by the lab: 0 (no bound).
 """
 
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 from lab.model.inputs import Demands, ModelInputError
 
 MIN_CPU_SHARE = 0.1  # of the measured CPU, whatever the idle floor's own noise
+BLOCKING_SHARE = 0.5  # loop lag at one user, of an async handler's time, from which it blocks the loop
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,14 @@ def class_demands(
     total = sum(h.share for h in handlers) or 1.0
     pool_ms = sum(h.share * h.server_ms for h in handlers if h.threadpool) / total
     lag = loop_lag_p99_ms or 0.0
-    loop_ms = sum(h.share * min(h.server_ms, lag) for h in handlers if not h.threadpool) / total
+    loop_ms = (
+        sum(
+            h.share * min(h.server_ms, lag)
+            for h in handlers
+            if not h.threadpool and lag >= BLOCKING_SHARE * h.server_ms
+        )
+        / total
+    )
     return Demands(wall_ms=wall_ms, cpu_ms=cpu_ms, threadpool_ms=pool_ms, loop_ms=loop_ms)
 
 

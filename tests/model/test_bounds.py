@@ -116,12 +116,17 @@ def test_the_ceiling_never_falls_when_a_capacity_grows(
 
 
 def test_a_short_window_counts_each_users_first_request_unthought() -> None:
-    """40 users, R0 10 ms, Z 1 s, spawned over 1 s, counted over 5 s: (5 - 0.5 + 1) / 5 = 1.1 x 40 / 1.01."""
+    """40 users, R0 10 ms, Z 990 ms, all started at once, counted over 5 s: each completes on average
+    (5 - 0.01) / 1 + 0.5 = 5.49 requests, (5 + (0.99 - 0.01) / 2) / 5 = 1.098 times 40 / 1 s."""
     d, cap = Demands(wall_ms=10), Capacity(1, 2, 40)
-    steady = ceiling(bounds(d, cap, Load(users=40, think_ms=1000)))
-    window = ceiling(bounds(d, cap, Load(users=40, think_ms=1000, window_s=5, spawn_s=1)))
+    steady = ceiling(bounds(d, cap, Load(users=40, think_ms=990)))
+    window = ceiling(bounds(d, cap, Load(users=40, think_ms=990, window_s=5)))
     assert steady is not None and window is not None
-    assert window.rps == pytest.approx(steady.rps * 1.1)
+    assert window.rps == pytest.approx(40 * 5.49 / 5)
+    assert window.rps == pytest.approx(steady.rps * 1.098)
     assert "5 s window" in window.formula
+    # No think time: the window's cut costs half a cycle, users spawned over a second half of it.
+    spawned = ceiling(bounds(Demands(wall_ms=100), cap, Load(users=20, window_s=5, spawn_s=1)))
+    assert spawned is not None and spawned.rps == pytest.approx(200 * (5 - 0.5 - 0.05) / 5)
     with pytest.raises(ModelInputError, match="window_s"):
         Load(users=1, window_s=1, spawn_s=2)

@@ -22,7 +22,7 @@ def test_an_async_handler_that_awaits_holds_no_loop() -> None:
     d = class_demands(
         wall_ms=50, rps=20, server_cores=0.02, loop_lag_p99_ms=0.3, handlers=[HandlerAtOneUser(1, 50, False)]
     )
-    assert d.loop_ms == pytest.approx(0.3)
+    assert d.loop_ms == 0  # 0.3 ms of lag under a 50 ms await: noise
     assert d.threadpool_ms == 0
 
 
