@@ -32,9 +32,10 @@ ALLOWED = {
     "lab.loadgen": {"lab.shared"},
     "lab.runtime": {"lab.shared"},
     "lab.measure": {"lab.shared", "lab.runtime"},
-    "lab.compare": ORCHESTRATOR,
-    "lab.claims": ORCHESTRATOR,
-    "lab.commands": ORCHESTRATOR | {"lab.compare", "lab.claims"},
+    "lab.model": {"lab.shared"},  # pure functions over typed data (issue 21)
+    "lab.compare": ORCHESTRATOR | {"lab.model"},
+    "lab.claims": ORCHESTRATOR | {"lab.model"},
+    "lab.commands": ORCHESTRATOR | {"lab.model", "lab.compare", "lab.claims"},
     "lab.cli": {"lab.commands"},
     "lab.__main__": {"lab.cli"},
 }

@@ -18,6 +18,8 @@ a load generator is not a service for the network unless asked (docker-compose a
                                                     process = "host:pid", role = local | master | worker
     locust_cpu_saturated                            gauge; 1 once a Locust process used more than 90% of
                                                     one core over a sample (>= 1 s) since the test started
+    locust_think_seconds                            summary (sum, count): a response to the same user's
+                                                    next request, whatever its wait_time (lab.loadgen.think)
     locust_worker_lost{worker}                      gauge (master, once a test stopped): unix time of the
                                                     last report of a worker whose final report never came
                                                     (it died or lost the master): the counts miss its last
@@ -70,7 +72,7 @@ from prometheus_client.metrics_core import (
     Metric,
 )
 
-from lab.loadgen import abandoned
+from lab.loadgen import abandoned, think
 from lab.loadgen.series import Cpu, Requests
 from lab.shared import metric_names
 from lab.shared.scenarios import scenario_of
@@ -236,6 +238,7 @@ class Exporter:
 
     def collect(self) -> Iterator[Metric]:
         yield from self.requests.collect()
+        yield from think.THINK.collect()  # locust_think_seconds (lab.loadgen.think, issue 21)
         runner = self.environment.runner
         users = runner.user_count if runner else 0
         yield GaugeMetricFamily(

@@ -1,0 +1,70 @@
+"""A cell's verdict: its ceiling, binding resource, efficiency and utilizations, or `unexplained`.
+
+The rule (issue 21 §2), the same for every cell:
+
+- efficiency = measured req/s / ceiling; the utilizations are the utilization law's, X x D / capacity,
+  from the demands measured at one user (so none exceeds the efficiency);
+- at or above EXPLAINED (0.8) of the ceiling, the ceiling's resource binds;
+- below it, no resource is near saturation by the law, and the cell is `unexplained`: its utilizations
+  (the law's, and what the lab measured in the cell) say what was ruled out. The model never forces a
+  story. `grown` tells a reader which measured resource was fuller than its demand explains (its demand
+  grew under load: a pool held while waiting on something else, a CPU shared with other processes);
+- one exception: a load generator measured at GENERATOR_SATURATED of a core binds whatever the
+  efficiency (the cell's numbers then describe Locust, not the server).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from lab.model.bounds import Bound, bounds, ceiling, utilization
+from lab.model.inputs import Binding, Capacity, Demands, Load, Resource
+
+EXPLAINED = 0.8  # efficiency from which the ceiling's resource is taken as the one that binds
+SATURATED = 0.8  # a measured utilization from which a resource is near saturation
+GENERATOR_SATURATED = 0.9  # the busiest Locust process's share of a core (as lab compare flags it)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ceiling_rps: float | None
+    ceiling_formula: str | None
+    binding: Binding | None  # None: no bound applies (nothing measured)
+    efficiency: float | None
+    utilization: dict[Resource, float]  # the utilization law, per resource with a bound
+    measured: dict[Resource, float] = field(default_factory=dict)  # what the lab saw, 0..1
+    bounds: list[Bound] = field(default_factory=list)
+
+
+def judge(
+    rps: float,
+    demands: Demands,
+    capacity: Capacity,
+    load: Load,
+    measured: Mapping[Resource, float] | None = None,
+) -> Verdict:
+    """The verdict for a cell that served `rps` under `load` (see the module for the rule)."""
+    found = bounds(demands, capacity, load)
+    top = ceiling(found)
+    seen = dict(measured or {})
+    law = utilization(rps, found)
+    if top is None or top.rps <= 0:
+        return Verdict(None, None, None, None, law, seen, found)
+    efficiency = rps / top.rps
+    binding: Binding = top.resource
+    if seen.get("generator", 0.0) >= GENERATOR_SATURATED:
+        binding = "generator"
+    elif efficiency < EXPLAINED:
+        binding = "unexplained"
+    return Verdict(top.rps, top.formula, binding, efficiency, law, seen, found)
+
+
+def grown(verdict: Verdict) -> dict[Resource, float]:
+    """Resources measured near saturation, and how many times fuller than their demand at one user
+    explains (measured utilization / the law's): what a reader of an unexplained cell looks at first."""
+    return {
+        r: u / verdict.utilization[r]
+        for r, u in verdict.measured.items()
+        if u >= SATURATED and verdict.utilization.get(r, 0.0) > 0
+    }

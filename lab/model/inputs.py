@@ -1,0 +1,131 @@
+"""The model's inputs: what one request costs each resource, what the configuration offers, the load.
+
+Demands are service demands in the sense of operational analysis (Lazowska et al., "Quantitative System
+Performance", ch. 3): the time one request holds a resource, measured at one user, where nothing queues.
+A mix of request types is one request of the class: each handler's demands weighted by its share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import Literal
+
+Resource = Literal["users", "cpu", "threadpool", "loop", "db_pool", "process_pool", "rate", "generator"]
+Binding = Literal[
+    "users", "cpu", "threadpool", "loop", "db_pool", "process_pool", "rate", "generator", "unexplained"
+]
+# On a tie the first named binds: the CPU before the loop (CPU inline in `async def` holds both for the
+# same time, and the CPU is what more workers or cores would relieve).
+RESOURCES: tuple[Resource, ...] = (
+    "users", "rate", "cpu", "process_pool", "db_pool", "threadpool", "loop", "generator",
+)  # fmt: skip
+
+
+class ModelInputError(ValueError):
+    """A demand, a capacity or a load the model cannot use (negative, zero where it divides)."""
+
+
+@dataclass(frozen=True)
+class Demands:
+    """Milliseconds one request holds each resource, at one user.
+
+    wall_ms is R0, the response time at one user as the user sees it; the others are parts of it (a pool
+    is held for part of the wall time, the CPU is used for part of it), 0 where the request never holds
+    the resource."""
+
+    wall_ms: float
+    cpu_ms: float = 0.0  # the server's CPU (every process of it, pools included)
+    threadpool_ms: float = 0.0  # a thread-pool token held (`def` handlers and dependencies)
+    loop_ms: float = 0.0  # the worker's event loop busy (no other request progresses on it)
+    process_pool_ms: float = 0.0  # a process of a worker's pool held
+    db_pool_ms: float = 0.0  # a database connection held
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if not value >= 0:  # also refuses NaN
+                raise ModelInputError(f"demand {f.name} must be >= 0 ms, got {value!r}")
+
+
+def mix(parts: Sequence[tuple[float, Demands]]) -> Demands:
+    """One request of a class: each request type's demands weighted by its share (shares normalised)."""
+    total = sum(share for share, _ in parts)
+    if not parts or total <= 0:
+        raise ModelInputError("a mix needs at least one request type with a positive share")
+    weighted = {
+        f.name: sum(share * getattr(d, f.name) for share, d in parts) / total for f in fields(Demands)
+    }
+    return Demands(**weighted)
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """What a configuration offers: worker processes, the cores they may use, each worker's pools.
+
+    usable_cores is what the load generator leaves to the server (lab.shared.cores): the server's cores
+    when pinned, else the machine's less what Locust used. None for a pool: the app has none the lab
+    knows of (its bound is then not computed)."""
+
+    workers: int
+    usable_cores: float
+    threadpool: int  # tokens per worker
+    db_pool: int | None = None  # connections per worker
+    process_pool: int | None = None  # processes per worker
+
+    def __post_init__(self) -> None:
+        if self.workers < 1 or self.threadpool < 1:
+            raise ModelInputError(
+                f"workers and threadpool must be >= 1, got {self.workers}, {self.threadpool}"
+            )
+        if not self.usable_cores > 0:
+            raise ModelInputError(f"usable_cores must be > 0, got {self.usable_cores!r}")
+        for name in ("db_pool", "process_pool"):
+            value = getattr(self, name)
+            if value is not None and value < 1:
+                raise ModelInputError(f"{name} must be >= 1 (or None: no pool), got {value}")
+
+    @property
+    def cpu_servers(self) -> float:
+        """A Python worker runs Python on one core at a time: min(workers, usable cores)."""
+        return min(float(self.workers), self.usable_cores)
+
+
+@dataclass(frozen=True)
+class Load:
+    """A closed loop of `users` who think `think_ms` between a response and their next request, or an
+    open model sending `rate` requests per second (then users is what Locust ran to send it, if any)."""
+
+    users: int | None = None
+    think_ms: float = 0.0
+    rate: float | None = None
+    # A closed loop counted over a finite window (a cell): users start spawn_s apart at most, and each
+    # sends its first request without thinking. None: the steady state.
+    window_s: float | None = None
+    spawn_s: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.users is None and self.rate is None:
+            raise ModelInputError("a load needs users (closed loop) or a rate (open model)")
+        if self.users is not None and self.users < 1:
+            raise ModelInputError(f"users must be >= 1, got {self.users}")
+        if self.rate is not None and not self.rate > 0:
+            raise ModelInputError(f"rate must be > 0 req/s, got {self.rate!r}")
+        if not self.think_ms >= 0:
+            raise ModelInputError(f"think_ms must be >= 0, got {self.think_ms!r}")
+        if self.window_s is not None and not self.window_s > self.spawn_s >= 0:
+            raise ModelInputError(
+                f"window_s must exceed spawn_s >= 0, got {self.window_s!r}, {self.spawn_s!r}"
+            )
+
+    def started(self, wall_ms: float) -> float:
+        """The closed loop's bound over its window, relative to the steady state's N / (R0 + Z).
+
+        A user spawned at s sends its first request at once, then one per cycle R0 + Z; by the window's end
+        T it has completed floor((T - s - R0) / (R0 + Z)) + 1, on average (T - s - R0) / (R0 + Z) + 1/2
+        over where T cuts its cycle. Spawned evenly over spawn_s: (T - spawn_s / 2 + (Z - R0) / 2) / T
+        times the steady state. With a second of think time in a five-second cell, a tenth more."""
+        if self.window_s is None:
+            return 1.0
+        cycle_s = (self.think_ms - wall_ms) / 1000
+        return (self.window_s - self.spawn_s / 2 + cycle_s / 2) / self.window_s

@@ -1,0 +1,63 @@
+"""What `lab compare --verify` predicts: the binding knob doubled, and the throughput the bounds then allow.
+
+A knob is what the lab can change for a rerun: the configuration's workers, threadpool, db_pool,
+process_pool, or the load's users or rate. The CPU and the loop are relieved by more workers (while
+cores are left); the generator and `unexplained` name no knob: not verifiable. A rerun confirms the
+binding resource when its throughput is within TOLERANCE of the prediction (issue 21 §3).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Literal
+
+from lab.model.bounds import bounds, ceiling
+from lab.model.inputs import Binding, Capacity, Demands, Load
+
+Knob = Literal["workers", "threadpool", "db_pool", "process_pool", "users", "rate"]
+Outcome = Literal["confirmed", "refuted", "not verifiable"]
+TOLERANCE = 0.15
+KNOBS: dict[Binding, Knob] = {
+    "users": "users", "rate": "rate", "cpu": "workers", "loop": "workers", "threadpool": "threadpool",
+    "db_pool": "db_pool", "process_pool": "process_pool",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Prediction:
+    knob: Knob
+    before: float  # the knob's value in the cell
+    after: float  # doubled
+    rps: float  # the ceiling with the knob doubled
+    binding: str  # what binds then (the next bound)
+    capacity: Capacity
+    load: Load
+
+
+def predict(binding: Binding, demands: Demands, capacity: Capacity, load: Load) -> Prediction | None:
+    """The rerun `--verify` makes for a cell bound by `binding`; None where no knob relieves it."""
+    knob = KNOBS.get(binding)
+    if knob is None:
+        return None
+    if knob in ("users", "rate"):
+        value = getattr(load, knob)
+        if value is None:
+            return None
+        load = dataclasses.replace(load, **{knob: value * 2})
+    else:
+        value = getattr(capacity, knob)
+        if value is None:
+            return None
+        capacity = dataclasses.replace(capacity, **{knob: value * 2})
+    top = ceiling(bounds(demands, capacity, load))
+    if top is None:
+        return None
+    return Prediction(knob, value, value * 2, top.rps, top.resource, capacity, load)
+
+
+def outcome(predicted_rps: float, measured_rps: float | None) -> Outcome:
+    """confirmed: the rerun moved to within TOLERANCE of the prediction; refuted otherwise."""
+    if measured_rps is None or predicted_rps <= 0:
+        return "not verifiable"
+    return "confirmed" if abs(measured_rps - predicted_rps) <= TOLERANCE * predicted_rps else "refuted"

@@ -1,0 +1,42 @@
+"""Each handler's CPU per request, measured in the server (issue 21 §1: demands per handler).
+
+The lab reads the server's CPU from outside (the whole process tree over a window), which gives a class's
+CPU per request but not each handler's when a locustfile mixes several. Here each request's process CPU
+(`time.process_time()`, every thread of the worker: a `def` handler runs in the thread pool, not on the
+loop's thread) from its start to its end:
+
+    lab_request_cpu_seconds{handler}    histogram; the worker's CPU while the request was in flight
+
+At one user (the calibration) nothing else runs in the worker, so it is the request's own CPU; under load
+it also counts the requests that overlapped it, and only its sum over a window means anything (the
+worker's CPU). A process pool's CPU is in its own processes, not here.
+
+Hooked by two lines in `LabInstrumentatorMiddleware.__call__` (lab.server.instrumentation):
+`cpu = demand.started()` next to `start = default_timer()`, and `demand.observe(route.handler, cpu)` next
+to `route.duration.observe(...)`. A `process_time()` call is a clock read of about a microsecond.
+"""
+
+from __future__ import annotations
+
+import time
+
+from prometheus_client import Histogram
+
+CPU_BUCKETS: tuple[float, ...] = (
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
+)  # fmt: skip
+
+REQUEST_CPU = Histogram(
+    "lab_request_cpu_seconds",
+    "Process CPU (every thread of the worker) while a request was in flight: its own CPU at one user.",
+    ["handler"],
+    buckets=CPU_BUCKETS,
+)
+
+
+def started() -> float:
+    return time.process_time()
+
+
+def observe(handler: str, cpu_at_start: float) -> None:
+    REQUEST_CPU.labels(handler=handler).observe(max(time.process_time() - cpu_at_start, 0.0))
