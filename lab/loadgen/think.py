@@ -32,6 +32,8 @@ from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 from prometheus_client.metrics_core import Metric, SummaryMetricFamily
 
+from lab.shared import metric_names
+
 REPORT_KEY = "lab_think"
 
 
@@ -69,7 +71,7 @@ class Think:
 
     def collect(self) -> Iterator[Metric]:
         yield SummaryMetricFamily(
-            "locust_think_seconds",
+            metric_names.LOCUST_THINK,
             "Time between a response and the same user's next request (its wait_time and task code).",
             count_value=self.count,
             sum_value=self.sum_s,

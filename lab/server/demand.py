@@ -22,12 +22,11 @@ import time
 
 from prometheus_client import Histogram
 
-CPU_BUCKETS: tuple[float, ...] = (
-    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
-)  # fmt: skip
+from lab.shared import metric_names
+from lab.shared.buckets import CPU_BUCKETS
 
 REQUEST_CPU = Histogram(
-    "lab_request_cpu_seconds",
+    metric_names.REQUEST_CPU,
     "Process CPU (every thread of the worker) while a request was in flight: its own CPU at one user.",
     ["handler"],
     buckets=CPU_BUCKETS,

@@ -14,3 +14,8 @@ LATENCY_BUCKETS: tuple[float, ...] = (
     0.1, 0.125, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75,
     1.0, 1.25, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 7.5, 10.0,
 )  # fmt: skip
+
+# A request's own CPU (lab.server.demand): 0.1 ms to 1 s.
+CPU_BUCKETS: tuple[float, ...] = (
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
+)  # fmt: skip

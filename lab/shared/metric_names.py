@@ -27,6 +27,7 @@ DB_POOL_WAITING = "lab_db_pool_waiting"  # gauge {pool}
 CPU_WORK = "lab_cpu_work_seconds"  # histogram {handler}
 PROCESS_CPU = "lab_process_cpu_seconds"  # counter {pid,kind}
 PROCESS_RSS = "lab_process_resident_memory_bytes"  # gauge
+REQUEST_CPU = "lab_request_cpu_seconds"  # histogram {handler} (lab.server.demand)
 
 # The load generator (lab.loadgen.metrics, lab.loadgen.series).
 LOCUST_LATENCY = "locust_request_duration_seconds"  # histogram {name,method}
@@ -38,6 +39,7 @@ LOCUST_RUN_INFO = "locust_run_info"  # gauge = 1 {run_id,scenario,config}
 LOCUST_TEST_START = "locust_test_start_time_seconds"  # gauge
 LOCUST_TEST_STOP = "locust_test_stop_time_seconds"  # gauge
 LOCUST_PROCESS_CPU = "locust_process_cpu_seconds"  # counter {process,role}
+LOCUST_THINK = "locust_think_seconds"  # summary (lab.loadgen.think)
 LOCUST_CPU_SATURATED = "locust_cpu_saturated"  # gauge
 LOCUST_WORKER_LOST = "locust_worker_lost"  # gauge {worker}
 

@@ -26,6 +26,7 @@ class Browsing(FastHttpUser):
 '''
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("processes", [0, 2], ids=["local", "processes-2"])
 def test_think_time_is_the_gap_to_the_same_users_next_request(
     single_server: Server, tmp_path: Path, processes: int

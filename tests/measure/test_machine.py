@@ -6,6 +6,7 @@ import threading
 import time
 
 import httpx
+import pytest
 
 from lab.measure.idle import idle_cores
 from lab.measure.machine import MachineCpu, usable_cores
@@ -29,6 +30,7 @@ def test_usable_cores_are_what_locust_and_the_others_leave() -> None:
     assert usable_cores(2, 1.5, 1.5) == 0.05
 
 
+@pytest.mark.slow
 def test_an_idle_servers_floor_is_small_and_grows_with_work(single_server: Server) -> None:
     """Watched alone: scrapes and timers only. Watched while a client burns 5 ms of CPU per request back
     to back: most of a core."""
