@@ -90,14 +90,6 @@ COMPARE_ROOMS = {
 
 MAX_MODULE_LINES = 300
 MAX_FUNCTION_LINES = 60
-# Over the limits when the compare rooms were built, in files other branches of issue 27 own (the model
-# is being replaced, the history types change headless.run, the flag definitions are being edited):
-# delete each entry as its branch is merged.
-KNOWN_OVERSIZE_TO_REMOVE = {
-    "lab/compare/model.py:ceiling",
-    "lab/runtime/headless.py:run",
-    "lab/commands/compare.py:add_arguments",
-}
 
 
 def room(module: str) -> str:
@@ -281,19 +273,8 @@ def test_modules_and_functions_are_small() -> None:
         v
         for path in sorted(LAB.rglob("*.py"))
         for v in oversize(str(path.relative_to(LAB.parent)), path.read_text(encoding="utf-8"))
-        if v.rsplit(": ", 1)[0] not in KNOWN_OVERSIZE_TO_REMOVE
     ]
     assert found == [], "over 300 lines a module or 60 a function: " + ", ".join(found)
-
-
-def test_the_known_oversize_are_still_over() -> None:
-    """An entry of KNOWN_OVERSIZE_TO_REMOVE within the limits now must go (the allowlist only shrinks)."""
-    found = {
-        v.rsplit(": ", 1)[0]
-        for path in sorted(LAB.rglob("*.py"))
-        for v in oversize(str(path.relative_to(LAB.parent)), path.read_text(encoding="utf-8"))
-    }
-    assert found >= KNOWN_OVERSIZE_TO_REMOVE
 
 
 def test_the_size_rule_names_the_offenders() -> None:

@@ -92,6 +92,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     workload.add_arguments(parser)
     add_target(parser)
+    _load_arguments(parser)
+    _run_arguments(parser)
+    add_configs_file(parser, "--configs-file")
+    parser.add_argument("--out", type=Path, help="result directory (default: results/<timestamp>)")
+    parser.add_argument(
+        "--baseline", type=Path, metavar="DIR", help="an earlier result directory to compare against"
+    )
+    gates.add_arguments(parser)
+    parser.add_argument(
+        "--pin",
+        choices=["auto", "on", "off"],
+        default="auto",
+        help="server and Locust on different cores: auto = when at least 3 cores (default: auto)",
+    )
+    parser.add_argument("--port", type=int, help="port for the servers (default: a free one)")
+    generator.add_arguments(parser)
+    for p in PARAMETERS:
+        parser.add_argument(p.option, type=int, help=f"{p.help} (default: {p.default})")
+
+
+def _load_arguments(parser: argparse.ArgumentParser) -> None:
+    """The load of each cell: users or a rate, and the configurations' sweep."""
     parser.add_argument(
         "--users",
         type=_int_list,
@@ -117,6 +139,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "db_pool) over the values: each configuration once per combination, named by its values, e.g. "
         "uvicorn-single[threadpool=8] (repeatable)",
     )
+
+
+def _run_arguments(parser: argparse.ArgumentParser) -> None:
+    """How long each cell runs, and how often."""
     parser.add_argument(
         "--duration", type=parse_duration, default=5.0, help="measured time per cell (default: 5s)"
     )
@@ -140,22 +166,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"a first look in about a minute: {QUICK['duration']:.0f}s cells after a {QUICK['warmup']:.0f}s "
         f"warm-up, and unless --scenarios is given only {QUICK_SCENARIOS}",
     )
-    add_configs_file(parser, "--configs-file")
-    parser.add_argument("--out", type=Path, help="result directory (default: results/<timestamp>)")
-    parser.add_argument(
-        "--baseline", type=Path, metavar="DIR", help="an earlier result directory to compare against"
-    )
-    gates.add_arguments(parser)
-    parser.add_argument(
-        "--pin",
-        choices=["auto", "on", "off"],
-        default="auto",
-        help="server and Locust on different cores: auto = when at least 3 cores (default: auto)",
-    )
-    parser.add_argument("--port", type=int, help="port for the servers (default: a free one)")
-    generator.add_arguments(parser)
-    for p in PARAMETERS:
-        parser.add_argument(p.option, type=int, help=f"{p.help} (default: {p.default})")
 
 
 def asked_of(args: argparse.Namespace) -> Asked:

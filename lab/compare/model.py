@@ -51,6 +51,18 @@ def ceiling(
     ms = params.get("ms", 0)
     if kind.startswith(("io-", "cpu-", "fanout-", "background", "db-")) and ms <= 0:
         return None
+    if kind.startswith("db-"):
+        return _db_ceiling(kind, users=users, workers=workers, threadpool=threadpool, db_pool=db_pool, ms=ms)
+    if kind.startswith("cpu-"):
+        return _cpu_ceiling(kind, users=users, workers=workers, process_pool=process_pool, cores=cores, ms=ms)
+    return _wait_ceiling(kind, users=users, workers=workers, threadpool=threadpool, params=params)
+
+
+def _wait_ceiling(
+    kind: str, *, users: int, workers: int, threadpool: int, params: dict[str, int]
+) -> Ceiling | None:
+    """The scenarios that wait (io, fan-out, background): users, thread-pool tokens or blocked loops."""
+    ms = params.get("ms", 0)
     s = ms / 1000
     tokens = thread_tokens(workers, threadpool)
     pool = f"the thread pool ({workers} x {threadpool} tokens)"
@@ -68,8 +80,32 @@ def ceiling(
         return Ceiling(
             slots / s, f"min(users {users}, workers {workers}) / {ms} ms (one sleep per loop)", limit
         )
-    if kind.startswith("db-"):
-        return _db_ceiling(kind, users=users, workers=workers, threadpool=threadpool, db_pool=db_pool, ms=ms)
+    if kind == "fanout-sync":
+        n = params.get("n", 1)
+        slots, limit = _bound({"the users": users, pool: tokens})
+        return Ceiling(
+            slots / (n * s),
+            f"min(users {users}, workers {workers} x tokens {threadpool}) / ({n} x {ms} ms)",
+            limit,
+        )
+    if kind == "fanout-async":
+        return Ceiling(
+            users / s,
+            f"users {users} / {ms} ms (the {params.get('n', 1)} calls overlap)",
+            "the users (calls overlap)",
+        )
+    if kind == "background":
+        return Ceiling(
+            tokens / s, f"workers {workers} x tokens {threadpool} / {ms} ms of work after each response", pool
+        )
+    return None
+
+
+def _cpu_ceiling(
+    kind: str, *, users: int, workers: int, process_pool: int, cores: int, ms: int
+) -> Ceiling | None:
+    """The CPU scenarios: users, one GIL per process (or the process pools), the cores."""
+    s = ms / 1000
     if kind in ("cpu-sync", "cpu-async", "cpu-thread"):
         slots, limit = _bound(
             {
@@ -95,24 +131,6 @@ def ceiling(
             slots / s,
             f"min(users {users}, workers {workers} x pool {process_pool}, cores {cores}) / {ms} ms CPU",
             limit,
-        )
-    if kind == "fanout-sync":
-        n = params.get("n", 1)
-        slots, limit = _bound({"the users": users, pool: tokens})
-        return Ceiling(
-            slots / (n * s),
-            f"min(users {users}, workers {workers} x tokens {threadpool}) / ({n} x {ms} ms)",
-            limit,
-        )
-    if kind == "fanout-async":
-        return Ceiling(
-            users / s,
-            f"users {users} / {ms} ms (the {params.get('n', 1)} calls overlap)",
-            "the users (calls overlap)",
-        )
-    if kind == "background":
-        return Ceiling(
-            tokens / s, f"workers {workers} x tokens {threadpool} / {ms} ms of work after each response", pool
         )
     return None
 

@@ -106,24 +106,43 @@ def run(
     generator = generator or Generator()
     out.parent.mkdir(parents=True, exist_ok=True)
     log = out.with_suffix(".log")
+    cmd = command(scenario, url, users, seconds, out, params or {}, tags or {}, generator)
+    returncode, cpu = _locust(cmd, log, seconds + 60 + generator.start_up_s(), cpus)
+    entries = _entries(out, log, returncode, generator)
+    entry = next((e for e in entries if e["name"] == scenario.handler), None) if scenario.handler else None
+    if entry is None and entries:
+        entry = aggregate(entries)
+    if entry is None or not entry.get("num_requests"):
+        raise NoAnswerError(
+            f"no request was answered within the {seconds:.0f} s run (is the server answering, or does one "
+            "response take longer than the run?)"
+        )
+    return _result(scenario, out, entries, entry, cpu, generator)
 
+
+def _locust(cmd: list[str], log: Path, limit: float, cpus: list[int] | None) -> tuple[int | None, TreeCpu]:
+    """Locust's run to its end (within `limit` seconds: run time, stop timeout and a generous start-up),
+    its process tree's CPU sampled from outside meanwhile."""
     log.unlink(missing_ok=True)
     locust = Child(log)
     locust.what = "Locust"
     started = time.monotonic()
-    locust.spawn(command(scenario, url, users, seconds, out, params or {}, tags or {}, generator), cpus=cpus)
+    locust.spawn(cmd, cpus=cpus)
     assert locust.process is not None
     cpu = TreeCpu(psutil.Process(locust.process.pid))
     try:
-        limit = seconds + 60 + generator.start_up_s()  # run time, stop timeout and a generous start-up
         while locust.alive():
             cpu.sample()
             if time.monotonic() > started + limit:
                 raise LoadError(f"Locust did not stop within {limit:.0f} s")
             time.sleep(0.2)
-        returncode = locust.process.returncode
+        return locust.process.returncode, cpu
     finally:
         locust.stop()  # a no-op once Locust has exited; otherwise its whole tree goes
+
+
+def _entries(out: Path, log: Path, returncode: int | None, generator: Generator) -> list[StatsEntry]:
+    """Locust's --json-file, or why there is none (workers that never came, or the log's tail)."""
     json_path = Path(f"{out}.json") if out.suffix != ".json" else out
     try:
         entries: list[StatsEntry] = json.loads(json_path.read_text())
@@ -135,14 +154,17 @@ def run(
         raise LoadError(
             f"Locust exited with code {returncode} and wrote no statistics:\n    {tail}"
         ) from None
-    entry = next((e for e in entries if e["name"] == scenario.handler), None) if scenario.handler else None
-    if entry is None and entries:
-        entry = aggregate(entries)
-    if entry is None or not entry.get("num_requests"):
-        raise NoAnswerError(
-            f"no request was answered within the {seconds:.0f} s run (is the server answering, or does one "
-            "response take longer than the run?)"
-        )
+    return entries
+
+
+def _result(
+    scenario: Scenario,
+    out: Path,
+    entries: list[StatsEntry],
+    entry: StatsEntry,
+    cpu: TreeCpu,
+    generator: Generator,
+) -> LoadResult:
     # Locust's own start_time is that of the first *answered* request; the test's start and stop times
     # (from the lab's exporter) bound the window in which users were sending, as Little's law needs.
     snapshot = snapshot_of(Path(f"{out}.prom"))
