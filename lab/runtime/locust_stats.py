@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict
@@ -151,6 +152,37 @@ def per_name(entries: list[StatsEntry], samples: Samples) -> list[NameStats]:
     ]
     rows += [NameStats(name, method, 0, 0, None, count) for (name, method), count in abandoned.items()]
     return rows
+
+
+# Locust's failure texts: requests' "HTTPError('404 Client Error: Not Found for url: ...')", FastHttpUser's
+# "BadStatusCode('http://...', code=404)", or an exception with no status ("ConnectionRefusedError(...)").
+_STATUS = (re.compile(r"\b([1-5]\d\d) (?:Client|Server) Error"), re.compile(r"\bcode=([1-5]\d\d)\b"))
+_EXCEPTION = re.compile(r"^\s*(?:[\w.]+\.)?(\w+)\(")
+
+
+def failure_code(error: str) -> str:
+    """What a failure's text says went wrong: its HTTP status ("404"), else the exception's name, else the
+    text itself (a locustfile's own `response.failure("...")`)."""
+    for pattern in _STATUS:
+        if found := pattern.search(error):
+            return found.group(1)
+    found = _EXCEPTION.match(error)
+    return found.group(1) if found else error.strip()[:80]
+
+
+def failure_codes(path: Path, handler: str | None) -> dict[str, int]:
+    """Failures by status code (or error) from Locust's `--csv` failures file (`PREFIX_failures.csv`), for
+    the request name `handler` (all names for None), most frequent first."""
+    if not path.exists():
+        return {}
+    codes: dict[str, int] = {}
+    with path.open(newline="") as handle:
+        for row in csv.DictReader(handle):
+            if handler is not None and row.get("Name") != handler:
+                continue
+            code = failure_code(row.get("Error", ""))
+            codes[code] = codes.get(code, 0) + int(row.get("Occurrences") or 0)
+    return dict(sorted(codes.items(), key=lambda item: -item[1]))
 
 
 def aggregate(entries: list[StatsEntry]) -> StatsEntry:
