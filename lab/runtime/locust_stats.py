@@ -160,9 +160,14 @@ _STATUS = (re.compile(r"\b([1-5]\d\d) (?:Client|Server) Error"), re.compile(r"\b
 _EXCEPTION = re.compile(r"^\s*(?:[\w.]+\.)?(\w+)\(")
 
 
+_CAUGHT = "CatchResponseError("  # a locustfile's own `response.failure("...")`, as Locust writes it
+
+
 def failure_code(error: str) -> str:
     """What a failure's text says went wrong: its HTTP status ("404"), else the exception's name, else the
     text itself (a locustfile's own `response.failure("...")`)."""
+    if error.startswith(_CAUGHT) and error.endswith(")"):
+        error = error[len(_CAUGHT) : -1].strip("'\"")
     for pattern in _STATUS:
         if found := pattern.search(error):
             return found.group(1)
