@@ -197,5 +197,5 @@ def _result(
         names=per_name(entries, snapshot),
         generator_processes=generator.sending,
         generator_busiest_cpu=busiest,
-        failure_codes=failure_codes(Path(f"{out}_failures.csv"), scenario.handler),
+        failure_codes=failure_codes(Path(f"{out}_failures.json"), scenario.handler),
     )

@@ -1,9 +1,11 @@
 """What Locust wrote of a run, read into typed values: its `--json-file` rows, its stats history
-(`--csv-full-history`) and the lab exporter's final snapshot (`--metrics-snapshot`)."""
+(`--csv-full-history`), the lab exporter's final snapshot (`--metrics-snapshot`) and the failures table
+lab.loadgen.failures writes at its exit (`PREFIX_failures.json`)."""
 
 from __future__ import annotations
 
 import csv
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -176,17 +178,16 @@ def failure_code(error: str) -> str:
 
 
 def failure_codes(path: Path, handler: str | None) -> dict[str, int]:
-    """Failures by status code (or error) from Locust's `--csv` failures file (`PREFIX_failures.csv`), for
-    the request name `handler` (all names for None), most frequent first."""
+    """Failures by status code (or error) from the rows lab.loadgen.failures wrote at Locust's exit
+    (`PREFIX_failures.json`), for the request name `handler` (all names for None), most frequent first."""
     if not path.exists():
         return {}
     codes: dict[str, int] = {}
-    with path.open(newline="") as handle:
-        for row in csv.DictReader(handle):
-            if handler is not None and row.get("Name") != handler:
-                continue
-            code = failure_code(row.get("Error", ""))
-            codes[code] = codes.get(code, 0) + int(row.get("Occurrences") or 0)
+    for row in json.loads(path.read_text()):
+        if handler is not None and row.get("name") != handler:
+            continue
+        code = failure_code(str(row.get("error", "")))
+        codes[code] = codes.get(code, 0) + int(row.get("occurrences") or 0)
     return dict(sorted(codes.items(), key=lambda item: -item[1]))
 
 

@@ -3,7 +3,7 @@ left out of knees and ratios, and its sentences say why with the status codes se
 
 from __future__ import annotations
 
-import csv
+import json
 from pathlib import Path
 from typing import Any
 
@@ -84,22 +84,20 @@ def test_the_flags_are_stored_and_the_table_reads_them(tmp_path: Path) -> None:
     assert tables.value(cells[0], "flags") == "failing"
 
 
-def test_failure_codes_from_locusts_failures_file(tmp_path: Path) -> None:
-    path = tmp_path / "run_failures.csv"
-    with path.open("w", newline="") as handle:  # as Locust writes it (its StatsCSV, through csv.writer)
-        writer = csv.writer(handle)
-        writer.writerow(["Method", "Name", "Error", "Occurrences", "First Seen", "Last Seen"])
-        writer.writerows([
-            ["GET", "/missing", "HTTPError('404 Client Error: Not Found for url: http://127.0.0.1:8000/missing')",
-             1308, "", ""],
-            ["GET", "/missing", "HTTPError('503 Server Error: Service Unavailable for url: /m')", 4, "", ""],
-            ["GET", "/other", "BadStatusCode('http://127.0.0.1:8000/other', code=404)", 5, "", ""],
-            ["GET", "/other", "ConnectionRefusedError(111, 'Connection refused')", 2, "", ""],
-            ["GET", "/cart", "CatchResponseError('wrong total in the cart')", 3, "", ""],
-        ])  # fmt: skip
+def test_failure_codes_from_the_failures_written_at_locusts_exit(tmp_path: Path) -> None:
+    path = tmp_path / "run_failures.json"
+    errors = [
+        ("/missing", "HTTPError('404 Client Error: Not Found for url: http://127.0.0.1:8000/missing')", 1308),
+        ("/missing", "HTTPError('503 Server Error: Service Unavailable for url: /missing')", 4),
+        ("/other", "BadStatusCode('http://127.0.0.1:8000/other', code=404)", 5),
+        ("/other", "ConnectionRefusedError(111, 'Connection refused')", 2),
+        ("/cart", "CatchResponseError('wrong total in the cart')", 3),
+    ]
+    rows = [{"method": "GET", "name": n, "error": e, "occurrences": k} for n, e, k in errors]
+    path.write_text(json.dumps(rows))
     assert failure_codes(path, None) == {
         "404": 1313, "503": 4, "wrong total in the cart": 3, "ConnectionRefusedError": 2
     }  # fmt: skip
     assert failure_codes(path, "/missing") == {"404": 1308, "503": 4}
-    assert failure_codes(tmp_path / "none.csv", None) == {}
+    assert failure_codes(tmp_path / "none.json", None) == {}
     assert failure_code("wrong total") == "wrong total"
