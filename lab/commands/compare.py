@@ -161,6 +161,14 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
         "--repeat", type=int, default=1, help="runs per cell; the report shows the spread (default: 1)"
     )
     parser.add_argument(
+        "--max-failure-ratio",
+        type=float,
+        default=0.01,
+        metavar="R",
+        help="a cell whose failures / requests exceed R (0 to 1) is flagged failing: never named best, "
+        "left out of knees and ratios (default: 0.01)",
+    )
+    parser.add_argument(
         "--quick",
         action="store_true",
         help=f"a first look in about a minute: {QUICK['duration']:.0f}s cells after a {QUICK['warmup']:.0f}s "
@@ -195,6 +203,7 @@ def asked_of(args: argparse.Namespace) -> Asked:
         parameters={p.option: v for p in PARAMETERS if (v := getattr(args, p.dest)) is not None},
         baseline=args.baseline, port=args.port, pin=args.pin, host=args.server_host,
         locustfile=args.locustfile.resolve() if args.locustfile else None,
+        max_failure_ratio=args.max_failure_ratio,
     )  # fmt: skip
 
 

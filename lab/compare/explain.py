@@ -10,6 +10,7 @@ import statistics
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from lab.compare.results import flags
 from lab.compare.results.summary import Cell
 
 # Below this ratio two throughputs count as "about the same": run-to-run noise on a shared machine.
@@ -21,6 +22,18 @@ LAG_NOTABLE_MS = 20.0  # the event-loop lag the model's bottleneck() also calls 
 
 def ok(cell: Cell | None) -> bool:
     return cell is not None and cell.status == "ok" and cell.rps is not None
+
+
+def ranked(cell: Cell | None) -> bool:
+    """A cell whose req/s may be compared: it ran, and is not failing (issue 21 §4)."""
+    return ok(cell) and cell is not None and not flags.failing(cell)
+
+
+def left_out(row: Sequence[Cell]) -> str:
+    """Why cells of `row` are not compared: "a failed; b failing: 83% of its requests failed (...)"."""
+    failed = [c.point for c in row if not ok(c)]
+    failing = [f"{c.point} failing: {flags.failures_why(c)}" for c in row if ok(c) and flags.failing(c)]
+    return "; ".join(([f"{', '.join(failed)} failed"] if failed else []) + failing)
 
 
 def rps(cell: Cell) -> float:
@@ -126,7 +139,7 @@ PAIRS: tuple[Pair, ...] = (
 
 def pair_sentence(pair: Pair, a: Cell | None, b: Cell | None) -> str | None:
     """One sentence comparing the two cells of `pair` on one configuration (None if either is missing)."""
-    if a is None or b is None or not (ok(a) and ok(b)) or not rps(a) or not rps(b):
+    if a is None or b is None or not (ranked(a) and ranked(b)) or not rps(a) or not rps(b):
         return None
     config, ratio = a.point, rps(a) / rps(b)
     spread = f"({num(a.rps)} vs {num(b.rps)} req/s)"
@@ -165,9 +178,9 @@ def winners(cells: Sequence[Cell]) -> list[str]:
     sentences = []
     for scenario in scenarios(cells):
         row = [c for c in cells if c.scenario == scenario]
-        good = sorted((c for c in row if ok(c)), key=rps, reverse=True)
-        failed = [c.point for c in row if not ok(c)]
-        note = f" ({', '.join(failed)} failed: not compared)" if failed else ""
+        good = sorted((c for c in row if ranked(c)), key=rps, reverse=True)
+        why = left_out(row)
+        note = f" ({why}: not compared)" if why else ""
         if len(good) < 2:
             continue
         best, worst = good[0], good[-1]

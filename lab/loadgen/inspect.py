@@ -23,6 +23,7 @@ import locust
 from locust import User
 from locust.util.load_locustfile import load_locustfile
 
+from lab.loadgen import wait
 from lab.shared.scenarios import UserClassInfo
 
 TRACEBACK_FRAMES = 4
@@ -66,6 +67,7 @@ def describe(cls: type[User]) -> UserClassInfo:
         weight=float(cls.weight),
         fixed_count=int(cls.fixed_count),
         tasks=_tasks(cls),
+        wait_time=wait.describe(cls).text,
     )
 
 

@@ -16,6 +16,7 @@ from lab.runtime.locust_stats import (
     StatsEntry,
     abandoned,
     aggregate,
+    failure_codes,
     history,
     lost_workers,
     mean_ms,
@@ -61,6 +62,7 @@ class LoadResult:
     names: list[NameStats] = field(default_factory=list)  # every request name of the run, for any scenario
     generator_processes: int = 1  # Locust processes that sent the load (workers, when there is a master)
     generator_busiest_cpu: float = 0.0  # cores used by the busiest local Locust process
+    failure_codes: dict[str, int] = field(default_factory=dict)  # failures by status ("404") or error
 
 
 def command(
@@ -195,4 +197,5 @@ def _result(
         names=per_name(entries, snapshot),
         generator_processes=generator.sending,
         generator_busiest_cpu=busiest,
+        failure_codes=failure_codes(Path(f"{out}_failures.json"), scenario.handler),
     )

@@ -1,9 +1,12 @@
 """What Locust wrote of a run, read into typed values: its `--json-file` rows, its stats history
-(`--csv-full-history`) and the lab exporter's final snapshot (`--metrics-snapshot`)."""
+(`--csv-full-history`), the lab exporter's final snapshot (`--metrics-snapshot`) and the failures table
+lab.loadgen.failures writes at its exit (`PREFIX_failures.json`)."""
 
 from __future__ import annotations
 
 import csv
+import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict
@@ -151,6 +154,41 @@ def per_name(entries: list[StatsEntry], samples: Samples) -> list[NameStats]:
     ]
     rows += [NameStats(name, method, 0, 0, None, count) for (name, method), count in abandoned.items()]
     return rows
+
+
+# Locust's failure texts: requests' "HTTPError('404 Client Error: Not Found for url: ...')", FastHttpUser's
+# "BadStatusCode('http://...', code=404)", or an exception with no status ("ConnectionRefusedError(...)").
+_STATUS = (re.compile(r"\b([1-5]\d\d) (?:Client|Server) Error"), re.compile(r"\bcode=([1-5]\d\d)\b"))
+_EXCEPTION = re.compile(r"^\s*(?:[\w.]+\.)?(\w+)\(")
+
+
+_CAUGHT = "CatchResponseError("  # a locustfile's own `response.failure("...")`, as Locust writes it
+
+
+def failure_code(error: str) -> str:
+    """What a failure's text says went wrong: its HTTP status ("404"), else the exception's name, else the
+    text itself (a locustfile's own `response.failure("...")`)."""
+    if error.startswith(_CAUGHT) and error.endswith(")"):
+        error = error[len(_CAUGHT) : -1].strip("'\"")
+    for pattern in _STATUS:
+        if found := pattern.search(error):
+            return found.group(1)
+    found = _EXCEPTION.match(error)
+    return found.group(1) if found else error.strip()[:80]
+
+
+def failure_codes(path: Path, handler: str | None) -> dict[str, int]:
+    """Failures by status code (or error) from the rows lab.loadgen.failures wrote at Locust's exit
+    (`PREFIX_failures.json`), for the request name `handler` (all names for None), most frequent first."""
+    if not path.exists():
+        return {}
+    codes: dict[str, int] = {}
+    for row in json.loads(path.read_text()):
+        if handler is not None and row.get("name") != handler:
+            continue
+        code = failure_code(str(row.get("error", "")))
+        codes[code] = codes.get(code, 0) + int(row.get("occurrences") or 0)
+    return dict(sorted(codes.items(), key=lambda item: -item[1]))
 
 
 def aggregate(entries: list[StatsEntry]) -> StatsEntry:

@@ -95,3 +95,11 @@ class Meta(Provenance):
     options: dict[str, str] = Field(default_factory=dict, description='e.g. {"--io-ms": "100"}.')
     target: AppTarget | None = Field(None, description="The app under test; None: the lab's own catalogue.")
     locustfile: str | None = Field(None, description="The user's locustfile; None: the lab's scenarios.")
+    wait_times: dict[str, str] = Field(
+        default_factory=dict,
+        description='Each user class\'s wait_time as Locust sees it, e.g. {"Shopper": "between(0.5, 1.5)"}; '
+        "empty: the lab's own users (no wait).",
+    )
+    max_failure_ratio: float = Field(
+        0.01, ge=0, le=1, description="--max-failure-ratio: a cell that failed more is flagged failing."
+    )

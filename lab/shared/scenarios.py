@@ -128,6 +128,7 @@ class Scenario:
     handler: str | None  # None: several endpoints (mixed), or not known (a user's class, an endpoint)
     parameters: tuple[Parameter, ...] = ()
     options: tuple[tuple[str, str], ...] = ()  # fixed Locust arguments, e.g. (("--lab-endpoint", "GET /"),)
+    wait_time: str = ""  # a user's class: its wait_time as Locust sees it; "": the lab's users, no wait
 
     @property
     def path(self) -> Path:
@@ -238,12 +239,15 @@ class UserClassInfo:
     weight: float
     fixed_count: int
     tasks: tuple[str, ...]  # task functions and TaskSet classes, by name
+    wait_time: str = "constant(0)"  # as Locust sees it (lab.loadgen.wait.describe): "between(0.5, 1.5)"
 
 
 def custom_scenarios(locustfile: str | Path, classes: Sequence[UserClassInfo]) -> dict[str, Scenario]:
     """One scenario per User class of a user's locustfile, named as the class (issue 11 §3)."""
     path = str(Path(locustfile).resolve())
-    return {c.name: Scenario(c.name, "custom", path, c.name, handler=None) for c in classes}
+    return {
+        c.name: Scenario(c.name, "custom", path, c.name, handler=None, wait_time=c.wait_time) for c in classes
+    }
 
 
 def parse_endpoint(spec: str, option: str = "--endpoint") -> tuple[str, str]:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from lab.compare.report import headline
 from lab.compare.results.summary import Cell, load
 
 pytestmark = pytest.mark.slow
@@ -111,6 +112,30 @@ def test_an_app_and_locustfile_never_in_this_repository(tmp_path: Path) -> None:
     assert "/api/v1/orders/{order_id}/lines/{line_no}" in orders
     ping = {r.handler: r for r in by["PingUser"].handlers}
     assert set(ping) == {"/ping", "/customers/{name}"} and ping["/customers/{name}"].threadpool
+
+
+def test_a_cell_of_404s_is_failing_never_the_best_and_its_wait_is_said(tmp_path: Path) -> None:
+    foreign = ROOT / "tests" / "data" / "foreign_app"
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [*LAB, "--app", "orders_service:make", "--factory", "--app-dir", str(foreign),
+         "--locustfile", str(foreign / "lost_locustfile.py"), "--configs", "uvicorn-single",
+         "--users", "4", "--duration", "2s", "--warmup", "0", "--calibrate", "1", "--out", str(out)],
+        capture_output=True, text=True, timeout=240, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    (cell,) = load(out).cells
+    assert cell.status == "ok" and cell.requests and cell.failures
+    assert cell.failure_ratio is not None and cell.failure_ratio > 0.5, (cell.failures, cell.requests)
+    assert cell.flags[0] == "failing" and list(cell.failure_codes) == ["404"], cell.failure_codes
+    assert cell.failure_codes["404"] == cell.failures
+    (row,) = headline.rows([cell])
+    assert row.best == ""  # its only cell is failing: nothing to name
+    assert row.margin.startswith("uvicorn-single failing: ") and "404 x" in row.margin
+    table = (out / "summary.md").read_text()
+    assert "4 users, spawn rate 4/s (closed loop, wait between(0.001, 0.002))" in table
+    assert "uvicorn-single · LostUser: failing: " in table and "| failing" in table
+    assert "wait between(0.001, 0.002)" in done.stdout and "failing" in done.stdout
 
 
 def test_a_bad_calibration_exits_2(tmp_path: Path) -> None:

@@ -75,8 +75,10 @@ def test_lists_concrete_user_classes_and_shapes(tmp_path: Path) -> None:
     assert item == {
         "name": "ItemUser", "base": "HttpUser", "file": str(path), "doc": "Reads items.",
         "host": "http://127.0.0.1:8000", "weight": 3.0, "fixed_count": 0, "tasks": ["one", "two"],
+        "wait_time": "between(0, 0.1)",
     }  # fmt: skip
     assert browse["base"] == "FastHttpUser" and browse["tasks"] == ["Browse"]
+    assert browse["wait_time"] == "constant(0)"
     assert browse["doc"] is None and browse["host"] is None and browse["fixed_count"] == 2
     assert "imported" in done.stderr
 

@@ -1,8 +1,9 @@
 """The verdict table the report opens with (issue 14 §2): per scenario, the best configuration, by how
 much, and the limit that bound it. The charts and the sentences below it say why; this is the answer first.
 
-A pure function: cells in, one row per scenario out, in run order. Failed cells are never the best and
-are named, not compared. (Not to be confused with lab.compare.results.verdicts: a gate's verdict on one cell.)
+A pure function: cells in, one row per scenario out, in run order. Failed and failing cells (issue 21 §4)
+are never the best and are named with the reason, not compared.
+(Not to be confused with lab.compare.results.verdicts: a gate's verdict on one cell.)
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ class Headline:
     limit: str  # what bound the best cell: the model's limit when reached, else the likely cause
 
 
-def _margin(good: list[Cell], failed: list[str]) -> str:
+def _margin(good: list[Cell], failed: str) -> str:
     if len(good) < 2:
         text = "the only configuration that ran" if failed else "the only configuration measured"
     else:
@@ -35,7 +36,7 @@ def _margin(good: list[Cell], failed: list[str]) -> str:
             text = f"within {round((explain.SAME - 1) * 100)}% of {second.point} ({explain.num(second.rps)})"
         else:
             text = f"{explain.times(ratio)} {second.point} ({explain.num(second.rps)})"
-    return text + (f"; {', '.join(failed)} failed" if failed else "")
+    return text + (f"; {failed}" if failed else "")
 
 
 def rows(cells: Sequence[Cell]) -> list[Headline]:
@@ -43,10 +44,11 @@ def rows(cells: Sequence[Cell]) -> list[Headline]:
     headlines = []
     for scenario in explain.scenarios(cells):
         row = [c for c in cells if c.scenario == scenario]
-        good = sorted((c for c in row if explain.ok(c)), key=explain.rps, reverse=True)
-        failed = [c.point for c in row if not explain.ok(c)]
+        good = sorted((c for c in row if explain.ranked(c)), key=explain.rps, reverse=True)
+        failed = explain.left_out(row)
         if not good:
-            nobody = f"every configuration failed ({', '.join(failed)})"
+            points = ", ".join(c.point for c in row)
+            nobody = f"every configuration failed ({points})" if not any(map(explain.ok, row)) else failed
             headlines.append(Headline(scenario, best="", rps="", margin=nobody, limit=""))
             continue
         best = good[0]

@@ -35,11 +35,28 @@ MD_COLUMNS = [
 ]  # fmt: skip
 
 
+NO_WAIT = "constant(0)"  # lab.loadgen.wait's text for a class that does not wait
+
+
+def waits_text(wait_times: dict[str, str]) -> str:
+    """The user classes' waits as Locust sees them: "no wait" only when none waits (the lab's own users,
+    or classes at constant(0)); one class: "wait between(0.5, 1.5)"; several: each by name."""
+    if all(w == NO_WAIT for w in wait_times.values()):
+        return "no wait"
+    if len(set(wait_times.values())) == 1:
+        return f"wait {next(iter(wait_times.values()))}"
+    return "wait " + ", ".join(f"{name} {w}" for name, w in wait_times.items())
+
+
 def load_text(meta: Meta) -> str:
-    """What each cell sent: "20 users (closed loop, no wait)", "4, 16, 64 users ...", or the rates."""
-    users = ", ".join(meta.sweeps.get("users", [])) or str(meta.users)
+    """What each cell sent: "20 users, spawn rate 20/s (closed loop, no wait)", "4, 16, 64 users, spawn
+    rate = users/s (closed loop, wait between(0.5, 1.5))", or the rates. Locust spawns every user in the
+    first second (lab.runtime.headless: --spawn-rate is the user count)."""
+    swept = meta.sweeps.get("users", [])
+    users = ", ".join(swept) or str(meta.users)
+    spawn = "spawn rate = users/s" if len(swept) > 1 else f"spawn rate {users}/s"
     if not meta.rates:
-        return f"{users} users (closed loop, no wait)"
+        return f"{users} users, {spawn} (closed loop, {waits_text(meta.wait_times)})"
     rates = ", ".join(f"{r:g}" for r in meta.rates)
     return f"open model at {rates} req/s ({users} users sending)"
 

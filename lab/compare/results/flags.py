@@ -1,8 +1,10 @@
-"""What a reader must know before trusting a cell's numbers: counts that do not reconcile, a cell too
-short for steady state, a saturated load generator. Each flag has a short name (for a table column) and a
-sentence with the numbers (under the table, in summary.md, the terminal and the report).
+"""What a reader must know before trusting a cell's numbers: requests that failed, counts that do not
+reconcile, a cell too short for steady state, a saturated load generator. Each flag has a short name (for a
+table column) and a sentence with the numbers (under the table, in summary.md, the terminal and the report).
 
-Pure functions over the cells of summary.json; a failed cell carries no flag (its error says why).
+`flagged` stores the names in the cell's `flags` when the run records it (summary.json; `failing` needs the
+run's --max-failure-ratio); the others are pure functions of the cell's numbers, so a summary.json written
+before cells carried `flags` gets them too. A failed cell carries no flag (its error says why).
 """
 
 from __future__ import annotations
@@ -36,6 +38,39 @@ def counts(cell: Cell) -> str:
         return f"{requests} + {server - requests} of {abandoned} = {server}"
     sign = "=" if server == requests + abandoned else "≈"  # ≈: within the 1% tolerance
     return f"{requests} + {abandoned} {sign} {server}"
+
+
+FAILING = "failing"  # issue 21 §4: never named best, left out of knees and ratios
+
+
+def failing(cell: Cell) -> bool:
+    return FAILING in cell.flags
+
+
+def ratio(cell: Cell) -> float | None:
+    """failures / requests (a cell recorded before the lab stored it: computed), None without requests."""
+    if cell.failure_ratio is not None:
+        return cell.failure_ratio
+    if not cell.requests or cell.failures is None:
+        return None
+    return cell.failures / cell.requests
+
+
+def failures_why(cell: Cell) -> str:
+    """How much failed and with what: "83% of its requests failed (1308 of 1582: 404 x1308)"."""
+    codes = ", ".join(f"{code} x{count}" for code, count in cell.failure_codes.items())
+    return f"{ratio(cell) or 0:.0%} of its requests failed ({cell.failures} of {cell.requests}" + (
+        f": {codes})" if codes else ")"
+    )
+
+
+def _failing(cell: Cell) -> str | None:
+    if not failing(cell):
+        return None
+    return (
+        f"failing: {failures_why(cell)}, above --max-failure-ratio: its req/s are not results, so it is "
+        "never named best and is left out of knees and ratios"
+    )
 
 
 def _reconciled(cell: Cell) -> str | None:
@@ -118,6 +153,7 @@ def _rate(cell: Cell) -> str | None:
 
 # short name -> the sentence, or None when the cell does not carry the flag
 FLAGS = {
+    FAILING: _failing,
     "rate not kept": _rate,
     "unreconciled": _reconciled,
     "not steady": _steady,
@@ -127,10 +163,21 @@ FLAGS = {
 
 
 def names(cell: Cell) -> list[str]:
-    """The short names of the flags `cell` carries (for a table column)."""
+    """The short names of the flags `cell` carries (for a table column): its stored `flags`, and those its
+    numbers show (a cell recorded before the lab stored them)."""
     if cell.status != "ok":
         return []
-    return [name for name, sentence in FLAGS.items() if sentence(cell)]
+    return list(dict.fromkeys([*cell.flags, *(name for name, sentence in FLAGS.items() if sentence(cell))]))
+
+
+def flagged(cell: Cell, max_failure_ratio: float) -> Cell:
+    """`cell` with its `flags` stored: `failing` when more than `max_failure_ratio` of its requests failed."""
+    if cell.status != "ok":
+        return cell
+    over = (ratio(cell) or 0.0) > max_failure_ratio
+    return cell.model_copy(
+        update={"flags": names(cell.model_copy(update={"flags": [FAILING] if over else []}))}
+    )
 
 
 def sentences(cell: Cell) -> list[str]:

@@ -10,6 +10,8 @@ Schema versions:
    scenario's cells carry `handlers`, `concurrency`, `service_ms` (all optional); `checks` holds the
    gates' verdicts (optional); a cell's `target_rps` (open-model load) and `swept` (the values of the
    run's swept keys at that cell), `meta.sweeps` and `meta.rates` (issue 12 §1, §2; all optional).
+   A cell's `failure_ratio`, `failure_codes` and `flags`, `meta.max_failure_ratio` and `meta.wait_times`
+   (issue 21 §4, §5; all optional).
    A version-1 file (or one without "schema") is read as it is: everything version 2 added is optional.
 """
 
@@ -67,6 +69,11 @@ class Measured(BaseModel):
     duration_s: float | None = Field(None, description="Seconds Locust's users were sending.")
     requests: int | None = Field(None, description="Requests Locust reported.")
     failures: int | None = None
+    failure_ratio: float | None = Field(None, description="failures / requests; 0 when none failed.")
+    failure_codes: dict[str, int] = Field(
+        default_factory=dict,
+        description='Failures by HTTP status, else by error, as Locust reported them, e.g. {"404": 1308}.',
+    )
     rps: float | None = Field(None, description="requests / duration_s.")
     p50_ms: float | None = None
     p95_ms: float | None = None
@@ -141,6 +148,12 @@ class Cell(Measured):
     status: Status
     error: str | None = Field(None, description="Why a failed cell failed.")
     bottleneck: str | None = None
+    flags: list[str] = Field(
+        default_factory=list,
+        description="What a reader must know before trusting the cell's numbers, by short name (the report "
+        'and the table read them from here): "failing" (failure_ratio above --max-failure-ratio: never '
+        'named best, left out of knees and ratios), "unreconciled", "not steady", ...',
+    )
     concurrency: float | None = Field(
         None, description="Little's law: rps x mean latency (requests in flight)."
     )

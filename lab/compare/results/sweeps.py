@@ -3,7 +3,8 @@
 A run that swept a key (`--set threadpool=4,8,16`, `--users 10,50,100`, `--rate 100,200`) has, for each
 scenario and each combination of the other swept values, a curve over that key's values. The knee is
 computed from the numbers: the smallest value that reaches 95% of the curve's best throughput, and the
-value past which p95 more than doubles (from one value to the next).
+value past which p95 more than doubles (from one value to the next). A failed or failing cell (issue 21 §4)
+is a gap in its curve: its req/s are not results.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from lab.compare.results import flags
 from lab.compare.results.summary import Cell
 from lab.shared.output import fmt
 
@@ -22,7 +24,7 @@ TITLES = {"users": "users", "rate": "rate (req/s)"}
 @dataclass(frozen=True)
 class Point:
     value: str
-    rps: float | None  # None: the cell failed
+    rps: float | None  # None: the cell failed, or is failing
     p95_ms: float | None
 
 
@@ -85,9 +87,10 @@ def curves(cells: Sequence[Cell], sweeps: dict[str, list[str]]) -> list[Curve]:
             groups.setdefault((cell.scenario, fixed), {})[cell.swept[key]] = cell
         for (scenario, fixed), by_value in groups.items():
             points = [
-                Point(v, c.rps if c.status == "ok" else None, c.p95_ms if c.status == "ok" else None)
+                Point(v, c.rps if counted else None, c.p95_ms if counted else None)
                 for v in _order(list(by_value))
                 for c in [by_value[v]]
+                for counted in [c.status == "ok" and not flags.failing(c)]
             ]
             found.append(Curve(key, scenario, fixed, points))
     return found

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lab.compare.run.gates import Gates
-from lab.compare.run.plan import Plan, PlanError
+from lab.compare.run.plan import MAX_FAILURE_RATIO, Plan, PlanError
 from lab.compare.run.points import Sweep
 from lab.runtime.generator import Generator
 from lab.shared.configs import ConfigError, ServerConfig
@@ -83,6 +83,7 @@ class Asked:
     pin: Pin = "auto"
     host: str = "127.0.0.1"
     locustfile: Path | None = None
+    max_failure_ratio: float = MAX_FAILURE_RATIO
 
 
 def _bounds(asked: Asked) -> list[str]:
@@ -101,6 +102,9 @@ def _bounds(asked: Asked) -> list[str]:
         if calibrate is not None and not (calibrate == 0 or 1 <= calibrate <= 600)
         else "",
         f"--port {port}: must be between 1 and 65535" if port is not None and not 0 < port < 65536 else "",
+        f"--max-failure-ratio {asked.max_failure_ratio:g}: must be between 0 and 1"
+        if not 0 <= asked.max_failure_ratio <= 1
+        else "",
     ]
 
 
@@ -148,6 +152,7 @@ def build(asked: Asked) -> Plan:
         warmup_s=asked.warmup_s, repeat=asked.repeat, out=asked.out, options=options, pin=asked.pin,
         port=asked.port, targets=asked.targets, locustfile=asked.locustfile, calibrate_s=asked.calibrate_s,
         generator=generator, sweep=sweep, host=asked.host, baseline=asked.baseline,
+        max_failure_ratio=asked.max_failure_ratio,
     )  # fmt: skip
     try:  # a bad gate (CheckError, ResultsError) is a usage error, before any start
         named = list(dict.fromkeys([*(c.name for c in asked.bases), *(c.name for c in asked.configs)]))

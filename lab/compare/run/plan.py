@@ -22,6 +22,7 @@ class PlanError(ValueError):
     """What makes the asked comparison impossible: a usage error (exit 2), nothing started."""
 
 
+MAX_FAILURE_RATIO = 0.01  # --max-failure-ratio's default
 CALIBRATE_S = 2.0  # the default calibration of a user's scenario (one user): its handlers' service times
 
 
@@ -54,6 +55,7 @@ class Plan:
     # The gates judged after the run (issue 12 §3) and the earlier run to set beside it (--baseline).
     gates: Gates = field(default_factory=Gates)
     baseline: Path | None = None
+    max_failure_ratio: float = MAX_FAILURE_RATIO  # a cell that failed more is flagged failing (issue 21 §4)
 
     @property
     def needs_postgres(self) -> bool:

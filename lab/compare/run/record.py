@@ -21,6 +21,8 @@ def measured(load: LoadResult, window: ServerWindow, split: Breakdown | None = N
     unaccounted, reconciled = model.reconcile(load.requests, compared, load.abandoned)
     return Measured(
         duration_s=r(load.duration_s), requests=load.requests, failures=load.failures,
+        failure_ratio=r(load.failures / load.requests if load.requests else 0.0, 4),
+        failure_codes=load.failure_codes,
         rps=r(load.rps), p50_ms=load.p50_ms, p95_ms=load.p95_ms, p99_ms=load.p99_ms,
         server_requests=int(window.requests), server_cpu_s=r(window.cpu_s),
         server_window_s=r(window.window_s),

@@ -19,6 +19,7 @@ import httpx
 
 from lab.compare import handlers, model, model_app
 from lab.compare.report import tables
+from lab.compare.results import flags
 from lab.compare.results.summary import Cell, HandlerRow, Measured, Summary
 from lab.compare.run import record
 from lab.compare.run.plan import Plan, target_record
@@ -80,6 +81,8 @@ class Comparison:
             options=plan.options,
             target=target_record(plan),
             locustfile=str(plan.locustfile) if plan.locustfile else None,
+            wait_times={s.name: s.wait_time for s in plan.scenarios if s.wait_time},
+            max_failure_ratio=plan.max_failure_ratio,
         )
 
     # -- one cell ---------------------------------------------------------------------------------------
@@ -274,6 +277,7 @@ class Comparison:
                     if error:
                         break
                 cell = self._record(cfg, workers, scenario, runs, error, service, point)
+                cell = flags.flagged(cell, plan.max_failure_ratio)
                 self.cells.append(cell)
                 # The time series of the run that stands for the cell (none for a failed cell).
                 extra = series[runs.index(median_run(runs))].model_dump() if runs and error is None else {}

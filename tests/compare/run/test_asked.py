@@ -40,6 +40,7 @@ def test_a_valid_ask_is_a_plan(tmp_path: Path) -> None:
     plan = build(asked(tmp_path, users=[4, 16], parameters={"--io-ms": 50}))
     assert plan.users == 4 and plan.sweep.users == [4, 16]
     assert plan.options == {"--io-ms": "50"}
+    assert plan.max_failure_ratio == 0.01
     assert plan.planned() == {("uvicorn-single@users=4", "io-sync"), ("uvicorn-single@users=16", "io-sync")}
     assert not plan.needs_postgres
     assert not (tmp_path / "run").exists()  # nothing written while checking
@@ -64,6 +65,8 @@ def test_every_cheap_problem_is_named_at_once_in_order(tmp_path: Path) -> None:
         ({"rates": [50.0], "custom": True}, "--rate drives the lab's own users"),
         ({"calibrate_s": 0.5}, "--calibrate: must be 0 (off) or between 1 s and 10 min"),
         ({"port": 70000}, "--port 70000: must be between 1 and 65535"),
+        ({"max_failure_ratio": 1.5}, "--max-failure-ratio 1.5: must be between 0 and 1"),
+        ({"max_failure_ratio": -0.1}, "--max-failure-ratio -0.1: must be between 0 and 1"),
         ({"baseline": Path("/nonexistent")}, "--baseline /nonexistent: no summary.json there"),
     ],
 )
