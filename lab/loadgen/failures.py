@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from locust import events
 from locust.env import Environment
@@ -19,17 +19,23 @@ from locust.runners import WorkerRunner
 from locust.stats import StatsError
 
 
-def rows(environment: Environment) -> list[dict[str, Any]]:
+class FailureRow(TypedDict):
+    """One row of Locust's failures table, as PREFIX_failures.json holds it."""
+
+    method: str | None
+    name: str
+    error: str
+    occurrences: int
+
+
+def rows(environment: Environment) -> list[FailureRow]:
     runner = environment.runner
     if runner is None:
         return []
     return [
-        {
-            "method": e.method,
-            "name": e.name,
-            "error": StatsError.parse_error(e.error),
-            "occurrences": e.occurrences,
-        }
+        FailureRow(
+            method=e.method, name=e.name, error=StatsError.parse_error(e.error), occurrences=e.occurrences
+        )
         for e in runner.stats.errors.values()
     ]
 
