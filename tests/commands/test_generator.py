@@ -33,7 +33,10 @@ def test_two_generator_processes_give_one_exact_cell(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     (cell,) = _cells(out)
     assert cell["status"] == "ok" and cell["generator_processes"] == 2
-    assert cell["requests"] + cell["abandoned"] == cell["server_requests"] and cell["reconciled"]
+    # An abandoned request may die before it reaches the server: the lab reconciles on the interval
+    # requests <= server <= requests + abandoned (CI saw 11793 + 6 against 11798 served).
+    assert cell["requests"] <= cell["server_requests"] <= cell["requests"] + cell["abandoned"]
+    assert cell["reconciled"]
     assert 0 < cell["generator_busiest_cpu"] <= cell["generator_cpu"]
 
 
