@@ -169,6 +169,13 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
         "left out of knees and ratios (default: 0.01)",
     )
     parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="after every cell, rerun each one whose binding resource is a knob (workers, threadpool, "
+        "db_pool, process_pool, users, rate) with that knob doubled: confirmed when its req/s is within 15%% "
+        "of the model's prediction, else refuted (summary.json: verified, verify). See docs/model.md",
+    )
+    parser.add_argument(
         "--quick",
         action="store_true",
         help=f"a first look in about a minute: {QUICK['duration']:.0f}s cells after a {QUICK['warmup']:.0f}s "
@@ -203,7 +210,7 @@ def asked_of(args: argparse.Namespace) -> Asked:
         parameters={p.option: v for p in PARAMETERS if (v := getattr(args, p.dest)) is not None},
         baseline=args.baseline, port=args.port, pin=args.pin, host=args.server_host,
         locustfile=args.locustfile.resolve() if args.locustfile else None,
-        max_failure_ratio=args.max_failure_ratio,
+        max_failure_ratio=args.max_failure_ratio, verify=args.verify,
     )  # fmt: skip
 
 

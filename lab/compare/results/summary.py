@@ -11,7 +11,8 @@ Schema versions:
    gates' verdicts (optional); a cell's `target_rps` (open-model load) and `swept` (the values of the
    run's swept keys at that cell), `meta.sweeps` and `meta.rates` (issue 12 §1, §2; all optional).
    A cell's `failure_ratio`, `failure_codes` and `flags`, `meta.max_failure_ratio` and `meta.wait_times`
-   (issue 21 §4, §5; all optional).
+   (issue 21 §4, §5; all optional). A cell's `verified` and `verify` (`lab compare --verify`, issue 21
+   §3; optional).
    A version-1 file (or one without "schema") is read as it is: everything version 2 added is optional.
 """
 
@@ -26,6 +27,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lab.compare.results.verdicts import Verdict
+from lab.compare.results.verified import Rerun
+from lab.model.verify import Outcome
 from lab.shared.configs import Server, thread_tokens
 from lab.shared.output import atomic_write
 from lab.shared.provenance import Meta
@@ -160,6 +163,8 @@ class Cell(Measured):
     service_ms: float | None = Field(
         None, description="Mean service time at one user, weighted by the handlers' mix (calibration)."
     )
+    verified: Outcome | None = Field(None, description="--verify: confirmed, refuted or not verifiable.")
+    verify: Rerun | None = Field(None, description="--verify: the rerun with the binding knob doubled.")
 
     @property
     def tokens(self) -> int:

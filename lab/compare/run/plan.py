@@ -56,6 +56,9 @@ class Plan:
     gates: Gates = field(default_factory=Gates)
     baseline: Path | None = None
     max_failure_ratio: float = MAX_FAILURE_RATIO  # a cell that failed more is flagged failing (issue 21 §4)
+    verify: bool = (
+        False  # rerun each cell with its binding knob doubled (issue 21 §3, lab.compare.run.verify)
+    )
 
     @property
     def needs_postgres(self) -> bool:

@@ -174,7 +174,7 @@ class Comparison:
         return cell.model_copy(update={"bottleneck": model_app.bottleneck(cell, self.cores)})
 
     # -- the whole run ----------------------------------------------------------------------------------
-    def _save(self) -> None:
+    def save(self) -> None:
         tables.write(self.plan.out, Summary(meta=self.meta, cells=self.cells))
         if self.render is not None:
             self.render(self.plan.out)
@@ -188,7 +188,7 @@ class Comparison:
         print(f"lab compare -> {plan.out}  ({self.pinning.note})", file=sys.stderr, flush=True)
         if self.generator.expect_workers:
             print(waiting_note(self.generator, plan.scenarios[0]), file=sys.stderr, flush=True)
-        self._save()
+        self.save()
         try:
             for cfg in plan.configs:
                 self._run_config(cfg, progress)
@@ -198,7 +198,7 @@ class Comparison:
         finally:
             progress.close()
             self.meta.finished = utc_now()
-            self._save()
+            self.save()
         return True
 
     def estimates(self) -> list[float]:
@@ -283,7 +283,7 @@ class Comparison:
                 extra = series[runs.index(median_run(runs))].model_dump() if runs and error is None else {}
                 detail = {"config": cfg.name, "scenario": scenario.name, "point": name, **extra}
                 (plan.out / "cells" / f"{name}__{scenario.slug}.json").write_text(json.dumps(detail))
-                self._save()
+                self.save()
         finally:
             if server is not None:
                 server.stop()
