@@ -73,19 +73,32 @@ def _capacity(cell: Cell, demands: Demands, usable: float, db_pool: int | None) 
     )  # fmt: skip
 
 
-def _stored(cell: Cell, db_pool: int | None, cores: int, pinned: bool) -> View | None:
-    """The verdict the cell carries (lab.compare.diagnosis), where it has one."""
-    binding: Binding | None = getattr(cell, "binding", None)
-    stored: dict[str, float] = getattr(cell, "demands", None) or {}
-    usable: float | None = getattr(cell, "usable_cores", None)
-    if binding is None or not stored or not usable or not cell.rps:
-        return None
-    demands = Demands(**{f"{k.removesuffix('_ms')}_ms": v for k, v in stored.items()})
+def usable(cell: Cell, cores: int, pinned: bool) -> float:
+    """The cores the cell's server could use: as the cell measured them, else what Locust left."""
+    stored: float | None = getattr(cell, "usable_cores", None)
+    if stored:
+        return stored
+    return float(cores) if pinned else usable_cores(cores, cell.generator_cpu or 0.0, 0.0)
+
+
+def _in_cell(cell: Cell, demands: Demands) -> Demands:
     cpu_ms = in_cell_cpu_ms(cell.server_cores, cell.rps)
-    demands = replace(demands, cpu_ms=cpu_ms) if cpu_ms else demands
-    think = getattr(cell, "think_ms", None) or 0.0
-    load = Load(users=cell.users, think_ms=think, rate=cell.target_rps, window_s=cell.duration_s or None)
-    return View(binding, demands, _capacity(cell, demands, usable, db_pool), load, cores, pinned)
+    return replace(demands, cpu_ms=cpu_ms) if cpu_ms else demands
+
+
+def _binding(cell: Cell, demands: Demands, capacity: Capacity, load: Load) -> Binding | None:
+    seen: dict[Resource, float] = {}
+    if cell.generator_busiest_cpu is not None:
+        seen["generator"] = cell.generator_busiest_cpu
+    return judge(cell.rps or 0.0, demands, capacity, load, measured=seen).binding
+
+
+def _demands(cell: Cell) -> Demands | None:
+    """The one-user demands the cell carries (lab.compare.diagnosis), else rebuilt (see the module)."""
+    stored: dict[str, float] = getattr(cell, "demands", None) or {}
+    if stored:
+        return Demands(**{f"{k.removesuffix('_ms')}_ms": v for k, v in stored.items()})
+    return _catalogue_demands(cell) if cell.kind not in ("custom", "endpoint") else _app_demands(cell)
 
 
 def view(cell: Cell, db_pool: int | None, cores: int, pinned: bool) -> View | str:
@@ -94,29 +107,32 @@ def view(cell: Cell, db_pool: int | None, cores: int, pinned: bool) -> View | st
     if cell.status != "ok" or not cell.rps:
         return "the cell did not run"
     try:
-        stored = _stored(cell, db_pool, cores, pinned)
+        found = _demands(cell)
+        if found is None:
+            return "no service demands for this scenario"
+        demands = _in_cell(cell, found)
+        capacity = _capacity(cell, demands, usable(cell, cores, pinned), db_pool)
+        think = getattr(cell, "think_ms", None) or 0.0
+        load = Load(users=cell.users, think_ms=think, rate=cell.target_rps, window_s=cell.duration_s or None)
     except ModelInputError as exc:
         return str(exc)
-    if stored is not None:
-        return stored
-    demands = _catalogue_demands(cell) if cell.kind not in ("custom", "endpoint") else _app_demands(cell)
-    if demands is None:
-        return "no service demands for this scenario"
-    cpu_ms = in_cell_cpu_ms(cell.server_cores, cell.rps)
-    demands = replace(demands, cpu_ms=cpu_ms) if cpu_ms else demands
-    usable = float(cores) if pinned else usable_cores(cores, cell.generator_cpu or 0.0, 0.0)
-    try:
-        capacity = _capacity(cell, demands, usable, db_pool)
-        load = Load(users=cell.users, rate=cell.target_rps, window_s=cell.duration_s or None)
-    except ModelInputError as exc:
-        return str(exc)
-    seen: dict[Resource, float] = {}
-    if cell.generator_busiest_cpu is not None:
-        seen["generator"] = cell.generator_busiest_cpu
-    verdict = judge(cell.rps, demands, capacity, load, measured=seen)
-    if verdict.binding is None:
+    binding: Binding | None = getattr(cell, "binding", None) or _binding(cell, demands, capacity, load)
+    if binding is None:
         return "no bound applies"
-    return View(verdict.binding, demands, capacity, load, cores, pinned)
+    return View(binding, demands, capacity, load, cores, pinned)
+
+
+def after(found: View, made: Prediction, rerun: Cell) -> View | str:
+    """The rerun's own view: the cell's demands (at one user no knob changes them) with the rerun's CPU
+    per request, the capacity and load `made` predicted for, what the machine left the rerun's server."""
+    if rerun.status != "ok" or not rerun.rps:
+        return "the rerun did not run"
+    demands = _in_cell(rerun, found.demands)
+    capacity = replace(made.capacity, usable_cores=usable(rerun, found.cores, found.pinned))
+    binding = _binding(rerun, demands, capacity, made.load)
+    if binding is None:
+        return "no bound applies"
+    return View(binding, demands, capacity, made.load, found.cores, found.pinned)
 
 
 def prediction(found: View, usable_cores: float | None = None) -> Prediction | str:

@@ -63,11 +63,12 @@ def planned(cell: Cell, cfg: ServerConfig, scenario: Scenario, found: rerun.View
 
 
 def sub_plan(plan: Plan, original: ServerConfig, rerun_of: Planned, out: Path) -> Plan:
-    """The plan of one rerun: the same app, options and generator as the cell, its knob doubled."""
+    """The plan of one rerun: the same app, options and generator as the cell, its knob doubled; no
+    calibration (the demands at one user are the cell's: no knob changes them)."""
     point = rerun_of.point
     return dataclasses.replace(
         plan, configs=[rerun_of.config], scenarios=[rerun_of.scenario], users=point.users,
-        sweep=Sweep(rates=[point.rate] if point.rate is not None else []), repeat=1, out=out,
+        sweep=Sweep(rates=[point.rate] if point.rate is not None else []), repeat=1, out=out, calibrate_s=0,
         targets={**plan.targets, rerun_of.config.name: plan.target(original)}, gates=Gates(),
         baseline=None, verify=False,
     )  # fmt: skip
@@ -82,14 +83,13 @@ def unverifiable(cell: Cell, found: rerun.View | str, reason: str) -> Cell:
 
 def verified(cell: Cell, found: rerun.View, rerun_of: Planned, after: Cell | None) -> Cell:
     """The cell with its verdict and the rerun's figures (`after`: the rerun's cell, if it ran)."""
-    made, usable, after_view = rerun_of.prediction, None, None
-    if after is not None and after.status == "ok":
-        seen = rerun.view(after, rerun_of.config.db_pool, found.cores, found.pinned)
-        after_view = seen if isinstance(seen, rerun.View) else None
-    if after_view is not None:  # what the machine left the rerun's server is no knob: predicted with it
-        usable = after_view.capacity.usable_cores
+    made, usable = rerun_of.prediction, None
+    if after is not None and after.status == "ok":  # what the machine left the rerun's server: no knob
+        usable = rerun.usable(after, found.cores, found.pinned)
         again = rerun.prediction(found, usable_cores=usable)
         made = again if not isinstance(again, str) else made
+    seen = rerun.after(found, made, after) if after is not None else None
+    after_view = seen if isinstance(seen, rerun.View) else None
     measured = after.rps if after is not None and after.status == "ok" else None
     failed = f"the rerun failed: {after.error if after else 'not run'}"
     figures = Rerun(

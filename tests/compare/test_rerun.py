@@ -1,0 +1,90 @@
+"""lab.compare.rerun: the model's view of a cell and the rerun `--verify` predicts for it (no processes)."""
+
+from __future__ import annotations
+
+import pytest
+
+from lab.compare import rerun
+from lab.compare.results.summary import HandlerRow
+from lab.compare.results.verified import Rerun, sentence
+from tests.compare.support import cell
+
+
+def test_a_starved_thread_pool_is_bound_by_its_tokens_and_doubling_them_doubles_the_ceiling() -> None:
+    starved = cell("threadpool-starved", "io-sync", 38.0, threadpool=4, users=16, server_cores=0.1)
+    found = rerun.view(starved, db_pool=10, cores=2, pinned=False)
+    assert isinstance(found, rerun.View)
+    assert found.binding == "threadpool"
+    made = rerun.prediction(found)
+    assert not isinstance(made, str)
+    assert (made.knob, made.before, made.after, made.binding) == ("threadpool", 4, 8, "threadpool")
+    assert made.rps == pytest.approx(80.0)  # 8 tokens / 100 ms; the users (16 / 100 ms) allow 160
+
+
+def test_a_db_pool_binds_an_async_query_and_only_its_own_scenario_counts_it() -> None:
+    pooled = cell("uvicorn-single", "db-async", 48.0, users=20, ms=100, server_cores=0.1)
+    found = rerun.view(pooled, db_pool=5, cores=2, pinned=False)
+    assert isinstance(found, rerun.View) and found.binding == "db_pool"
+    assert found.capacity.db_pool == 5
+    made = rerun.prediction(found)
+    assert not isinstance(made, str) and (made.knob, made.after, made.rps) == ("db_pool", 10, 100.0)
+    io = rerun.view(cell("uvicorn-single", "io-async", 190.0, users=20), db_pool=5, cores=2, pinned=False)
+    assert isinstance(io, rerun.View) and io.capacity.db_pool is None
+
+
+def test_cpu_work_on_one_worker_asks_for_two_and_the_cores_the_rerun_had_cap_the_prediction() -> None:
+    # 0.9 cores for 80 req/s: 11.25 ms of CPU a request, measured in the cell itself.
+    busy = cell("gunicorn-multi[workers=1]", "cpu-sync", 80.0, users=8, server_cores=0.9, generator_cpu=0.1)
+    found = rerun.view(busy, db_pool=10, cores=2, pinned=False)
+    assert isinstance(found, rerun.View) and found.binding == "cpu"
+    assert found.capacity.usable_cores == pytest.approx(1.9)  # the machine's 2 less Locust's 0.1
+    made = rerun.prediction(found)
+    assert not isinstance(made, str) and made.knob == "workers" and made.after == 2
+    assert made.rps == pytest.approx(1.9 / 11.25e-3)
+    crowded = rerun.prediction(found, usable_cores=1.2)  # other work took cores from the rerun
+    assert not isinstance(crowded, str) and crowded.rps == pytest.approx(1.2 / 11.25e-3)
+
+
+def test_a_user_app_is_read_from_its_handlers_service_times() -> None:
+    rows = [HandlerRow(handler="/q", kind="def", threadpool=True, service_ms=40.0, share=1.0)]
+    app = cell("threadpool-starved", "Trader", 95.0, threadpool=4, users=16, kind="custom",
+               service_ms=40.0, handlers=rows, server_cores=0.2)  # fmt: skip
+    found = rerun.view(app, db_pool=10, cores=2, pinned=False)
+    assert isinstance(found, rerun.View) and found.binding == "threadpool"
+    assert found.demands.threadpool_ms == 40.0
+
+
+@pytest.mark.parametrize(
+    ("made", "why"),
+    [
+        ({"status": "failed", "error": "port busy"}, "did not run"),
+        ({"params": {}}, "no service demands"),
+        ({"kind": "custom", "service_ms": None}, "no service demands"),
+    ],
+)
+def test_a_cell_without_a_view_says_why(made: dict[str, object], why: str) -> None:
+    found = rerun.view(cell(**made), db_pool=10, cores=2, pinned=False)  # type: ignore[arg-type]
+    assert isinstance(found, str) and why in found
+
+
+def test_generator_and_unexplained_name_no_knob() -> None:
+    found = rerun.view(cell("uvicorn-single", "io-sync", 100.0, users=100), db_pool=10, cores=2, pinned=False)
+    assert isinstance(found, rerun.View)
+    for binding in ("generator", "unexplained"):
+        made = rerun.prediction(rerun.View(binding, found.demands, found.capacity, found.load, 2, False))
+        assert made == f"{binding} names no knob"
+
+
+def test_the_sentence_gives_both_numbers_and_the_verdict() -> None:
+    figures = Rerun(binding="threadpool", knob="threadpool", before=4, after=8, rps=86.0, predicted_rps=172.0,
+                    predicted_binding="threadpool", measured_rps=95.0,
+                    rerun_binding="unexplained")  # fmt: skip
+    text = sentence("starved · Trader", "refuted", figures)
+    assert text == (
+        "starved · Trader: bound by threadpool at 86 req/s; threadpool 4 -> 8: predicted 172 req/s "
+        "(threadpool binding then), measured 95 req/s (unexplained binding), 0.55 of the prediction: refuted"
+    )
+    none = Rerun(binding="unexplained", reason="unexplained names no knob")
+    assert sentence("a · b", "not verifiable", none) == (
+        "a · b: bound by unexplained, not verifiable (unexplained names no knob)"
+    )
