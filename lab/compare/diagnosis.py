@@ -7,6 +7,11 @@ into the ceiling, the binding resource, the utilizations and the efficiency, and
 cell's fields: `binding`, `limit` (the binding resource in words) and `bottleneck` (the one sentence the
 report and the table quote) say the same thing.
 
+Usable cores are what Locust and the machine's other processes left; on a saturated machine that is what
+the server used, so the CPU would bind every cell at efficiency 1. Where the users' bound alone explains
+the throughput (at least EXPLAINED of it: nothing queued), the others are not counted: the server was not
+short of CPU.
+
 Inside a cell the CPU bound uses the cell's own CPU per request where it was measured (busy time over
 completions, D = B / C: Lazowska et al. ch. 3); `demands` stays the one-user figure (the contract, the
 mean value analysis's curve).
@@ -19,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lab.compare.results.summary import HandlerRow
-from lab.model.explain import Verdict, grown, judge
+from lab.model.explain import EXPLAINED, Verdict, grown, judge
 from lab.model.inputs import Capacity, Demands, Load, Resource
 from lab.model.measured import HandlerAtOneUser, class_demands, in_cell_cpu_ms
 from lab.model.mva import sweep
@@ -117,8 +122,10 @@ class CellLoad:
     rps: float
     server_cores: float | None
     generator_busiest_cpu: float | None
+    generator_saturated: bool | None
     threadpool_in_use_max: float | None
     threadpool_waiting_max: float | None
+    locust_left: float | None = None  # the cores Locust left, the machine's other processes not counted
 
 
 def _measured(cell: CellLoad, capacity: Capacity) -> dict[Resource, float]:
@@ -126,8 +133,9 @@ def _measured(cell: CellLoad, capacity: Capacity) -> dict[Resource, float]:
     seen: dict[Resource, float] = {}
     if cell.server_cores is not None:
         seen["cpu"] = cell.server_cores / capacity.cpu_servers
-    if cell.generator_busiest_cpu is not None:
-        seen["generator"] = cell.generator_busiest_cpu
+    if cell.generator_busiest_cpu is not None or cell.generator_saturated:
+        # Saturated: a local process passed 90% of a core, or Locust's workers elsewhere said so.
+        seen["generator"] = max(cell.generator_busiest_cpu or 0.0, 1.0 if cell.generator_saturated else 0.0)
     if cell.threadpool_waiting_max:  # requests waited for a token: the pool was all in use
         seen["threadpool"] = (cell.threadpool_in_use_max or 0.0) / (capacity.workers * capacity.threadpool)
     return seen
@@ -148,12 +156,21 @@ def diagnose(cell: CellLoad, one_user: Demands, capacity: Capacity) -> Diagnosis
     window = cell.duration_s if cell.duration_s and cell.duration_s > 0 else None
     load = Load(users=cell.users, think_ms=cell.think_ms, rate=cell.rate, window_s=window)
     verdict = judge(cell.rps, bound, capacity, load, measured=_measured(cell, capacity))
+    left = cell.locust_left
+    if (
+        verdict.binding == "cpu" and verdict.utilization.get("users", 0.0) >= EXPLAINED
+        and left is not None and left > capacity.usable_cores
+    ):  # fmt: skip
+        # The users' bound alone explains the throughput: its requests did not queue, so the server was not
+        # short of CPU; on a busy machine it used what it needed, and the others' CPU is not its limit.
+        capacity = dataclasses.replace(capacity, usable_cores=left)
+        verdict = judge(cell.rps, bound, capacity, load, measured=_measured(cell, capacity))
     curve = sweep(one_user, capacity, cell.think_ms, [cell.users]) if cell.rate is None else []
     return Diagnosis(verdict, one_user, capacity, curve[0].rps if curve else None)
 
 
 def _f(value: float) -> str:
-    return f"{value:.3g}"
+    return f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
 
 
 def _utilizations(values: dict[Resource, float]) -> str:
@@ -208,7 +225,7 @@ def sentence(diagnosis: Diagnosis | None) -> str:
     return text + f" (utilization law: {law})"
 
 
-def fields(diagnosis: Diagnosis, calibration: Calibration) -> dict[str, object]:
+def fields(diagnosis: Diagnosis, calibration_requests: int | None) -> dict[str, object]:
     """The cell's fields of summary.json (issue 21's contract names)."""
     v, d = diagnosis.verdict, diagnosis.demands
     named = {
@@ -223,5 +240,5 @@ def fields(diagnosis: Diagnosis, calibration: Calibration) -> dict[str, object]:
         "demands": {k: round(x, 4) for k, x in named.items() if x > 0 or k == "wall"},
         "usable_cores": round(diagnosis.capacity.usable_cores, 3), "bottleneck": sentence(diagnosis),
         "model_rps": None if diagnosis.model_rps is None else round(diagnosis.model_rps, 3),
-        "calibration_requests": calibration.requests,
+        "calibration_requests": calibration_requests,
     }  # fmt: skip

@@ -262,6 +262,7 @@ def efficiency(cells: Sequence[Cell]) -> list[str]:
         if ok(c)
         and c.efficiency is not None
         and c.binding != "generator"
+        and not c.generator_saturated
         and (c.binding == "unexplained" or c.efficiency > EFFICIENCY_HIGH)
     ]
 

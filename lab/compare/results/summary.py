@@ -60,9 +60,7 @@ class HandlerRow(BaseModel):
     mean_ms: float | None = Field(None, description="Server-side mean latency under the cell's load.")
     p95_ms: float | None = None
     service_ms: float | None = Field(None, description="Server-side mean latency at one user (calibration).")
-    cpu_ms: float | None = Field(
-        None, description="The worker's CPU per request at one user (calibration; lab_request_cpu_seconds)."
-    )
+    cpu_ms: float | None = Field(None, description="The worker's CPU per request at one user (calibration).")
     share: float | None = Field(None, description="Of the requested handlers' server requests.")
 
 
@@ -105,12 +103,8 @@ class Measured(BaseModel):
     reconciled: bool | None = Field(None, description="unaccounted within 1% (at least one request).")
     server_drained: bool | None = Field(None, description="False: requests were in flight at the last read.")
     mean_ms: float | None = Field(None, description="Locust's mean response time.")
-    think_ms: float | None = Field(
-        None, description="Mean measured think time: a response to the same user's next request; 0 without."
-    )
-    usable_cores: float | None = Field(
-        None, description="Cores the server could use: its own when pinned, else what Locust and others left."
-    )
+    think_ms: float | None = Field(None, description="Mean measured think time (Locust), 0 without any.")
+    usable_cores: float | None = Field(None, description="Cores the server could use (Locust's left).")
     server_requests_compared: int | None = Field(
         None,
         description="What requests + abandoned were compared with, when not server_requests: the server's "
@@ -148,29 +142,19 @@ class Cell(Measured):
     )
     params: dict[str, int] = Field(default_factory=dict, description="Query parameters sent, e.g. ms.")
     repeats: int = Field(ge=0, description="Runs completed.")
-    ceiling_rps: float | None = Field(
-        None, description="lab.model's ceiling: the smallest bound; None without demands (no calibration)."
-    )
+    ceiling_rps: float | None = Field(None, description="lab.model's ceiling (the smallest bound), or None.")
     ceiling_formula: str | None = Field(None, description="The smallest bound, in words with its numbers.")
     limit: str | None = Field(None, description="The binding resource in words (says what `binding` says).")
     binding: Binding | None = Field(
-        None,
-        description="What held the cell: the ceiling's resource (users, cpu, threadpool, loop, db_pool, "
-        "process_pool, rate), generator (Locust saturated), or unexplained (efficiency under 0.8 with no "
-        "resource near saturation); None without a ceiling.",
+        None, description="The ceiling's resource, generator (Locust saturated) or unexplained (under 0.8)."
     )
     demands: dict[str, float] = Field(
         default_factory=dict,
         description="Service demands, ms per request at one user (calibration): wall (R0), cpu, threadpool, "
         "loop, db_pool, process_pool.",
     )
-    utilization: dict[str, float] = Field(
-        default_factory=dict,
-        description="Per resource with a bound, 0..1 in the cell by the utilization law (X x D / capacity).",
-    )
-    model_rps: float | None = Field(
-        None, description="Mean value analysis: X(users) over the one-user demands (a closed loop's curve)."
-    )
+    utilization: dict[str, float] = Field(default_factory=dict, description="Per resource: X x D / capacity.")
+    model_rps: float | None = Field(None, description="Mean value analysis's X(users) over the demands.")
     calibration_requests: int | None = Field(None, description="Requests the one-user calibration counted.")
     rps_runs: list[float] = Field(default_factory=list, description="req/s of every run, in order.")
     rps_spread: float | None = Field(None, description="(max - min) / median of rps_runs.")

@@ -72,10 +72,11 @@ def wall_ms(load: headless.LoadResult) -> float:
 
 
 def diagnosed(
-    cell: Cell, cfg: ServerConfig, scenario: Scenario, calibration: Calibration | None, cores: int
-) -> Cell:
-    """The cell with lab.model's verdict (lab.compare.diagnosis); `cores`: the server's when no usable
-    cores were measured."""
+    cell: Cell, cfg: ServerConfig, scenario: Scenario, calibration: Calibration | None, cores: int,
+    pinned: bool,
+) -> Cell:  # fmt: skip
+    """The cell with lab.model's verdict (lab.compare.diagnosis); `cores`: the server's (its own when
+    `pinned`, else the machine's)."""
     rps = cell.rps or 0.0
     if calibration is None or calibration.rps <= 0 or rps <= 0:
         return cell.model_copy(update={"bottleneck": diagnosis.sentence(None)})
@@ -90,7 +91,9 @@ def diagnosed(
     seen = diagnosis.CellLoad(
         users=cell.users, rate=cell.target_rps, think_ms=cell.think_ms or 0.0, duration_s=cell.duration_s,
         rps=rps, server_cores=cell.server_cores, generator_busiest_cpu=cell.generator_busiest_cpu,
+        generator_saturated=cell.generator_saturated,
         threadpool_in_use_max=cell.threadpool_in_use_max, threadpool_waiting_max=cell.threadpool_waiting_max,
+        locust_left=max(cores - (cell.generator_cpu or 0.0), 0.05) if not pinned else None,
     )  # fmt: skip
     found = diagnosis.diagnose(seen, diagnosis.demands(calibration, pools), capacity)
-    return cell.model_copy(update=diagnosis.fields(found, calibration))
+    return cell.model_copy(update=diagnosis.fields(found, calibration.requests))
