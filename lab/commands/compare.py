@@ -154,8 +154,8 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
         type=parse_duration,
         default=None,
         metavar="DURATION",
-        help="a run at one user before each cell of a user's scenario (--locustfile, --endpoint): each "
-        "handler's service time, for the report's ceiling (default: 2s; 0: off)",
+        help="a run at one user before a scenario's first cell on each configuration: the service demands "
+        "of the model's ceiling and binding resource (default: 2s; 0: off, no ceiling)",
     )
     parser.add_argument(
         "--repeat", type=int, default=1, help="runs per cell; the report shows the spread (default: 1)"

@@ -1,12 +1,11 @@
 """What `lab compare --verify` reruns for a cell (issue 21 §3): the model's view of the cell (its binding
 resource, demands, capacity and load), and lab.model.verify's prediction with the binding knob doubled.
 
-`view` is the one place that reads the model's inputs off a cell: the verdict stored with it (`binding`,
-`demands`, `usable_cores`, `think_ms`), else rebuilt (a result without them): the catalogue's scenarios
-from what each one is written to hold for its `ms` (the table below), a user's scenario from its
-handlers' service times at one user, the usable cores as what Locust left, and
-lab.model.explain.judge names the binding resource. Either way the CPU bound uses the cell's own CPU per
-request (D = B / C over the cell's window, lab.model.measured.in_cell_cpu_ms), as the cell's verdict does.
+`view` reads the model's inputs off a cell, as lab.compare.diagnosis stored them: `binding`, `demands`
+(at one user), `usable_cores`, `think_ms`. Like the cell's own verdict, the CPU bound uses the cell's own
+CPU per request (D = B / C over the cell's window, lab.model.measured.in_cell_cpu_ms). A rerun keeps the
+cell's demands (at one user no knob changes them) and is judged with its own CPU per request and the cores
+the machine left it (no knob either).
 """
 
 from __future__ import annotations
@@ -22,17 +21,6 @@ from lab.model.inputs import Binding, Capacity, Demands, Load, ModelInputError, 
 from lab.model.measured import in_cell_cpu_ms
 from lab.model.verify import TOLERANCE, Prediction, predict
 
-# What one request of a catalogue scenario holds, each for the scenario's `ms` (x n calls for fan-out);
-# its wall time is that too. The CPU is the cell's own where it was measured.
-HELD: dict[str, tuple[str, ...]] = {
-    "io-sync": ("threadpool_ms",), "io-sync-model": ("threadpool_ms",), "io-async": (),
-    "io-blocking": ("loop_ms",), "cpu-sync": ("cpu_ms", "threadpool_ms"),
-    "cpu-thread": ("cpu_ms", "threadpool_ms"), "cpu-async": ("cpu_ms", "loop_ms"),
-    "cpu-process": ("cpu_ms", "process_pool_ms"), "db-sync": ("db_pool_ms", "threadpool_ms"),
-    "db-async": ("db_pool_ms",), "db-blocking": ("db_pool_ms", "loop_ms"),
-    "fanout-sync": ("threadpool_ms",), "fanout-async": (),
-}  # fmt: skip
-
 
 @dataclass(frozen=True)
 class View:
@@ -46,25 +34,6 @@ class View:
     pinned: bool
 
 
-def _catalogue_demands(cell: Cell) -> Demands | None:
-    held = HELD.get(cell.scenario)
-    ms = float(cell.params.get("ms", 0))
-    if held is None or ms <= 0:
-        return None
-    wall = ms * cell.params.get("n", 1) if cell.scenario == "fanout-sync" else ms
-    return Demands(wall_ms=wall, **dict.fromkeys(held, wall))
-
-
-def _app_demands(cell: Cell) -> Demands | None:
-    """A user's scenario: the class's service time at one user, and the share of it that holds a token."""
-    rows = [r for r in cell.handlers if r.requested and r.share and r.service_ms is not None]
-    total = sum(r.share or 0 for r in rows)
-    if cell.service_ms is None or total <= 0:
-        return None
-    pooled = sum((r.share or 0) * (r.service_ms or 0) for r in rows if r.threadpool) / total
-    return Demands(wall_ms=cell.service_ms, threadpool_ms=pooled)
-
-
 def _capacity(cell: Cell, demands: Demands, usable: float, db_pool: int | None) -> Capacity:
     return Capacity(
         workers=cell.workers, usable_cores=usable, threadpool=cell.threadpool,
@@ -75,9 +44,8 @@ def _capacity(cell: Cell, demands: Demands, usable: float, db_pool: int | None) 
 
 def usable(cell: Cell, cores: int, pinned: bool) -> float:
     """The cores the cell's server could use: as the cell measured them, else what Locust left."""
-    stored: float | None = getattr(cell, "usable_cores", None)
-    if stored:
-        return stored
+    if cell.usable_cores:
+        return cell.usable_cores
     return float(cores) if pinned else usable_cores(cores, cell.generator_cpu or 0.0, 0.0)
 
 
@@ -94,11 +62,10 @@ def _binding(cell: Cell, demands: Demands, capacity: Capacity, load: Load) -> Bi
 
 
 def _demands(cell: Cell) -> Demands | None:
-    """The one-user demands the cell carries (lab.compare.diagnosis), else rebuilt (see the module)."""
-    stored: dict[str, float] = getattr(cell, "demands", None) or {}
-    if stored:
-        return Demands(**{f"{k.removesuffix('_ms')}_ms": v for k, v in stored.items()})
-    return _catalogue_demands(cell) if cell.kind not in ("custom", "endpoint") else _app_demands(cell)
+    """The demands at one user the cell carries (lab.compare.diagnosis: "wall", "cpu", ... in ms)."""
+    if not cell.demands:
+        return None
+    return Demands(**{f"{name}_ms": ms for name, ms in cell.demands.items()})
 
 
 def view(cell: Cell, db_pool: int | None, cores: int, pinned: bool) -> View | str:
@@ -108,18 +75,17 @@ def view(cell: Cell, db_pool: int | None, cores: int, pinned: bool) -> View | st
         return "the cell did not run"
     try:
         found = _demands(cell)
-        if found is None:
-            return "no service demands for this scenario"
+        if found is None or cell.binding is None:
+            return "no demands measured at one user (the calibration was off or too short)"
         demands = _in_cell(cell, found)
         capacity = _capacity(cell, demands, usable(cell, cores, pinned), db_pool)
-        think = getattr(cell, "think_ms", None) or 0.0
-        load = Load(users=cell.users, think_ms=think, rate=cell.target_rps, window_s=cell.duration_s or None)
+        load = Load(
+            users=cell.users, think_ms=cell.think_ms or 0.0, rate=cell.target_rps,
+            window_s=cell.duration_s or None,
+        )  # fmt: skip
     except ModelInputError as exc:
         return str(exc)
-    binding: Binding | None = getattr(cell, "binding", None) or _binding(cell, demands, capacity, load)
-    if binding is None:
-        return "no bound applies"
-    return View(binding, demands, capacity, load, cores, pinned)
+    return View(cell.binding, demands, capacity, load, cores, pinned)
 
 
 def after(found: View, made: Prediction, rerun: Cell) -> View | str:

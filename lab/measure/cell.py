@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 
 from lab.measure import scrape
+from lab.measure.machine import MachineCpu, usable_cores
 from lab.runtime import headless
 from lab.runtime.generator import Generator
 from lab.runtime.launcher import Server
@@ -40,6 +41,17 @@ class Load:
 class Measurement:
     load: headless.LoadResult  # Locust's side
     window: scrape.ServerWindow  # the server's side
+    machine_busy_cores: float | None = None  # every process of the machine, while the users were sending
+
+    def usable_cores(self, cores: int, pinned: bool) -> float:
+        """The cores the server could use (issue 21 §2): all of its own when pinned; else the machine's
+        less what Locust and the machine's other processes used while the users were sending."""
+        if pinned:
+            return float(cores)
+        server, generator = self.window.cores or 0.0, self.load.generator_cpu
+        busy = self.machine_busy_cores
+        others = busy - server - generator if busy is not None else 0.0
+        return usable_cores(cores, generator, others)
 
 
 def check_alive(server: Server) -> None:
@@ -79,7 +91,10 @@ def measure(
     )
     watcher.start()
     result: headless.LoadResult | None = None
-    with alongside if alongside is not None else contextlib.nullcontext():
+    with (
+        MachineCpu() as machine,
+        alongside if alongside is not None else contextlib.nullcontext(),
+    ):
         try:
             result = headless.run(
                 scenario, server.url, users=load.users, seconds=load.seconds, out=out,
@@ -92,4 +107,4 @@ def measure(
             except httpx.HTTPError as exc:
                 raise MeasureError(f"the server stopped answering {server.metrics_url}: {exc}") from None
     assert result is not None
-    return Measurement(result, window)
+    return Measurement(result, window, machine.busy_cores(result.window))

@@ -5,15 +5,18 @@ from __future__ import annotations
 import pytest
 
 from lab.compare import rerun
-from lab.compare.results.summary import HandlerRow
 from lab.compare.results.verified import Rerun, sentence
 from tests.compare.support import cell
 
 
+def _view(made: object, db_pool: int = 10) -> rerun.View:
+    found = rerun.view(made, db_pool=db_pool, cores=2, pinned=False)  # type: ignore[arg-type]
+    assert isinstance(found, rerun.View), found
+    return found
+
+
 def test_a_starved_thread_pool_is_bound_by_its_tokens_and_doubling_them_doubles_the_ceiling() -> None:
-    starved = cell("threadpool-starved", "io-sync", 38.0, threadpool=4, users=16, server_cores=0.1)
-    found = rerun.view(starved, db_pool=10, cores=2, pinned=False)
-    assert isinstance(found, rerun.View)
+    found = _view(cell("threadpool-starved", "io-sync", 38.0, threadpool=4, users=16, server_cores=0.1))
     assert found.binding == "threadpool"
     made = rerun.prediction(found)
     assert not isinstance(made, str)
@@ -21,23 +24,21 @@ def test_a_starved_thread_pool_is_bound_by_its_tokens_and_doubling_them_doubles_
     assert made.rps == pytest.approx(80.0)  # 8 tokens / 100 ms; the users (16 / 100 ms) allow 160
 
 
-def test_a_db_pool_binds_an_async_query_and_only_its_own_scenario_counts_it() -> None:
-    pooled = cell("uvicorn-single", "db-async", 48.0, users=20, ms=100, server_cores=0.1)
-    found = rerun.view(pooled, db_pool=5, cores=2, pinned=False)
-    assert isinstance(found, rerun.View) and found.binding == "db_pool"
-    assert found.capacity.db_pool == 5
+def test_a_db_pool_counts_only_where_the_scenario_holds_a_connection() -> None:
+    stored = {"binding": "db_pool", "demands": {"wall": 100.0, "db_pool": 100.0}, "usable_cores": 1.8}
+    found = _view(cell("uvicorn-single", "db-async", 48.0, users=20, ms=100, **stored), db_pool=5)
+    assert found.binding == "db_pool" and found.capacity.db_pool == 5
     made = rerun.prediction(found)
     assert not isinstance(made, str) and (made.knob, made.after, made.rps) == ("db_pool", 10, 100.0)
-    io = rerun.view(cell("uvicorn-single", "io-async", 190.0, users=20), db_pool=5, cores=2, pinned=False)
-    assert isinstance(io, rerun.View) and io.capacity.db_pool is None
+    assert _view(cell("uvicorn-single", "io-async", 190.0, users=20), db_pool=5).capacity.db_pool is None
 
 
 def test_cpu_work_on_one_worker_asks_for_two_and_the_cores_the_rerun_had_cap_the_prediction() -> None:
-    # 0.9 cores for 80 req/s: 11.25 ms of CPU a request, measured in the cell itself.
-    busy = cell("gunicorn-multi[workers=1]", "cpu-sync", 80.0, users=8, server_cores=0.9, generator_cpu=0.1)
-    found = rerun.view(busy, db_pool=10, cores=2, pinned=False)
-    assert isinstance(found, rerun.View) and found.binding == "cpu"
-    assert found.capacity.usable_cores == pytest.approx(1.9)  # the machine's 2 less Locust's 0.1
+    # 0.9 cores for 80 req/s: 11.25 ms of CPU a request, measured in the cell itself; 1.9 cores usable.
+    busy = cell("gunicorn-multi[workers=1]", "cpu-sync", 80.0, users=8, server_cores=0.9, usable_cores=1.9)
+    found = _view(busy)
+    assert found.binding == "cpu" and found.capacity.usable_cores == 1.9
+    assert found.demands.cpu_ms == pytest.approx(11.25)
     made = rerun.prediction(found)
     assert not isinstance(made, str) and made.knob == "workers" and made.after == 2
     assert made.rps == pytest.approx(1.9 / 11.25e-3)
@@ -45,21 +46,28 @@ def test_cpu_work_on_one_worker_asks_for_two_and_the_cores_the_rerun_had_cap_the
     assert not isinstance(crowded, str) and crowded.rps == pytest.approx(1.2 / 11.25e-3)
 
 
-def test_a_user_app_is_read_from_its_handlers_service_times() -> None:
-    rows = [HandlerRow(handler="/q", kind="def", threadpool=True, service_ms=40.0, share=1.0)]
-    app = cell("threadpool-starved", "Trader", 95.0, threadpool=4, users=16, kind="custom",
-               service_ms=40.0, handlers=rows, server_cores=0.2)  # fmt: skip
-    found = rerun.view(app, db_pool=10, cores=2, pinned=False)
-    assert isinstance(found, rerun.View) and found.binding == "threadpool"
-    assert found.demands.threadpool_ms == 40.0
+def test_without_usable_cores_measured_what_locust_left_counts() -> None:
+    found = _view(cell("gunicorn-multi[workers=1]", "cpu-sync", 80.0, users=8, usable_cores=None))
+    assert found.capacity.usable_cores == pytest.approx(2 - 0.2)
+
+
+def test_the_rerun_is_judged_with_the_cells_demands_and_its_own_cpu() -> None:
+    found = _view(cell("threadpool-starved", "io-sync", 38.0, threadpool=4, users=16, server_cores=0.1))
+    made = rerun.prediction(found)
+    assert not isinstance(made, str)
+    again = cell("threadpool-starved[threadpool=8]", "io-sync", 76.0, threadpool=8, users=16,
+                 server_cores=0.2, demands={}, binding=None)  # fmt: skip
+    seen = rerun.after(found, made, again)
+    assert isinstance(seen, rerun.View) and seen.binding == "threadpool"
+    assert seen.capacity.threadpool == 8 and seen.demands.threadpool_ms == found.demands.threadpool_ms
 
 
 @pytest.mark.parametrize(
     ("made", "why"),
     [
         ({"status": "failed", "error": "port busy"}, "did not run"),
-        ({"params": {}}, "no service demands"),
-        ({"kind": "custom", "service_ms": None}, "no service demands"),
+        ({"demands": {}}, "no demands measured at one user"),
+        ({"binding": None}, "no demands measured at one user"),
     ],
 )
 def test_a_cell_without_a_view_says_why(made: dict[str, object], why: str) -> None:
@@ -68,8 +76,7 @@ def test_a_cell_without_a_view_says_why(made: dict[str, object], why: str) -> No
 
 
 def test_generator_and_unexplained_name_no_knob() -> None:
-    found = rerun.view(cell("uvicorn-single", "io-sync", 100.0, users=100), db_pool=10, cores=2, pinned=False)
-    assert isinstance(found, rerun.View)
+    found = _view(cell("uvicorn-single", "io-sync", 100.0, users=100))
     for binding in ("generator", "unexplained"):
         made = rerun.prediction(rerun.View(binding, found.demands, found.capacity, found.load, 2, False))
         assert made == f"{binding} names no knob"

@@ -74,7 +74,7 @@ def _throughput_sentences(kind: str, cells: list[Cell]) -> list[str]:
     if not sentences and any(explain.ok(c) and c.efficiency is not None for c in cells):
         sentences = [
             f"Every {kind} cell with a model ceiling reached between {explain.EFFICIENCY_LOW:.0%} and "
-            f"{explain.EFFICIENCY_HIGH:.0%} of it: the model explains these numbers"
+            f"{explain.EFFICIENCY_HIGH:.0%} of it: its binding resource explains these numbers"
         ]
     return sentences
 

@@ -11,8 +11,9 @@ Schema versions:
    gates' verdicts (optional); a cell's `target_rps` (open-model load) and `swept` (the values of the
    run's swept keys at that cell), `meta.sweeps` and `meta.rates` (issue 12 §1, §2; all optional).
    A cell's `failure_ratio`, `failure_codes` and `flags`, `meta.max_failure_ratio` and `meta.wait_times`
-   (issue 21 §4, §5; all optional). A cell's `verified` and `verify` (`lab compare --verify`, issue 21
-   §3; optional).
+   (issue 21 §4, §5; all optional). A cell's `think_ms`, `demands`, `utilization`, `binding` and
+   `usable_cores`, a handler's `cpu_ms` (issue 21 §1, §2: lab.model's verdict; all optional).
+   A cell's `verified` and `verify` (`lab compare --verify`, issue 21 §3; optional).
    A version-1 file (or one without "schema") is read as it is: everything version 2 added is optional.
 """
 
@@ -28,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lab.compare.results.verdicts import Verdict
 from lab.compare.results.verified import Rerun
+from lab.model.inputs import Binding
 from lab.model.verify import Outcome
 from lab.shared.configs import Server, thread_tokens
 from lab.shared.output import atomic_write
@@ -61,6 +63,7 @@ class HandlerRow(BaseModel):
     mean_ms: float | None = Field(None, description="Server-side mean latency under the cell's load.")
     p95_ms: float | None = None
     service_ms: float | None = Field(None, description="Server-side mean latency at one user (calibration).")
+    cpu_ms: float | None = Field(None, description="The worker's CPU per request at one user (calibration).")
     share: float | None = Field(None, description="Of the requested handlers' server requests.")
 
 
@@ -103,6 +106,8 @@ class Measured(BaseModel):
     reconciled: bool | None = Field(None, description="unaccounted within 1% (at least one request).")
     server_drained: bool | None = Field(None, description="False: requests were in flight at the last read.")
     mean_ms: float | None = Field(None, description="Locust's mean response time.")
+    think_ms: float | None = Field(None, description="Mean measured think time (Locust), 0 without any.")
+    usable_cores: float | None = Field(None, description="Cores the server could use (Locust's left).")
     server_requests_compared: int | None = Field(
         None,
         description="What requests + abandoned were compared with, when not server_requests: the server's "
@@ -140,9 +145,20 @@ class Cell(Measured):
     )
     params: dict[str, int] = Field(default_factory=dict, description="Query parameters sent, e.g. ms.")
     repeats: int = Field(ge=0, description="Runs completed.")
-    ceiling_rps: float | None = Field(None, description="The model's ceiling; None where it has none.")
-    ceiling_formula: str | None = None
-    limit: str | None = Field(None, description="The term of the model that binds at the ceiling.")
+    ceiling_rps: float | None = Field(None, description="lab.model's ceiling (the smallest bound), or None.")
+    ceiling_formula: str | None = Field(None, description="The smallest bound, in words with its numbers.")
+    limit: str | None = Field(None, description="The binding resource in words (says what `binding` says).")
+    binding: Binding | None = Field(
+        None, description="The ceiling's resource, generator (Locust saturated) or unexplained (under 0.8)."
+    )
+    demands: dict[str, float] = Field(
+        default_factory=dict,
+        description="Service demands, ms per request at one user (calibration): wall (R0), cpu, threadpool, "
+        "loop, db_pool, process_pool.",
+    )
+    utilization: dict[str, float] = Field(default_factory=dict, description="Per resource: X x D / capacity.")
+    model_rps: float | None = Field(None, description="Mean value analysis's X(users) over the demands.")
+    calibration_requests: int | None = Field(None, description="Requests the one-user calibration counted.")
     rps_runs: list[float] = Field(default_factory=list, description="req/s of every run, in order.")
     rps_spread: float | None = Field(None, description="(max - min) / median of rps_runs.")
     efficiency: float | None = Field(None, description="rps / ceiling_rps.")

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from lab.compare import model
+from lab.compare import little
 from lab.compare.handlers import Breakdown
 from lab.compare.results.summary import Measured
-from lab.measure.scrape import ServerWindow
-from lab.runtime.headless import LoadResult
+from lab.measure.cell import Measurement
 
 
 def _round(value: float | None, digits: int = 3) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def measured(load: LoadResult, window: ServerWindow, split: Breakdown | None = None) -> Measured:
+def measured(found: Measurement, usable_cores: float, split: Breakdown | None = None) -> Measured:
     """The run's numbers; with `split` (a user's scenario) the counts are reconciled on the handlers the
     client's names map to, the app's calls to itself left out."""
     r = _round
+    load, window = found.load, found.window
     compared = split.compared if split is not None else int(window.requests)
-    unaccounted, reconciled = model.reconcile(load.requests, compared, load.abandoned)
+    unaccounted, reconciled = little.reconcile(load.requests, compared, load.abandoned)
     return Measured(
         duration_s=r(load.duration_s), requests=load.requests, failures=load.failures,
         failure_ratio=r(load.failures / load.requests if load.requests else 0.0, 4),
@@ -35,7 +35,8 @@ def measured(load: LoadResult, window: ServerWindow, split: Breakdown | None = N
         generator_cpu=r(load.generator_cpu), generator_saturated=load.generator_saturated,
         generator_processes=load.generator_processes, generator_busiest_cpu=r(load.generator_busiest_cpu),
         abandoned=load.abandoned, unaccounted=unaccounted, reconciled=reconciled,
-        server_drained=window.drained, mean_ms=load.mean_ms,
+        server_drained=window.drained, mean_ms=load.mean_ms, think_ms=r(load.think_ms),
+        usable_cores=r(usable_cores),
         server_requests_compared=compared if split is not None else None,
         unmapped=split.unmapped if split is not None else [],
         handlers=split.rows if split is not None else [],

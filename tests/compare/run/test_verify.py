@@ -57,7 +57,9 @@ def test_a_load_knob_is_rerun_with_the_users_doubled_on_the_same_configuration()
 
 
 def test_users_past_the_lab_s_bound_are_not_verifiable() -> None:
-    made = _planned(cell("uvicorn-single", "io-async", 29000.0, users=3000), config="uvicorn-single")
+    made = _planned(
+        cell("uvicorn-single", "io-async", 29000.0, users=3000, binding="users"), config="uvicorn-single"
+    )
     assert made == "6000 users is over lab compare's 5000"
 
 

@@ -1,0 +1,99 @@
+"""The calibration: each scenario at one user, once per configuration, and lab.model's verdict on its cells.
+
+At one user nothing queues, so what one request holds of each resource is measured there (issue 21 §1):
+Locust's R0 and req/s, the server's cores and event-loop lag, and per handler its share, its time in the
+server and its CPU (lab_request_cpu_seconds). A short warm-up first (none with `--warmup 0`); the
+requests it counted are kept with the cell (`calibration_requests`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lab.compare import diagnosis, handlers
+from lab.compare.diagnosis import Calibration
+from lab.compare.results.summary import Cell
+from lab.compare.run.plan import Plan
+from lab.measure import cell as measurement
+from lab.model.inputs import Capacity
+from lab.runtime import headless
+from lab.runtime.generator import Generator
+from lab.runtime.launcher import Server
+from lab.shared.configs import ServerConfig
+from lab.shared.scenarios import Scenario
+
+WARMUP_S = 1.0  # the calibration's warm-up, at most
+
+
+def warmup_s(plan: Plan) -> float:
+    return min(plan.warmup_s, WARMUP_S)
+
+
+def calibrate(
+    server: Server, scenario: Scenario, prefix: Path, plan: Plan, cpus: list[int] | None,
+    generator: Generator, run_id: str,
+) -> Calibration | None:  # fmt: skip
+    """The scenario at one user (see the module); None when off, or when nothing was answered."""
+    seconds = plan.calibration(scenario)
+    if seconds <= 0:
+        return None
+    load = measurement.Load(scenario, 1, seconds, plan.locust_options(scenario), warmup_s(plan))
+    tags = {"config": server.config.name, "run_id": run_id}
+    try:
+        found = measurement.measure(
+            server, load, out=prefix.with_name(prefix.name + "-calibrate"), tags=tags, cpus=cpus,
+            generator=generator,
+        )  # fmt: skip
+    except headless.NoAnswerError:
+        return None  # one request takes longer than the calibration: no demands, no ceiling
+    info = plan.app_info(server.config)
+    rows = []
+    for row in handlers.breakdown(found.load, found.window, info).rows:
+        seen = found.window.handlers.get(row.handler)
+        pooled = row.threadpool if info is not None else diagnosis.pooled(row.handler)
+        rows.append(row.model_copy(update={
+            "threadpool": pooled, "service_ms": seen.mean_ms if seen else None,
+            "cpu_ms": seen.cpu_ms if seen else None,
+        }))  # fmt: skip
+    return Calibration(
+        wall_ms=wall_ms(found.load), rps=found.load.rps, requests=found.load.requests,
+        server_cores=found.window.cores, loop_lag_p99_ms=found.window.loop_lag_p99_ms, rows=rows,
+    )  # fmt: skip
+
+
+def wall_ms(load: headless.LoadResult) -> float:
+    """R0: Locust's mean response time at one user, its slowest request left out from three on (a fresh
+    Locust process's first request pays its cold start, hundreds of ms on a busy machine: one request in
+    the few dozen of a calibration, none that a user of the cell waits for again)."""
+    mean, slowest, n = load.mean_ms or 0.0, load.max_ms, load.requests
+    if slowest is None or n < 3:
+        return mean
+    return max((mean * n - slowest) / (n - 1), 0.0)
+
+
+def diagnosed(
+    cell: Cell, cfg: ServerConfig, scenario: Scenario, calibration: Calibration | None, cores: int,
+    pinned: bool,
+) -> Cell:  # fmt: skip
+    """The cell with lab.model's verdict (lab.compare.diagnosis); `cores`: the server's (its own when
+    `pinned`, else the machine's)."""
+    rps = cell.rps or 0.0
+    if calibration is None or calibration.rps <= 0 or rps <= 0:
+        return cell.model_copy(update={"bottleneck": diagnosis.sentence(None)})
+    pools = diagnosis.Pools(
+        db_pool=cfg.db_pool if scenario.kind == "db" else None,
+        process_pool=cfg.process_pool if scenario.name == "cpu-process" else None,
+    )
+    capacity = Capacity(
+        workers=cell.workers, usable_cores=cell.usable_cores or float(cores), threadpool=cfg.threadpool,
+        db_pool=pools.db_pool, process_pool=pools.process_pool,
+    )  # fmt: skip
+    seen = diagnosis.CellLoad(
+        users=cell.users, rate=cell.target_rps, think_ms=cell.think_ms or 0.0, duration_s=cell.duration_s,
+        rps=rps, server_cores=cell.server_cores, generator_busiest_cpu=cell.generator_busiest_cpu,
+        generator_saturated=cell.generator_saturated,
+        threadpool_in_use_max=cell.threadpool_in_use_max, threadpool_waiting_max=cell.threadpool_waiting_max,
+        locust_left=max(cores - (cell.generator_cpu or 0.0), 0.05) if not pinned else None,
+    )  # fmt: skip
+    found = diagnosis.diagnose(seen, diagnosis.demands(calibration, pools), capacity)
+    return cell.model_copy(update=diagnosis.fields(found, calibration.requests))
