@@ -4,8 +4,8 @@ resource, demands, capacity and load), and lab.model.verify's prediction with th
 `view` reads the model's inputs off a cell, as lab.compare.diagnosis stored them: `binding`, `demands`
 (at one user), `usable_cores`, `think_ms`. Like the cell's own verdict, the CPU bound uses the cell's own
 CPU per request (D = B / C over the cell's window, lab.model.measured.in_cell_cpu_ms). A rerun keeps the
-cell's demands (at one user no knob changes them) and is judged with its own CPU per request and the cores
-the machine left it (no knob either).
+cell's demands (at one user no knob changes them); its own binding is judged with its CPU per request and
+the cores the machine left it.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ class View:
     load: Load
     cores: int  # what `view` was given: the server's cores (pinned) or the machine's
     pinned: bool
+    locust_left: float  # the cores Locust left the server (lab.compare.diagnosis)
 
 
 def _capacity(cell: Cell, demands: Demands, usable: float, db_pool: int | None) -> Capacity:
@@ -42,11 +43,14 @@ def _capacity(cell: Cell, demands: Demands, usable: float, db_pool: int | None) 
     )  # fmt: skip
 
 
+def locust_left(cell: Cell, cores: int, pinned: bool) -> float:
+    """The cores Locust left the server: all of its own when pinned."""
+    return float(cores) if pinned else usable_cores(cores, cell.generator_cpu or 0.0, 0.0)
+
+
 def usable(cell: Cell, cores: int, pinned: bool) -> float:
     """The cores the cell's server could use: as the cell measured them, else what Locust left."""
-    if cell.usable_cores:
-        return cell.usable_cores
-    return float(cores) if pinned else usable_cores(cores, cell.generator_cpu or 0.0, 0.0)
+    return cell.usable_cores or locust_left(cell, cores, pinned)
 
 
 def _in_cell(cell: Cell, demands: Demands) -> Demands:
@@ -85,12 +89,12 @@ def view(cell: Cell, db_pool: int | None, cores: int, pinned: bool) -> View | st
         )  # fmt: skip
     except ModelInputError as exc:
         return str(exc)
-    return View(cell.binding, demands, capacity, load, cores, pinned)
+    return View(cell.binding, demands, capacity, load, cores, pinned, locust_left(cell, cores, pinned))
 
 
 def after(found: View, made: Prediction, rerun: Cell) -> View | str:
     """The rerun's own view: the cell's demands (at one user no knob changes them) with the rerun's CPU
-    per request, the capacity and load `made` predicted for, what the machine left the rerun's server."""
+    per request, the capacity and load `made` predicted for with the cores the rerun's server had."""
     if rerun.status != "ok" or not rerun.rps:
         return "the rerun did not run"
     demands = _in_cell(rerun, found.demands)
@@ -98,17 +102,21 @@ def after(found: View, made: Prediction, rerun: Cell) -> View | str:
     binding = _binding(rerun, demands, capacity, made.load)
     if binding is None:
         return "no bound applies"
-    return View(binding, demands, capacity, made.load, found.cores, found.pinned)
+    return View(binding, demands, capacity, made.load, found.cores, found.pinned, found.locust_left)
 
 
-def prediction(found: View, usable_cores: float | None = None) -> Prediction | str:
-    """The rerun `found` asks for, or why none can verify it; with `usable_cores`, the cores the rerun's
-    server could use (what the machine left it then) in place of the cell's."""
+def prediction(found: View) -> Prediction | str:
+    """The rerun `found` asks for, or why none can verify it. Everything but the knob is the cell's, the
+    cores the machine left the server too, with lab.compare.diagnosis's exception: a cell the CPU did not
+    bind was not short of CPU (on a machine other work fills, it used what it needed), so the others'
+    CPU is not its limit after the knob either: the cores Locust left count. (Never the rerun's cores:
+    on a full machine they are what the server used, and the prediction would be its measurement.)"""
     if found.binding in ("generator", "unexplained"):
         return f"{found.binding} names no knob"
     capacity = found.capacity
-    if usable_cores is not None:
-        capacity = replace(capacity, usable_cores=usable_cores)
+    if found.binding != "cpu":
+        left = found.locust_left
+        capacity = replace(capacity, usable_cores=max(capacity.usable_cores, left))
     made = predict(found.binding, found.demands, capacity, found.load)
     return made if made is not None else f"no knob of the configuration or the load relieves {found.binding}"
 

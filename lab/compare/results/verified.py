@@ -28,9 +28,7 @@ class Rerun(BaseModel):
     measured_rps: float | None = Field(None, description="What the rerun served.")
     usable_cores: float | None = Field(None, description="The cores the cell's server could use.")
     rerun_usable_cores: float | None = Field(
-        None,
-        description="The cores the rerun's server could use: the prediction counts these (what the machine "
-        "left is no knob).",
+        None, description="The cores the rerun's server could use (the prediction counts the cell's)."
     )
     rerun_binding: str | None = Field(None, description="The binding resource of the rerun itself.")
     reason: str | None = Field(None, description="Why the cell is not verifiable, or why its rerun failed.")

@@ -83,11 +83,7 @@ def unverifiable(cell: Cell, found: rerun.View | str, reason: str) -> Cell:
 
 def verified(cell: Cell, found: rerun.View, rerun_of: Planned, after: Cell | None) -> Cell:
     """The cell with its verdict and the rerun's figures (`after`: the rerun's cell, if it ran)."""
-    made, usable = rerun_of.prediction, None
-    if after is not None and after.status == "ok":  # what the machine left the rerun's server: no knob
-        usable = rerun.usable(after, found.cores, found.pinned)
-        again = rerun.prediction(found, usable_cores=usable)
-        made = again if not isinstance(again, str) else made
+    made = rerun_of.prediction
     seen = rerun.after(found, made, after) if after is not None else None
     after_view = seen if isinstance(seen, rerun.View) else None
     measured = after.rps if after is not None and after.status == "ok" else None
@@ -95,7 +91,8 @@ def verified(cell: Cell, found: rerun.View, rerun_of: Planned, after: Cell | Non
     figures = Rerun(
         binding=found.binding, knob=made.knob, before=made.before, after=made.after, point=rerun_of.name,
         rps=cell.rps, predicted_rps=round(made.rps, 3), predicted_binding=made.binding,
-        measured_rps=measured, usable_cores=found.capacity.usable_cores, rerun_usable_cores=usable,
+        measured_rps=measured, usable_cores=found.capacity.usable_cores,
+        rerun_usable_cores=after_view.capacity.usable_cores if after_view is not None else None,
         rerun_binding=after_view.binding if after_view is not None else None,
         reason=None if measured is not None else failed,
     )  # fmt: skip

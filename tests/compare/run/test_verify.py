@@ -5,8 +5,7 @@ runs (slow) hold the whole to the issue's cases: the catalogue's starved thread 
 confirmed, and an app bound by a limit the model cannot see refuted. (CPU work on one gunicorn worker,
 confirmed by doubling the workers, is the real run in docs/model.md: a CPU bound on a 2-core machine
 shared with other work is no test that passes on any machine.) The DB run starts a real PostgreSQL and
-stops it (what tests/commands/test_compare_db.py checked before --verify made its 5-against-10 pool
-comparison one rerun).
+stops it; the rerun on 10 connections is what a separate test once compared with 5 (issue 16).
 """
 
 from __future__ import annotations
