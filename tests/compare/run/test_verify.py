@@ -27,6 +27,7 @@ from lab.compare.run.asked import build
 from lab.compare.run.plan import Plan
 from lab.shared.configs import get, load_catalogue
 from lab.shared.scenarios import get_scenario
+from tests import docs_support as docs
 from tests.compare.support import cell
 
 LAB = [sys.executable, "-m", "lab"]
@@ -101,6 +102,23 @@ def test_a_failing_or_unexplained_cell_is_not_verifiable() -> None:
     made = verify.unverifiable(slow, found, "unexplained names no knob")
     assert made.verified == "not verifiable" and made.verify is not None
     assert (made.verify.binding, made.verify.reason) == ("unexplained", "unexplained names no knob")
+
+
+def test_the_docs_verify_commands_parse_and_plan_reruns(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[3]
+    written = [
+        argv
+        for page in ("docs/model.md", "docs/compare.md")
+        for _, argv in docs.command_lines((root / page).read_text(encoding="utf-8"))
+        if "--verify" in argv
+    ]
+    assert len(written) >= 4
+    for argv in written:
+        assert docs.parse_error(argv) is None, argv
+        args = build_parser().parse_args([*argv, "--out", str(tmp_path / str(len(argv)))])
+        assert args.verify
+        if args.app is None:  # the catalogue's: the whole plan, checked in-process (a user's app is imported)
+            assert build(asked_of(args)).verify
 
 
 # -- one real run of each case --------------------------------------------------------------------------
