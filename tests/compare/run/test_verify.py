@@ -22,13 +22,15 @@ import pytest
 from lab.cli import build_parser
 from lab.commands.compare import asked_of
 from lab.compare import rerun
+from lab.compare.report import report
+from lab.compare.report.terminal import summary_text
 from lab.compare.run import verify
 from lab.compare.run.asked import build
 from lab.compare.run.plan import Plan
 from lab.shared.configs import get, load_catalogue
 from lab.shared.scenarios import get_scenario
 from tests import docs_support as docs
-from tests.compare.support import cell
+from tests.compare.support import cell, parse, write_run
 
 LAB = [sys.executable, "-m", "lab"]
 APPS = Path(__file__).resolve().parents[2] / "data" / "apps"
@@ -102,6 +104,31 @@ def test_a_failing_or_unexplained_cell_is_not_verifiable() -> None:
     made = verify.unverifiable(slow, found, "unexplained names no knob")
     assert made.verified == "not verifiable" and made.verify is not None
     assert (made.verify.binding, made.verify.reason) == ("unexplained", "unexplained names no knob")
+
+
+def test_the_verdicts_are_said_in_the_report_summary_md_and_the_terminal(tmp_path: Path) -> None:
+    starved = cell("threadpool-starved", "io-sync", 38.0, threadpool=4, users=16)
+    found = rerun.view(starved, db_pool=10, cores=2, pinned=False)
+    made = _planned(starved)
+    assert isinstance(found, rerun.View) and isinstance(made, verify.Planned)
+    done = verify.verified(starved, found, made, cell(made.name, "io-sync", 39.0, threadpool=8, users=16))
+    slow = verify.unverifiable(cell("uvicorn-single", "io-async", 30.0), found, "unexplained names no knob")
+    write_run(tmp_path, [done, slow])
+    report.render(tmp_path)
+    page = parse((tmp_path / "report.html").read_text(encoding="utf-8"))
+    assert "verified" in page.ids and page.classes.get("worse") == 1  # refuted, in red
+    said = " ".join("".join(page.text).split())
+    assert "8 → 8" not in said and "threadpool 4 → 8" in said and "refuted" in said
+    sentence = (
+        "threadpool-starved · io-sync: bound by threadpool at 38 req/s; threadpool 4 -> 8: predicted 80 "
+        "req/s (threadpool binding then), measured 39 req/s (unexplained binding), 0.49 of the prediction: "
+        "refuted"
+    )
+    assert f"- {sentence}." in (tmp_path / "summary.md").read_text(encoding="utf-8")
+    terminal = " ".join(summary_text(tmp_path).split())
+    assert (
+        sentence in terminal and "uvicorn-single · io-async: bound by threadpool, not verifiable" in terminal
+    )
 
 
 def test_the_docs_verify_commands_parse_and_plan_reruns(tmp_path: Path) -> None:
