@@ -102,3 +102,7 @@ def test_the_sentence_gives_both_numbers_and_the_verdict() -> None:
     assert sentence("a · b", "not verifiable", none) == (
         "a · b: bound by unexplained, not verifiable (unexplained names no knob)"
     )
+    calibration_off = Rerun(reason="no demands measured at one user")
+    assert sentence("a · b", "not verifiable", calibration_off) == (
+        "a · b: not verifiable (no demands measured at one user)"
+    )
