@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from lab.compare import diagnosis
 from lab.compare.results.summary import Cell
 from lab.compare.results.verified import sentence
 from lab.measure.machine import usable_cores
-from lab.model.explain import judge
-from lab.model.inputs import Binding, Capacity, Demands, Load, ModelInputError, Resource
+from lab.model.inputs import Binding, Capacity, Demands, Load, ModelInputError
 from lab.model.measured import in_cell_cpu_ms
 from lab.model.verify import TOLERANCE, Prediction, predict
 
@@ -58,13 +58,6 @@ def _in_cell(cell: Cell, demands: Demands) -> Demands:
     return replace(demands, cpu_ms=cpu_ms) if cpu_ms else demands
 
 
-def _binding(cell: Cell, demands: Demands, capacity: Capacity, load: Load) -> Binding | None:
-    seen: dict[Resource, float] = {}
-    if cell.generator_busiest_cpu is not None:
-        seen["generator"] = cell.generator_busiest_cpu
-    return judge(cell.rps or 0.0, demands, capacity, load, measured=seen).binding
-
-
 def _demands(cell: Cell) -> Demands | None:
     """The demands at one user the cell carries (lab.compare.diagnosis: "wall", "cpu", ... in ms)."""
     if not cell.demands:
@@ -93,16 +86,24 @@ def view(cell: Cell, db_pool: int | None, cores: int, pinned: bool) -> View | st
 
 
 def after(found: View, made: Prediction, rerun: Cell) -> View | str:
-    """The rerun's own view: the cell's demands (at one user no knob changes them) with the rerun's CPU
-    per request, the capacity and load `made` predicted for with the cores the rerun's server had."""
+    """The rerun diagnosed as every cell is (lab.compare.diagnosis), with the cell's demands at one user
+    (no knob changes them): the capacity `made` predicted for, the cores the rerun's server had."""
     if rerun.status != "ok" or not rerun.rps:
         return "the rerun did not run"
-    demands = _in_cell(rerun, found.demands)
     capacity = replace(made.capacity, usable_cores=usable(rerun, found.cores, found.pinned))
-    binding = _binding(rerun, demands, capacity, made.load)
+    seen = diagnosis.CellLoad(
+        users=rerun.users, rate=rerun.target_rps, think_ms=made.load.think_ms, duration_s=rerun.duration_s,
+        rps=rerun.rps, server_cores=rerun.server_cores, generator_busiest_cpu=rerun.generator_busiest_cpu,
+        generator_saturated=rerun.generator_saturated, threadpool_in_use_max=rerun.threadpool_in_use_max,
+        threadpool_waiting_max=rerun.threadpool_waiting_max,
+        locust_left=None if found.pinned else locust_left(rerun, found.cores, found.pinned),
+    )  # fmt: skip
+    judged = diagnosis.diagnose(seen, found.demands, capacity)
+    binding = judged.verdict.binding
     if binding is None:
         return "no bound applies"
-    return View(binding, demands, capacity, made.load, found.cores, found.pinned, found.locust_left)
+    demands = _in_cell(rerun, found.demands)
+    return View(binding, demands, judged.capacity, made.load, found.cores, found.pinned, found.locust_left)
 
 
 def prediction(found: View) -> Prediction | str:
