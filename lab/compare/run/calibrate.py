@@ -23,6 +23,7 @@ from lab.shared.configs import ServerConfig
 from lab.shared.scenarios import Scenario
 
 WARMUP_S = 1.0  # the calibration's warm-up, at most
+MIN_THINK_REQUESTS = 3  # a think time at one user from this many requests (two gaps) on
 
 
 def warmup_s(plan: Plan) -> float:
@@ -58,6 +59,7 @@ def calibrate(
     return Calibration(
         wall_ms=wall_ms(found.load), rps=found.load.rps, requests=found.load.requests,
         server_cores=found.window.cores, loop_lag_p99_ms=found.window.loop_lag_p99_ms, rows=rows,
+        think_ms=found.load.think_ms,
     )  # fmt: skip
 
 
@@ -72,11 +74,10 @@ def wall_ms(load: headless.LoadResult) -> float:
 
 
 def diagnosed(
-    cell: Cell, cfg: ServerConfig, scenario: Scenario, calibration: Calibration | None, cores: int,
-    pinned: bool,
-) -> Cell:  # fmt: skip
-    """The cell with lab.model's verdict (lab.compare.diagnosis); `cores`: the server's (its own when
-    `pinned`, else the machine's)."""
+    cell: Cell, cfg: ServerConfig, scenario: Scenario, calibration: Calibration | None, cores: int
+) -> Cell:
+    """The cell with lab.model's verdict (lab.compare.diagnosis); `cores`: the server's, where the cell
+    measured no usable cores."""
     rps = cell.rps or 0.0
     if calibration is None or calibration.rps <= 0 or rps <= 0:
         return cell.model_copy(update={"bottleneck": diagnosis.sentence(None)})
@@ -93,7 +94,9 @@ def diagnosed(
         rps=rps, server_cores=cell.server_cores, generator_busiest_cpu=cell.generator_busiest_cpu,
         generator_saturated=cell.generator_saturated,
         threadpool_in_use_max=cell.threadpool_in_use_max, threadpool_waiting_max=cell.threadpool_waiting_max,
-        locust_left=max(cores - (cell.generator_cpu or 0.0), 0.05) if not pinned else None,
+        mean_ms=cell.mean_ms,
+        other_cores=cell.other_cores,
     )  # fmt: skip
-    found = diagnosis.diagnose(seen, diagnosis.demands(calibration, pools), capacity)
+    think = calibration.think_ms if calibration.requests >= MIN_THINK_REQUESTS else None
+    found = diagnosis.diagnose(seen, diagnosis.demands(calibration, pools), capacity, think)
     return cell.model_copy(update=diagnosis.fields(found, calibration.requests))
