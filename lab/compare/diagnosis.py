@@ -9,8 +9,9 @@ report and the table quote) say the same thing.
 
 Usable cores are what Locust left (lab.measure.cell); what the machine's other processes used meanwhile is
 named in an unexplained cell's sentence, never taken as the server's limit. The users' bound counts the
-think time measured at one user where there is one (a `constant_pacing` user thinks less when its
-responses slow down: its cycle, not its think time, is what the user keeps).
+think time Locust measured in the cell, but for a paced user (`constant_pacing`, `constant_throughput`)
+it keeps the cycle: such a user thinks less when its responses slow down, so its think time at R0 is the
+cell's plus what its responses lost (`paced_think_ms`).
 
 Inside a cell the CPU bound uses the cell's own CPU per request where it was measured (busy time over
 completions, D = B / C: Lazowska et al. ch. 3); `demands` stays the one-user figure (the contract, the
@@ -57,7 +58,6 @@ class Calibration:
     server_cores: float | None
     loop_lag_p99_ms: float | None
     rows: list[HandlerRow]
-    think_ms: float = 0.0  # Locust's, at one user
 
 
 @dataclass(frozen=True)
@@ -158,7 +158,7 @@ class Diagnosis:
 def diagnose(
     cell: CellLoad, one_user: Demands, capacity: Capacity, think_ms: float | None = None
 ) -> Diagnosis:
-    """lab.model's verdict on one cell (see the module); `think_ms`: measured at one user, else the cell's."""
+    """lab.model's verdict on one cell (see the module); `think_ms`: a paced user's, else the cell's."""
     in_cell = in_cell_cpu_ms(cell.server_cores, cell.rps)
     bound = dataclasses.replace(one_user, cpu_ms=in_cell) if in_cell else one_user
     window = cell.duration_s if cell.duration_s and cell.duration_s > 0 else None
@@ -169,6 +169,19 @@ def diagnose(
     slowed = cell.mean_ms / one_user.wall_ms if cell.mean_ms and one_user.wall_ms > 0 else None
     others = cell.other_cores if cell.other_cores is not None and cell.other_cores >= OTHERS_NOTABLE else None
     return Diagnosis(verdict, one_user, capacity, curve[0].rps if curve else None, slowed, others)
+
+
+PACED = ("constant_pacing", "constant_throughput")  # Locust's wait times that keep a user's cycle
+
+
+def paced_think_ms(
+    wait_time: str, think_ms: float | None, mean_ms: float | None, wall_ms: float
+) -> float | None:
+    """The think time of the users' bound: for a paced user, its cycle less R0 (the cell's think time plus
+    its response time, less R0); None for the others (the cell's think time)."""
+    if not wait_time.startswith(PACED) or think_ms is None or mean_ms is None:
+        return None
+    return max(think_ms + mean_ms - wall_ms, 0.0)
 
 
 def _f(value: float) -> str:

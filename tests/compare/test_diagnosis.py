@@ -84,11 +84,15 @@ def test_an_unexplained_cell_gives_its_utilizations_and_how_long_requests_waited
     assert text.endswith("; the machine's other processes used 1.10 cores meanwhile)")
 
 
-def test_a_think_time_measured_at_one_user_enters_the_users_bound() -> None:
-    """constant_pacing(0.2): 188 ms of think at one user, 140 ms in the cell where responses slowed."""
+def test_a_paced_user_keeps_its_cycle_in_the_users_bound() -> None:
+    """constant_pacing(0.2): 140 ms of think in the cell where responses took 60 ms; at R0 = 12 ms the
+    user would have thought 188 ms. A between() user's think time is the cell's as it is."""
+    think = diagnosis.paced_think_ms("constant_pacing(0.2)", 140.0, 60.0, 12.0)
+    assert think == pytest.approx(188.0)
+    assert diagnosis.paced_think_ms("between(0.5, 1.5)", 900.0, 80.0, 8.0) is None
     one = Demands(wall_ms=12.0, cpu_ms=1.0)
-    cell = load(rps=95.0, server_cores=0.2, think_ms=140.0)
-    found = diagnosis.diagnose(cell, one, Capacity(workers=1, usable_cores=1.5, threadpool=40), 188.0)
+    cell = load(rps=95.0, server_cores=0.2, think_ms=140.0, mean_ms=60.0)
+    found = diagnosis.diagnose(cell, one, Capacity(workers=1, usable_cores=1.5, threadpool=40), think)
     assert found.verdict.binding == "users" and found.verdict.ceiling_rps == pytest.approx(100)
     assert "think 188 ms" in (found.verdict.ceiling_formula or "")
 

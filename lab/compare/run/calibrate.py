@@ -23,7 +23,6 @@ from lab.shared.configs import ServerConfig
 from lab.shared.scenarios import Scenario
 
 WARMUP_S = 1.0  # the calibration's warm-up, at most
-MIN_THINK_REQUESTS = 3  # a think time at one user from this many requests (two gaps) on
 
 
 def warmup_s(plan: Plan) -> float:
@@ -59,7 +58,6 @@ def calibrate(
     return Calibration(
         wall_ms=wall_ms(found.load), rps=found.load.rps, requests=found.load.requests,
         server_cores=found.window.cores, loop_lag_p99_ms=found.window.loop_lag_p99_ms, rows=rows,
-        think_ms=found.load.think_ms,
     )  # fmt: skip
 
 
@@ -97,6 +95,7 @@ def diagnosed(
         mean_ms=cell.mean_ms,
         other_cores=cell.other_cores,
     )  # fmt: skip
-    think = calibration.think_ms if calibration.requests >= MIN_THINK_REQUESTS else None
-    found = diagnosis.diagnose(seen, diagnosis.demands(calibration, pools), capacity, think)
+    one_user = diagnosis.demands(calibration, pools)
+    think = diagnosis.paced_think_ms(scenario.wait_time, cell.think_ms, cell.mean_ms, one_user.wall_ms)
+    found = diagnosis.diagnose(seen, one_user, capacity, think)
     return cell.model_copy(update=diagnosis.fields(found, calibration.requests))
