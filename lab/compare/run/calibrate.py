@@ -2,8 +2,10 @@
 
 At one user nothing queues, so what one request holds of each resource is measured there (issue 21 §1):
 Locust's R0 and req/s, the server's cores and event-loop lag, and per handler its share, its time in the
-server and its CPU (lab_request_cpu_seconds). A short warm-up first (none with `--warmup 0`); the
-requests it counted are kept with the cell (`calibration_requests`).
+server and its CPU (lab_request_cpu_seconds). A short warm-up first (none with `--warmup 0`); a run that
+counted fewer than MIN_REQUESTS runs again, twice as long (at most twice more): a user who thinks a second
+sends three requests in a 3 s calibration. The requests counted are kept with the cell
+(`calibration_requests`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from lab.shared.configs import ServerConfig
 from lab.shared.scenarios import Scenario
 
 WARMUP_S = 1.0  # the calibration's warm-up, at most
+MIN_REQUESTS = 10  # fewer: the calibration runs again, twice as long (a user that thinks, a busy machine)
+ATTEMPTS, MAX_S = 3, 12.0
 
 
 def warmup_s(plan: Plan) -> float:
@@ -37,15 +41,18 @@ def calibrate(
     seconds = plan.calibration(scenario)
     if seconds <= 0:
         return None
-    load = measurement.Load(scenario, 1, seconds, plan.locust_options(scenario), warmup_s(plan))
     tags = {"config": server.config.name, "run_id": run_id}
-    try:
-        found = measurement.measure(
-            server, load, out=prefix.with_name(prefix.name + "-calibrate"), tags=tags, cpus=cpus,
-            generator=generator,
-        )  # fmt: skip
-    except headless.NoAnswerError:
-        return None  # one request takes longer than the calibration: no demands, no ceiling
+    warmup = warmup_s(plan)
+    for attempt in range(1, ATTEMPTS + 1):
+        load = measurement.Load(scenario, 1, seconds, plan.locust_options(scenario), warmup)
+        out = prefix.with_name(f"{prefix.name}-calibrate{'' if attempt == 1 else attempt}")
+        try:
+            found = measurement.measure(server, load, out=out, tags=tags, cpus=cpus, generator=generator)
+        except headless.NoAnswerError:
+            return None  # one request takes longer than the calibration: no demands, no ceiling
+        if found.load.requests >= MIN_REQUESTS:
+            break
+        warmup, seconds = 0.0, min(seconds * 2, MAX_S)  # too few to trust: once more, longer
     info = plan.app_info(server.config)
     rows = []
     for row in handlers.breakdown(found.load, found.window, info).rows:
@@ -72,11 +79,10 @@ def wall_ms(load: headless.LoadResult) -> float:
 
 
 def diagnosed(
-    cell: Cell, cfg: ServerConfig, scenario: Scenario, calibration: Calibration | None, cores: int,
-    pinned: bool,
-) -> Cell:  # fmt: skip
-    """The cell with lab.model's verdict (lab.compare.diagnosis); `cores`: the server's (its own when
-    `pinned`, else the machine's)."""
+    cell: Cell, cfg: ServerConfig, scenario: Scenario, calibration: Calibration | None, cores: int
+) -> Cell:
+    """The cell with lab.model's verdict (lab.compare.diagnosis); `cores`: the server's, where the cell
+    measured no usable cores."""
     rps = cell.rps or 0.0
     if calibration is None or calibration.rps <= 0 or rps <= 0:
         return cell.model_copy(update={"bottleneck": diagnosis.sentence(None)})
@@ -93,7 +99,10 @@ def diagnosed(
         rps=rps, server_cores=cell.server_cores, generator_busiest_cpu=cell.generator_busiest_cpu,
         generator_saturated=cell.generator_saturated,
         threadpool_in_use_max=cell.threadpool_in_use_max, threadpool_waiting_max=cell.threadpool_waiting_max,
-        locust_left=max(cores - (cell.generator_cpu or 0.0), 0.05) if not pinned else None,
+        mean_ms=cell.mean_ms,
+        other_cores=cell.other_cores,
     )  # fmt: skip
-    found = diagnosis.diagnose(seen, diagnosis.demands(calibration, pools), capacity)
+    one_user = diagnosis.demands(calibration, pools)
+    think = diagnosis.paced_think_ms(scenario.wait_time, cell.think_ms, cell.mean_ms, one_user.wall_ms)
+    found = diagnosis.diagnose(seen, one_user, capacity, think)
     return cell.model_copy(update=diagnosis.fields(found, calibration.requests))
