@@ -10,6 +10,7 @@ sends three requests in a 3 s calibration. The requests counted are kept with th
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from lab.compare import diagnosis, handlers
@@ -43,16 +44,17 @@ def calibrate(
         return None
     tags = {"config": server.config.name, "run_id": run_id}
     warmup = warmup_s(plan)
+    found: measurement.Measurement | None = None  # the last run that answered anything
     for attempt in range(1, ATTEMPTS + 1):
         load = measurement.Load(scenario, 1, seconds, plan.locust_options(scenario), warmup)
         out = prefix.with_name(f"{prefix.name}-calibrate{'' if attempt == 1 else attempt}")
-        try:
+        with contextlib.suppress(headless.NoAnswerError):  # nothing answered in time: as too few
             found = measurement.measure(server, load, out=out, tags=tags, cpus=cpus, generator=generator)
-        except headless.NoAnswerError:
-            return None  # one request takes longer than the calibration: no demands, no ceiling
-        if found.load.requests >= MIN_REQUESTS:
+        if found is not None and found.load.requests >= MIN_REQUESTS:
             break
         warmup, seconds = 0.0, min(seconds * 2, MAX_S)  # too few to trust: once more, longer
+    if found is None:
+        return None  # one request takes longer than every calibration run: no demands, no ceiling
     info = plan.app_info(server.config)
     rows = []
     for row in handlers.breakdown(found.load, found.window, info).rows:
