@@ -47,7 +47,7 @@ def usable(cell: Cell, cores: int, pinned: bool) -> float:
     from its Locust's CPU."""
     if cell.usable_cores:
         return cell.usable_cores
-    return float(cores) if pinned else usable_cores(cores, cell.generator_cpu or 0.0, 0.0)
+    return float(cores) if pinned else usable_cores(cores, cell.generator_cpu or 0.0)
 
 
 def _in_cell(cell: Cell, demands: Demands) -> Demands:
