@@ -8,6 +8,7 @@ without --metrics-url. Bad input is checked in-process, through the parser and t
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -110,7 +111,7 @@ def _asked(tmp_path: Path, *args: str) -> Asked:
     ],
 )
 def test_bad_urls_names_and_classes_are_usage_errors(tmp_path: Path, args: list[str], expected: str) -> None:
-    with pytest.raises(WorkloadError, match=expected.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(WorkloadError, match=re.escape(expected)):
         _asked(tmp_path, *args)
 
 
@@ -137,5 +138,5 @@ def test_compare_refuses_an_external_configuration(tmp_path: Path) -> None:
     )  # fmt: skip
     from lab.commands.compare import asked_of
 
-    with pytest.raises(PlanError, match="running service .* lab run --host"):
+    with pytest.raises(PlanError, match=r"running service .* lab run --host"):
         build(asked_of(parsed))
