@@ -11,6 +11,7 @@ server's sections are drawn; without it the report says why they are empty.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +21,7 @@ from lab.commands.workload import WorkloadError
 
 if TYPE_CHECKING:
     from lab.compare.run.asked import Asked
+    from lab.shared.scenarios import Scenario, UserClassInfo
 
 EXIT_STATUSES = compare.EXIT_STATUSES
 DEFAULT_NAME = "service"
@@ -39,9 +41,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--name", default=DEFAULT_NAME, help=f"what the report calls the service (default: {DEFAULT_NAME})"
     )
-    load = parser.add_mutually_exclusive_group()
-    load.add_argument("--users", type=int, default=100, help="concurrent Locust users (default: 100)")
-    load.add_argument("--rate", type=float, metavar="R", help="open model, req/s (the lab's users only)")
+    parser.add_argument(
+        "--users", type=int, default=100,
+        help="concurrent Locust users (default: 100); with --rate, the users that share the rate",
+    )  # fmt: skip
+    parser.add_argument(
+        "--rate", type=float, metavar="R",
+        help="open model: R requests per second whatever the responses (the lab's own locustfiles' users "
+        "only: a user's locustfile paces itself with its wait_time)",
+    )  # fmt: skip
     parser.add_argument(
         "--duration", type=compare.parse_duration, default=5.0,
         help="measured time per cell (default: 5s); with a load shape, the most the shape may take",
@@ -63,27 +71,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def asked_of(args: argparse.Namespace) -> Asked:
     """What the flags ask for; WorkloadError (exit 2) for a bad URL, name or locustfile."""
+    from lab.compare import handlers
     from lab.compare.run.asked import Asked
     from lab.runtime.locustfile import LocustfileError, contents
     from lab.runtime.service import external_config
     from lab.shared.configs import BASE_NAME
-    from lab.shared.scenarios import UnknownScenarioError, custom_scenarios, select
+    from lab.shared.scenarios import UnknownScenarioError, select
     from lab.shared.service import Service, ServiceError
 
     if not BASE_NAME.match(args.name):
         raise WorkloadError(f"--name {args.name!r}: letters, digits, '.', '_' and '-' only")
     try:
+        service = Service(args.host, args.metrics_url)  # the cheap check first: no locustfile loaded
         classes, shapes = contents(args.locustfile)
         if len(shapes) > 1:
             raise WorkloadError(f"locustfile {args.locustfile}: {len(shapes)} load shapes "
                                 f"({', '.join(shapes)}); Locust follows one: keep one")  # fmt: skip
-        scenarios = select(custom_scenarios(args.locustfile, classes), compare._names(args.scenarios))
-        service = Service(args.host, args.metrics_url, shapes[0] if shapes else None)
+        scenarios = select(_scenarios(args.locustfile, classes), compare._names(args.scenarios))
+        service = dataclasses.replace(service, shape=shapes[0] if shapes else None)
     except (LocustfileError, UnknownScenarioError, ServiceError) as exc:
         raise WorkloadError(str(exc)) from None
     config = external_config(args.name, service)
     return Asked(
-        bases=[config], configs=[config], set_swept={}, scenarios=scenarios, targets={}, custom=True,
+        bases=[config], configs=[config], set_swept={}, scenarios=scenarios, targets={},
+        custom=any(handlers.is_app_scenario(s) for s in scenarios),
         users=[args.users], rates=[args.rate] if args.rate is not None else [], repeat=args.repeat,
         duration_s=args.duration, warmup_s=0.0 if service.shape else args.warmup, calibrate_s=0.0,
         out=args.out or Path("results") / dt.datetime.now().strftime("%Y%m%d-%H%M%S"),
@@ -92,6 +103,19 @@ def asked_of(args: argparse.Namespace) -> Asked:
         apps_of=lambda targets, scenarios: {}, baseline=args.baseline, pin="off",
         locustfile=args.locustfile.resolve(), max_failure_ratio=args.max_failure_ratio, service=service,
     )  # fmt: skip
+
+
+def _scenarios(locustfile: Path, classes: list[UserClassInfo]) -> dict[str, Scenario]:
+    """Each class as a scenario, by class name: a class of one of the lab's own locustfiles is its
+    catalogue scenario (its endpoint, its parameters, the open model of --rate), any other a user's."""
+    from lab.shared.scenarios import custom_scenarios, scenario_of
+
+    found = custom_scenarios(locustfile, classes)
+    for name in found:
+        lab = scenario_of(name)
+        if lab is not None and lab.path.resolve() == locustfile.resolve():
+            found[name] = lab
+    return found
 
 
 def run(args: argparse.Namespace) -> int:

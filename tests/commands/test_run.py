@@ -22,6 +22,7 @@ from lab.commands.workload import WorkloadError
 from lab.compare.run.asked import Asked, build
 from lab.compare.run.plan import PlanError
 from lab.runtime.launcher import Server
+from lab.shared.scenarios import get_scenario
 
 SHAPED = Path(__file__).resolve().parents[1] / "data" / "shaped" / "locustfile.py"
 LAB = [sys.executable, "-m", "lab"]
@@ -115,10 +116,21 @@ def test_bad_urls_names_and_classes_are_usage_errors(tmp_path: Path, args: list[
         _asked(tmp_path, *args)
 
 
-def test_a_bad_load_is_refused_before_anything_starts(tmp_path: Path) -> None:
-    with pytest.raises(PlanError, match="--repeat 0"):
-        build(_asked(tmp_path, "--host", "http://127.0.0.1:1", "--repeat", "0"))
+def test_the_rate_drives_the_labs_own_users_and_is_refused_for_a_users_locustfile(tmp_path: Path) -> None:
+    host = ["--host", "http://127.0.0.1:1", "--rate", "100"]
+    with pytest.raises(
+        PlanError, match=r"--rate drives the lab's own users.*; --repeat 0: must be between 1 and 20"
+    ):
+        build(_asked(tmp_path, *host, "--repeat", "0"))  # every problem at once, nothing started
     assert not (tmp_path / "out").exists()
+    own = build_parser().parse_args(
+        ["run", *host, "--locustfile", str(get_scenario("io-async").path), "--scenarios", "IoAsyncUser",
+         "--out", str(tmp_path / "out")]
+    )  # fmt: skip
+    plan = build(run.asked_of(own))
+    assert [s.name for s in plan.scenarios] == ["io-async"]  # the catalogue's: its endpoint and open model
+    assert plan.sweep.rates == [100.0]
+    assert plan.service is not None and plan.service.url == "http://127.0.0.1:1"
 
 
 def test_host_is_required_and_a_bad_host_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -159,10 +159,10 @@ class Comparison:
             steady_state=model.at_steady_state(wait, median.duration_s or plan.duration_s),
             status="ok",
         )
-        if not app:
-            return cell.model_copy(update={"bottleneck": model.bottleneck(cell, self.cores)})
         if plan.service is not None and plan.service.metrics_url is None:
             return cell.model_copy(update={"bottleneck": "not known: the server's metrics were not read"})
+        if not app:
+            return cell.model_copy(update={"bottleneck": model.bottleneck(cell, self.cores)})
         cell = cell.model_copy(
             update={
                 "concurrency": model_app.concurrency(cell.rps, cell.mean_ms),
