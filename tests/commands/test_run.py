@@ -1,8 +1,10 @@
 """`lab run --host`: a service the lab did not start, measured as `lab compare` measures (issue 24).
 
-The test starts the target itself (the lab's uvicorn-single, on loopback) and runs the real command
-against it: a user's locustfile with a LoadTestShape, reconciled through --metrics-url; then once more
-without --metrics-url. Bad input is checked in-process, through the parser and the plan builder.
+The test starts the target itself on loopback: an app the lab never wrapped (plain FastAPI with
+prometheus-fastapi-instrumentator's metrics, under plain uvicorn), and runs the real command against it:
+a user's locustfile with a LoadTestShape, reconciled through --metrics-url; then once more without
+--metrics-url. (The lab's own wrapper as the target: tests/runtime/test_generator_hosts.py.) Bad input
+is checked in-process, through the parser and the plan builder.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from lab.cli import build_parser, main
@@ -21,14 +24,39 @@ from lab.commands import run
 from lab.commands.workload import WorkloadError
 from lab.compare.run.asked import Asked, build
 from lab.compare.run.plan import PlanError
-from lab.runtime.launcher import Server
+from lab.runtime.procs import Child
+from lab.runtime.provenance import free_port
 from lab.shared.scenarios import get_scenario
 
-SHAPED = Path(__file__).resolve().parents[1] / "data" / "shaped" / "locustfile.py"
+DATA = Path(__file__).resolve().parents[1] / "data"
+SHAPED = DATA / "shaped" / "locustfile.py"
 LAB = [sys.executable, "-m", "lab"]
 
 
-def _lab_run(server: Server, out: Path, *args: str) -> subprocess.CompletedProcess[str]:
+class Instrumented(Child):
+    """tests/data/instrumented/app.py under plain uvicorn: no lab wrapper, no LAB_* environment."""
+
+    what = "uvicorn (instrumented app)"
+
+    def __init__(self, log: Path) -> None:
+        super().__init__(log)
+        self.url = f"http://127.0.0.1:{free_port()}"
+        self.metrics_url = self.url + "/metrics"
+
+    def start(self) -> None:
+        port = self.url.rsplit(":", 1)[1]
+        self.spawn([sys.executable, "-m", "uvicorn", "app:app", "--app-dir", str(DATA / "instrumented"),
+                    "--port", port, "--no-access-log"])  # fmt: skip
+        self.wait_until(lambda: httpx.get(self.metrics_url).is_success, 60, RuntimeError, self.url)
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instrumented]:
+    with Instrumented(tmp_path_factory.mktemp("instrumented") / "uvicorn.log") as server:
+        yield server
+
+
+def _lab_run(server: Instrumented, out: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*LAB, "run", "--host", server.url, "--locustfile", str(SHAPED), "--duration", "20",
          "--out", str(out), *args],
@@ -37,11 +65,11 @@ def _lab_run(server: Server, out: Path, *args: str) -> subprocess.CompletedProce
 
 
 @pytest.fixture(scope="module")
-def measured(single_server: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def measured(service: Instrumented, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One real `lab run` with --metrics-url, a check and JUnit; its result directory."""
     out = tmp_path_factory.mktemp("run") / "out"
     done = _lab_run(
-        single_server, out, "--metrics-url", single_server.metrics_url,
+        service, out, "--metrics-url", service.metrics_url,
         "--check", "failure_ratio<0.01", "--junit", str(out.parent / "junit.xml"),
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
@@ -63,6 +91,9 @@ def test_one_cell_per_user_class_reconciled_against_the_servers_metrics(measured
         assert cell["requests"] <= cell["server_requests"] <= cell["requests"] + cell["abandoned"], cell
         assert cell["reconciled"] is True
         assert cell["ceiling_rps"] is None  # its workers are not the lab's to know
+    # Reconciled on the handler the class requests, from the instrumentator's own series.
+    served = {r["handler"]: r for r in cells["AsyncReader"]["handlers"] if r["requested"]}
+    assert list(served) == ["/noop/async"] and served["/noop/async"]["server_requests"] > 0
     assert (measured.parent / "junit.xml").read_text().count("<testcase") >= 3  # two cells and a check
 
 
@@ -84,10 +115,10 @@ def test_the_shape_set_the_users_and_ended_the_run(measured: Path) -> None:
 
 @pytest.mark.slow
 def test_without_metrics_url_the_server_sections_say_why_they_are_empty(
-    single_server: Server, tmp_path: Path
+    service: Instrumented, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    done = _lab_run(single_server, out, "--scenarios", "AsyncReader")
+    done = _lab_run(service, out, "--scenarios", "AsyncReader")
     assert done.returncode == 0, done.stdout + done.stderr
     (cell,) = json.loads((out / "summary.json").read_text())["cells"]
     assert cell["status"] == "ok" and cell["requests"] > 0
