@@ -79,8 +79,8 @@ def violations(module: str, source: str) -> list[str]:
 
 
 # Inside lab.compare: room -> the rooms it may import besides itself. "lab.compare" is a module at the
-# package's top (today the model: model, model_app, explain, explain_app, handlers); the run's provenance is
-# lab.shared.provenance, a floor below every room.
+# package's top (today the model's wiring: diagnosis, little, explain, explain_app, handlers); the run's
+# provenance is lab.shared.provenance, a floor below every room.
 COMPARE_ROOMS = {
     "lab.compare.results": set(),
     "lab.compare": {"lab.compare.results"},

@@ -13,6 +13,8 @@ Schema versions:
    A cell's `failure_ratio`, `failure_codes` and `flags`, `meta.max_failure_ratio` and `meta.wait_times`
    (issue 21 §4, §5; all optional). A cell's `think_ms`, `demands`, `utilization`, `binding` and
    `usable_cores`, a handler's `cpu_ms` (issue 21 §1, §2: lab.model's verdict; all optional).
+   `meta.service` and a cell's `server` "external": a running service measured by `lab run` (issue 24;
+   optional), whose cells may have no server-side fields (no --metrics-url).
    A cell's `verified` and `verify` (`lab compare --verify`, issue 21 §3; optional).
    A version-1 file (or one without "schema") is read as it is: everything version 2 added is optional.
 """

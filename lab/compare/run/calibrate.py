@@ -22,9 +22,12 @@ from lab.model.inputs import Capacity
 from lab.runtime import headless
 from lab.runtime.generator import Generator
 from lab.runtime.launcher import Server
+from lab.runtime.service import Running
 from lab.shared.configs import ServerConfig
 from lab.shared.scenarios import Scenario
+from lab.shared.service import EXTERNAL
 
+RUNNING = "no ceiling: a running service (its workers and thread pool are not the lab's to know)"
 WARMUP_S = 1.0  # the calibration's warm-up, at most
 MIN_REQUESTS = 10  # fewer: the calibration runs again, twice as long (a user that thinks, a busy machine)
 ATTEMPTS, MAX_S = 3, 12.0
@@ -35,7 +38,7 @@ def warmup_s(plan: Plan) -> float:
 
 
 def calibrate(
-    server: Server, scenario: Scenario, prefix: Path, plan: Plan, cpus: list[int] | None,
+    server: Server | Running, scenario: Scenario, prefix: Path, plan: Plan, cpus: list[int] | None,
     generator: Generator, run_id: str,
 ) -> Calibration | None:  # fmt: skip
     """The scenario at one user (see the module); None when off, or when nothing was answered."""
@@ -53,8 +56,8 @@ def calibrate(
         if found is not None and found.load.requests >= MIN_REQUESTS:
             break
         warmup, seconds = 0.0, min(seconds * 2, MAX_S)  # too few to trust: once more, longer
-    if found is None:
-        return None  # one request takes longer than every calibration run: no demands, no ceiling
+    if found is None or found.window is None:
+        return None  # one request takes longer than every calibration run (or no metrics): no demands
     info = plan.app_info(server.config)
     rows = []
     for row in handlers.breakdown(found.load, found.window, info).rows:
@@ -86,6 +89,11 @@ def diagnosed(
     """The cell with lab.model's verdict (lab.compare.diagnosis); `cores`: the server's, where the cell
     measured no usable cores."""
     rps = cell.rps or 0.0
+    if cfg.server == EXTERNAL:  # lab run: no calibration, no ceiling
+        known = cell.server_requests is not None
+        return cell.model_copy(
+            update={"bottleneck": RUNNING if known else "not known: the server's metrics were not read"}
+        )
     if calibration is None or calibration.rps <= 0 or rps <= 0:
         return cell.model_copy(update={"bottleneck": diagnosis.sentence(None)})
     pools = diagnosis.Pools(

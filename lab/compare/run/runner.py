@@ -33,6 +33,7 @@ from lab.runtime import headless
 from lab.runtime.generator import waiting_note
 from lab.runtime.launcher import LaunchError, Server
 from lab.runtime.provenance import free_port, git_commit, versions
+from lab.runtime.service import Running
 from lab.shared.configs import ServerConfig
 from lab.shared.cores import can_pin, choose_pinning, generator_processes, usable_cpus
 from lab.shared.provenance import Machine, Meta, Pinning, command_line, utc_now
@@ -60,34 +61,24 @@ class Comparison:
             auto = generator_processes(self.pinning, len(usable))
             self.generator = dataclasses.replace(self.generator, processes=auto)
         self.workers_gone: str | None = None  # why the workers elsewhere are gone: later cells fail fast
-        self.server: Server | None = None  # the configuration's server while its cells run
+        self.server: Server | Running | None = None  # the configuration's server while its cells run
+        chosen = self.pinning
+        pinning = Pinning(server=chosen.server, generator=chosen.generator, note=chosen.note)
         self.meta = Meta(
-            run_id=self.run_id,
-            started=utc_now(),
-            command=command_line(),
-            git_commit=git_commit(),
-            versions=versions(),
-            machine=Machine.here(len(usable)),
-            pinning=Pinning(
-                server=self.pinning.server, generator=self.pinning.generator, note=self.pinning.note
-            ),
-            configs=plan.configs,
-            scenarios=[s.name for s in plan.scenarios],
-            users=(plan.sweep.users or [plan.users])[0],
-            rates=plan.sweep.rates,
-            sweeps=plan.sweep.swept(),
-            duration_s=plan.duration_s,
-            warmup_s=plan.warmup_s,
-            repeat=plan.repeat,
-            options=plan.options,
-            target=target_record(plan),
+            run_id=self.run_id, started=utc_now(), command=command_line(), git_commit=git_commit(),
+            versions=versions(), machine=Machine.here(len(usable)), pinning=pinning, configs=plan.configs,
+            scenarios=[s.name for s in plan.scenarios], users=(plan.sweep.users or [plan.users])[0],
+            rates=plan.sweep.rates, sweeps=plan.sweep.swept(), duration_s=plan.duration_s,
+            warmup_s=plan.warmup_s, repeat=plan.repeat, options=plan.options, target=target_record(plan),
             locustfile=str(plan.locustfile) if plan.locustfile else None,
             wait_times={s.name: s.wait_time for s in plan.scenarios if s.wait_time},
-            max_failure_ratio=plan.max_failure_ratio,
-        )
+            max_failure_ratio=plan.max_failure_ratio, service=plan.service,
+        )  # fmt: skip
 
     # -- one cell ---------------------------------------------------------------------------------------
-    def _measure(self, server: Server, scenario: Scenario, prefix: Path, point: LoadPoint) -> Measurement:
+    def _measure(
+        self, server: Server | Running, scenario: Scenario, prefix: Path, point: LoadPoint
+    ) -> Measurement:
         plan = self.plan
         options = {**plan.locust_options(scenario), **point.options()}
         load = measurement.Load(scenario, point.users, plan.duration_s, options, plan.warmup_s)
@@ -147,7 +138,8 @@ class Comparison:
         (plan.out / "cells").mkdir(parents=True, exist_ok=True)
         (plan.out / "logs").mkdir(parents=True, exist_ok=True)
         progress = Progress(self.estimates())
-        print(f"lab compare -> {plan.out}  ({self.pinning.note})", file=sys.stderr, flush=True)
+        command = "lab run" if plan.service is not None else "lab compare"
+        print(f"{command} -> {plan.out}  ({self.pinning.note})", file=sys.stderr, flush=True)
         if self.generator.expect_workers:
             print(waiting_note(self.generator, plan.scenarios[0]), file=sys.stderr, flush=True)
         self.save()
@@ -177,7 +169,9 @@ class Comparison:
                 found += [cell + (LAUNCH_S if i == 0 and r == 0 else 0.0) for r in range(plan.repeat)]
         return found
 
-    def _start(self, cfg: ServerConfig) -> Server:
+    def _start(self, cfg: ServerConfig) -> Server | Running:
+        if self.plan.service is not None:
+            return Running(cfg, self.plan.service)
         server = Server(
             cfg, host=self.plan.host, port=self.plan.port or free_port(), cpus=self.pinning.server,
             log=self.plan.out / "logs" / f"{cfg.name}.server.log", target=self.plan.target(cfg),
@@ -203,13 +197,15 @@ class Comparison:
                 self.server, scenario, prefix, self.plan, self.pinning.generator, self.generator, self.run_id
             )
         found = self._measure(self.server, scenario, prefix, point)
+        window = found.window
         split = (
-            handlers.breakdown(found.load, found.window, self.plan.app_info(cfg))
-            if handlers.is_app_scenario(scenario)
+            handlers.breakdown(found.load, window, self.plan.app_info(cfg))
+            if handlers.is_app_scenario(scenario) and window is not None
             else None
         )
         usable = found.usable_cores(self.cores, pinned=bool(self.pinning.server))
-        series = CellSeries(history=found.load.history, server_timeline=found.window.timeline)
+        timeline = window.timeline if window is not None else []
+        series = CellSeries(history=found.load.history, server_timeline=timeline)
         return record.measured(found, usable, split), series
 
     def _run_config(self, cfg: ServerConfig, progress: Progress) -> None:
@@ -245,6 +241,7 @@ class Comparison:
                     if error:
                         break
                 calibration = calibrations.get(scenario.name)
+                point = plan.shaped(point, [h.users for s in series for h in s.history])
                 cell = self._record(cfg, workers, scenario, runs, error, calibration, point)
                 cell = flags.flagged(cell, plan.max_failure_ratio)
                 self.cells.append(cell)
