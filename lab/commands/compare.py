@@ -155,7 +155,7 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="DURATION",
         help="a run at one user before a scenario's first cell on each configuration: the service demands "
-        "of the model's ceiling and binding resource (default: 2s; 0: off, no ceiling)",
+        "of the model's ceiling and binding resource (default: 3s; 0: off, no ceiling)",
     )
     parser.add_argument(
         "--repeat", type=int, default=1, help="runs per cell; the report shows the spread (default: 1)"

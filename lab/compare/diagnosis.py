@@ -7,10 +7,11 @@ into the ceiling, the binding resource, the utilizations and the efficiency, and
 cell's fields: `binding`, `limit` (the binding resource in words) and `bottleneck` (the one sentence the
 report and the table quote) say the same thing.
 
-Usable cores are what Locust and the machine's other processes left; on a saturated machine that is what
-the server used, so the CPU would bind every cell at efficiency 1. Where the users' bound alone explains
-the throughput (at least EXPLAINED of it: nothing queued), the others are not counted: the server was not
-short of CPU.
+Usable cores are what Locust left (lab.measure.cell); what the machine's other processes used meanwhile is
+named in an unexplained cell's sentence, never taken as the server's limit. The users' bound counts the
+think time Locust measured in the cell, but for a paced user (`constant_pacing`, `constant_throughput`)
+it keeps the cycle: such a user thinks less when its responses slow down, so its think time at R0 is the
+cell's plus what its responses lost (`paced_think_ms`).
 
 Inside a cell the CPU bound uses the cell's own CPU per request where it was measured (busy time over
 completions, D = B / C: Lazowska et al. ch. 3); `demands` stays the one-user figure (the contract, the
@@ -24,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lab.compare.results.summary import HandlerRow
-from lab.model.explain import EXPLAINED, Verdict, grown, judge
+from lab.model.explain import Verdict, grown, judge
 from lab.model.inputs import Capacity, Demands, Load, Resource
 from lab.model.measured import HandlerAtOneUser, class_demands, in_cell_cpu_ms
 from lab.model.mva import sweep
@@ -32,6 +33,8 @@ from lab.model.mva import sweep
 # The catalogue's handlers that hold a thread-pool token: `def` endpoints, `to_thread`, background tasks.
 POOLED_SUFFIXES = ("/sync", "/sync-model", "/thread")
 POOLED_PREFIXES = ("/background",)
+OTHERS_NOTABLE = 0.2  # cores the machine's other processes used that an unexplained cell's sentence names
+SLOWED = 2.0  # an unexplained cell's requests this many times slower than at one user: they queued
 PHRASES: dict[str, str] = {
     "users": "the users", "rate": "the arrival rate", "cpu": "the CPU", "process_pool": "the process pool",
     "db_pool": "the connection pool", "threadpool": "the thread pool", "loop": "the event loop",
@@ -125,7 +128,8 @@ class CellLoad:
     generator_saturated: bool | None
     threadpool_in_use_max: float | None
     threadpool_waiting_max: float | None
-    locust_left: float | None = None  # the cores Locust left, the machine's other processes not counted
+    other_cores: float | None = None  # the machine's other processes, meanwhile
+    mean_ms: float | None = None  # Locust's mean response time in the cell
 
 
 def _measured(cell: CellLoad, capacity: Capacity) -> dict[Resource, float]:
@@ -147,26 +151,37 @@ class Diagnosis:
     demands: Demands  # at one user
     capacity: Capacity
     model_rps: float | None  # mean value analysis at the cell's users (a closed loop), steady state
+    slowed: float | None = None  # the cell's mean response time over R0
+    others: float | None = None  # cores the machine's other processes used meanwhile, where notable
 
 
-def diagnose(cell: CellLoad, one_user: Demands, capacity: Capacity) -> Diagnosis:
-    """lab.model's verdict on one cell (see the module)."""
+def diagnose(
+    cell: CellLoad, one_user: Demands, capacity: Capacity, think_ms: float | None = None
+) -> Diagnosis:
+    """lab.model's verdict on one cell (see the module); `think_ms`: a paced user's, else the cell's."""
     in_cell = in_cell_cpu_ms(cell.server_cores, cell.rps)
     bound = dataclasses.replace(one_user, cpu_ms=in_cell) if in_cell else one_user
     window = cell.duration_s if cell.duration_s and cell.duration_s > 0 else None
-    load = Load(users=cell.users, think_ms=cell.think_ms, rate=cell.rate, window_s=window)
+    think = cell.think_ms if think_ms is None else think_ms
+    load = Load(users=cell.users, think_ms=think, rate=cell.rate, window_s=window)
     verdict = judge(cell.rps, bound, capacity, load, measured=_measured(cell, capacity))
-    left = cell.locust_left
-    if (
-        verdict.binding == "cpu" and verdict.utilization.get("users", 0.0) >= EXPLAINED
-        and left is not None and left > capacity.usable_cores
-    ):  # fmt: skip
-        # The users' bound alone explains the throughput: its requests did not queue, so the server was not
-        # short of CPU; on a busy machine it used what it needed, and the others' CPU is not its limit.
-        capacity = dataclasses.replace(capacity, usable_cores=left)
-        verdict = judge(cell.rps, bound, capacity, load, measured=_measured(cell, capacity))
-    curve = sweep(one_user, capacity, cell.think_ms, [cell.users]) if cell.rate is None else []
-    return Diagnosis(verdict, one_user, capacity, curve[0].rps if curve else None)
+    curve = sweep(one_user, capacity, think, [cell.users]) if cell.rate is None else []
+    slowed = cell.mean_ms / one_user.wall_ms if cell.mean_ms and one_user.wall_ms > 0 else None
+    others = cell.other_cores if cell.other_cores is not None and cell.other_cores >= OTHERS_NOTABLE else None
+    return Diagnosis(verdict, one_user, capacity, curve[0].rps if curve else None, slowed, others)
+
+
+PACED = ("constant_pacing", "constant_throughput")  # Locust's wait times that keep a user's cycle
+
+
+def paced_think_ms(
+    wait_time: str, think_ms: float | None, mean_ms: float | None, wall_ms: float
+) -> float | None:
+    """The think time of the users' bound: for a paced user, its cycle less R0 (the cell's think time plus
+    its response time, less R0); None for the others (the cell's think time)."""
+    if not wait_time.startswith(PACED) or think_ms is None or mean_ms is None:
+        return None
+    return max(think_ms + mean_ms - wall_ms, 0.0)
 
 
 def _f(value: float) -> str:
@@ -207,6 +222,10 @@ def sentence(diagnosis: Diagnosis | None) -> str:
         fuller = "".join(
             f"; {r} measured {x:.1f}x fuller than its demand explains" for r, x in grown(v).items()
         )
+        if diagnosis.slowed is not None and diagnosis.slowed >= SLOWED:
+            fuller += f"; requests took {diagnosis.slowed:.1f}x their time at one user (they queued)"
+        if diagnosis.others is not None:
+            fuller += f"; the machine's other processes used {diagnosis.others:.2f} cores meanwhile"
         return (
             f"unexplained: {_f(v.efficiency)} of the ceiling {_f(v.ceiling_rps)} req/s ({v.ceiling_formula}) "
             f"and no resource near saturation (utilization law: {law}; measured: "

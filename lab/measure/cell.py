@@ -45,13 +45,17 @@ class Measurement:
 
     def usable_cores(self, cores: int, pinned: bool) -> float:
         """The cores the server could use (issue 21 §2): all of its own when pinned; else the machine's
-        less what Locust and the machine's other processes used while the users were sending."""
-        if pinned:
-            return float(cores)
-        server, generator = self.window.cores or 0.0, self.load.generator_cpu
-        busy = self.machine_busy_cores
-        others = busy - server - generator if busy is not None else 0.0
-        return usable_cores(cores, generator, others)
+        less what Locust used while the users were sending. The machine's other processes are not taken
+        off: the scheduler shares the cores with them, and whether the server lost any to them cannot be
+        told from their use (on a saturated machine it would always be all the server did not use)."""
+        return float(cores) if pinned else usable_cores(cores, self.load.generator_cpu, 0.0)
+
+    @property
+    def other_cores(self) -> float | None:
+        """The cores the machine's other processes (not the server, not Locust) used meanwhile."""
+        if self.machine_busy_cores is None:
+            return None
+        return max(self.machine_busy_cores - (self.window.cores or 0.0) - self.load.generator_cpu, 0.0)
 
 
 def check_alive(server: Server) -> None:

@@ -220,6 +220,10 @@ def sweep_figures(run: Run) -> list[SweepFigure]:
             for c in curves:
                 at = {p.value: getattr(p, metric) for p in c.points}
                 out.append(charts.Line(c.name, run.color(c.scenario), [at.get(v) for v in xs]))
+                model = {p.value: p.model_rps for p in c.points}
+                if metric == "rps" and c.key == "users" and any(model.values()):
+                    values = [model.get(v) for v in xs]
+                    out.append(charts.Line(f"{c.name} (model)", run.color(c.scenario), values, model=True))
             return out
 
         found.append(
@@ -229,7 +233,7 @@ def sweep_figures(run: Run) -> list[SweepFigure]:
                     charts.curve(f"req/s against {title}", labels, lines("rps"), "req/s", title),
                     charts.curve(f"p95 against {title}", labels, lines("p95_ms"), "ms", title),
                 ],
-                [sweeps.advice(c) for c in drawn],
+                [sweeps.advice(c) for c in drawn] + [t for c in drawn if (t := sweeps.against_model(c))],
             )
         )
     return found

@@ -108,6 +108,7 @@ class Measured(BaseModel):
     mean_ms: float | None = Field(None, description="Locust's mean response time.")
     think_ms: float | None = Field(None, description="Mean measured think time (Locust), 0 without any.")
     usable_cores: float | None = Field(None, description="Cores the server could use (Locust's left).")
+    other_cores: float | None = Field(None, description="Cores the machine's other processes used meanwhile.")
     server_requests_compared: int | None = Field(
         None,
         description="What requests + abandoned were compared with, when not server_requests: the server's "

@@ -72,11 +72,10 @@ def wall_ms(load: headless.LoadResult) -> float:
 
 
 def diagnosed(
-    cell: Cell, cfg: ServerConfig, scenario: Scenario, calibration: Calibration | None, cores: int,
-    pinned: bool,
-) -> Cell:  # fmt: skip
-    """The cell with lab.model's verdict (lab.compare.diagnosis); `cores`: the server's (its own when
-    `pinned`, else the machine's)."""
+    cell: Cell, cfg: ServerConfig, scenario: Scenario, calibration: Calibration | None, cores: int
+) -> Cell:
+    """The cell with lab.model's verdict (lab.compare.diagnosis); `cores`: the server's, where the cell
+    measured no usable cores."""
     rps = cell.rps or 0.0
     if calibration is None or calibration.rps <= 0 or rps <= 0:
         return cell.model_copy(update={"bottleneck": diagnosis.sentence(None)})
@@ -93,7 +92,10 @@ def diagnosed(
         rps=rps, server_cores=cell.server_cores, generator_busiest_cpu=cell.generator_busiest_cpu,
         generator_saturated=cell.generator_saturated,
         threadpool_in_use_max=cell.threadpool_in_use_max, threadpool_waiting_max=cell.threadpool_waiting_max,
-        locust_left=max(cores - (cell.generator_cpu or 0.0), 0.05) if not pinned else None,
+        mean_ms=cell.mean_ms,
+        other_cores=cell.other_cores,
     )  # fmt: skip
-    found = diagnosis.diagnose(seen, diagnosis.demands(calibration, pools), capacity)
+    one_user = diagnosis.demands(calibration, pools)
+    think = diagnosis.paced_think_ms(scenario.wait_time, cell.think_ms, cell.mean_ms, one_user.wall_ms)
+    found = diagnosis.diagnose(seen, one_user, capacity, think)
     return cell.model_copy(update=diagnosis.fields(found, calibration.requests))

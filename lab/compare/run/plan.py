@@ -22,7 +22,7 @@ class PlanError(ValueError):
 
 
 MAX_FAILURE_RATIO = 0.01  # --max-failure-ratio's default
-CALIBRATE_S = 2.0  # the default calibration of a scenario (one user, once per configuration): its demands
+CALIBRATE_S = 3.0  # the default calibration of a scenario (one user, once per configuration): its demands
 
 
 @dataclass(frozen=True)

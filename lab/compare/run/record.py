@@ -36,7 +36,7 @@ def measured(found: Measurement, usable_cores: float, split: Breakdown | None = 
         generator_processes=load.generator_processes, generator_busiest_cpu=r(load.generator_busiest_cpu),
         abandoned=load.abandoned, unaccounted=unaccounted, reconciled=reconciled,
         server_drained=window.drained, mean_ms=load.mean_ms, think_ms=r(load.think_ms),
-        usable_cores=r(usable_cores),
+        usable_cores=r(usable_cores), other_cores=r(found.other_cores, 2),
         server_requests_compared=compared if split is not None else None,
         unmapped=split.unmapped if split is not None else [],
         handlers=split.rows if split is not None else [],

@@ -121,9 +121,7 @@ class Comparison:
         rps = median.rps or 0.0
         spread = (max(rps_runs) - min(rps_runs)) / statistics.median(rps_runs) if len(runs) > 1 else 0.0
         cell = Cell(**base, **median.model_dump(), rps_spread=spread, status="ok")
-        cell = calibrate.diagnosed(
-            cell, cfg, scenario, calibration, self.cores, pinned=bool(self.pinning.server)
-        )
+        cell = calibrate.diagnosed(cell, cfg, scenario, calibration, self.cores)
         # Little's law for a closed loop; an open model's wait is what it measured, not users / throughput.
         wait = little.expected_wait_s(point.users, cell.ceiling_rps, rps) if point.rate is None else None
         cell = cell.model_copy(update={

@@ -1,0 +1,64 @@
+"""`lab compare` with a database scenario (issue 16): it starts a real PostgreSQL for the run and stops it,
+and `db-async` on a 5-connection pool serves about half of what a 10-connection pool serves, as the model
+says (the connection pool binds: 20 users, 100 ms queries)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import psutil
+import pytest
+
+pytestmark = pytest.mark.slow
+
+LAB = [sys.executable, "-m", "lab"]
+CONFIGS = """
+[pool5]
+server = "uvicorn"
+db_pool = 5
+
+[pool10]
+server = "uvicorn"
+db_pool = 10
+"""
+
+
+def _lab_postgres() -> set[int]:
+    """PostgreSQL postmasters the lab started (their data directory is a lab-postgres-* temp dir)."""
+    found = set()
+    for process in psutil.process_iter(["name", "cmdline"]):
+        cmdline = process.info["cmdline"] or []
+        if process.info["name"] == "postgres" and any("lab-postgres-" in part for part in cmdline):
+            found.add(process.pid)
+    return found
+
+
+def test_db_async_on_half_the_pool_serves_half(tmp_path: Path) -> None:
+    (tmp_path / "configs.toml").write_text(CONFIGS)
+    before = _lab_postgres()
+    out = tmp_path / "run"
+    result = subprocess.run(
+        [
+            *LAB, "compare", "--configs-file", str(tmp_path / "configs.toml"), "--configs", "pool5,pool10",
+            "--scenarios", "db-async", "--users", "20", "--db-ms", "100", "--duration", "3s",
+            "--warmup", "1s", "--out", str(out),
+        ],
+        capture_output=True, text=True, timeout=150, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert _lab_postgres() <= before  # the run's PostgreSQL is gone
+    assert (out / "logs" / "postgres.log").is_file()
+    cells = {c["config"]: c for c in json.loads((out / "summary.json").read_text())["cells"]}
+    five, ten = cells["pool5"], cells["pool10"]
+    assert five["status"] == ten["status"] == "ok"
+    # 5 or 10 connections over the connection time at one user (the 100 ms query, a little more).
+    assert five["binding"] == ten["binding"] == "db_pool", (five["bottleneck"], ten["bottleneck"])
+    assert five["ceiling_rps"] == pytest.approx(50, rel=0.15) and ten["ceiling_rps"] == pytest.approx(
+        100, rel=0.15
+    )
+    assert five["limit"] == "the connection pool (1 x 5 connections)"
+    ratio = five["rps"] / ten["rps"]
+    assert 0.35 <= ratio <= 0.65, (five["rps"], ten["rps"])
