@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from lab.tune.session import Request
 
 BASE = "uvicorn-single"
+USERS = 50  # --users default
 BUDGET_SHARE = 0.4  # --budget's default: 40% of the space's points (at least 2)
 EXIT_STATUSES = {
     0: "a point meets every SLO: tuned.toml holds it",
@@ -48,7 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--budget", type=int, help="most cells the search measures (default: 40%% of the space)"
     )
     load = parser.add_mutually_exclusive_group()
-    load.add_argument("--users", type=int, default=None, help="closed-loop users (default: 50)")
+    load.add_argument("--users", type=int, default=None, help=f"closed-loop users (default: {USERS})")
     load.add_argument("--rate", type=float, help="open model: requests per second offered")
     parser.add_argument(
         "--config", default=BASE, help=f"the configuration the space varies (default: {BASE})"
@@ -88,7 +89,7 @@ def asked_of(args: argparse.Namespace) -> Asked:
     out = args.out or Path("results") / dt.datetime.now().strftime("tune-%Y%m%d-%H%M%S")
     return Asked(
         bases=[base], configs=[base], set_swept={}, scenarios=scenarios[:1], targets=targets, custom=custom,
-        users=[args.users or 50], rates=[args.rate] if args.rate is not None else [], repeat=1,
+        users=[USERS if args.users is None else args.users], rates=[args.rate] if args.rate is not None else [], repeat=1,
         duration_s=args.duration, warmup_s=args.warmup, calibrate_s=args.calibrate, out=out,
         generator=lambda: generator.generator_of(args), gates_of=lambda *_: _no_gates(),
         apps_of=workload.check_targets, port=args.port, pin=args.pin, host=args.server_host,
@@ -122,7 +123,7 @@ def request_of(args: argparse.Namespace) -> Request:
     if args.space:
         found = space.parse(args.space)
     else:
-        in_flight = args.users or 50
+        in_flight = asked.users[0]
         found = space.default(len(usable_cpus()), in_flight, scenario.kind == "db")
     grid = len(space.points(asked.bases[0], found))
     if (asked.out / "tune.json").exists():

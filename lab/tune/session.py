@@ -85,6 +85,8 @@ def _tune(request: Request) -> int:
     if code == 0 and pick is None:
         code = 3
     result = record(request, search, pick, found, runner.count, code, interrupted)
+    if code == 1:
+        result.advice = f"The search could not go on: {search.stopped}."
     files.write(plan.out, result, pick.config if pick is not None else None, _why(pick, result))
     print(result.advice)
     print(f"tune:   {plan.out / 'tune.json'}\nreport: {plan.out / 'report.html'}")
