@@ -95,3 +95,8 @@ def largest(configs: list[ServerConfig], space: Space) -> ServerConfig:
         return (*firsts, *numbers)
 
     return max(configs, key=rank)
+
+
+def _position(values: list[str], value: str) -> int:
+    """Where `value` was given among `values` (a value validated into another spelling: last)."""
+    return values.index(value) if value in values else len(values)
