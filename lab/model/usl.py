@@ -10,13 +10,14 @@ then a pattern search around its best cell. Pure Python, no numpy: a handful of 
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 MIN_POINTS = 6  # fewer: two parameters and a scale from too little (issue 23)
-GRID = 21  # the coarse grid per parameter, on a square-root scale (small values matter most)
-STEPS = 60  # halvings of the pattern search
+GRID = 41  # the coarse grid per parameter, on a square-root scale (small values matter most)
+STEPS = 200  # moves or halvings of the pattern search
 
 
 class FitError(ValueError):
@@ -53,6 +54,12 @@ def _lam_and_sse(points: Sequence[tuple[float, float]], sigma: float, kappa: flo
     return lam, sum((lam * f - x) ** 2 for f, (_, x) in zip(shapes, points, strict=True))
 
 
+def _spacing(grid: list[float], value: float) -> float:
+    """The grid's spacing around `value` (a square-root scale is finer near 0)."""
+    i = min(range(len(grid)), key=lambda j: abs(grid[j] - value))
+    return max(grid[min(i + 1, len(grid) - 1)] - grid[max(i - 1, 0)], 1e-6) / 2
+
+
 def fit(points: Sequence[tuple[float, float]]) -> Fit:
     """The bounded least-squares fit of (N, X) points: at least MIN_POINTS at distinct N >= 1."""
     distinct = {n for n, _ in points}
@@ -61,18 +68,20 @@ def fit(points: Sequence[tuple[float, float]]) -> Fit:
     if any(n < 1 or x <= 0 for n, x in points):
         raise FitError("every point needs N >= 1 and a throughput > 0")
     grid = [(i / (GRID - 1)) ** 2 for i in range(GRID)]
-    _, sigma, kappa = min((_lam_and_sse(points, s, k)[1], s, k) for s in grid for k in grid)
-    step = 1 / (GRID - 1)
-    best = _lam_and_sse(points, sigma, kappa)[1]
+    best, sigma, kappa = min((_lam_and_sse(points, s, k)[1], s, k) for s in grid for k in grid)
+    # Then a pattern search in eight directions (the valley between sigma and kappa runs diagonally),
+    # each parameter's step starting at the grid's spacing around the best cell, halved when nothing moves.
+    steps = [_spacing(grid, sigma), _spacing(grid, kappa)]
     for _ in range(STEPS):
         moved = False
-        for ds, dk in ((step, 0), (-step, 0), (0, step), (0, -step)):
-            s, k = min(max(sigma + ds, 0.0), 1.0), min(max(kappa + dk, 0.0), 1.0)
+        for ds, dk in itertools.product((-1, 0, 1), repeat=2):
+            s = min(max(sigma + ds * steps[0], 0.0), 1.0)
+            k = min(max(kappa + dk * steps[1], 0.0), 1.0)
             sse = _lam_and_sse(points, s, k)[1]
             if sse < best:
                 best, sigma, kappa, moved = sse, s, k, True
         if not moved:
-            step /= 2
+            steps = [steps[0] / 2, steps[1] / 2]
     lam, sse = _lam_and_sse(points, sigma, kappa)
     rmse = math.sqrt(sse / len(points))
     mean = sum(x for _, x in points) / len(points)
