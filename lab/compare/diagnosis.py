@@ -1,7 +1,7 @@
 """Each cell's diagnosis by lab.model (issue 21 §1, §2): one rule for every cell of every app.
 
 The calibration (one user, nothing queues) gives the class's service demands (`demands`); the cell gives
-its capacity (workers, the cores Locust and the machine's other processes left, the pools) and its load
+its capacity (workers, the cores Locust left, the pools) and its load
 (users and the think time Locust measured, or an open model's rate). `lab.model.explain.judge` turns them
 into the ceiling, the binding resource, the utilizations and the efficiency, and `diagnose` into the
 cell's fields: `binding`, `limit` (the binding resource in words) and `bottleneck` (the one sentence the

@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from lab.compare import diagnosis
 from lab.compare.results.summary import Cell
 from lab.compare.results.verified import sentence
 from lab.measure.machine import usable_cores
-from lab.model.explain import judge
-from lab.model.inputs import Binding, Capacity, Demands, Load, ModelInputError, Resource
+from lab.model.inputs import Binding, Capacity, Demands, Load, ModelInputError
 from lab.model.measured import in_cell_cpu_ms
 from lab.model.verify import TOLERANCE, Prediction, predict
 
@@ -32,7 +32,6 @@ class View:
     load: Load
     cores: int  # what `view` was given: the server's cores (pinned) or the machine's
     pinned: bool
-    locust_left: float  # the cores Locust left the server (lab.compare.diagnosis)
 
 
 def _capacity(cell: Cell, demands: Demands, usable: float, db_pool: int | None) -> Capacity:
@@ -43,26 +42,17 @@ def _capacity(cell: Cell, demands: Demands, usable: float, db_pool: int | None) 
     )  # fmt: skip
 
 
-def locust_left(cell: Cell, cores: int, pinned: bool) -> float:
-    """The cores Locust left the server: all of its own when pinned."""
-    return float(cores) if pinned else usable_cores(cores, cell.generator_cpu or 0.0, 0.0)
-
-
 def usable(cell: Cell, cores: int, pinned: bool) -> float:
-    """The cores the cell's server could use: as the cell measured them, else what Locust left."""
-    return cell.usable_cores or locust_left(cell, cores, pinned)
+    """The cores the cell's server could use: as the cell measured them (what Locust left), else the same
+    from its Locust's CPU."""
+    if cell.usable_cores:
+        return cell.usable_cores
+    return float(cores) if pinned else usable_cores(cores, cell.generator_cpu or 0.0)
 
 
 def _in_cell(cell: Cell, demands: Demands) -> Demands:
     cpu_ms = in_cell_cpu_ms(cell.server_cores, cell.rps)
     return replace(demands, cpu_ms=cpu_ms) if cpu_ms else demands
-
-
-def _binding(cell: Cell, demands: Demands, capacity: Capacity, load: Load) -> Binding | None:
-    seen: dict[Resource, float] = {}
-    if cell.generator_busiest_cpu is not None:
-        seen["generator"] = cell.generator_busiest_cpu
-    return judge(cell.rps or 0.0, demands, capacity, load, measured=seen).binding
 
 
 def _demands(cell: Cell) -> Demands | None:
@@ -89,35 +79,36 @@ def view(cell: Cell, db_pool: int | None, cores: int, pinned: bool) -> View | st
         )  # fmt: skip
     except ModelInputError as exc:
         return str(exc)
-    return View(cell.binding, demands, capacity, load, cores, pinned, locust_left(cell, cores, pinned))
+    return View(cell.binding, demands, capacity, load, cores, pinned)
 
 
 def after(found: View, made: Prediction, rerun: Cell) -> View | str:
-    """The rerun's own view: the cell's demands (at one user no knob changes them) with the rerun's CPU
-    per request, the capacity and load `made` predicted for with the cores the rerun's server had."""
+    """The rerun diagnosed as every cell is (lab.compare.diagnosis), with the cell's demands at one user
+    (no knob changes them): the capacity `made` predicted for, the cores the rerun's server had."""
     if rerun.status != "ok" or not rerun.rps:
         return "the rerun did not run"
-    demands = _in_cell(rerun, found.demands)
     capacity = replace(made.capacity, usable_cores=usable(rerun, found.cores, found.pinned))
-    binding = _binding(rerun, demands, capacity, made.load)
+    seen = diagnosis.CellLoad(
+        users=rerun.users, rate=rerun.target_rps, think_ms=rerun.think_ms or 0.0, duration_s=rerun.duration_s,
+        rps=rerun.rps, server_cores=rerun.server_cores, generator_busiest_cpu=rerun.generator_busiest_cpu,
+        generator_saturated=rerun.generator_saturated, threadpool_in_use_max=rerun.threadpool_in_use_max,
+        threadpool_waiting_max=rerun.threadpool_waiting_max, other_cores=rerun.other_cores,
+        mean_ms=rerun.mean_ms,
+    )  # fmt: skip
+    judged = diagnosis.diagnose(seen, found.demands, capacity, think_ms=made.load.think_ms)
+    binding = judged.verdict.binding
     if binding is None:
         return "no bound applies"
-    return View(binding, demands, capacity, made.load, found.cores, found.pinned, found.locust_left)
+    demands = _in_cell(rerun, found.demands)
+    return View(binding, demands, judged.capacity, made.load, found.cores, found.pinned)
 
 
 def prediction(found: View) -> Prediction | str:
-    """The rerun `found` asks for, or why none can verify it. Everything but the knob is the cell's, the
-    cores the machine left the server too, with lab.compare.diagnosis's exception: a cell the CPU did not
-    bind was not short of CPU (on a machine other work fills, it used what it needed), so the others'
-    CPU is not its limit after the knob either: the cores Locust left count. (Never the rerun's cores:
-    on a full machine they are what the server used, and the prediction would be its measurement.)"""
+    """The rerun `found` asks for, or why none can verify it: everything but the knob is the cell's (its
+    demands, think time and the cores Locust left its server), the knob doubled."""
     if found.binding in ("generator", "unexplained"):
         return f"{found.binding} names no knob"
-    capacity = found.capacity
-    if found.binding != "cpu":
-        left = found.locust_left
-        capacity = replace(capacity, usable_cores=max(capacity.usable_cores, left))
-    made = predict(found.binding, found.demands, capacity, found.load)
+    made = predict(found.binding, found.demands, found.capacity, found.load)
     return made if made is not None else f"no knob of the configuration or the load relieves {found.binding}"
 
 

@@ -48,7 +48,7 @@ class Measurement:
         less what Locust used while the users were sending. The machine's other processes are not taken
         off: the scheduler shares the cores with them, and whether the server lost any to them cannot be
         told from their use (on a saturated machine it would always be all the server did not use)."""
-        return float(cores) if pinned else usable_cores(cores, self.load.generator_cpu, 0.0)
+        return float(cores) if pinned else usable_cores(cores, self.load.generator_cpu)
 
     @property
     def other_cores(self) -> float | None:

@@ -44,15 +44,6 @@ def test_cpu_work_on_one_worker_asks_for_two_up_to_the_usable_cores() -> None:
     assert made.rps == pytest.approx(1.9 / 11.25e-3)
 
 
-def test_a_cell_the_cpu_did_not_bind_is_predicted_with_the_cores_locust_left() -> None:
-    # A full machine: the cores left were what the server used (0.06); the thread pool bound, not the CPU.
-    crowded = cell("threadpool-starved", "io-sync", 38.0, threadpool=4, users=16, server_cores=0.06,
-                   usable_cores=0.06, binding="threadpool", generator_cpu=0.1)  # fmt: skip
-    made = rerun.prediction(_view(crowded))
-    assert not isinstance(made, str) and made.capacity.usable_cores == pytest.approx(1.9)
-    assert (made.binding, made.rps) == ("threadpool", pytest.approx(80.0))
-
-
 def test_without_usable_cores_measured_what_locust_left_counts() -> None:
     found = _view(cell("gunicorn-multi[workers=1]", "cpu-sync", 80.0, users=8, usable_cores=None))
     assert found.capacity.usable_cores == pytest.approx(2 - 0.2)
@@ -85,7 +76,7 @@ def test_a_cell_without_a_view_says_why(made: dict[str, object], why: str) -> No
 def test_generator_and_unexplained_name_no_knob() -> None:
     found = _view(cell("uvicorn-single", "io-sync", 100.0, users=100))
     for binding in ("generator", "unexplained"):
-        made = rerun.prediction(rerun.View(binding, found.demands, found.capacity, found.load, 2, False, 1.8))
+        made = rerun.prediction(rerun.View(binding, found.demands, found.capacity, found.load, 2, False))
         assert made == f"{binding} names no knob"
 
 
@@ -101,4 +92,8 @@ def test_the_sentence_gives_both_numbers_and_the_verdict() -> None:
     none = Rerun(binding="unexplained", reason="unexplained names no knob")
     assert sentence("a · b", "not verifiable", none) == (
         "a · b: bound by unexplained, not verifiable (unexplained names no knob)"
+    )
+    calibration_off = Rerun(reason="no demands measured at one user")
+    assert sentence("a · b", "not verifiable", calibration_off) == (
+        "a · b: not verifiable (no demands measured at one user)"
     )

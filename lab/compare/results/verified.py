@@ -14,7 +14,9 @@ class Rerun(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    binding: str = Field(description="The binding resource the cell was judged by, the one verified.")
+    binding: str | None = Field(
+        None, description="The binding resource the cell was judged by, the one verified; None: no verdict."
+    )
     knob: Knob | None = Field(None, description="What the rerun changed; None: no knob relieves it.")
     before: float | None = Field(None, description="The knob's value in the cell.")
     after: float | None = Field(None, description="The knob's value in the rerun (doubled).")
@@ -44,7 +46,8 @@ class Rerun(BaseModel):
 def sentence(label: str, verified: Outcome, rerun: Rerun) -> str:
     """One cell's verification in words, both numbers in it (report, summary.md, terminal)."""
     if verified == "not verifiable":
-        return f"{label}: bound by {rerun.binding}, not verifiable ({rerun.reason or 'no knob relieves it'})"
+        bound = f"bound by {rerun.binding}, " if rerun.binding else ""
+        return f"{label}: {bound}not verifiable ({rerun.reason or 'no knob relieves it'})"
     change = f"{rerun.knob} {rerun.before:g} -> {rerun.after:g}"
     then = f"{rerun.predicted_binding} binding then" if rerun.predicted_binding else ""
     measured = f"measured {rerun.measured_rps:.4g} req/s" + (

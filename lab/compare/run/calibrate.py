@@ -2,12 +2,15 @@
 
 At one user nothing queues, so what one request holds of each resource is measured there (issue 21 §1):
 Locust's R0 and req/s, the server's cores and event-loop lag, and per handler its share, its time in the
-server and its CPU (lab_request_cpu_seconds). A short warm-up first (none with `--warmup 0`); the
-requests it counted are kept with the cell (`calibration_requests`).
+server and its CPU (lab_request_cpu_seconds). A short warm-up first (none with `--warmup 0`); a run that
+counted fewer than MIN_REQUESTS runs again, twice as long (at most twice more): a user who thinks a second
+sends three requests in a 3 s calibration. The requests counted are kept with the cell
+(`calibration_requests`).
 """
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from lab.compare import diagnosis, handlers
@@ -23,6 +26,8 @@ from lab.shared.configs import ServerConfig
 from lab.shared.scenarios import Scenario
 
 WARMUP_S = 1.0  # the calibration's warm-up, at most
+MIN_REQUESTS = 10  # fewer: the calibration runs again, twice as long (a user that thinks, a busy machine)
+ATTEMPTS, MAX_S = 3, 12.0
 
 
 def warmup_s(plan: Plan) -> float:
@@ -37,15 +42,19 @@ def calibrate(
     seconds = plan.calibration(scenario)
     if seconds <= 0:
         return None
-    load = measurement.Load(scenario, 1, seconds, plan.locust_options(scenario), warmup_s(plan))
     tags = {"config": server.config.name, "run_id": run_id}
-    try:
-        found = measurement.measure(
-            server, load, out=prefix.with_name(prefix.name + "-calibrate"), tags=tags, cpus=cpus,
-            generator=generator,
-        )  # fmt: skip
-    except headless.NoAnswerError:
-        return None  # one request takes longer than the calibration: no demands, no ceiling
+    warmup = warmup_s(plan)
+    found: measurement.Measurement | None = None  # the last run that answered anything
+    for attempt in range(1, ATTEMPTS + 1):
+        load = measurement.Load(scenario, 1, seconds, plan.locust_options(scenario), warmup)
+        out = prefix.with_name(f"{prefix.name}-calibrate{'' if attempt == 1 else attempt}")
+        with contextlib.suppress(headless.NoAnswerError):  # nothing answered in time: as too few
+            found = measurement.measure(server, load, out=out, tags=tags, cpus=cpus, generator=generator)
+        if found is not None and found.load.requests >= MIN_REQUESTS:
+            break
+        warmup, seconds = 0.0, min(seconds * 2, MAX_S)  # too few to trust: once more, longer
+    if found is None:
+        return None  # one request takes longer than every calibration run: no demands, no ceiling
     info = plan.app_info(server.config)
     rows = []
     for row in handlers.breakdown(found.load, found.window, info).rows:

@@ -76,7 +76,7 @@ def sub_plan(plan: Plan, original: ServerConfig, rerun_of: Planned, out: Path) -
 
 def unverifiable(cell: Cell, found: rerun.View | str, reason: str) -> Cell:
     """The cell marked `not verifiable`, with the reason."""
-    binding = found.binding if isinstance(found, rerun.View) else "none"
+    binding = found.binding if isinstance(found, rerun.View) else None
     figures = Rerun(binding=binding, rps=cell.rps, reason=reason)
     return cell.model_copy(update={"verified": "not verifiable", "verify": figures})
 
