@@ -89,7 +89,8 @@ def asked_of(args: argparse.Namespace) -> Asked:
     out = args.out or Path("results") / dt.datetime.now().strftime("tune-%Y%m%d-%H%M%S")
     return Asked(
         bases=[base], configs=[base], set_swept={}, scenarios=scenarios[:1], targets=targets, custom=custom,
-        users=[USERS if args.users is None else args.users], rates=[args.rate] if args.rate is not None else [], repeat=1,
+        users=[USERS if args.users is None else args.users],
+        rates=[args.rate] if args.rate is not None else [], repeat=1,
         duration_s=args.duration, warmup_s=args.warmup, calibrate_s=args.calibrate, out=out,
         generator=lambda: generator.generator_of(args), gates_of=lambda *_: _no_gates(),
         apps_of=workload.check_targets, port=args.port, pin=args.pin, host=args.server_host,
