@@ -90,8 +90,8 @@ class Search:
         ran = [c for c in self.measured if c.cell is not None and c.cell.status == "ok" and c.raw]
         fields = [s.field for s in self.slos]
         for c in self.candidates:
-            if c.raw is None or not ran:
-                continue
+            if c.raw is None or not ran or c.order is not None:
+                continue  # a measured point keeps what was predicted before it was measured
             near = min(ran, key=lambda m: predict.distance(c.values, m.values))
             assert near.raw is not None and near.cell is not None
             c.predicted = predict.refined(c.raw, near.raw, near.cell, fields)
@@ -135,7 +135,7 @@ class Search:
         for c in self.candidates:
             c.raw = self.model.estimate(c.config, c.workers) if self.model is not None else None
             if c.raw is None:
-                c.predicted = {"rps": 0.0}  # no model: measured in the grid's order
+                c.predicted = {"rps": 0.0} if c.order is None else {}  # no model: the grid's order
         while True:
             if len(self.measured) >= self.budget:
                 self.stopped = f"the budget of {self.budget} cells is spent"

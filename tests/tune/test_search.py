@@ -57,9 +57,18 @@ def test_no_point_meets_an_impossible_slo_and_the_closest_is_named() -> None:
     found, first = pool()
     slos = slo.parse_all(["p95_ms<1"], "Geocoding")
     search = Search(found, slos, budget=3, max_failure_ratio=0.01)
-    search.run(first, lambda c, calibrate: cell(c, calibrate=calibrate))
+    before: dict[str, dict[str, float]] = {}
+
+    def measure(c: Candidate, calibrate: bool) -> Cell:
+        before[c.config.name] = dict(c.predicted)
+        return cell(c, calibrate=calibrate)
+
+    search.run(first, measure)
     assert search.best() is None
     assert len(search.measured) == 3  # nothing met: it spent the budget trying
+    for c in search.measured[1:]:  # each keeps what was predicted before it ran, not its own measurement
+        assert c.predicted == before[c.config.name] and c.predicted["rps"] > 0
+    assert not search.measured[0].predicted  # the first calibrates the model: nothing predicted it
     near = closest(found, slos)
     assert near is not None and near[1] > 1  # missed by more than 100%
 
