@@ -42,21 +42,21 @@ def candidates(request: Request) -> list[Candidate]:
     return found
 
 
-def tune(request: Request) -> int:
-    """Run the search and write its files; PlanError when its PostgreSQL cannot start."""
+def tune(request: Request, runner: Runner | None = None) -> int:
+    """Run the search and write its files; PlanError when its PostgreSQL cannot start. `runner`: how
+    each point is measured (default: the compare runner, lab.tune.cells.Runner)."""
     plan = request.plan
     (plan.out / "logs").mkdir(parents=True, exist_ok=True)
     try:
         with postgres.database(plan.needs_postgres, log=plan.out / "logs" / "postgres.log") as url:
             plan.server_env.update({postgres.DATABASE_URL_ENV: url} if url else {})
-            return _tune(request)
+            return _tune(request, runner or Runner(plan))
     except postgres.PostgresError as exc:
         raise PlanError(str(exc)) from None
 
 
-def _tune(request: Request) -> int:
+def _tune(request: Request, runner: Runner) -> int:
     plan = request.plan
-    runner = Runner(plan)
     pool = candidates(request)
     search = Search(
         pool, request.slos, request.budget, plan.max_failure_ratio,
