@@ -1,6 +1,6 @@
 """A quotes service on a vendor's blocking SDK that allows 4 calls at a time (its own connection pool).
 
-The lab sees `def` handlers holding thread-pool tokens for about 100 ms; it cannot see the SDK's limit (a
+The lab sees `def` handlers holding thread-pool tokens for about 40 ms; it cannot see the SDK's limit (a
 semaphore inside the app). On 4 tokens the thread pool looks like the binding resource, and doubling it
 should not move throughput: what `lab compare --verify` is for.
 """
@@ -15,14 +15,14 @@ app = FastAPI(title="vendor_limit")
 
 
 class VendorClient:
-    """The vendor's blocking client: 100 ms a call, at most `connections` calls at once per process."""
+    """The vendor's blocking client: 40 ms a call, at most `connections` calls at once per process."""
 
     def __init__(self, connections: int = 4) -> None:
         self._slots = threading.BoundedSemaphore(connections)
 
     def quote(self, symbol: str) -> dict:
         with self._slots:
-            time.sleep(0.100)
+            time.sleep(0.040)
             return {"symbol": symbol, "price_cents": 100 * len(symbol) + 7}
 
 
