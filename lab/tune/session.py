@@ -19,7 +19,7 @@ from lab.shared.provenance import command_line
 from lab.tune import capacity, files, outcome, slo
 from lab.tune.cells import Interrupted, Runner
 from lab.tune.record import Tune
-from lab.tune.search import Candidate, Search, SearchError
+from lab.tune.search import NOISE, Candidate, Search, SearchError
 from lab.tune.space import Space, largest, points
 
 
@@ -30,7 +30,7 @@ class Request:
     slos: list[Check]
     budget: int
     capacity_steps: int = capacity.STEPS
-    noise: float = 0.05
+    noise: float = NOISE
 
 
 def candidates(request: Request) -> list[Candidate]:
