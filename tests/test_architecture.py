@@ -35,7 +35,8 @@ ALLOWED = {
     "lab.model": {"lab.shared"},  # pure functions over typed data (issue 21)
     "lab.compare": ORCHESTRATOR | {"lab.model"},
     "lab.claims": ORCHESTRATOR | {"lab.model"},
-    "lab.commands": ORCHESTRATOR | {"lab.model", "lab.compare", "lab.claims"},
+    "lab.tune": ORCHESTRATOR | {"lab.model", "lab.compare"},  # the search runs cells through compare's runner
+    "lab.commands": ORCHESTRATOR | {"lab.model", "lab.compare", "lab.claims", "lab.tune"},
     "lab.cli": {"lab.commands"},
     "lab.__main__": {"lab.cli"},
 }
