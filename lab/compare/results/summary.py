@@ -11,7 +11,9 @@ Schema versions:
    gates' verdicts (optional); a cell's `target_rps` (open-model load) and `swept` (the values of the
    run's swept keys at that cell), `meta.sweeps` and `meta.rates` (issue 12 §1, §2; all optional).
    A cell's `failure_ratio`, `failure_codes` and `flags`, `meta.max_failure_ratio` and `meta.wait_times`
-   (issue 21 §4, §5; all optional).
+   (issue 21 §4, §5; all optional). A cell's `latency_from` and `p50_ms_uncorrected`,
+   `p95_ms_uncorrected`, `p99_ms_uncorrected` (issue 25; optional): its percentiles are exact (HDR
+   histograms), from the schedule in the open model.
    A version-1 file (or one without "schema") is read as it is: everything version 2 added is optional.
 """
 
@@ -27,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lab.compare.results.verdicts import Verdict
 from lab.shared.configs import Server, thread_tokens
+from lab.shared.latency import LatencyFrom
 from lab.shared.output import atomic_write
 from lab.shared.provenance import Meta
 
@@ -75,9 +78,20 @@ class Measured(BaseModel):
         description='Failures by HTTP status, else by error, as Locust reported them, e.g. {"404": 1308}.',
     )
     rps: float | None = Field(None, description="requests / duration_s.")
-    p50_ms: float | None = None
+    latency_from: LatencyFrom | None = Field(
+        None,
+        description="Where p50_ms..p99_ms are measured from: send (a closed loop), or schedule (the open "
+        "model: from when the request was due, coordinated omission corrected). None: an older lab, whose "
+        "percentiles are Locust's, rounded to two digits above 100 ms.",
+    )
+    p50_ms: float | None = Field(None, description="Client latency percentiles, exact (HDR histogram).")
     p95_ms: float | None = None
     p99_ms: float | None = None
+    p50_ms_uncorrected: float | None = Field(
+        None, description="latency_from = schedule: the percentiles measured from the send instead."
+    )
+    p95_ms_uncorrected: float | None = None
+    p99_ms_uncorrected: float | None = None
     server_requests: int | None = Field(None, description="Requests the server finished in its window.")
     server_cpu_s: float | None = Field(None, description="CPU seconds of the server's processes.")
     server_window_s: float | None = Field(None, description="Seconds server_cpu_s and server_requests cover.")

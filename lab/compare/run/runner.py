@@ -238,6 +238,7 @@ class Comparison:
                 name = plan.sweep.name(cfg, point)  # the cell's point, in file names
                 runs: list[Measured] = []
                 series: list[CellSeries] = []  # per run: Locust's history, the server's timeline
+                hgrms: list[str] = []  # per run: the client latency's distribution (issue 25)
                 error = None
                 service: dict[str, float] | None = None
                 for attempt in range(plan.repeat):
@@ -263,6 +264,7 @@ class Comparison:
                         )
                         runs.append(record.measured(load, window, split))
                         series.append(CellSeries(history=load.history, server_timeline=window.timeline))
+                        hgrms.append(load.hgrm)
                     except (
                         LaunchError,
                         headless.LoadError,
@@ -280,9 +282,12 @@ class Comparison:
                 cell = flags.flagged(cell, plan.max_failure_ratio)
                 self.cells.append(cell)
                 # The time series of the run that stands for the cell (none for a failed cell).
-                extra = series[runs.index(median_run(runs))].model_dump() if runs and error is None else {}
+                median = runs.index(median_run(runs)) if runs and error is None else None
+                extra = series[median].model_dump() if median is not None else {}
                 detail = {"config": cfg.name, "scenario": scenario.name, "point": name, **extra}
                 (plan.out / "cells" / f"{name}__{scenario.slug}.json").write_text(json.dumps(detail))
+                if median is not None:
+                    (plan.out / "cells" / f"{name}__{scenario.slug}.hgrm").write_text(hgrms[median])
                 self._save()
         finally:
             if server is not None:
