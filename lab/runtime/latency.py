@@ -72,3 +72,18 @@ def read(path: Path, handler: str | None) -> Latency | None:
     rows: list[Row] = json.loads(path.read_text())
     named = [row for row in rows if row["name"] == handler]
     return of(named or rows)
+
+
+def percentiles(text: str) -> list[tuple[float, float]]:
+    """(percentile as a fraction, value) of every row of a .hgrm file's text, in its order; comments, the
+    header and rows that are not numbers are skipped."""
+    rows = []
+    for line in text.splitlines():
+        fields = line.split()
+        if len(fields) < 3 or line.lstrip().startswith("#"):
+            continue
+        try:
+            rows.append((float(fields[1]), float(fields[0])))
+        except ValueError:
+            continue
+    return rows

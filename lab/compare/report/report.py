@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from lab.compare import explain, explain_app
 from lab.compare.report import diff as diffs
-from lab.compare.report import figures, headline, internals, tables
+from lab.compare.report import figures, headline, internals, spectrum, tables
 from lab.compare.report.rundir import Run, load
 from lab.compare.results import flags, summary
 from lab.compare.results.summary import Cell
@@ -186,6 +186,7 @@ def page(run: Run, baseline: Path | None = None) -> str:
         app_sentences=explain_app.sentences(run.cells),
         handler_tables=explain_app.handler_tables(run.cells),
         latency=figures.latency(run),
+        spectra=spectrum.figures(run),
         over_time=figures.over_time(run),
         over_time_sentences=_over_time_sentences(run),
         pool=figures.pool(run),
