@@ -26,7 +26,7 @@ import time
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import gevent
 from geventhttpclient.connectionpool import ConnectionPool
@@ -38,7 +38,6 @@ from locust.runners import MasterRunner, WorkerRunner
 from lab.shared.latency import Row, encoded, histogram, microseconds
 
 DUE = "lab_due"  # a request's context key: time.monotonic() at which the open model scheduled it
-REPORT_KEY = "lab_latency"  # this plugin's entry in a worker's report to the master
 
 # The greenlet of a request -> time.monotonic() when it got its connection (first attempt).
 _on_wire: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
@@ -59,6 +58,12 @@ def _wrap_pool() -> None:
 
 
 _wrap_pool()
+
+
+class Report(TypedDict, total=False):
+    """This plugin's entry in a worker's report to the master (Locust's message holds Locust's own too)."""
+
+    lab_latency: list[Row]
 
 
 @dataclass
@@ -131,11 +136,11 @@ class Plugin:
         due = (context or {}).get(DUE)
         self.recorder.observe(name, request_type, response_time, due, on_wire)
 
-    def on_report_to_master(self, client_id: str, data: dict[str, Any]) -> None:
-        data[REPORT_KEY] = self.recorder.drain()
+    def on_report_to_master(self, client_id: str, data: Report) -> None:
+        data["lab_latency"] = self.recorder.drain()
 
-    def on_worker_report(self, client_id: str, data: dict[str, Any]) -> None:
-        self.recorder.merge(data.get(REPORT_KEY) or [])
+    def on_worker_report(self, client_id: str, data: Report) -> None:
+        self.recorder.merge(data.get("lab_latency") or [])
 
     def on_quit(self, **_kw: Any) -> None:
         prefix = getattr(self.environment.parsed_options, "csv_prefix", None)

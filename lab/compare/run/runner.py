@@ -174,6 +174,15 @@ class Comparison:
         return cell.model_copy(update={"bottleneck": model_app.bottleneck(cell, self.cores)})
 
     # -- the whole run ----------------------------------------------------------------------------------
+    def _write_detail(
+        self, cfg: ServerConfig, scenario: Scenario, name: str, series: CellSeries | None
+    ) -> None:
+        """cells/<point>__<scenario>.json: the time series of the run that stands for the cell (none for a
+        failed cell)."""
+        extra = series.model_dump() if series is not None else {}
+        detail = {"config": cfg.name, "scenario": scenario.name, "point": name, **extra}
+        (self.plan.out / "cells" / f"{name}__{scenario.slug}.json").write_text(json.dumps(detail))
+
     def _save(self) -> None:
         tables.write(self.plan.out, Summary(meta=self.meta, cells=self.cells))
         if self.render is not None:
@@ -281,12 +290,9 @@ class Comparison:
                 cell = self._record(cfg, workers, scenario, runs, error, service, point)
                 cell = flags.flagged(cell, plan.max_failure_ratio)
                 self.cells.append(cell)
-                # The time series of the run that stands for the cell (none for a failed cell).
                 median = runs.index(median_run(runs)) if runs and error is None else None
-                extra = series[median].model_dump() if median is not None else {}
-                detail = {"config": cfg.name, "scenario": scenario.name, "point": name, **extra}
-                (plan.out / "cells" / f"{name}__{scenario.slug}.json").write_text(json.dumps(detail))
-                if median is not None:
+                self._write_detail(cfg, scenario, name, series[median] if median is not None else None)
+                if median is not None:  # the client latency's distribution (issue 25)
                     (plan.out / "cells" / f"{name}__{scenario.slug}.hgrm").write_text(hgrms[median])
                 self._save()
         finally:
