@@ -73,13 +73,17 @@ def chart(title: str, lines: list[Line]) -> Markup:
         if last is not None:
             shapes.append(Dot(last[0], last[1], 2.5, tip=f"{ln.name}: p{last[2] * 100:g} {fmt(last[3])} ms"))
         parts.append(Group(ln.color, shapes))
-    return charts.svg(Svg("curve", width, height, title, parts))
+    return charts.svg(Svg("spectrum", width, height, title, parts))
+
+
+def _at(rows: list[tuple[float, float]], q: float) -> list[tuple[float, float]]:
+    """(q, the value at q): that of the first row at or past q, as HdrHistogram reads a percentile."""
+    return next(([(q, ms)] for at, ms in rows if at >= q), [])
 
 
 def _points(rows: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    kept = [(q, ms) for q, ms in rows if FIRST <= q <= LAST]
-    beyond = next(((q, ms) for q, ms in rows if q > LAST), None)  # the value at LAST: the first row past it
-    return kept + ([(LAST, beyond[1])] if beyond is not None else [])
+    inside = [(q, ms) for q, ms in rows if FIRST < q < LAST]
+    return _at(rows, FIRST) + inside + _at(rows, LAST)
 
 
 def figures(run: Run) -> list[Figure]:
