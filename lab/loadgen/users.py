@@ -42,6 +42,7 @@ from locust.env import Environment
 from locust.runners import STATE_INIT
 from locust.web import WebUI
 
+import lab.loadgen.clock  # noqa: F401  (--run-time on time, whatever the start-up took)
 from lab.loadgen.latency import DUE
 from lab.shared.scenarios import PARAMETERS, get_scenario
 
