@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from hdrh.histogram import HdrHistogram
 
-from lab.shared.latency import US_PER_MS, LatencyFrom, Row, histogram
+from lab.shared.latency import DIGITS, US_PER_MS, LatencyFrom, Row, histogram
 
 TICKS_PER_HALF_DISTANCE = 5  # HdrHistogram's own default: percentile rows of a .hgrm file
 
@@ -39,7 +40,10 @@ def hgrm(h: HdrHistogram) -> str:
     """HdrHistogram's percentile distribution of `h` (recorded in microseconds), in milliseconds."""
     out = io.BytesIO()
     h.output_percentile_distribution(out, US_PER_MS, TICKS_PER_HALF_DISTANCE)
-    return out.getvalue().decode("ascii")
+    text = out.getvalue().decode("ascii")
+    # hdrhistogram 0.10 scales every value of the file but the standard deviation: scaled here.
+    stddev = f"StdDeviation   = {h.get_stddev() / US_PER_MS:12.{DIGITS}f}]"
+    return re.sub(r"StdDeviation   = +[0-9.]+\]", stddev, text, count=1)
 
 
 def _merged(rows: list[Row], kind: str) -> HdrHistogram | None:

@@ -46,6 +46,10 @@ def test_the_hgrm_is_hdrhistograms_percentile_file_in_milliseconds() -> None:
     lines = found.hgrm.splitlines()
     assert lines[0].split() == ["Value", "Percentile", "TotalCount", "1/(1-Percentile)"]
     assert any(line.startswith("#[Max     =       40.0") for line in lines), found.hgrm
+    # Mean 25 ms, standard deviation 11.18 ms (the library's own footer would say 11180, in microseconds).
+    assert any(
+        line.startswith("#[Mean    =       25.0") and "StdDeviation   =       11.1" in line for line in lines
+    )
     rows = percentiles(found.hgrm)
     assert rows[0] == (0.0, pytest.approx(10.0, rel=1e-3)) and rows[-1] == (
         1.0,
