@@ -14,6 +14,8 @@ Schema versions:
    (issue 21 §4, §5; all optional). A cell's `latency_from` and `p50_ms_uncorrected`,
    `p95_ms_uncorrected`, `p99_ms_uncorrected` (issue 25; optional): its percentiles are exact (HDR
    histograms), from the schedule in the open model.
+   `meta.service` and a cell's `server` "external": a running service measured by `lab run` (issue 24;
+   optional), whose cells may have no server-side fields (no --metrics-url).
    A version-1 file (or one without "schema") is read as it is: everything version 2 added is optional.
 """
 
