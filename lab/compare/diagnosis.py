@@ -24,7 +24,7 @@ import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from lab.compare.results.summary import HandlerRow
+from lab.compare.results.measured import HandlerRow
 from lab.model.explain import Verdict, grown, judge
 from lab.model.inputs import Capacity, Demands, Load, Resource
 from lab.model.measured import HandlerAtOneUser, class_demands, in_cell_cpu_ms

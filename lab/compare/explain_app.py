@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lab.compare.explain import label, num, ok
-from lab.compare.results.summary import Cell, HandlerRow
+from lab.compare.results.measured import HandlerRow
+from lab.compare.results.summary import Cell
 from lab.shared.output import fmt
 
 HANDLER_COLUMNS = [

@@ -45,22 +45,6 @@ class NameStats:
     abandoned: int = 0  # in flight when Locust stopped its users (the exporter's count for this name)
 
 
-def percentile(response_times: dict[str, int], fraction: float) -> float | None:
-    """As Locust computes it: the smallest rounded response time covering `fraction` of the requests.
-
-    A copy of locust.stats.calculate_response_time_percentile's rule, not a call to it: importing locust
-    runs gevent's monkey.patch_all() in the importing process, and this one is the orchestrator."""
-    total = sum(response_times.values())
-    if not total:
-        return None
-    covered = 0
-    for value in sorted(response_times, key=float):
-        covered += response_times[value]
-        if covered >= fraction * total:
-            return float(value)
-    return float(max(response_times, key=float))
-
-
 def _num(row: dict[str, str], key: str) -> float | None:
     value = row.get(key, "N/A")
     return None if value in ("N/A", "") else float(value)

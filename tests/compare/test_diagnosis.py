@@ -10,7 +10,8 @@ import pytest
 from lab.compare import diagnosis, explain_app, little
 from lab.compare.diagnosis import Calibration, CellLoad, Pools
 from lab.compare.report import tables
-from lab.compare.results.summary import Cell, HandlerRow, Summary
+from lab.compare.results.measured import HandlerRow
+from lab.compare.results.summary import Cell, Summary
 from lab.model.inputs import Capacity, Demands
 from lab.shared.provenance import Machine, Meta
 

@@ -48,6 +48,8 @@ def _latency_bar(run: Run, cell: Cell) -> Bar:
     if not explain.ok(cell) or p95 is None:
         return _bar(run, cell, None, "", failed=cell.error or "no latency recorded")
     note = f"p50 {explain.num(p50)} · p95 {explain.num(p95)} · p99 {explain.num(p99)} ms"
+    if cell.latency_from == "schedule" and cell.p95_ms_uncorrected is not None:  # issue 25
+        note += f" from the schedule (from the send: p95 {explain.num(cell.p95_ms_uncorrected)})"
     whisker = (p95, p99) if p99 is not None and p99 > p95 else None
     return _bar(run, cell, p95, note, marker=p50, whisker=whisker)
 

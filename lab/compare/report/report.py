@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from lab.compare import explain, explain_app, rerun
 from lab.compare.report import diff as diffs
-from lab.compare.report import figures, headline, internals, tables
+from lab.compare.report import figures, headline, internals, spectrum, tables
 from lab.compare.report.rundir import Run, load
 from lab.compare.results import flags, summary
 from lab.compare.results.summary import Cell
@@ -189,6 +189,7 @@ def page(run: Run, baseline: Path | None = None) -> str:
         verified=verified,
         verified_title=rerun.TITLE,
         latency=figures.latency(run),
+        spectra=spectrum.figures(run),
         over_time=figures.over_time(run),
         stages=figures.stages(run),
         no_server=run.meta.service.why_no_server if run.meta.service is not None else None,

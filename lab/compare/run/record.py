@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from lab.compare import little
 from lab.compare.handlers import Breakdown
-from lab.compare.results.summary import Measured
+from lab.compare.results.measured import Measured
 from lab.measure.cell import Measurement
+from lab.shared.scenarios import Scenario
+from lab.shared.timeline import CellSeries
+
+Detail = tuple[CellSeries, str]  # one run's time series and its latency's .hgrm text (issue 25)
 
 
 def _round(value: float | None, digits: int = 3) -> float | None:
@@ -22,7 +29,10 @@ def measured(found: Measurement, usable_cores: float, split: Breakdown | None = 
         duration_s=r(load.duration_s), requests=load.requests, failures=load.failures,
         failure_ratio=r(load.failures / load.requests if load.requests else 0.0, 4),
         failure_codes=load.failure_codes,
-        rps=r(load.rps), p50_ms=load.p50_ms, p95_ms=load.p95_ms, p99_ms=load.p99_ms,
+        rps=r(load.rps), latency_from=load.latency_from,
+        p50_ms=load.p50_ms, p95_ms=load.p95_ms, p99_ms=load.p99_ms,
+        p50_ms_uncorrected=load.p50_ms_uncorrected, p95_ms_uncorrected=load.p95_ms_uncorrected,
+        p99_ms_uncorrected=load.p99_ms_uncorrected,
         generator_cpu=r(load.generator_cpu), generator_saturated=load.generator_saturated,
         generator_processes=load.generator_processes, generator_busiest_cpu=r(load.generator_busiest_cpu),
         abandoned=load.abandoned, mean_ms=load.mean_ms, think_ms=r(load.think_ms),
@@ -53,3 +63,14 @@ def measured(found: Measurement, usable_cores: float, split: Breakdown | None = 
 def median_run(runs: list[Measured]) -> Measured:
     """The run with the median throughput (the upper one of an even count): it stands for the cell."""
     return sorted(runs, key=lambda r: r.rps or 0.0)[len(runs) // 2]
+
+
+def write_detail(out: Path, config: str, scenario: Scenario, point: str, run: Detail | None) -> None:
+    """cells/<point>__<scenario>.json and .hgrm: the time series and the client latency's whole
+    distribution (issue 25) of the run that stands for the cell; no series and no .hgrm for a failed cell."""
+    stem = out / "cells" / f"{point}__{scenario.slug}"
+    extra = run[0].model_dump() if run is not None else {}
+    detail = {"config": config, "scenario": scenario.name, "point": point, **extra}
+    stem.with_name(stem.name + ".json").write_text(json.dumps(detail))
+    if run is not None:
+        stem.with_name(stem.name + ".hgrm").write_text(run[1])

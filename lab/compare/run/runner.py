@@ -7,7 +7,6 @@ recorded with its reason and the run goes on; Ctrl-C stops the current cell and 
 from __future__ import annotations
 
 import dataclasses
-import json
 import statistics
 import sys
 import uuid
@@ -21,7 +20,8 @@ from lab.compare import diagnosis, handlers, little
 from lab.compare.diagnosis import Calibration
 from lab.compare.report import tables
 from lab.compare.results import flags
-from lab.compare.results.summary import Cell, Measured, Summary
+from lab.compare.results.measured import Measured
+from lab.compare.results.summary import Cell, Summary
 from lab.compare.run import calibrate, record
 from lab.compare.run.plan import Plan, target_record
 from lab.compare.run.points import LoadPoint
@@ -183,7 +183,7 @@ class Comparison:
     def _attempt(
         self, cfg: ServerConfig, scenario: Scenario, point: LoadPoint, prefix: Path,
         calibrations: dict[str, Calibration | None],
-    ) -> tuple[Measured, CellSeries]:  # fmt: skip
+    ) -> tuple[Measured, record.Detail]:  # fmt: skip
         """One run of a cell (the server started if it is not running, the scenario calibrated once)."""
         if self.workers_gone:
             raise headless.WorkersMissingError(self.workers_gone)
@@ -206,7 +206,7 @@ class Comparison:
         usable = found.usable_cores(self.cores, pinned=bool(self.pinning.server))
         timeline = window.timeline if window is not None else []
         series = CellSeries(history=found.load.history, server_timeline=timeline)
-        return record.measured(found, usable, split), series
+        return record.measured(found, usable, split), (series, found.load.hgrm)
 
     def _run_config(self, cfg: ServerConfig, progress: Progress) -> None:
         plan = self.plan
@@ -216,7 +216,7 @@ class Comparison:
             for scenario, point in plan.cells():
                 name = plan.sweep.name(cfg, point)  # the cell's point, in file names
                 runs: list[Measured] = []
-                series: list[CellSeries] = []  # per run: Locust's history, the server's timeline
+                series: list[record.Detail] = []  # per run: Locust's history, the server's timeline, .hgrm
                 error = None
                 for attempt in range(plan.repeat):
                     progress.show(
@@ -241,14 +241,14 @@ class Comparison:
                     if error:
                         break
                 calibration = calibrations.get(scenario.name)
-                point = plan.shaped(point, [h.users for s in series for h in s.history])
+                point = plan.shaped(point, [h.users for s, _ in series for h in s.history])
                 cell = self._record(cfg, workers, scenario, runs, error, calibration, point)
                 cell = flags.flagged(cell, plan.max_failure_ratio)
                 self.cells.append(cell)
-                # The time series of the run that stands for the cell (none for a failed cell).
-                extra = series[runs.index(median_run(runs))].model_dump() if runs and error is None else {}
-                detail = {"config": cfg.name, "scenario": scenario.name, "point": name, **extra}
-                (plan.out / "cells" / f"{name}__{scenario.slug}.json").write_text(json.dumps(detail))
+                median = runs.index(median_run(runs)) if runs and error is None else None
+                record.write_detail(
+                    plan.out, cfg.name, scenario, name, series[median] if median is not None else None
+                )
                 self.save()
         finally:
             if self.server is not None:
