@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("lab.commands.serve", "start one server configuration in the foreground"),
     "compare": ("lab.commands.compare", "drive configurations with Locust and write a comparison report"),
     "report": ("lab.commands.report", "render report.html again from a result directory's saved data"),
+    "ab": ("lab.commands.ab", "measure two versions of your app interleaved and judge B against A"),
     "diff": ("lab.commands.diff", "put two result directories side by side with ratios"),
     "claims": ("lab.commands.claims", "check the articles' claims against measurements"),
     "up": ("lab.commands.up", "start the app, the Locust web UI and Prometheus; Ctrl-C stops all"),

@@ -1,0 +1,58 @@
+"""Measure two plans interleaved: round 1 runs A then B, round 2 B then A, and so on.
+
+Each run is a whole one-configuration comparison (lab.compare.run.runner.Comparison: a fresh server, the
+warm-up, every scenario measured the way `lab compare` measures a cell) into a directory of its own, so
+what drifts on the machine over the minutes of the A/B hits both sides alike. The order alternates
+within the interleaving so that neither side always runs first after a server start-up of the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from lab.compare.ab.judge import Rounds
+from lab.compare.ab.result import Run, Side
+from lab.compare.results.summary import load
+from lab.compare.run.plan import Plan
+from lab.compare.run.runner import Comparison
+
+
+def order(rounds: int) -> list[tuple[int, Side]]:
+    """(round, side) in the order they run: A B, B A, A B, ..."""
+    found: list[tuple[int, Side]] = []
+    for r in range(1, rounds + 1):
+        found += [(r, "A"), (r, "B")] if r % 2 else [(r, "B"), (r, "A")]
+    return found
+
+
+@dataclass
+class Measured:
+    """What the rounds measured so far, and whether Ctrl-C cut them short."""
+
+    runs: list[Run] = field(default_factory=list)
+    rounds: Rounds = field(default_factory=lambda: {"A": [], "B": []})
+    interrupted: bool = False
+
+
+def run(
+    plans: dict[Side, Plan], rounds: int, out: Path, saved: Callable[[Measured], None] | None = None
+) -> Measured:
+    """Every run of the rounds, each written under out/runs/<side><round>; `saved` after each run."""
+    measured = Measured()
+    for number, side in order(rounds):
+        name = f"{side}{number}"
+        plan = replace(plans[side], out=out / "runs" / name)
+        completed = Comparison(plan).run()
+        cells = load(plan.out).cells
+        measured.runs.append(
+            Run(side=side, round=number, out=f"runs/{name}", ok=all(c.status == "ok" for c in cells))
+        )
+        measured.rounds[side].append({c.scenario: c for c in cells})
+        if not completed:
+            measured.interrupted = True
+            break
+        if saved is not None:
+            saved(measured)
+    return measured
