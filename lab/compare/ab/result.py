@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from lab.shared.output import atomic_write
 
 AbVerdict = Literal["faster", "slower", "no difference", "not judged"]
-AbMetric = Literal["rps", "p95_ms"]
+AbMetric = Literal["rps", "p95_ms", "cpu_ms"]
 Side = Literal["A", "B"]
 
 

@@ -142,6 +142,11 @@ class Cell(Measured):
     limit: str | None = Field(None, description="The term of the model that binds at the ceiling.")
     rps_runs: list[float] = Field(default_factory=list, description="req/s of every run, in order.")
     rps_spread: float | None = Field(None, description="(max - min) / median of rps_runs.")
+    p95_runs: list[float] = Field(default_factory=list, description="p95 ms of every run, in order.")
+    rps_ci: list[float] | None = Field(
+        None, description="[lo, hi]: 95% bootstrap interval of the mean req/s over the runs (3 or more)."
+    )
+    p95_ci: list[float] | None = Field(None, description="[lo, hi]: the same for p95_ms.")
     efficiency: float | None = Field(None, description="rps / ceiling_rps.")
     expected_wait_s: float | None = Field(None, description="Little's law: users / throughput.")
     steady_state: bool | None = Field(None, description="False: the cell was shorter than expected_wait_s.")

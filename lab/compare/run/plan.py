@@ -56,6 +56,8 @@ class Plan:
     gates: Gates = field(default_factory=Gates)
     baseline: Path | None = None
     max_failure_ratio: float = MAX_FAILURE_RATIO  # a cell that failed more is flagged failing (issue 21 §4)
+    # --repeat auto (issue 22 §1): `repeat` is then the cap; a cell stops once its intervals are narrow.
+    repeat_auto: bool = False
 
     @property
     def needs_postgres(self) -> bool:

@@ -60,6 +60,8 @@ class Comparison:
             auto = generator_processes(self.pinning, len(usable))
             self.generator = dataclasses.replace(self.generator, processes=auto)
         self.workers_gone: str | None = None  # why the workers elsewhere are gone: later cells fail fast
+        self.server: Server | None = None  # the configuration's server while its cells run
+        self.service: dict[str, float] | None = None  # the current cell's calibration
         self.meta = Meta(
             run_id=self.run_id,
             started=utc_now(),
@@ -78,6 +80,7 @@ class Comparison:
             duration_s=plan.duration_s,
             warmup_s=plan.warmup_s,
             repeat=plan.repeat,
+            repeat_auto=plan.repeat_auto,
             options=plan.options,
             target=target_record(plan),
             locustfile=str(plan.locustfile) if plan.locustfile else None,
@@ -145,7 +148,7 @@ class Comparison:
             "users": point.users, "target_rps": point.rate, "swept": plan.sweep.values(cfg, point),
             "params": params, "repeats": len(runs), "ceiling_rps": ceiling_rps,
             "ceiling_formula": limit.formula if limit else None, "limit": limit.limit if limit else None,
-            "rps_runs": rps_runs,
+            "rps_runs": rps_runs, **record.repeats(runs),
         }  # fmt: skip
         if error is not None or not runs:
             return Cell(**base, status="failed", error=error or "no run completed", bottleneck="failed")
@@ -230,60 +233,65 @@ class Comparison:
         return server
 
     def _run_config(self, cfg: ServerConfig, progress: Progress) -> None:
-        plan = self.plan
         workers = cfg.resolved_workers(self.pinning.server)
-        server: Server | None = None
         try:
-            for scenario, point in plan.cells():
-                name = plan.sweep.name(cfg, point)  # the cell's point, in file names
-                runs: list[Measured] = []
-                series: list[CellSeries] = []  # per run: Locust's history, the server's timeline
-                error = None
-                service: dict[str, float] | None = None
-                for attempt in range(plan.repeat):
-                    progress.show(
-                        f"{name} x {scenario.name}" + (f" (run {attempt + 1})" if plan.repeat > 1 else "")
-                    )
-                    try:
-                        if self.workers_gone:
-                            raise headless.WorkersMissingError(self.workers_gone)
-                        if server is None or not server.alive():
-                            if server is not None:
-                                server.stop()
-                            server = None
-                            server = self._start(cfg)
-                        prefix = plan.out / "logs" / f"{name}__{scenario.slug}__{attempt + 1}"
-                        if service is None:
-                            service = self._calibrate(server, scenario, prefix)
-                        load, window = self._measure(server, scenario, prefix, point)
-                        split = (
-                            handlers.breakdown(load, window, plan.app_info(cfg))
-                            if handlers.is_app_scenario(scenario)
-                            else None
-                        )
-                        runs.append(record.measured(load, window, split))
-                        series.append(CellSeries(history=load.history, server_timeline=window.timeline))
-                    except (
-                        LaunchError,
-                        headless.LoadError,
-                        measurement.MeasureError,
-                        httpx.HTTPError,
-                    ) as exc:
-                        error = str(exc)
-                        if isinstance(exc, headless.WorkersMissingError) and not self.workers_gone:
-                            self.workers_gone = f"not run: an earlier cell's Locust master gave up, {exc}"
-                    finally:
-                        progress.step()
-                    if error:
-                        break
-                cell = self._record(cfg, workers, scenario, runs, error, service, point)
-                cell = flags.flagged(cell, plan.max_failure_ratio)
-                self.cells.append(cell)
-                # The time series of the run that stands for the cell (none for a failed cell).
-                extra = series[runs.index(median_run(runs))].model_dump() if runs and error is None else {}
-                detail = {"config": cfg.name, "scenario": scenario.name, "point": name, **extra}
-                (plan.out / "cells" / f"{name}__{scenario.slug}.json").write_text(json.dumps(detail))
-                self._save()
+            for scenario, point in self.plan.cells():
+                self._run_cell(cfg, workers, scenario, point, progress)
         finally:
-            if server is not None:
-                server.stop()
+            if self.server is not None:
+                self.server.stop()
+            self.server = None
+
+    def _attempt(
+        self, cfg: ServerConfig, scenario: Scenario, point: LoadPoint, prefix: Path
+    ) -> tuple[Measured, CellSeries]:
+        """One run of a cell on the configuration's server (started again if it died)."""
+        if self.workers_gone:
+            raise headless.WorkersMissingError(self.workers_gone)
+        if self.server is None or not self.server.alive():
+            if self.server is not None:
+                self.server.stop()
+            self.server = None
+            self.server = self._start(cfg)
+        if self.service is None:
+            self.service = self._calibrate(self.server, scenario, prefix)
+        load, window = self._measure(self.server, scenario, prefix, point)
+        app = handlers.is_app_scenario(scenario)
+        split = handlers.breakdown(load, window, self.plan.app_info(cfg)) if app else None
+        timeline = CellSeries(history=load.history, server_timeline=window.timeline)
+        return record.measured(load, window, split), timeline
+
+    def _run_cell(
+        self, cfg: ServerConfig, workers: int, scenario: Scenario, point: LoadPoint, progress: Progress
+    ) -> None:
+        """Every run of one cell (--repeat; auto: until its intervals are narrow), recorded and saved."""
+        plan = self.plan
+        name = plan.sweep.name(cfg, point)  # the cell's point, in file names
+        runs: list[Measured] = []
+        series: list[CellSeries] = []  # per run: Locust's history, the server's timeline
+        error = None
+        self.service = None
+        for attempt in range(plan.repeat):
+            progress.show(f"{name} x {scenario.name}" + (f" (run {attempt + 1})" if plan.repeat > 1 else ""))
+            try:
+                prefix = plan.out / "logs" / f"{name}__{scenario.slug}__{attempt + 1}"
+                measured, timeline = self._attempt(cfg, scenario, point, prefix)
+                runs.append(measured)
+                series.append(timeline)
+            except (LaunchError, headless.LoadError, measurement.MeasureError, httpx.HTTPError) as exc:
+                error = str(exc)
+                if isinstance(exc, headless.WorkersMissingError) and not self.workers_gone:
+                    self.workers_gone = f"not run: an earlier cell's Locust master gave up, {exc}"
+            finally:
+                progress.step()
+            if error or (plan.repeat_auto and record.settled(runs)):
+                progress.done += plan.repeat - attempt - 1  # the runs auto did not need
+                break
+        cell = self._record(cfg, workers, scenario, runs, error, self.service, point)
+        cell = flags.flagged(cell, plan.max_failure_ratio)
+        self.cells.append(cell)
+        # The time series of the run that stands for the cell (none for a failed cell).
+        extra = series[runs.index(median_run(runs))].model_dump() if runs and error is None else {}
+        detail = {"config": cfg.name, "scenario": scenario.name, "point": name, **extra}
+        (plan.out / "cells" / f"{name}__{scenario.slug}.json").write_text(json.dumps(detail))
+        self._save()

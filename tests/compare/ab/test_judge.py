@@ -77,3 +77,20 @@ def test_a_verdict_names_a_direction_only_when_both_tests_agree(
     metric: str, ratio: float, lo: float, hi: float, p: float | None, expected: str
 ) -> None:
     assert verdict(metric, ratio, lo, hi, p) == expected  # type: ignore[arg-type]
+
+
+def test_the_cpu_per_request_sees_a_slower_handler_through_a_noisy_machine() -> None:
+    """req/s all over the place (neighbours took the CPU), the server's CPU per request steady: +27%."""
+    a_rps, b_rps = [300, 150, 420, 200, 330], [180, 390, 160, 310, 240]
+
+    def run(rps: float, cpu_ms: float) -> dict[str, Cell]:
+        requests = int(rps * 5)
+        return {"WorkUser": cell(scenario="WorkUser", rps=rps, server_requests=requests,
+                                 server_cpu_s=requests * cpu_ms / 1000)}  # fmt: skip
+
+    rounds: Rounds = {"A": [run(r, 1.6 + i / 100) for i, r in enumerate(a_rps)],
+                      "B": [run(r, 2.08 - i / 100) for i, r in enumerate(b_rps)]}  # fmt: skip
+    found = {r.metric: r for r in rows(rounds, ["WorkUser"], pct=10)}
+    assert found["rps"].verdict == "no difference"
+    assert found["cpu_ms"].verdict == "slower" and found["cpu_ms"].regression
+    assert found["cpu_ms"].ratio == pytest.approx(2.06 / 1.62, abs=0.01)

@@ -258,3 +258,26 @@ def test_bad_input_is_refused_before_anything_starts(tmp_path: Path, args: list[
     assert result.returncode == 2
     assert message in result.stderr
     assert not out.exists()
+
+
+@pytest.mark.slow
+def test_repeat_auto_runs_until_the_intervals_are_narrow(tmp_path: Path) -> None:
+    """--repeat auto (issue 22 §1) on a steady cell (10 users waiting 50 ms each): at least 3 runs, the
+    intervals in summary.json, and when it stopped before its cap, both within 5%."""
+    out = tmp_path / "run"
+    proc = _compare(
+        out, "--configs", "uvicorn-single", "--scenarios", "io-async", "--users", "10", "--io-ms", "50",
+        "--duration", "2s", "--warmup", "0", "--repeat", "auto",
+    )  # fmt: skip
+    stdout, stderr = proc.communicate(timeout=240)
+    assert proc.returncode == 0, stderr
+    found = summary.load(out)
+    assert found.meta.repeat_auto and found.meta.repeat == 10
+    (c,) = found.cells
+    assert 3 <= c.repeats <= 10 and len(c.rps_runs) == len(c.p95_runs) == c.repeats
+    assert c.rps_ci is not None and c.p95_ci is not None
+    assert c.rps_ci[0] <= sum(c.rps_runs) / c.repeats <= c.rps_ci[1]
+    if c.repeats < 10:
+        for lo, hi in (c.rps_ci, c.p95_ci):
+            assert (hi - lo) / 2 <= 0.05 * (lo + hi) / 2
+    assert "95% CI req/s" in stdout
