@@ -14,7 +14,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from lab.compare import explain, explain_app
+from lab.compare import explain, explain_app, noise
 from lab.compare.report import tables
 from lab.compare.results import flags, summary
 from lab.compare.results.summary import Cell
@@ -143,4 +143,6 @@ def _spread_lines(cells: list[Cell]) -> list[str]:
             ci = (f"; 95% CI req/s [{c.rps_ci[0]:.0f}, {c.rps_ci[1]:.0f}], "
                   f"p95 [{c.p95_ci[0]:.0f}, {c.p95_ci[1]:.0f}] ms")  # fmt: skip
         lines += _wrapped(f"{explain.label(c)}: req/s {runs}; spread {c.rps_spread or 0:.0%}{ci}")
+    for sentence in noise.sentences(cells):
+        lines += _wrapped(f"{sentence}.")
     return lines

@@ -178,6 +178,7 @@ def test_repeated_runs_show_their_intervals_and_ties(tmp_path: Path) -> None:
     assert "| req/s 95% CI |" in md and "| p95 95% CI |" in md and "| [29.2, 30.8] |" in md
     said = terminal.summary_text(tmp_path)
     assert "95% CI req/s [345, 375], p95 [29, 31] ms" in said
+    assert "Noise floor: req/s moved by a median" in said and "Noise floor: req/s moved by a median" in text
 
 
 def test_real_run_renders(tmp_path: Path) -> None:
