@@ -25,8 +25,8 @@ BASE_WORK = "WORK = 20_000"
 @dataclass(frozen=True)
 class Trial:
     kind: str  # "A/A" (unchanged copy) or "A/B" (slower handler)
-    exit_status: int
-    flagged: bool  # lab ab exited 3: a regression beyond PCT, significant
+    exit_status: int  # 1: a run's cell failed (its round is left out of both sides; the rest is judged)
+    flagged: bool  # a row of ab.json is a regression: beyond PCT, and significant
     verdicts: dict[str, str]  # metric -> verdict
     ratios: dict[str, float | None]  # metric -> B/A
 
@@ -52,11 +52,11 @@ def trial(kind: str, b_dir: Path, out: Path, args: argparse.Namespace) -> Trial:
          "--out", str(out)],
         capture_output=True, text=True, cwd=ROOT, check=False,
     )  # fmt: skip
-    if done.returncode not in (0, 3):
+    if done.returncode not in (0, 1, 3) or not (out / "ab.json").is_file():
         raise SystemExit(f"lab ab failed ({done.returncode}) in {out}:\n{done.stderr[-2000:]}")
     rows = json.loads((out / "ab.json").read_text())["scenarios"]
     return Trial(
-        kind, done.returncode, done.returncode == 3,
+        kind, done.returncode, any(r["regression"] for r in rows),
         {r["metric"]: r["verdict"] for r in rows}, {r["metric"]: r["ratio"] for r in rows},
     )  # fmt: skip
 
