@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lab.compare.ab.judge import Rounds
 from lab.compare.ab.result import Run, Side
-from lab.compare.results.summary import load
+from lab.compare.results.summary import Cell, load
 from lab.compare.run.plan import Plan
 from lab.compare.run.runner import Comparison
 
@@ -32,8 +32,15 @@ class Measured:
     """What the rounds measured so far, and whether Ctrl-C cut them short."""
 
     runs: list[Run] = field(default_factory=list)
-    rounds: Rounds = field(default_factory=lambda: {"A": [], "B": []})
+    cells: list[dict[str, Cell]] = field(default_factory=list)  # each run's cells by scenario, in run order
     interrupted: bool = False
+
+    @property
+    def rounds(self) -> Rounds:
+        """Each side's runs in the order of the rounds (a side runs once a round)."""
+        return {
+            side: [c for r, c in zip(self.runs, self.cells, strict=True) if r.side == side] for side in "AB"
+        }
 
 
 def run(
@@ -49,7 +56,7 @@ def run(
         measured.runs.append(
             Run(side=side, round=number, out=f"runs/{name}", ok=all(c.status == "ok" for c in cells))
         )
-        measured.rounds[side].append({c.scenario: c for c in cells})
+        measured.cells.append({c.scenario: c for c in cells})
         if not completed:
             measured.interrupted = True
             break

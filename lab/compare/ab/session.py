@@ -12,7 +12,6 @@ from pathlib import Path
 from lab.compare.ab import judge, page, rounds
 from lab.compare.ab.result import AbMeta, AbResult, AbRow, Side, write
 from lab.compare.results import junit
-from lab.compare.results.summary import Cell
 from lab.compare.results.verdicts import Verdict
 from lab.compare.run.gates import EXIT_GATE
 from lab.compare.run.plan import Plan
@@ -41,20 +40,11 @@ def _verdict(row: AbRow, config: str, pct: float | None) -> Verdict:
 def _write_junit(path: Path, measured: rounds.Measured, found: AbResult) -> None:
     cells = [
         cell.model_copy(update={"config": f"{run.side}{run.round}.{cell.config}"})
-        for run, by in zip(measured.runs, _in_run_order(measured), strict=True)
+        for run, by in zip(measured.runs, measured.cells, strict=True)
         for cell in by.values()
     ]
     verdicts = [_verdict(r, found.meta.config, found.meta.fail_on_regression_pct) for r in found.scenarios]
     junit.write(path, cells, verdicts, name="lab ab")
-
-
-def _in_run_order(measured: rounds.Measured) -> list[dict[str, Cell]]:
-    seen = {"A": 0, "B": 0}
-    found = []
-    for run in measured.runs:
-        found.append(measured.rounds[run.side][seen[run.side]])
-        seen[run.side] += 1
-    return found
 
 
 def ab(plans: dict[Side, Plan], meta: AbMeta, out: Path, gate: Gate) -> tuple[AbResult, int]:
