@@ -74,7 +74,7 @@ def slower(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Complet
     out = tmp / "out"
     done = subprocess.run(
         [sys.executable, "-m", "lab", "ab", str(APPS / "a"), str(b), "--app", "service:app",
-         "--locustfile", str(LOCUSTFILE), "--scenarios", "WorkUser", "--rounds", "3", "--duration", "2",
+         "--locustfile", str(LOCUSTFILE), "--scenarios", "WorkUser", "--rounds", "3", "--duration", "3",
          "--warmup", "0", "--users", "10", "--fail-on-regression", "10", "--junit", str(tmp / "junit.xml"),
          "--out", str(out)],
         capture_output=True, text=True, timeout=240, cwd=ROOT,
