@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lab.commands import workload
+from lab.commands import generator, workload
 from lab.commands.common import add_configs_file, fail
 from lab.commands.compare import parse_duration
 
@@ -64,6 +64,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML (as lab compare's)")
     parser.add_argument("--pin", choices=["auto", "on", "off"], default="auto", help="(default: auto)")
+    generator.add_arguments(parser)
 
 
 def _problems(args: argparse.Namespace) -> list[str]:
@@ -87,7 +88,6 @@ def _plan(args: argparse.Namespace, directory: Path, side: str) -> Plan:
     """The one-configuration comparison each run of `side` is (PlanError, ConfigError, WorkloadError)."""
     from lab.compare.run.asked import Asked, build
     from lab.compare.run.gates import Gates
-    from lab.runtime.generator import Generator
     from lab.shared.configs import get, load_catalogue
     from lab.shared.target import AppTarget
 
@@ -98,8 +98,8 @@ def _plan(args: argparse.Namespace, directory: Path, side: str) -> Plan:
     asked = Asked(
         bases=[config], configs=[config], set_swept={}, scenarios=scenarios, targets={config.name: target},
         custom=True, users=[args.users], rates=[], repeat=1, duration_s=args.duration, warmup_s=args.warmup,
-        calibrate_s=0, out=args.out / "runs" / f"{side}0", generator=lambda: Generator(processes=0),
-        gates_of=lambda *_: Gates(), apps_of=workload.check_targets, pin=args.pin,
+        calibrate_s=0, out=args.out / "runs" / f"{side}0", generator=lambda: generator.generator_of(args),
+        gates_of=lambda *_: Gates(), apps_of=workload.check_targets, pin=args.pin, host=args.server_host,
         locustfile=args.locustfile.resolve() if args.locustfile else None,
     )  # fmt: skip
     return build(asked)
