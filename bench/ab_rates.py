@@ -49,6 +49,7 @@ def trial(kind: str, b_dir: Path, out: Path, args: argparse.Namespace) -> Trial:
         [sys.executable, "-m", "lab", "ab", str(APP / "a"), str(b_dir), "--app", "service:app",
          "--locustfile", str(APP / "locustfile.py"), "--scenarios", "WorkUser", "--rounds", str(args.rounds),
          "--duration", args.duration, "--users", str(args.users), "--fail-on-regression", str(args.pct),
+         "--generator-processes", "1",  # 10 users of a ~2 ms handler: one Locust process is plenty
          "--out", str(out)],
         capture_output=True, text=True, cwd=ROOT, check=False,
     )  # fmt: skip
