@@ -60,7 +60,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, help="result directory (default: results/ab-<timestamp>)")
     parser.add_argument(
         "--fail-on-regression", metavar="PCT",
-        help="exit 3 when B is significantly slower (req/s down or p95 up) by more than PCT percent",
+        help="exit 3 when B is significantly slower (req/s down, p95 or CPU per request up) by more "
+        "than PCT percent",
     )  # fmt: skip
     parser.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML (as lab compare's)")
     parser.add_argument("--pin", choices=["auto", "on", "off"], default="auto", help="(default: auto)")
