@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -165,8 +166,8 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
         type=parse_duration,
         default=None,
         metavar="DURATION",
-        help="a run at one user before each cell of a user's scenario (--locustfile, --endpoint): each "
-        "handler's service time, for the report's ceiling (default: 2s; 0: off)",
+        help="a run at one user before a scenario's first cell on each configuration: the service demands "
+        "of the model's ceiling and binding resource (default: 3s; 0: off, no ceiling)",
     )
     parser.add_argument(
         "--repeat",
@@ -184,6 +185,13 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="R",
         help="a cell whose failures / requests exceed R (0 to 1) is flagged failing: never named best, "
         "left out of knees and ratios (default: 0.01)",
+    )
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="after every cell, rerun each one whose binding resource is a knob (workers, threadpool, "
+        "db_pool, process_pool, users, rate) with that knob doubled: confirmed when its req/s is within 15%% "
+        "of the model's prediction, else refuted (summary.json: verified, verify). See docs/model.md",
     )
     parser.add_argument(
         "--quick",
@@ -221,11 +229,17 @@ def asked_of(args: argparse.Namespace) -> Asked:
         parameters={p.option: v for p in PARAMETERS if (v := getattr(args, p.dest)) is not None},
         baseline=args.baseline, port=args.port, pin=args.pin, host=args.server_host,
         locustfile=args.locustfile.resolve() if args.locustfile else None,
-        max_failure_ratio=args.max_failure_ratio,
+        max_failure_ratio=args.max_failure_ratio, verify=args.verify,
     )  # fmt: skip
 
 
 def run(args: argparse.Namespace) -> int:
+    return execute(lambda: asked_of(args))
+
+
+def execute(asked: Callable[[], Asked]) -> int:
+    """Build the plan the flags ask for (exit 2 on a usage error), run it, map its outcome to a status:
+    `lab compare`'s and `lab run`'s."""
     from lab.compare.run.asked import build
     from lab.compare.run.gates import exit_status
     from lab.compare.run.plan import PlanError
@@ -233,7 +247,7 @@ def run(args: argparse.Namespace) -> int:
     from lab.shared.configs import ConfigError
 
     try:
-        plan = build(asked_of(args))
+        plan = build(asked())
     except (ConfigError, workload.WorkloadError, PlanError) as exc:
         return fail(str(exc))
     try:

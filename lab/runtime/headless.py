@@ -13,6 +13,7 @@ import psutil
 from lab.runtime.generator import Generator, TreeCpu, lost_reason, workers_missing
 from lab.runtime.locust_stats import (
     NameStats,
+    Samples,
     StatsEntry,
     abandoned,
     aggregate,
@@ -63,6 +64,8 @@ class LoadResult:
     generator_processes: int = 1  # Locust processes that sent the load (workers, when there is a master)
     generator_busiest_cpu: float = 0.0  # cores used by the busiest local Locust process
     failure_codes: dict[str, int] = field(default_factory=dict)  # failures by status ("404") or error
+    think_ms: float = 0.0  # mean time between a response and the same user's next request (lab.loadgen.think)
+    max_ms: float | None = None  # the slowest request counted in `requests`
 
 
 def command(
@@ -198,4 +201,12 @@ def _result(
         generator_processes=generator.sending,
         generator_busiest_cpu=busiest,
         failure_codes=failure_codes(Path(f"{out}_failures.json"), scenario.handler),
+        think_ms=_think_ms(snapshot),
+        max_ms=entry.get("max_response_time"),
     )
+
+
+def _think_ms(snapshot: Samples) -> float:
+    """The mean measured think time, 0 without any gap (a user's first request has none)."""
+    count = value_of(snapshot, metric_names.LOCUST_THINK + "_count") or 0.0
+    return (value_of(snapshot, metric_names.LOCUST_THINK + "_sum") or 0.0) / count * 1000 if count else 0.0

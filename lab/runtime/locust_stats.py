@@ -27,6 +27,7 @@ class StatsEntry(TypedDict, total=False):
     num_requests: int
     num_failures: int
     total_response_time: float
+    max_response_time: float
     start_time: float
     last_request_timestamp: float | None
     response_times: dict[str, int]  # rounded response time (ms) -> requests
@@ -200,6 +201,7 @@ def aggregate(entries: list[StatsEntry]) -> StatsEntry:
         num_requests=sum(e["num_requests"] for e in entries),
         num_failures=sum(e["num_failures"] for e in entries),
         total_response_time=sum(e.get("total_response_time") or 0.0 for e in entries),
+        max_response_time=max((e.get("max_response_time") or 0.0 for e in entries), default=0.0),
         start_time=min(e["start_time"] for e in entries),
         last_request_timestamp=max(e["last_request_timestamp"] or 0 for e in entries),
         response_times=times,

@@ -14,7 +14,18 @@ import pytest
 pytestmark = pytest.mark.slow
 
 LAB = [sys.executable, "-m", "lab"]
-SHORT = ["--duration", "2s", "--warmup", "1s", "--io-ms", "50", "--configs", "uvicorn-single"]
+SHORT = [
+    "--duration",
+    "2s",
+    "--warmup",
+    "1s",
+    "--calibrate",
+    "0",
+    "--io-ms",
+    "50",
+    "--configs",
+    "uvicorn-single",
+]
 
 
 def _lab(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -76,7 +76,7 @@ def _throughput_sentences(kind: str, cells: list[Cell]) -> list[str]:
     if not sentences and any(explain.ok(c) and c.efficiency is not None for c in cells):
         sentences = [
             f"Every {kind} cell with a model ceiling reached between {explain.EFFICIENCY_LOW:.0%} and "
-            f"{explain.EFFICIENCY_HIGH:.0%} of it: the model explains these numbers"
+            f"{explain.EFFICIENCY_HIGH:.0%} of it: its binding resource explains these numbers"
         ]
     return sentences
 
@@ -185,6 +185,21 @@ def _lag_series(run: Run) -> SeriesOf:
     return series
 
 
+def _users_series(run: Run) -> SeriesOf:
+    def series(key: Key, t0: float) -> list[Series]:
+        return [Series("users", "users-line", [(r.t - t0, r.users) for r in run.history(key)])]
+
+    return series
+
+
+def stages(run: Run) -> Grid | None:
+    """The users Locust ran, per second: a load shape's stages as they happened (None without a shape)."""
+    service = run.meta.service
+    if service is None or not service.shape:
+        return None
+    return _grid(run, f"users over time ({service.shape})", _users_series(run))
+
+
 def over_time(run: Run) -> Grid:
     return _grid(run, "latency over time", _latency_series(run))
 
@@ -222,6 +237,10 @@ def sweep_figures(run: Run) -> list[SweepFigure]:
             for c in curves:
                 at = {p.value: getattr(p, metric) for p in c.points}
                 out.append(charts.Line(c.name, run.color(c.scenario), [at.get(v) for v in xs]))
+                model = {p.value: p.model_rps for p in c.points}
+                if metric == "rps" and c.key == "users" and any(model.values()):
+                    values = [model.get(v) for v in xs]
+                    out.append(charts.Line(f"{c.name} (model)", run.color(c.scenario), values, model=True))
             return out
 
         found.append(
@@ -231,7 +250,7 @@ def sweep_figures(run: Run) -> list[SweepFigure]:
                     charts.curve(f"req/s against {title}", labels, lines("rps"), "req/s", title),
                     charts.curve(f"p95 against {title}", labels, lines("p95_ms"), "ms", title),
                 ],
-                [sweeps.advice(c) for c in drawn],
+                [sweeps.advice(c) for c in drawn] + [t for c in drawn if (t := sweeps.against_model(c))],
             )
         )
     return found

@@ -18,7 +18,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from lab.compare import explain, explain_app
+from lab.compare import explain, explain_app, rerun
 from lab.compare.report import diff as diffs
 from lab.compare.report import figures, headline, internals, tables
 from lab.compare.report.rundir import Run, load
@@ -35,11 +35,12 @@ def _failed_cells(run: Run) -> list[Cell]:
 
 def _load(meta: Meta) -> str:
     """What each cell was, in one line: under the verdict, and among the facts."""
-    return (
-        f"{tables.load_text(meta)}, {meta.duration_s} s per cell after {meta.warmup_s} s warm-up, "
-        + (f"up to {meta.repeat} runs per cell (auto: until the intervals are within 5%)"
-           if meta.repeat_auto else f"{meta.repeat} run(s) per cell")
-    )  # fmt: skip
+    runs = (
+        f"up to {meta.repeat} runs per cell (auto: until the intervals are within 5%)"
+        if meta.repeat_auto
+        else f"{meta.repeat} run(s) per cell"
+    )
+    return f"{tables.load_text(meta)}, {tables.timing_text(meta)}, {runs}"
 
 
 def _facts(meta: Meta) -> list[tuple[str, str]]:
@@ -135,6 +136,7 @@ SECTIONS = {
     "throughput": "Throughput against the model",
     "sweeps": "Sweeps: req/s and p95 against each swept value",
     "app": "Your app, explained: per cell and per handler",
+    "verified": "Verified: each binding knob doubled (--verify)",
     "latency": "Latency",
     "over-time": "Latency over time",
     "server": "Inside the server: thread pool and event loop",
@@ -154,12 +156,15 @@ TEMPLATES = Environment(
 
 def page(run: Run, baseline: Path | None = None) -> str:
     """The whole report.html of `run`; with `baseline`, a side-by-side section against it."""
-    optional = ("checks", "claims", "baseline", "app", "sweeps")
+    optional = ("checks", "claims", "baseline", "app", "sweeps", "verified")
     shown = [sid for sid in SECTIONS if sid not in optional]
     if run.meta.sweeps:
         shown.insert(shown.index("throughput"), "sweeps")
     if explain_app.app_cells(run.cells):
         shown.insert(shown.index("throughput") + 1, "app")
+    verified = [(c, VERDICT_CSS.get(c.verified or "", "")) for c in run.cells if c.verify is not None]
+    if verified:
+        shown.insert(shown.index("latency"), "verified")
     if run.checks:
         shown.append("checks")
     if run.claims is not None or run.claims_error:
@@ -174,7 +179,7 @@ def page(run: Run, baseline: Path | None = None) -> str:
     shown.append(shown.pop(shown.index("provenance")))  # always last
     css = (resources.files("lab.compare.report") / "templates" / "report.css").read_text(encoding="utf-8")
     return TEMPLATES.get_template("report.html.j2").render(
-        title=f"lab compare, {run.meta.started}",
+        title=tables.title(run.meta),
         css=Markup(css),  # our own file: inlined as it is (quotes in CSS must stay quotes)
         facts=_facts(run.meta),
         load=_load(run.meta),
@@ -188,8 +193,12 @@ def page(run: Run, baseline: Path | None = None) -> str:
         sweeps=figures.sweep_figures(run),
         app_sentences=explain_app.sentences(run.cells),
         handler_tables=explain_app.handler_tables(run.cells),
+        verified=verified,
+        verified_title=rerun.TITLE,
         latency=figures.latency(run),
         over_time=figures.over_time(run),
+        stages=figures.stages(run),
+        no_server=run.meta.service.why_no_server if run.meta.service is not None else None,
         over_time_sentences=_over_time_sentences(run),
         pool=figures.pool(run),
         pool_sentences=internals.threadpool(run.cells),

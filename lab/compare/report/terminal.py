@@ -14,7 +14,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from lab.compare import explain, explain_app, noise
+from lab.compare import explain, explain_app, noise, rerun
 from lab.compare.report import tables
 from lab.compare.results import flags, summary
 from lab.compare.results.summary import Cell
@@ -85,10 +85,10 @@ def summary_text(out: Path) -> str:
     """What `lab compare` prints at the end: the table, then what won and where the model disagrees."""
     found = summary.load(out)
     meta, cells = found.meta, found.cells
-    lines = [f"lab compare, {meta.started}", ""]
+    lines = [tables.title(meta), ""]
     lines += textwrap.wrap(
-        f"{meta.machine.cores} cores; {meta.pinning.note}; {tables.load_text(meta)}, {meta.duration_s} s "
-        f"per cell after {meta.warmup_s} s warm-up; commit {meta.git_commit or 'unknown'}.",
+        f"{meta.machine.cores} cores; {meta.pinning.note}; {tables.load_text(meta)}, "
+        f"{tables.timing_text(meta)}; commit {meta.git_commit or 'unknown'}.",
         WIDTH,
     )
     lines += ["", cells_table(cells), ""]
@@ -107,6 +107,11 @@ def summary_text(out: Path) -> str:
             lines += _wrapped(f"{sentence}.")
     for table in explain_app.handler_tables(cells):
         lines += ["", f"Per handler, {table.title}:", "", fit(table.columns, table.rows, text_columns=2)]
+    checked = rerun.sentences(cells)
+    if checked:
+        lines += ["", *_wrapped(f"{rerun.TITLE}:", prefix="")]
+        for sentence in checked:
+            lines += _wrapped(f"{sentence}.")
     notes = flags.notes(cells)
     if notes:
         lines += ["", "Flagged cells (read their numbers with care):"]

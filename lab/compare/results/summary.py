@@ -11,7 +11,11 @@ Schema versions:
    gates' verdicts (optional); a cell's `target_rps` (open-model load) and `swept` (the values of the
    run's swept keys at that cell), `meta.sweeps` and `meta.rates` (issue 12 §1, §2; all optional).
    A cell's `failure_ratio`, `failure_codes` and `flags`, `meta.max_failure_ratio` and `meta.wait_times`
-   (issue 21 §4, §5; all optional).
+   (issue 21 §4, §5; all optional). A cell's `think_ms`, `demands`, `utilization`, `binding` and
+   `usable_cores`, a handler's `cpu_ms` (issue 21 §1, §2: lab.model's verdict; all optional).
+   `meta.service` and a cell's `server` "external": a running service measured by `lab run` (issue 24;
+   optional), whose cells may have no server-side fields (no --metrics-url).
+   A cell's `verified`, `verify` (issue 21 §3); `p95_runs`, `rps_ci`, `p95_ci`, `meta.repeat_auto` (issue 22).
    A version-1 file (or one without "schema") is read as it is: everything version 2 added is optional.
 """
 
@@ -25,7 +29,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from lab.compare.results.repeats import Repeated
 from lab.compare.results.verdicts import Verdict
+from lab.compare.results.verified import Rerun
+from lab.model.inputs import Binding
+from lab.model.verify import Outcome
 from lab.shared.configs import Server, thread_tokens
 from lab.shared.output import atomic_write
 from lab.shared.provenance import Meta
@@ -58,6 +66,7 @@ class HandlerRow(BaseModel):
     mean_ms: float | None = Field(None, description="Server-side mean latency under the cell's load.")
     p95_ms: float | None = None
     service_ms: float | None = Field(None, description="Server-side mean latency at one user (calibration).")
+    cpu_ms: float | None = Field(None, description="The worker's CPU per request at one user (calibration).")
     share: float | None = Field(None, description="Of the requested handlers' server requests.")
 
 
@@ -100,6 +109,9 @@ class Measured(BaseModel):
     reconciled: bool | None = Field(None, description="unaccounted within 1% (at least one request).")
     server_drained: bool | None = Field(None, description="False: requests were in flight at the last read.")
     mean_ms: float | None = Field(None, description="Locust's mean response time.")
+    think_ms: float | None = Field(None, description="Mean measured think time (Locust), 0 without any.")
+    usable_cores: float | None = Field(None, description="Cores the server could use (Locust's left).")
+    other_cores: float | None = Field(None, description="Cores the machine's other processes used meanwhile.")
     server_requests_compared: int | None = Field(
         None,
         description="What requests + abandoned were compared with, when not server_requests: the server's "
@@ -116,7 +128,7 @@ def point_name(config: str, swept: dict[str, str]) -> str:
     return config + "".join(f"@{key}={swept[key]}" for key in LOAD_KEYS if key in swept)
 
 
-class Cell(Measured):
+class Cell(Measured, Repeated):
     """One configuration x one scenario: what was run, the model's ceiling, and the median run's numbers."""
 
     config: str
@@ -137,16 +149,22 @@ class Cell(Measured):
     )
     params: dict[str, int] = Field(default_factory=dict, description="Query parameters sent, e.g. ms.")
     repeats: int = Field(ge=0, description="Runs completed.")
-    ceiling_rps: float | None = Field(None, description="The model's ceiling; None where it has none.")
-    ceiling_formula: str | None = None
-    limit: str | None = Field(None, description="The term of the model that binds at the ceiling.")
+    ceiling_rps: float | None = Field(None, description="lab.model's ceiling (the smallest bound), or None.")
+    ceiling_formula: str | None = Field(None, description="The smallest bound, in words with its numbers.")
+    limit: str | None = Field(None, description="The binding resource in words (says what `binding` says).")
+    binding: Binding | None = Field(
+        None, description="The ceiling's resource, generator (Locust saturated) or unexplained (under 0.8)."
+    )
+    demands: dict[str, float] = Field(
+        default_factory=dict,
+        description="Service demands, ms per request at one user (calibration): wall (R0), cpu, threadpool, "
+        "loop, db_pool, process_pool.",
+    )
+    utilization: dict[str, float] = Field(default_factory=dict, description="Per resource: X x D / capacity.")
+    model_rps: float | None = Field(None, description="Mean value analysis's X(users) over the demands.")
+    calibration_requests: int | None = Field(None, description="Requests the one-user calibration counted.")
     rps_runs: list[float] = Field(default_factory=list, description="req/s of every run, in order.")
     rps_spread: float | None = Field(None, description="(max - min) / median of rps_runs.")
-    p95_runs: list[float] = Field(default_factory=list, description="p95 ms of every run, in order.")
-    rps_ci: list[float] | None = Field(
-        None, description="[lo, hi]: 95% bootstrap interval of the mean req/s over the runs (3 or more)."
-    )
-    p95_ci: list[float] | None = Field(None, description="[lo, hi]: the same for p95_ms.")
     efficiency: float | None = Field(None, description="rps / ceiling_rps.")
     expected_wait_s: float | None = Field(None, description="Little's law: users / throughput.")
     steady_state: bool | None = Field(None, description="False: the cell was shorter than expected_wait_s.")
@@ -165,6 +183,8 @@ class Cell(Measured):
     service_ms: float | None = Field(
         None, description="Mean service time at one user, weighted by the handlers' mix (calibration)."
     )
+    verified: Outcome | None = Field(None, description="--verify: confirmed, refuted or not verifiable.")
+    verify: Rerun | None = Field(None, description="--verify: the rerun with the binding knob doubled.")
 
     @property
     def tokens(self) -> int:
@@ -244,8 +264,7 @@ def load(out: Path) -> Summary:
 
 
 def save(out: Path, summary: Summary) -> None:
-    """Write out/summary.json in one step; the text is validated first, so a bad record fails here, in the
-    run that made it, not later in a reader."""
+    """Write out/summary.json in one step, validated first: a bad record fails in the run that made it."""
     text = summary.model_dump_json(indent=2) + "\n"
     try:
         Summary.model_validate_json(text)
