@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 DEFAULT_CONFIGS = "uvicorn-single,gunicorn-multi,threadpool-tuned"
 DEFAULT_SCENARIOS = "io-sync,io-async,io-blocking,cpu-sync,cpu-async,cpu-thread,cpu-process"
 QUICK = {"duration": 2.0, "warmup": 1.0}
+AUTO_REPEAT = 10  # --repeat auto's cap
 QUICK_SCENARIOS = "io-sync,io-async,cpu-sync,cpu-process"  # one of each lesson, not the whole matrix
 EXIT_STATUSES = {
     0: "every cell ran (and every check and regression gate passed)",
@@ -67,6 +68,16 @@ def _float_list(text: str) -> list[float]:
         return list(dict.fromkeys(float(v) for v in _names(text))) or _no_values(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r}: expected numbers, e.g. 100,200") from None
+
+
+def _repeat(text: str) -> int:
+    """--repeat N or auto (0 here: asked_of turns it into the cap and the flag)."""
+    if text.strip().lower() == "auto":
+        return 0
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: a number of runs, or auto") from None
 
 
 def _no_values(text: str) -> list[Any]:
@@ -159,7 +170,13 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
         "of the model's ceiling and binding resource (default: 3s; 0: off, no ceiling)",
     )
     parser.add_argument(
-        "--repeat", type=int, default=1, help="runs per cell; the report shows the spread (default: 1)"
+        "--repeat",
+        type=_repeat,
+        default=1,
+        metavar="N|auto",
+        help="runs per cell; from 3, a 95%% interval of req/s and p95 per cell, and configurations whose "
+        f"intervals overlap are a tie; auto: runs until both intervals are within 5%%, {AUTO_REPEAT} at most "
+        "(default: 1)",
     )
     parser.add_argument(
         "--max-failure-ratio",
@@ -202,7 +219,8 @@ def asked_of(args: argparse.Namespace) -> Asked:
         args.duration, args.warmup = QUICK["duration"], QUICK["warmup"]
     return Asked(
         bases=bases, configs=configs, set_swept=set_swept, scenarios=scenarios, targets=targets,
-        custom=custom, users=args.users, rates=args.rate, repeat=args.repeat, duration_s=args.duration,
+        custom=custom, users=args.users, rates=args.rate, repeat=args.repeat or AUTO_REPEAT,
+        repeat_auto=args.repeat == 0, duration_s=args.duration,
         warmup_s=args.warmup, calibrate_s=args.calibrate,
         out=args.out or Path("results") / dt.datetime.now().strftime("%Y%m%d-%H%M%S"),
         generator=lambda: generator.generator_of(args),

@@ -175,6 +175,12 @@ def pairs(cells: Sequence[Cell]) -> list[str]:
 # -- configurations against each other, per scenario -----------------------------------------------------
 
 
+def tied(one: Cell, other: Cell) -> bool:
+    """Both have a 95% interval of req/s (--repeat 3 or more) and they overlap: noise may rank them."""
+    a, b = one.rps_ci, other.rps_ci
+    return a is not None and b is not None and a[0] <= b[1] and b[0] <= a[1]
+
+
 def winners(cells: Sequence[Cell]) -> list[str]:
     """Per scenario: which configuration served the most requests, and by how much."""
     sentences = []
@@ -196,6 +202,10 @@ def winners(cells: Sequence[Cell]) -> list[str]:
                 f"{scenario}: every configuration within {round((SAME - 1) * 100)}% "
                 f"({num(worst.rps)} to {num(best.rps)} req/s){note}"
             )
+            continue
+        if tied(best, good[1]):
+            sentences.append(f"{scenario}: {best.point} and {good[1].point} tie, their 95% intervals of "
+                             f"req/s overlap{note}")  # fmt: skip
             continue
         text = f"{scenario}: {best.point} served the most, {num(best.rps, 'req/s')}"
         if len(good) > 2:

@@ -217,3 +217,15 @@ def test_failed_cells_never_lend_their_numbers() -> None:
     assert sentences
     for number in ("12345", "54321", "0.01", "77", "999", "40000"):
         assert number not in text
+
+
+def test_winners_says_tie_when_the_intervals_of_repeated_runs_overlap() -> None:
+    cells = [
+        cell("uvicorn-single", "io-async", 950.0, rps_ci=[800.0, 1000.0]),
+        cell("gunicorn-multi", "io-async", 700.0, workers=4, rps_ci=[650.0, 820.0]),
+    ]
+    assert explain.winners(cells) == [
+        "io-async: uvicorn-single and gunicorn-multi tie, their 95% intervals of req/s overlap"
+    ]
+    apart = [cells[0], cells[1].model_copy(update={"rps_ci": [650.0, 750.0]})]
+    assert explain.winners(apart)[0].startswith("io-async: uvicorn-single served the most")

@@ -11,7 +11,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from lab.compare import explain
+from lab.compare import explain, noise
 from lab.compare.report import charts, internals
 from lab.compare.report.charts import Bar, Series
 from lab.compare.report.rundir import Key, Run
@@ -72,7 +72,9 @@ def _kind_cells(run: Run, scenarios: list[str]) -> list[Cell]:
 
 
 def _throughput_sentences(kind: str, cells: list[Cell]) -> list[str]:
-    sentences = explain.generator(cells) + explain.efficiency(cells) + explain.spread(cells)
+    sentences = (
+        explain.generator(cells) + explain.efficiency(cells) + explain.spread(cells) + noise.sentences(cells)
+    )
     if not sentences and any(explain.ok(c) and c.efficiency is not None for c in cells):
         sentences = [
             f"Every {kind} cell with a model ceiling reached between {explain.EFFICIENCY_LOW:.0%} and "

@@ -35,7 +35,12 @@ def _failed_cells(run: Run) -> list[Cell]:
 
 def _load(meta: Meta) -> str:
     """What each cell was, in one line: under the verdict, and among the facts."""
-    return f"{tables.load_text(meta)}, {tables.timing_text(meta)}, {meta.repeat} run(s) per cell"
+    runs = (
+        f"up to {meta.repeat} runs per cell (auto: until the intervals are within 5%)"
+        if meta.repeat_auto
+        else f"{meta.repeat} run(s) per cell"
+    )
+    return f"{tables.load_text(meta)}, {tables.timing_text(meta)}, {runs}"
 
 
 def _facts(meta: Meta) -> list[tuple[str, str]]:
@@ -90,15 +95,17 @@ class Table:
 
 
 def _table(run: Run) -> Table:
-    columns = list(tables.MD_COLUMNS)
+    columns = tables.md_columns(run.cells)
     repeated = any(len(c.rps_runs) > 1 for c in run.cells)
+    keys = [key for key, _ in columns]
+    at = keys.index("rps_ci" if "rps_ci" in keys else "rps") + 1  # the spread after req/s (and its CI)
     if repeated:
-        columns.insert(3, ("rps_spread", "spread"))
+        columns.insert(at, ("rps_spread", "spread"))
     rows = []
     for cell in run.cells:
         values = [tables.value(cell, key) for key, _ in columns]
         if repeated:
-            values[3] = f"{cell.rps_spread or 0:.0%}" if explain.ok(cell) else ""
+            values[at] = f"{cell.rps_spread or 0:.0%}" if explain.ok(cell) else ""
         css = "flagged" if flags.names(cell) else ""
         if cell.status != "ok":
             values[-1], css = f"FAILED: {cell.error or ''}", "failed"

@@ -17,7 +17,7 @@ Schema versions:
    (issue 25; optional): its percentiles are exact (HDR histograms), from the schedule in the open model.
    `meta.service` and a cell's `server` "external": a running service measured by `lab run` (issue 24;
    optional), whose cells may have no server-side fields (no --metrics-url).
-   A cell's `verified` and `verify` (`lab compare --verify`, issue 21 §3; optional).
+   A cell's `verified`, `verify` (issue 21 §3); `p95_runs`, `rps_ci`, `p95_ci`, `meta.repeat_auto` (issue 22).
    A version-1 file (or one without "schema") is read as it is: everything version 2 added is optional.
 """
 
@@ -32,6 +32,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lab.compare.results.measured import Measured
+from lab.compare.results.repeats import Repeated
 from lab.compare.results.verdicts import Verdict
 from lab.compare.results.verified import Rerun
 from lab.model.inputs import Binding
@@ -55,7 +56,7 @@ def point_name(config: str, swept: dict[str, str]) -> str:
     return config + "".join(f"@{key}={swept[key]}" for key in LOAD_KEYS if key in swept)
 
 
-class Cell(Measured):
+class Cell(Measured, Repeated):
     """One configuration x one scenario: what was run, the model's ceiling, and the median run's numbers."""
 
     config: str
@@ -191,8 +192,7 @@ def load(out: Path) -> Summary:
 
 
 def save(out: Path, summary: Summary) -> None:
-    """Write out/summary.json in one step; the text is validated first, so a bad record fails here, in the
-    run that made it, not later in a reader."""
+    """Write out/summary.json in one step, validated first: a bad record fails in the run that made it."""
     text = summary.model_dump_json(indent=2) + "\n"
     try:
         Summary.model_validate_json(text)

@@ -57,6 +57,8 @@ class Plan:
     gates: Gates = field(default_factory=Gates)
     baseline: Path | None = None
     max_failure_ratio: float = MAX_FAILURE_RATIO  # a cell that failed more is flagged failing (issue 21 §4)
+    # --repeat auto (issue 22 §1): `repeat` is then the cap; a cell stops once its intervals are narrow.
+    repeat_auto: bool = False
     # A running service the lab did not start (`lab run`, issue 24): its one configuration stands for it.
     service: Service | None = None
     verify: bool = False  # rerun each cell with its binding knob doubled (issue 21 §3, run/verify.py)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TypedDict
 
 from lab.compare import little
 from lab.compare.handlers import Breakdown
@@ -11,8 +12,20 @@ from lab.compare.results.measured import Measured
 from lab.measure.cell import Measurement
 from lab.shared.scenarios import Scenario
 from lab.shared.timeline import CellSeries
+from lab.stats.bootstrap import mean_ci
 
 Detail = tuple[CellSeries, str]  # one run's time series and its latency's .hgrm text (issue 25)
+
+MIN_RUNS = 3  # an interval needs this many runs (issue 22 §1)
+AUTO_HALF_WIDTH = 0.05  # --repeat auto stops a cell once both intervals are within +-5%
+
+
+class Repeats(TypedDict):
+    """What a cell's runs say together: each run's p95, and the intervals of the mean req/s and p95."""
+
+    p95_runs: list[float]
+    rps_ci: list[float] | None
+    p95_ci: list[float] | None
 
 
 def _round(value: float | None, digits: int = 3) -> float | None:
@@ -74,3 +87,27 @@ def write_detail(out: Path, config: str, scenario: Scenario, point: str, run: De
     stem.with_name(stem.name + ".json").write_text(json.dumps(detail))
     if run is not None:
         stem.with_name(stem.name + ".hgrm").write_text(run[1])
+
+
+def _interval(values: list[float]) -> list[float] | None:
+    if len(values) < MIN_RUNS:
+        return None
+    found = mean_ci(values)
+    return [round(found.lo, 3), round(found.hi, 3)]
+
+
+def repeats(runs: list[Measured]) -> Repeats:
+    """Each run's p95 and, from MIN_RUNS runs on, the 95% bootstrap intervals over the runs."""
+    p95 = [r.p95_ms for r in runs if r.p95_ms is not None]
+    rps = [r.rps for r in runs if r.rps is not None]
+    return Repeats(p95_runs=p95, rps_ci=_interval(rps), p95_ci=_interval(p95))
+
+
+def settled(runs: list[Measured]) -> bool:
+    """--repeat auto: enough runs, and both intervals within AUTO_HALF_WIDTH of their means."""
+    found = repeats(runs)
+    if len(runs) < MIN_RUNS or found["rps_ci"] is None or found["p95_ci"] is None:
+        return False
+    return all(
+        (hi - lo) / 2 <= AUTO_HALF_WIDTH * (lo + hi) / 2 for lo, hi in (found["rps_ci"], found["p95_ci"])
+    )

@@ -69,7 +69,8 @@ class Comparison:
             versions=versions(), machine=Machine.here(len(usable)), pinning=pinning, configs=plan.configs,
             scenarios=[s.name for s in plan.scenarios], users=(plan.sweep.users or [plan.users])[0],
             rates=plan.sweep.rates, sweeps=plan.sweep.swept(), duration_s=plan.duration_s,
-            warmup_s=plan.warmup_s, repeat=plan.repeat, options=plan.options, target=target_record(plan),
+            warmup_s=plan.warmup_s, repeat=plan.repeat, repeat_auto=plan.repeat_auto, options=plan.options,
+            target=target_record(plan),
             locustfile=str(plan.locustfile) if plan.locustfile else None,
             wait_times={s.name: s.wait_time for s in plan.scenarios if s.wait_time},
             max_failure_ratio=plan.max_failure_ratio, service=plan.service,
@@ -105,6 +106,7 @@ class Comparison:
             "threadpool": cfg.threadpool, "process_pool": cfg.process_pool,
             "users": point.users, "target_rps": point.rate, "swept": plan.sweep.values(cfg, point),
             "params": plan.params(scenario), "repeats": len(runs), "rps_runs": rps_runs,
+            **record.repeats(runs),
         }  # fmt: skip
         if error is not None or not runs:
             return Cell(**base, status="failed", error=error or "no run completed", bottleneck="failed")
@@ -238,7 +240,8 @@ class Comparison:
                             self.workers_gone = f"not run: an earlier cell's Locust master gave up, {exc}"
                     finally:
                         progress.step()
-                    if error:
+                    if error or (plan.repeat_auto and record.settled(runs)):
+                        progress.done += plan.repeat - attempt - 1  # the runs auto did not need
                         break
                 calibration = calibrations.get(scenario.name)
                 point = plan.shaped(point, [h.users for s, _ in series for h in s.history])

@@ -265,3 +265,52 @@ def test_bad_input_is_refused_before_anything_starts(tmp_path: Path, args: list[
     assert result.returncode == 2
     assert message in result.stderr
     assert not out.exists()
+
+
+def _steady_then(values: list[tuple[float, float]]) -> Any:
+    """An `_attempt` that hands back these (req/s, p95) runs in turn: the cell loop alone, no server."""
+    from lab.compare.results.measured import Measured
+    from lab.shared.timeline import CellSeries
+
+    runs = iter(values)
+
+    def attempt(self: Any, *_args: Any) -> tuple[Measured, tuple[CellSeries, str]]:
+        rps, p95 = next(runs)
+        return Measured(rps=rps, p95_ms=p95, duration_s=1.0), (CellSeries(), "")
+
+    return attempt
+
+
+@pytest.mark.parametrize(
+    ("runs", "expected"),
+    [
+        ([(100.0, 50.0), (101.0, 50.5), (99.0, 49.5), (500.0, 9.0)], 3),  # narrow at 3: stops
+        (
+            [(100.0, 50.0), (150.0, 50.5), (60.0, 49.5), (100.0, 50.0), (101.0, 50.0)] + [(100.0, 50.0)] * 5,
+            10,
+        ),
+    ],
+)
+def test_repeat_auto_stops_a_cell_once_its_intervals_are_narrow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runs: list[tuple[float, float]], expected: int
+) -> None:
+    """The loop of --repeat auto (issue 22 §1); the measurement itself is the real-run tests' business."""
+    from lab.compare.run.plan import Plan
+    from lab.compare.run.progress import Progress
+    from lab.compare.run.runner import Comparison
+    from lab.shared.configs import load_catalogue
+    from lab.shared.scenarios import get_scenario
+
+    monkeypatch.setattr(Comparison, "_attempt", _steady_then(runs))
+    cfg, scenario = load_catalogue()["uvicorn-single"], get_scenario("io-async")
+    plan = Plan(configs=[cfg], scenarios=[scenario], users=10, duration_s=1, warmup_s=0, repeat=10,
+                out=tmp_path, repeat_auto=True)  # fmt: skip
+    (tmp_path / "cells").mkdir()
+    comparison = Comparison(plan)
+    progress = Progress([1.0] * 10)
+    comparison._run_config(cfg, progress)
+
+    (cell,) = comparison.cells
+    assert cell.repeats == expected and progress.done == 10
+    assert cell.rps_ci is not None and cell.p95_ci is not None
+    assert summary.load(tmp_path).cells[0].repeats == expected
