@@ -67,7 +67,6 @@ def _run(tmp_path: Path, run_time: int, late_s: float) -> LocustProcess:
         users=4,
         run_time=run_time,
         processes=2,
-        serve_metrics=True,
         args=["--stop-timeout", "0"],
         env={"LATE_S": str(late_s), "MADE_DIR": str(tmp_path / "made")},
     )
@@ -92,8 +91,11 @@ def test_a_late_final_report_is_waited_for_and_counted(tmp_path: Path) -> None:
 
 
 def test_a_killed_worker_is_still_lost_and_not_waited_for_long(tmp_path: Path) -> None:
-    with _run(tmp_path, run_time=4, late_s=0) as run:
-        run.scrape()  # users running, and a first report in
+    with _run(tmp_path, run_time=2, late_s=0) as run:
+        deadline = time.monotonic() + 30
+        while "Sending spawn jobs" not in run.log():  # the test started
+            assert time.monotonic() < deadline, run.log()
+            time.sleep(0.1)
         assert run.process is not None
         victim = psutil.Process(run.process.pid).children()[0]
         os.kill(victim.pid, signal.SIGKILL)
@@ -102,4 +104,4 @@ def test_a_killed_worker_is_still_lost_and_not_waited_for_long(tmp_path: Path) -
         took = time.monotonic() - killed
     assert _lost(result.metrics) == [f"{socket.gethostname()}:{victim.pid}"], result.log
     # The master waited for the dead worker at most the bound, not Locust's 60 s heartbeat expiry.
-    assert took < 4 + BOUND_S + 10, result.log
+    assert took < 2 + BOUND_S + 10, result.log
