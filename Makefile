@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= python3
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint bench bench-generator soak venv test-tools clean up claims docs screenshot
+.PHONY: run test test-fast lint bench bench-generator bench-tune soak venv test-tools clean up claims docs screenshot
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ lint: $(STAMP)
 ARGS ?=
 bench: $(STAMP)
 	$(PY) bench/instrumentation.py $(ARGS)
+
+## lab tune against the full grid over the same space, per case: cells and req/s as ratios (docs/tune.md).
+## e.g. make bench-tune ARGS='--cases geocoder --duration 3s'
+bench-tune: $(STAMP)
+	$(PY) -m bench.tune $(ARGS)
 
 ## What one Locust process can send (against wrk, 1 and 2 processes, interleaved rounds): docs/bench.md.
 bench-generator: $(STAMP)

@@ -155,8 +155,8 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
         type=parse_duration,
         default=None,
         metavar="DURATION",
-        help="a run at one user before each cell of a user's scenario (--locustfile, --endpoint): each "
-        "handler's service time, for the report's ceiling (default: 2s; 0: off)",
+        help="a run at one user before a scenario's first cell on each configuration: the service demands "
+        "of the model's ceiling and binding resource (default: 3s; 0: off, no ceiling)",
     )
     parser.add_argument(
         "--repeat", type=int, default=1, help="runs per cell; the report shows the spread (default: 1)"
@@ -168,6 +168,13 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="R",
         help="a cell whose failures / requests exceed R (0 to 1) is flagged failing: never named best, "
         "left out of knees and ratios (default: 0.01)",
+    )
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="after every cell, rerun each one whose binding resource is a knob (workers, threadpool, "
+        "db_pool, process_pool, users, rate) with that knob doubled: confirmed when its req/s is within 15%% "
+        "of the model's prediction, else refuted (summary.json: verified, verify). See docs/model.md",
     )
     parser.add_argument(
         "--quick",
@@ -204,7 +211,7 @@ def asked_of(args: argparse.Namespace) -> Asked:
         parameters={p.option: v for p in PARAMETERS if (v := getattr(args, p.dest)) is not None},
         baseline=args.baseline, port=args.port, pin=args.pin, host=args.server_host,
         locustfile=args.locustfile.resolve() if args.locustfile else None,
-        max_failure_ratio=args.max_failure_ratio,
+        max_failure_ratio=args.max_failure_ratio, verify=args.verify,
     )  # fmt: skip
 
 

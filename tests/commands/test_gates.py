@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 
 LAB = [sys.executable, "-m", "lab"]
 RUN = ["--configs", "uvicorn-single", "--scenarios", "io-async", "--users", "10", "--duration", "2",
-       "--warmup", "0"]  # fmt: skip
+       "--warmup", "0", "--calibrate", "0"]  # fmt: skip
 
 
 def _compare(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:

@@ -19,7 +19,18 @@ from lab.shared.scenarios import get_scenario
 
 pytestmark = pytest.mark.slow
 
-LAB = [sys.executable, "-m", "lab", "compare", "--configs", "uvicorn-single", "--warmup", "0"]
+LAB = [
+    sys.executable,
+    "-m",
+    "lab",
+    "compare",
+    "--configs",
+    "uvicorn-single",
+    "--warmup",
+    "0",
+    "--calibrate",
+    "0",
+]
 
 
 def _cells(out: Path) -> list[dict[str, Any]]:

@@ -18,9 +18,9 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from lab.compare import explain, explain_app
+from lab.compare import explain, explain_app, rerun
 from lab.compare.report import diff as diffs
-from lab.compare.report import figures, headline, internals, tables
+from lab.compare.report import figures, headline, internals, spectrum, tables
 from lab.compare.report.rundir import Run, load
 from lab.compare.results import flags, summary
 from lab.compare.results.summary import Cell
@@ -129,6 +129,7 @@ SECTIONS = {
     "throughput": "Throughput against the model",
     "sweeps": "Sweeps: req/s and p95 against each swept value",
     "app": "Your app, explained: per cell and per handler",
+    "verified": "Verified: each binding knob doubled (--verify)",
     "latency": "Latency",
     "over-time": "Latency over time",
     "server": "Inside the server: thread pool and event loop",
@@ -148,12 +149,15 @@ TEMPLATES = Environment(
 
 def page(run: Run, baseline: Path | None = None) -> str:
     """The whole report.html of `run`; with `baseline`, a side-by-side section against it."""
-    optional = ("checks", "claims", "baseline", "app", "sweeps")
+    optional = ("checks", "claims", "baseline", "app", "sweeps", "verified")
     shown = [sid for sid in SECTIONS if sid not in optional]
     if run.meta.sweeps:
         shown.insert(shown.index("throughput"), "sweeps")
     if explain_app.app_cells(run.cells):
         shown.insert(shown.index("throughput") + 1, "app")
+    verified = [(c, VERDICT_CSS.get(c.verified or "", "")) for c in run.cells if c.verify is not None]
+    if verified:
+        shown.insert(shown.index("latency"), "verified")
     if run.checks:
         shown.append("checks")
     if run.claims is not None or run.claims_error:
@@ -182,7 +186,10 @@ def page(run: Run, baseline: Path | None = None) -> str:
         sweeps=figures.sweep_figures(run),
         app_sentences=explain_app.sentences(run.cells),
         handler_tables=explain_app.handler_tables(run.cells),
+        verified=verified,
+        verified_title=rerun.TITLE,
         latency=figures.latency(run),
+        spectra=spectrum.figures(run),
         over_time=figures.over_time(run),
         stages=figures.stages(run),
         no_server=run.meta.service.why_no_server if run.meta.service is not None else None,

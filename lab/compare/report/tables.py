@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from lab.compare import explain_app
+from lab.compare import explain_app, rerun
 from lab.compare.results import flags, summary
 from lab.compare.results.summary import Cell, Summary
 from lab.shared.output import atomic_write, fmt
@@ -137,6 +137,10 @@ def markdown(result: Summary) -> str:
         lines += [f"- {sentence}." for sentence in explained]
     for table in explain_app.handler_tables(result.cells):
         lines += ["", f"Per handler, {table.title}:", "", md_table(table.columns, table.rows)]
+    checked = rerun.sentences(result.cells)
+    if checked:
+        lines += ["", f"{rerun.TITLE}:", ""]
+        lines += [f"- {sentence}." for sentence in checked]
     notes = flags.notes(result.cells)
     if notes:
         lines += ["", "Flagged cells (read their numbers with care):", ""]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from lab.compare import explain, explain_app
+from lab.compare import explain, explain_app, rerun
 from lab.compare.report import tables
 from lab.compare.results import flags, summary
 from lab.compare.results.summary import Cell
@@ -107,6 +107,11 @@ def summary_text(out: Path) -> str:
             lines += _wrapped(f"{sentence}.")
     for table in explain_app.handler_tables(cells):
         lines += ["", f"Per handler, {table.title}:", "", fit(table.columns, table.rows, text_columns=2)]
+    checked = rerun.sentences(cells)
+    if checked:
+        lines += ["", *_wrapped(f"{rerun.TITLE}:", prefix="")]
+        for sentence in checked:
+            lines += _wrapped(f"{sentence}.")
     notes = flags.notes(cells)
     if notes:
         lines += ["", "Flagged cells (read their numbers with care):"]
