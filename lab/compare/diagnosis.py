@@ -164,7 +164,13 @@ def diagnose(
     window = cell.duration_s if cell.duration_s and cell.duration_s > 0 else None
     think = cell.think_ms if think_ms is None else think_ms
     load = Load(users=cell.users, think_ms=think, rate=cell.rate, window_s=window)
-    verdict = judge(cell.rps, bound, capacity, load, measured=_measured(cell, capacity))
+    # The ceiling near the knee: mean value analysis over the demands the bounds use (the cell's own CPU
+    # per request where measured); `model_rps` is the one-user demands' prediction (the sweep's curve).
+    tight = sweep(bound, capacity, think, [cell.users]) if cell.rate is None else []
+    verdict = judge(
+        cell.rps, bound, capacity, load, measured=_measured(cell, capacity),
+        predicted_rps=tight[0].rps * load.started(one_user.wall_ms) if tight else None,
+    )  # fmt: skip
     curve = sweep(one_user, capacity, think, [cell.users]) if cell.rate is None else []
     slowed = cell.mean_ms / one_user.wall_ms if cell.mean_ms and one_user.wall_ms > 0 else None
     others = cell.other_cores if cell.other_cores is not None and cell.other_cores >= OTHERS_NOTABLE else None
