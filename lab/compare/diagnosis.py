@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lab.compare.results.measured import HandlerRow
-from lab.model.explain import Verdict, grown, judge
+from lab.model.explain import ABOVE, Verdict, grown, judge
 from lab.model.inputs import Capacity, Demands, Load, Resource
 from lab.model.measured import HandlerAtOneUser, class_demands, in_cell_cpu_ms
 from lab.model.mva import sweep
@@ -58,6 +58,8 @@ class Calibration:
     server_cores: float | None
     loop_lag_p99_ms: float | None
     rows: list[HandlerRow]
+    loop_lag_mean_ms: float | None = None  # the loop probe's mean lag (see lab.model.measured)
+    loops: int = 1  # event loops that probed: the workers
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,8 @@ def demands(calibration: Calibration, pools: Pools) -> Demands:
     rows = [r for r in calibration.rows if r.requested and r.share and r.service_ms is not None]
     found = class_demands(
         wall_ms=calibration.wall_ms, rps=calibration.rps, server_cores=calibration.server_cores,
-        loop_lag_p99_ms=calibration.loop_lag_p99_ms,
+        loop_lag_p99_ms=calibration.loop_lag_p99_ms, loop_lag_mean_ms=calibration.loop_lag_mean_ms,
+        loops=calibration.loops,
         handlers=[HandlerAtOneUser(r.share or 0.0, r.service_ms or 0.0, r.threadpool) for r in rows],
     )  # fmt: skip
     total = sum(r.share or 0.0 for r in rows) or 1.0
@@ -232,10 +235,14 @@ def sentence(diagnosis: Diagnosis | None) -> str:
             fuller += f"; requests took {diagnosis.slowed:.1f}x their time at one user (they queued)"
         if diagnosis.others is not None:
             fuller += f"; the machine's other processes used {diagnosis.others:.2f} cores meanwhile"
+        why = (
+            "above it: the demands measured at one user overstate what the cell's requests took"
+            if v.efficiency > ABOVE
+            else "no resource near saturation"
+        )
         return (
             f"unexplained: {_f(v.efficiency)} of the ceiling {_f(v.ceiling_rps)} req/s ({v.ceiling_formula}) "
-            f"and no resource near saturation (utilization law: {law}; measured: "
-            f"{_utilizations(v.measured)}{fuller})"
+            f"and {why} (utilization law: {law}; measured: {_utilizations(v.measured)}{fuller})"
         )
     if v.binding == "generator":
         return (
@@ -245,8 +252,6 @@ def sentence(diagnosis: Diagnosis | None) -> str:
     text = (
         f"{limit(diagnosis)}: {v.ceiling_formula} = {_f(v.ceiling_rps)} req/s, efficiency {_f(v.efficiency)}"
     )
-    if v.efficiency > 1.1:
-        text += " (above the ceiling: the model does not describe this cell)"
     return text + f" (utilization law: {law})"
 
 

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 from lab.compare.results import flags
 from lab.compare.results.summary import Cell
-from lab.model.explain import EXPLAINED
+from lab.model.explain import ABOVE, EXPLAINED
 
 # Below this ratio two throughputs count as "about the same": run-to-run noise on a shared machine.
 SAME = 1.1
 # Efficiency outside this band: the model does not explain the cell (lab.model.explain.EXPLAINED below,
 # above it a throughput the ceiling should not allow); the report quotes the cell's one diagnosis.
-EFFICIENCY_LOW, EFFICIENCY_HIGH = EXPLAINED, 1.1
+EFFICIENCY_LOW, EFFICIENCY_HIGH = EXPLAINED, ABOVE
 LAG_NOTABLE_MS = 20.0  # an event-loop lag worth a sentence
 
 

@@ -110,6 +110,9 @@ class ServerWindow:
     workers_busy: float | None  # CPU-weighted number of busy workers: N when N share the work evenly
     drained: bool = True  # False: requests were still in flight at the last read (not all counted)
     timeline: list[TimelinePoint] = field(default_factory=list)  # every read while the cell ran
+    # The loop probe's mean lag over every loop's probes, and how many loops probed (one per worker).
+    loop_lag_mean_ms: float | None = None
+    loops: int = 1
     # Every handler the server served in the window (route template -> its numbers), the metrics path aside.
     handlers: dict[str, HandlerWindow] = field(default_factory=dict)
 
@@ -204,6 +207,11 @@ class Watcher(threading.Thread):
             previous = snap
         lag_window = _delta(buckets(last, names.EVENT_LOOP_LAG), buckets(self.first, names.EVENT_LOOP_LAG))
         lag_p99 = quantile(0.99, lag_window)
+        lag_sum, lag_count = (
+            increase(total(self.first, names.sample(names.EVENT_LOOP_LAG, part)),
+                     total(last, names.sample(names.EVENT_LOOP_LAG, part)))
+            for part in ("sum", "count")
+        )  # fmt: skip
         snaps = [s for _, s in self.samples] + [last]
         per_worker = {pid: cpu - _by_pid(self.first).get(pid, 0.0) for pid, cpu in _by_pid(last).items()}
         return ServerWindow(
@@ -225,4 +233,6 @@ class Watcher(threading.Thread):
             drained=self.drained,
             timeline=timeline,
             handlers=breakdown(self.first, last, exclude=(urlsplit(self.url).path,)),
+            loop_lag_mean_ms=lag_sum / lag_count * 1000 if lag_count > 0 else None,
+            loops=max(len(per_worker), 1),
         )

@@ -4,7 +4,8 @@ The rule (issue 21 §2), the same for every cell:
 
 - efficiency = measured req/s / ceiling; the utilizations are the utilization law's, X x D / capacity,
   from the demands measured at one user (so none exceeds the efficiency);
-- at or above EXPLAINED (0.8) of the ceiling, the ceiling's resource binds;
+- at or above EXPLAINED (0.85) of the ceiling, the ceiling's resource binds (the band the model is held
+  to is 0.85 to 1.10, so a cell it names a resource for is inside it);
 - below it, no resource is near saturation by the law, and the cell is `unexplained`: its utilizations
   (the law's, and what the lab measured in the cell) say what was ruled out. The model never forces a
   story. `grown` tells a reader which measured resource was fuller than its demand explains (its demand
@@ -13,6 +14,8 @@ The rule (issue 21 §2), the same for every cell:
   asymptotic bound: there the ceiling is mean value analysis's throughput at the cell's users over the
   same demands (`predicted_rps`, where it is under KNEE of the bound; never above the bounds), and the
   smallest bound still names the binding resource;
+- above ABOVE (1.10) of the ceiling the cell served more than the demands allow: `unexplained` too
+  (a demand measured at one user that the cell did not pay, e.g. a cold start);
 - one exception: a load generator measured at GENERATOR_SATURATED of a core binds whatever the
   efficiency (the cell's numbers then describe Locust, not the server).
 """
@@ -25,7 +28,8 @@ from dataclasses import dataclass, field
 from lab.model.bounds import Bound, bounds, ceiling, utilization
 from lab.model.inputs import Binding, Capacity, Demands, Load, Resource
 
-EXPLAINED = 0.8  # efficiency from which the ceiling's resource is taken as the one that binds
+ABOVE = 1.10  # efficiency above which the model does not describe the cell either (its demands overstate)
+EXPLAINED = 0.85  # efficiency from which the ceiling's resource is taken as the one that binds
 SATURATED = 0.8  # a measured utilization from which a resource is near saturation
 KNEE = 0.98  # mean value analysis under this share of the smallest bound: the cell is near its knee
 GENERATOR_SATURATED = 0.9  # the busiest Locust process's share of a core (as lab compare flags it)
@@ -69,7 +73,7 @@ def judge(
     binding: Binding = top.resource
     if seen.get("generator", 0.0) >= GENERATOR_SATURATED:
         binding = "generator"
-    elif efficiency < EXPLAINED:
+    elif not EXPLAINED <= efficiency <= ABOVE:
         binding = "unexplained"
     return Verdict(ceiling_rps, formula, binding, efficiency, law, seen, found)
 

@@ -9,16 +9,18 @@ runner's calibration), each handler's row included:
 - thread pool: each handler that holds a token (`def`, or `def` dependencies) holds it for its server-side
   time, weighted by its share of the requests;
 - event loop: an `async` handler holds its worker's loop for what blocks it. Awaiting I/O leaves the loop
-  free (its lag stays small beside the handler's time); CPU inline or a blocking call holds it for the
-  handler's time, which the loop's lag at one user then shows. So: where the p99 lag at one user reaches
-  BLOCKING_SHARE of an async handler's time, that time capped by the lag; else 0 (a few ms of lag under
-  a 100 ms await is the machine's noise, not the handler). A handler that awaits most of its time and
-  blocks a little is missed; the CPU it burns on the loop is in the CPU bound anyway.
+  free; CPU inline or a blocking call holds it. The loop probe's timer, due at random moments, is late by
+  what is left of the episode it lands in: its mean lag is lambda E[B^2] / 2 per loop (the residual life
+  of the busy episodes B, requests arriving at lambda per loop), so B = sqrt(2 x mean lag x loops / req/s)
+  at one user. Where B reaches BLOCKING_SHARE of an async handler's time it holds the loop for that time,
+  capped by B; else 0. The mean, not the p99: a 20 ms preemption by another process in one probe of a
+  hundred moves the p99 to 20 ms, the mean by 0.2 ms. Without the mean (an old file), the p99 stands in.
 The DB pool and the process pool of a user's app are not seen by the lab: 0 (no bound).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -41,6 +43,8 @@ def class_demands(
     server_cores: float | None,
     handlers: Sequence[HandlerAtOneUser],
     loop_lag_p99_ms: float | None = None,
+    loop_lag_mean_ms: float | None = None,
+    loops: int = 1,
 ) -> Demands:
     """The demands of one request of the class, measured at one user (see the module)."""
     if not rps > 0:
@@ -51,6 +55,8 @@ def class_demands(
     total = sum(h.share for h in handlers) or 1.0
     pool_ms = sum(h.share * h.server_ms for h in handlers if h.threadpool) / total
     lag = loop_lag_p99_ms or 0.0
+    if loop_lag_mean_ms is not None:  # B = sqrt(2 x mean lag x loops / lambda), in ms
+        lag = math.sqrt(2 * loop_lag_mean_ms * max(loops, 1) * 1000 / rps)
     loop_ms = (
         sum(
             h.share * min(h.server_ms, lag)

@@ -139,8 +139,10 @@ def test_generator_saturation_and_efficiency() -> None:
 def test_efficiency_above_the_ceiling_says_the_model_does_not_fit() -> None:
     [sentence] = explain.efficiency([cell("u", "io-sync", 600.0)])
 
-    assert sentence.startswith("efficiency 1.5 on u · io-sync (600 of 400 req/s): the thread pool")
-    assert "(above the ceiling: the model does not describe this cell)" in sentence
+    assert sentence.startswith(
+        "efficiency 1.5 on u · io-sync (600 of 400 req/s): unexplained: 1.5 of the ceiling"
+    )
+    assert "above it: the demands measured at one user overstate what the cell's requests took" in sentence
 
 
 def test_spread_of_repeated_runs() -> None:

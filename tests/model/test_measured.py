@@ -35,3 +35,25 @@ def test_the_cells_own_cpu_per_request() -> None:
     assert in_cell_cpu_ms(0.9, 450) == pytest.approx(2.0)
     assert in_cell_cpu_ms(None, 450) is None
     assert in_cell_cpu_ms(0.9, 0) is None
+
+
+def test_the_loop_demand_comes_from_the_mean_lag_not_a_preempted_probe() -> None:
+    """An async handler awaiting an upstream for 25 ms: one probe in a hundred preempted for 20 ms puts the
+    p99 lag at 20 ms (the old rule: the loop held for 20 ms) but the mean at 0.2 ms: B = sqrt(2 x 0.2 ms /
+    40 req/s) = 3.2 ms, under half the handler's time: the loop is not held."""
+    awaiting = [HandlerAtOneUser(1, 25, False)]
+    d = class_demands(
+        wall_ms=25, rps=40, server_cores=0.1, loop_lag_p99_ms=20, loop_lag_mean_ms=0.2, handlers=awaiting
+    )
+    assert d.loop_ms == 0
+    # time.sleep(0.1) inside async def, back to back: the probe waits half an episode on average (50 ms)
+    blocking = [HandlerAtOneUser(1, 100, False)]
+    d = class_demands(
+        wall_ms=101, rps=9.9, server_cores=0.01, loop_lag_p99_ms=99, loop_lag_mean_ms=50, handlers=blocking
+    )
+    assert d.loop_ms == pytest.approx(100, rel=0.01)
+    # Four workers, one of them serving the one user: the mean over every loop's probes is a quarter.
+    d = class_demands(
+        wall_ms=101, rps=9.9, server_cores=0.01, loop_lag_mean_ms=12.5, loops=4, handlers=blocking
+    )
+    assert d.loop_ms == pytest.approx(100, rel=0.01)

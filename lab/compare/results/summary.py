@@ -81,7 +81,7 @@ class Cell(Measured, Repeated):
     ceiling_formula: str | None = Field(None, description="The smallest bound, in words with its numbers.")
     limit: str | None = Field(None, description="The binding resource in words (says what `binding` says).")
     binding: Binding | None = Field(
-        None, description="The ceiling's resource, generator (Locust saturated) or unexplained (under 0.8)."
+        None, description="The ceiling's resource, generator (Locust saturated) or unexplained (under 0.85)."
     )
     demands: dict[str, float] = Field(
         default_factory=dict,

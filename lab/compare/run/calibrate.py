@@ -70,6 +70,7 @@ def calibrate(
     return Calibration(
         wall_ms=wall_ms(found.load), rps=found.load.rps, requests=found.load.requests,
         server_cores=found.window.cores, loop_lag_p99_ms=found.window.loop_lag_p99_ms, rows=rows,
+        loop_lag_mean_ms=found.window.loop_lag_mean_ms, loops=found.window.loops,
     )  # fmt: skip
 
 
