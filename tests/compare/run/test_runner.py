@@ -20,6 +20,7 @@ from lab.compare.results import summary
 from lab.compare.results.summary import SCHEMA, SCHEMA_PATH, Cell
 from lab.compare.run.runner import choose_pinning
 from lab.measure.scrape import spread
+from tests.cli_support import refused
 from tests.compare.support import parse
 
 LAB = [sys.executable, "-m", "lab"]
@@ -239,7 +240,6 @@ def test_ctrl_c_keeps_completed_cells_and_leaves_no_process(tmp_path: Path) -> N
     assert _tree_gone(tree)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -250,11 +250,10 @@ def test_ctrl_c_keeps_completed_cells_and_leaves_no_process(tmp_path: Path) -> N
         (["--duration", "soon"], "not a duration"),
     ],
 )
-def test_bad_input_is_refused_before_anything_starts(tmp_path: Path, args: list[str], message: str) -> None:
+def test_bad_input_is_refused_before_anything_starts(
+    tmp_path: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """In this process (the exit status end to end: tests/commands/test_compare.py)."""
     out = tmp_path / "run"
-    result = subprocess.run(
-        [*LAB, "compare", "--out", str(out), *args], capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 2
-    assert message in result.stderr
+    assert message in refused(capsys, "compare", "--out", str(out), *args)
     assert not out.exists()
