@@ -22,6 +22,7 @@ def _lab(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_a_threadpool_sweep_doubles_io_sync_and_names_the_knee(tmp_path: Path) -> None:
     out = tmp_path / "run"
     result = _lab(
@@ -42,6 +43,7 @@ def test_a_threadpool_sweep_doubles_io_sync_and_names_the_knee(tmp_path: Path) -
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_an_open_model_rate_sweep_records_target_and_achieved(tmp_path: Path) -> None:
     out = tmp_path / "run"
     result = _lab(

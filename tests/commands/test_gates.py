@@ -36,6 +36,7 @@ def checked(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Comple
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_a_failing_check_exits_3_with_a_junit_failure(
     checked: tuple[subprocess.CompletedProcess[str], Path],
 ) -> None:
@@ -59,6 +60,7 @@ def test_a_failing_check_exits_3_with_a_junit_failure(
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_a_regression_against_the_baseline_exits_3(
     checked: tuple[subprocess.CompletedProcess[str], Path],
 ) -> None:

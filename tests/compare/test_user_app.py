@@ -38,6 +38,7 @@ def _compare(out: Path, *args: str, env: dict[str, str] | None = None) -> list[C
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_the_shop_is_explained_on_three_configurations(tmp_path: Path) -> None:
     (tmp_path / "configs.toml").write_text(FOUR_TOKENS)
     lifespan = tmp_path / "lifespan.log"

@@ -118,6 +118,8 @@ def _ticks_at(shape: dict[str, dict], times: list[float]) -> list[list[float] | 
 SHORT_SHAPE = """
 from lab.loadgen.shapes import StagesShape
 
+pytestmark = pytest.mark.serial  # asserts what a run measured: never beside another test
+
 
 class ShortShape(StagesShape):
     stages = [

@@ -93,6 +93,8 @@ DESCRIBE = """
 import json, sys
 from locust.util.load_locustfile import load_locustfile
 from lab.loadgen.wait import describe, no_wait
+
+pytestmark = pytest.mark.serial  # asserts what a run measured: never beside another test
 users, _ = load_locustfile(sys.argv[1])
 waits = {name: describe(cls) for name, cls in users.items()}
 print(json.dumps({

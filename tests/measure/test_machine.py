@@ -12,6 +12,8 @@ from lab.measure.idle import idle_cores
 from lab.measure.machine import MachineCpu, usable_cores
 from lab.runtime.launcher import Server
 
+pytestmark = pytest.mark.serial  # asserts what a run measured: never beside another test
+
 
 def test_busy_cores_see_a_process_spinning() -> None:
     with MachineCpu(interval_s=0.1) as machine:

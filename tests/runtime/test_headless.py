@@ -25,6 +25,8 @@ from locust import HttpUser, TaskSet, between, task
 
 from plugin import NOOP
 
+pytestmark = pytest.mark.serial  # asserts what a run measured: never beside another test
+
 
 class Browse(TaskSet):
     @task(2)

@@ -74,6 +74,7 @@ def starved_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_every_file_is_written_with_sane_values(starved_run: Path) -> None:
     for name in ("summary.json", "summary.csv", "summary.md", "report.html"):
         assert (starved_run / name).stat().st_size > 0, name
@@ -113,6 +114,7 @@ def test_every_file_is_written_with_sane_values(starved_run: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_the_fresh_summary_validates_against_the_published_schema(starved_run: Path) -> None:
     schema = json.loads((Path(__file__).resolve().parents[3] / SCHEMA_PATH).read_text(encoding="utf-8"))
     jsonschema_rs.validator_for(schema).validate(json.loads((starved_run / "summary.json").read_text()))
@@ -122,6 +124,7 @@ def test_the_fresh_summary_validates_against_the_published_schema(starved_run: P
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_the_real_report_parses_and_has_its_charts(starved_run: Path) -> None:
     page = parse((starved_run / "report.html").read_text())
     assert page.counts.get("svg", 0) >= 4  # throughput, latency, tokens and loop lag at least
@@ -131,6 +134,7 @@ def test_the_real_report_parses_and_has_its_charts(starved_run: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_starved_pool_async_io_serves_several_times_sync_io(starved_run: Path) -> None:
     cells = _cells(starved_run)
     sync, async_ = cells[("threadpool-starved", "io-sync")], cells[("threadpool-starved", "io-async")]
