@@ -12,6 +12,8 @@ from lab.runtime.launcher import Server
 from lab.shared.scenarios import LOCUSTFILES, SCENARIOS, get_scenario
 from tests.locust_support import run_locust, run_python
 
+pytestmark = pytest.mark.serial  # asserts what a run measured: never beside another test
+
 SHAPES = sorted(str(p) for p in (LOCUSTFILES / "shapes").glob("*.py"))
 
 # Loads a shape file with Locust's loader next to a locustfile (as `-f io_wait.py,shapes/x.py` does), then
@@ -117,8 +119,6 @@ def _ticks_at(shape: dict[str, dict], times: list[float]) -> list[list[float] | 
 
 SHORT_SHAPE = """
 from lab.loadgen.shapes import StagesShape
-
-pytestmark = pytest.mark.serial  # asserts what a run measured: never beside another test
 
 
 class ShortShape(StagesShape):

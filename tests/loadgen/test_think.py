@@ -10,6 +10,8 @@ from lab.runtime.launcher import Server
 from lab.shared.scenarios import EXPORTER_PLUGIN
 from tests.locust_support import run_locust, run_python
 
+pytestmark = pytest.mark.serial  # asserts what a run measured: never beside another test
+
 LOCUSTFILE = '''
 from locust import FastHttpUser, between, task
 
@@ -93,8 +95,6 @@ DESCRIBE = """
 import json, sys
 from locust.util.load_locustfile import load_locustfile
 from lab.loadgen.wait import describe, no_wait
-
-pytestmark = pytest.mark.serial  # asserts what a run measured: never beside another test
 users, _ = load_locustfile(sys.argv[1])
 waits = {name: describe(cls) for name, cls in users.items()}
 print(json.dumps({
