@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "configs": ("lab.commands.configs", "list the server configurations"),
     "serve": ("lab.commands.serve", "start one server configuration in the foreground"),
     "compare": ("lab.commands.compare", "drive configurations with Locust and write a comparison report"),
+    "run": ("lab.commands.run", "measure a running service the lab did not start, as compare does"),
     "report": ("lab.commands.report", "render report.html again from a result directory's saved data"),
     "diff": ("lab.commands.diff", "put two result directories side by side with ratios"),
     "claims": ("lab.commands.claims", "check the articles' claims against measurements"),

@@ -40,7 +40,7 @@ PROGRAMS = frozenset(
         "google-chrome", "node",  # node: Playwright's driver, which starts the browser
     }
 )  # fmt: skip
-LAB_SERVING = frozenset({"serve", "up", "compare", "claims"})  # the lab commands that start the above
+LAB_SERVING = frozenset({"serve", "up", "compare", "claims", "run"})  # the lab commands that start the above
 # multiprocessing's helper outlives the pools that started it by design; it ends with pytest.
 HARMLESS = ("multiprocessing.resource_tracker",)
 

@@ -136,6 +136,7 @@ class Bench:
         except (headless.LoadError, measurement.MeasureError, httpx.HTTPError) as exc:
             raise ExperimentError(f"{arm.scenario} on {server.config.name}: {exc}") from None
         result, window = measured.load, measured.window
+        assert window is not None  # a server the lab launched: its metrics are always read
         duration = max(result.duration_s, 1e-9)
         return {
             "rps": result.rps,

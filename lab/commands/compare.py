@@ -10,6 +10,7 @@ import argparse
 import datetime as dt
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -208,6 +209,12 @@ def asked_of(args: argparse.Namespace) -> Asked:
 
 
 def run(args: argparse.Namespace) -> int:
+    return execute(lambda: asked_of(args))
+
+
+def execute(asked: Callable[[], Asked]) -> int:
+    """Build the plan the flags ask for (exit 2 on a usage error), run it, map its outcome to a status:
+    `lab compare`'s and `lab run`'s."""
     from lab.compare.run.asked import build
     from lab.compare.run.gates import exit_status
     from lab.compare.run.plan import PlanError
@@ -215,7 +222,7 @@ def run(args: argparse.Namespace) -> int:
     from lab.shared.configs import ConfigError
 
     try:
-        plan = build(asked_of(args))
+        plan = build(asked())
     except (ConfigError, workload.WorkloadError, PlanError) as exc:
         return fail(str(exc))
     try:

@@ -27,7 +27,8 @@ def _processes(text: str) -> int:
     return count
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
+def add_arguments(parser: argparse.ArgumentParser, *, server_host: bool = True) -> None:
+    """The generator's flags; `server_host`: also --server-host (the servers the lab starts bind it)."""
     parser.add_argument(
         "--generator-processes",
         type=_processes,
@@ -52,11 +53,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="interface the master listens on for --expect-workers (default: 127.0.0.1; 0.0.0.0: every one)",
     )
     add_old_spelling(parser, "--master-bind", "--master-bind-host", "master_bind")
-    add_server_host(
-        parser,
-        "address the servers bind and Locust sends to: one the workers on other machines reach "
-        "(default: 127.0.0.1, this machine only)",
-    )
+    if server_host:
+        add_server_host(
+            parser,
+            "address the servers bind and Locust sends to: one the workers on other machines reach "
+            "(default: 127.0.0.1, this machine only)",
+        )
     parser.add_argument(
         "--master-bind-port",
         dest="master_port",
@@ -99,7 +101,7 @@ def generator_of(args: argparse.Namespace) -> Generator:
             problems.append(
                 f"--master-bind-host {args.master_bind}: not an IP address (or * for every interface)"
             )
-    host_problem = server_host_problem(args.server_host)
+    host_problem = server_host_problem(getattr(args, "server_host", "127.0.0.1"))
     if host_problem:
         problems.append(host_problem)
     if problems:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from lab.compare.explain import label, num, ok
 from lab.compare.results.summary import Cell, HandlerRow
 from lab.shared.output import fmt
+from lab.shared.service import EXTERNAL
 
 HANDLER_COLUMNS = [
     "handler", "kind", "client requests", "abandoned", "server requests", "share", "mean ms (load)",
@@ -38,6 +39,8 @@ def cell_sentence(cell: Cell) -> str:
             f"ceiling {num(cell.ceiling_rps, 'req/s')} ({cell.ceiling_formula}), "
             f"efficiency {num(cell.efficiency)}"
         )
+    elif cell.server == EXTERNAL:
+        parts.append("no ceiling (a running service: its workers and thread pool are not the lab's to know)")
     else:
         parts.append("no ceiling (no service time was measured: calibration off or too short)")
     parts.append(f"binding resource: {cell.bottleneck}")

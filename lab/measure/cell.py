@@ -3,6 +3,9 @@
 Warm up (not counted), wait until the server has finished every request (what Locust abandoned before
 must not leak into this window), watch the server's /metrics and its CPU from outside while Locust runs
 headless, then finish the window once the server has served what Locust abandoned at the stop.
+
+A running service the lab did not start (`lab run`, lab.runtime.service) is watched the same way through
+its --metrics-url; without one, the cell has Locust's side only (`window` None).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from lab.measure import scrape
 from lab.runtime import headless
 from lab.runtime.generator import Generator
 from lab.runtime.launcher import Server
+from lab.runtime.service import Running
 from lab.shared.scenarios import Scenario
 
 
@@ -39,17 +43,17 @@ class Load:
 @dataclass(frozen=True)
 class Measurement:
     load: headless.LoadResult  # Locust's side
-    window: scrape.ServerWindow  # the server's side
+    window: scrape.ServerWindow | None  # the server's side; None: a running service without --metrics-url
 
 
-def check_alive(server: Server) -> None:
+def check_alive(server: Server | Running) -> None:
     if not server.alive():
         code = server.process.returncode if server.process else "?"
         raise MeasureError(f"the server ({server.config.server}) exited with code {code} during the cell")
 
 
 def measure(
-    server: Server,
+    server: Server | Running,
     load: Load,
     *,
     out: Path,
@@ -72,13 +76,10 @@ def measure(
                 generator=generator,
             )  # fmt: skip
     check_alive(server)
-    if not scrape.drain(server.metrics_url):
-        raise MeasureError(f"{server.config.name} still had requests in flight after 60 s")
-    watcher = scrape.Watcher(
-        server.metrics_url, scenario.handler, server_pid=server.process.pid if server.process else None
-    )
-    watcher.start()
+    metrics_url = server.metrics_url
+    watcher = None if metrics_url is None else _watch(server, metrics_url, scenario.handler)
     result: headless.LoadResult | None = None
+    window = None
     with alongside if alongside is not None else contextlib.nullcontext():
         try:
             result = headless.run(
@@ -88,8 +89,22 @@ def measure(
         finally:
             check_alive(server)
             try:
-                window = watcher.finish(result.window if result else None)
+                window = watcher.finish(result.window if result else None) if watcher else None
             except httpx.HTTPError as exc:
-                raise MeasureError(f"the server stopped answering {server.metrics_url}: {exc}") from None
+                raise MeasureError(f"the server stopped answering {metrics_url}: {exc}") from None
     assert result is not None
     return Measurement(result, window)
+
+
+def _watch(server: Server | Running, metrics_url: str, handler: str | None) -> scrape.Watcher:
+    """The server drained of what an earlier run left, then watched from its first read."""
+    try:
+        if not scrape.drain(metrics_url):
+            raise MeasureError(f"{server.config.name} still had requests in flight after 60 s")
+        watcher = scrape.Watcher(
+            metrics_url, handler, server_pid=server.process.pid if server.process else None
+        )
+    except httpx.HTTPError as exc:
+        raise MeasureError(f"the server's metrics at {metrics_url} could not be read: {exc}") from None
+    watcher.start()
+    return watcher

@@ -30,14 +30,33 @@ def drain(url: str, timeout_s: float = 60.0) -> bool:
     loop answers one queued request at a time, and between two of them nothing is in progress."""
     deadline = time.monotonic() + timeout_s
     served: float | None = None
+    path = urlsplit(url).path
     while time.monotonic() < deadline:
         snapshot = read(url)
-        now = total(snapshot, REQUESTS)
-        if total(snapshot, names.HTTP_INPROGRESS) <= 0 and now == served:
+        now = apart(snapshot, REQUESTS, path)
+        if in_progress(snapshot, path) <= 0 and now == served:
             return True
         served = now
         time.sleep(0.1)
     return False
+
+
+def in_progress(snapshot: Snapshot, metrics_path: str) -> float:
+    """Requests in flight but the read that asked: an in-progress gauge without a `handler` label (the
+    instrumentator's default) counts the /metrics request it is serving."""
+    series = snapshot.get(names.HTTP_INPROGRESS, [])
+    if series and not any("handler" in labels for labels, _ in series):
+        return total(snapshot, names.HTTP_INPROGRESS) - 1
+    return apart(snapshot, names.HTTP_INPROGRESS, metrics_path)
+
+
+def apart(snapshot: Snapshot, name: str, metrics_path: str, **labels: str) -> float:
+    """`total` of `name` but for the series of the metrics path itself: an app whose instrumentation counts
+    its /metrics (prometheus-fastapi-instrumentator does; the lab's wrapper does not) is read while it
+    serves that read, which must neither count as work nor keep it from draining."""
+    if "handler" in labels:
+        return total(snapshot, name, **labels)
+    return total(snapshot, name, **labels) - total(snapshot, name, handler=metrics_path, **labels)
 
 
 def _delta(now: dict[float, float], before: dict[float, float]) -> dict[float, float]:
@@ -195,8 +214,8 @@ class Watcher(threading.Thread):
                 total(last, PROCESS_CPU),
             ),
             requests=increase(
-                total(self.first, REQUESTS, **request_labels),
-                total(last, REQUESTS, **request_labels),
+                apart(self.first, REQUESTS, urlsplit(self.url).path, **request_labels),
+                apart(last, REQUESTS, urlsplit(self.url).path, **request_labels),
             ),
             loop_lag_p99_ms=None if lag_p99 is None else lag_p99 * 1000,
             threadpool_in_use_max=max(total(s, names.THREADPOOL_IN_USE) for s in snaps),

@@ -116,6 +116,11 @@ def _importable(module: str) -> bool:
 
 
 def check_installed(cfg: ServerConfig) -> None:
+    if cfg.server not in REQUIRED_MODULES:
+        raise LaunchError(
+            f"configuration {cfg.name!r} is a running service ({cfg.server}): the lab does not start it; "
+            "measure it with lab run --host URL"
+        )
     needed = list(REQUIRED_MODULES[cfg.server])
     if cfg.loop == "uvloop":
         needed.append("uvloop")

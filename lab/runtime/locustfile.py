@@ -27,6 +27,20 @@ class LocustfileError(ValueError):
 def user_classes(locustfile: str | Path, timeout: float = INSPECT_TIMEOUT_S) -> list[UserClassInfo]:
     """The concrete User classes of `locustfile`, as Locust loads them; LocustfileError if there are none,
     if it does not import, or if it holds a load shape (Locust would follow it, not the lab's users)."""
+    classes, shapes = contents(locustfile, timeout)
+    if shapes:
+        raise LocustfileError(
+            f"locustfile {locustfile} defines the load shape {', '.join(shapes)}: Locust would follow it "
+            "instead of the lab's users and duration; move it to a file of its own (lab run follows it)"
+        )
+    return classes
+
+
+def contents(
+    locustfile: str | Path, timeout: float = INSPECT_TIMEOUT_S
+) -> tuple[list[UserClassInfo], list[str]]:
+    """The concrete User classes of `locustfile` and the names of its load shapes; LocustfileError if it
+    has no User class or does not import."""
     path = Path(locustfile).resolve()
     if "," in str(path):
         raise LocustfileError(f"locustfile {locustfile}: Locust splits -f at commas; rename the path")
@@ -50,9 +64,5 @@ def user_classes(locustfile: str | Path, timeout: float = INSPECT_TIMEOUT_S) -> 
             message = text[text.index(errors[-1]) + len("error: ") :] if errors else text
             raise LocustfileError(message or f"locustfile {locustfile}: inspecting it failed with no output")
         found = json.loads(out.read_text())
-    if found["shapes"]:
-        raise LocustfileError(
-            f"locustfile {locustfile} defines the load shape {', '.join(found['shapes'])}: Locust would "
-            "follow it instead of the lab's users and duration; move it to a file of its own"
-        )
-    return [UserClassInfo(**{**c, "tasks": tuple(c["tasks"])}) for c in found["users"]]
+    classes = [UserClassInfo(**{**c, "tasks": tuple(c["tasks"])}) for c in found["users"]]
+    return classes, [str(name) for name in found["shapes"]]

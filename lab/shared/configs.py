@@ -17,7 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from lab.shared.cores import usable_cpus
 from lab.shared.target import DEFAULT_METRICS_PATH, AppTarget, TargetError, target_from
 
-Server = Literal["uvicorn", "gunicorn", "granian"]
+# "external": a running service the lab did not start (`lab run --host`, lab.shared.service); never launched.
+Server = Literal["uvicorn", "gunicorn", "granian", "external"]
 Loop = Literal["auto", "uvloop", "asyncio"]
 Http = Literal["auto", "httptools", "h11"]
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lab.shared.configs import ServerConfig
 from lab.shared.cores import usable_cpus
+from lab.shared.service import Service
 from lab.shared.target import AppTarget
 
 
@@ -102,4 +103,7 @@ class Meta(Provenance):
     )
     max_failure_ratio: float = Field(
         0.01, ge=0, le=1, description="--max-failure-ratio: a cell that failed more is flagged failing."
+    )
+    service: Service | None = Field(
+        None, description="lab run: the running service measured (None: the lab started the servers)."
     )

@@ -8,8 +8,9 @@ import math
 import pytest
 
 from lab.measure.samples import increase, quantile
-from lab.measure.scrape import _delta, _rate, spread
+from lab.measure.scrape import REQUESTS, _delta, _rate, apart, in_progress, spread
 from lab.runtime.locust_stats import percentile
+from lab.shared import metric_names
 
 INF = math.inf
 
@@ -65,3 +66,20 @@ def test_percentile_as_locust_computes_it() -> None:
     assert percentile(times, 0.9) == 20.0
     assert percentile(times, 0.95) == 300.0
     assert percentile({}, 0.5) is None
+
+
+def test_the_metrics_read_itself_is_neither_work_nor_in_flight() -> None:
+    """An app whose instrumentation counts /metrics (the instrumentator's default, unlabelled in-progress
+    gauge) drains: its reads are left out of the requests, and the one being served out of the gauge."""
+    instrumentator = {
+        REQUESTS: [({"handler": "/noop/async"}, 10.0), ({"handler": "/metrics"}, 4.0)],
+        metric_names.HTTP_INPROGRESS: [({}, 1.0)],  # this very read
+    }
+    assert apart(instrumentator, REQUESTS, "/metrics") == 10.0
+    assert apart(instrumentator, REQUESTS, "/metrics", handler="/metrics") == 4.0  # asked for: kept
+    assert in_progress(instrumentator, "/metrics") == 0.0
+    labelled = {
+        metric_names.HTTP_INPROGRESS: [({"handler": "/noop/async"}, 2.0), ({"handler": "/metrics"}, 1.0)]
+    }
+    assert in_progress(labelled, "/metrics") == 2.0
+    assert in_progress({}, "/metrics") == 0.0  # nothing served yet

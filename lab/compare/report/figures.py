@@ -183,6 +183,21 @@ def _lag_series(run: Run) -> SeriesOf:
     return series
 
 
+def _users_series(run: Run) -> SeriesOf:
+    def series(key: Key, t0: float) -> list[Series]:
+        return [Series("users", "users-line", [(r.t - t0, r.users) for r in run.history(key)])]
+
+    return series
+
+
+def stages(run: Run) -> Grid | None:
+    """The users Locust ran, per second: a load shape's stages as they happened (None without a shape)."""
+    service = run.meta.service
+    if service is None or not service.shape:
+        return None
+    return _grid(run, f"users over time ({service.shape})", _users_series(run))
+
+
 def over_time(run: Run) -> Grid:
     return _grid(run, "latency over time", _latency_series(run))
 

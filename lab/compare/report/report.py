@@ -35,10 +35,7 @@ def _failed_cells(run: Run) -> list[Cell]:
 
 def _load(meta: Meta) -> str:
     """What each cell was, in one line: under the verdict, and among the facts."""
-    return (
-        f"{tables.load_text(meta)}, {meta.duration_s} s per cell after {meta.warmup_s} s warm-up, "
-        f"{meta.repeat} run(s) per cell"
-    )
+    return f"{tables.load_text(meta)}, {tables.timing_text(meta)}, {meta.repeat} run(s) per cell"
 
 
 def _facts(meta: Meta) -> list[tuple[str, str]]:
@@ -171,7 +168,7 @@ def page(run: Run, baseline: Path | None = None) -> str:
     shown.append(shown.pop(shown.index("provenance")))  # always last
     css = (resources.files("lab.compare.report") / "templates" / "report.css").read_text(encoding="utf-8")
     return TEMPLATES.get_template("report.html.j2").render(
-        title=f"lab compare, {run.meta.started}",
+        title=tables.title(run.meta),
         css=Markup(css),  # our own file: inlined as it is (quotes in CSS must stay quotes)
         facts=_facts(run.meta),
         load=_load(run.meta),
@@ -187,6 +184,8 @@ def page(run: Run, baseline: Path | None = None) -> str:
         handler_tables=explain_app.handler_tables(run.cells),
         latency=figures.latency(run),
         over_time=figures.over_time(run),
+        stages=figures.stages(run),
+        no_server=run.meta.service.why_no_server if run.meta.service is not None else None,
         over_time_sentences=_over_time_sentences(run),
         pool=figures.pool(run),
         pool_sentences=internals.threadpool(run.cells),

@@ -48,10 +48,24 @@ def waits_text(wait_times: dict[str, str]) -> str:
     return "wait " + ", ".join(f"{name} {w}" for name, w in wait_times.items())
 
 
+def title(meta: Meta) -> str:
+    """The command that made the run, and when: "lab compare, <time>" or "lab run, <time>"."""
+    return f"{'lab run' if meta.service is not None else 'lab compare'}, {meta.started}"
+
+
+def timing_text(meta: Meta) -> str:
+    """How long each cell ran: the durations asked, or the load shape's own length."""
+    if meta.service is not None and meta.service.shape:
+        return f"each cell as long as the shape (at most {meta.duration_s} s)"
+    return f"{meta.duration_s} s per cell after {meta.warmup_s} s warm-up"
+
+
 def load_text(meta: Meta) -> str:
     """What each cell sent: "20 users, spawn rate 20/s (closed loop, no wait)", "4, 16, 64 users, spawn
     rate = users/s (closed loop, wait between(0.5, 1.5))", or the rates. Locust spawns every user in the
     first second (lab.runtime.headless: --spawn-rate is the user count)."""
+    if meta.service is not None and meta.service.shape:
+        return f"the locustfile's load shape {meta.service.shape} (it set the users and ended each run)"
     swept = meta.sweeps.get("users", [])
     users = ", ".join(swept) or str(meta.users)
     spawn = "spawn rate = users/s" if len(swept) > 1 else f"spawn rate {users}/s"
@@ -106,10 +120,10 @@ def markdown(result: Summary) -> str:
             row[-1] = f"FAILED: {cell.error or ''}"
         rows.append(row)
     lines = [
-        f"# lab compare, {meta.started}",
+        f"# {title(meta)}",
         "",
-        f"{meta.machine.cores} cores; {meta.pinning.note}; {load_text(meta)}, {meta.duration_s} s per cell "
-        f"after {meta.warmup_s} s warm-up; commit {meta.git_commit or 'unknown'}.",
+        f"{meta.machine.cores} cores; {meta.pinning.note}; {load_text(meta)}, {timing_text(meta)}; "
+        f"commit {meta.git_commit or 'unknown'}.",
         "",
         md_table([title for _, title in MD_COLUMNS], rows),
     ]

@@ -85,10 +85,10 @@ def summary_text(out: Path) -> str:
     """What `lab compare` prints at the end: the table, then what won and where the model disagrees."""
     found = summary.load(out)
     meta, cells = found.meta, found.cells
-    lines = [f"lab compare, {meta.started}", ""]
+    lines = [tables.title(meta), ""]
     lines += textwrap.wrap(
-        f"{meta.machine.cores} cores; {meta.pinning.note}; {tables.load_text(meta)}, {meta.duration_s} s "
-        f"per cell after {meta.warmup_s} s warm-up; commit {meta.git_commit or 'unknown'}.",
+        f"{meta.machine.cores} cores; {meta.pinning.note}; {tables.load_text(meta)}, "
+        f"{tables.timing_text(meta)}; commit {meta.git_commit or 'unknown'}.",
         WIDTH,
     )
     lines += ["", cells_table(cells), ""]

@@ -12,6 +12,8 @@ Schema versions:
    run's swept keys at that cell), `meta.sweeps` and `meta.rates` (issue 12 §1, §2; all optional).
    A cell's `failure_ratio`, `failure_codes` and `flags`, `meta.max_failure_ratio` and `meta.wait_times`
    (issue 21 §4, §5; all optional).
+   `meta.service` and a cell's `server` "external": a running service measured by `lab run` (issue 24;
+   optional), whose cells may have no server-side fields (no --metrics-url).
    A version-1 file (or one without "schema") is read as it is: everything version 2 added is optional.
 """
 

@@ -21,6 +21,7 @@ from lab.runtime.generator import Generator
 from lab.shared.configs import ConfigError, ServerConfig
 from lab.shared.cores import Pin
 from lab.shared.scenarios import FANOUT_MS, FANOUT_N, PARAMETERS, Scenario, total_wait_problem
+from lab.shared.service import EXTERNAL, Service
 from lab.shared.target import AppInfo, AppTarget
 
 SWEEP_KEYS = ("workers", "threadpool", "process_pool", "loop", "http", "server", "db_pool")
@@ -84,6 +85,7 @@ class Asked:
     host: str = "127.0.0.1"
     locustfile: Path | None = None
     max_failure_ratio: float = MAX_FAILURE_RATIO
+    service: Service | None = None  # lab run: the running service (its one configuration stands for it)
 
 
 def _bounds(asked: Asked) -> list[str]:
@@ -129,6 +131,9 @@ def _checked(asked: Asked) -> tuple[dict[str, str], Generator]:
         raise PlanError("--configs and --scenarios need at least one name each")
     options, parameter_problems = _options(asked)
     problems = _bounds(asked) + parameter_problems
+    if asked.service is None:
+        problems += [f"configuration {c.name!r} is a running service ({EXTERNAL}): measure it with lab run "
+                     "--host URL" for c in asked.configs if c.server == EXTERNAL]  # fmt: skip
     if asked.baseline is not None and not (asked.baseline / "summary.json").is_file():
         problems.append(f"--baseline {asked.baseline}: no summary.json there")
     generator = None
@@ -152,7 +157,7 @@ def build(asked: Asked) -> Plan:
         warmup_s=asked.warmup_s, repeat=asked.repeat, out=asked.out, options=options, pin=asked.pin,
         port=asked.port, targets=asked.targets, locustfile=asked.locustfile, calibrate_s=asked.calibrate_s,
         generator=generator, sweep=sweep, host=asked.host, baseline=asked.baseline,
-        max_failure_ratio=asked.max_failure_ratio,
+        max_failure_ratio=asked.max_failure_ratio, service=asked.service,
     )  # fmt: skip
     try:  # a bad gate (CheckError, ResultsError) is a usage error, before any start
         named = list(dict.fromkeys([*(c.name for c in asked.bases), *(c.name for c in asked.configs)]))

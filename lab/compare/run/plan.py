@@ -15,6 +15,7 @@ from lab.runtime.generator import Generator
 from lab.shared.configs import ServerConfig
 from lab.shared.cores import Pin
 from lab.shared.scenarios import Scenario
+from lab.shared.service import Service
 from lab.shared.target import AppInfo, AppTarget
 
 
@@ -56,6 +57,8 @@ class Plan:
     gates: Gates = field(default_factory=Gates)
     baseline: Path | None = None
     max_failure_ratio: float = MAX_FAILURE_RATIO  # a cell that failed more is flagged failing (issue 21 §4)
+    # A running service the lab did not start (`lab run`, issue 24): its one configuration stands for it.
+    service: Service | None = None
 
     @property
     def needs_postgres(self) -> bool:
@@ -72,9 +75,15 @@ class Plan:
 
     def calibration(self, scenario: Scenario) -> float:
         """Seconds of `scenario`'s calibration run: only a user's scenarios have one (issue 11 §4)."""
-        if not handlers.is_app_scenario(scenario):
-            return 0.0
+        if not handlers.is_app_scenario(scenario) or self.service is not None:
+            return 0.0  # a running service has no ceiling (its workers are unknown): nothing to calibrate
         return CALIBRATE_S if self.calibrate_s is None else self.calibrate_s
+
+    def shaped(self, point: LoadPoint, users: list[int]) -> LoadPoint:
+        """The cell's load as recorded: under a locustfile's load shape, the most users it ran at once."""
+        if self.service is None or self.service.shape is None or not users:
+            return point
+        return LoadPoint(max(1, max(users)))
 
     def app_info(self, cfg: ServerConfig) -> AppInfo | None:
         return self.apps.get(self.target(cfg))

@@ -32,6 +32,7 @@ from lab.runtime import headless
 from lab.runtime.generator import waiting_note
 from lab.runtime.launcher import LaunchError, Server
 from lab.runtime.provenance import free_port, git_commit, versions
+from lab.runtime.service import Running
 from lab.shared.configs import ServerConfig
 from lab.shared.cores import can_pin, choose_pinning, generator_processes, usable_cpus
 from lab.shared.provenance import Machine, Meta, Pinning, command_line, utc_now
@@ -60,33 +61,21 @@ class Comparison:
             auto = generator_processes(self.pinning, len(usable))
             self.generator = dataclasses.replace(self.generator, processes=auto)
         self.workers_gone: str | None = None  # why the workers elsewhere are gone: later cells fail fast
+        chosen = self.pinning
+        pinning = Pinning(server=chosen.server, generator=chosen.generator, note=chosen.note)
         self.meta = Meta(
-            run_id=self.run_id,
-            started=utc_now(),
-            command=command_line(),
-            git_commit=git_commit(),
-            versions=versions(),
-            machine=Machine.here(len(usable)),
-            pinning=Pinning(
-                server=self.pinning.server, generator=self.pinning.generator, note=self.pinning.note
-            ),
-            configs=plan.configs,
-            scenarios=[s.name for s in plan.scenarios],
-            users=(plan.sweep.users or [plan.users])[0],
-            rates=plan.sweep.rates,
-            sweeps=plan.sweep.swept(),
-            duration_s=plan.duration_s,
-            warmup_s=plan.warmup_s,
-            repeat=plan.repeat,
-            options=plan.options,
-            target=target_record(plan),
+            run_id=self.run_id, started=utc_now(), command=command_line(), git_commit=git_commit(),
+            versions=versions(), machine=Machine.here(len(usable)), pinning=pinning, configs=plan.configs,
+            scenarios=[s.name for s in plan.scenarios], users=(plan.sweep.users or [plan.users])[0],
+            rates=plan.sweep.rates, sweeps=plan.sweep.swept(), duration_s=plan.duration_s,
+            warmup_s=plan.warmup_s, repeat=plan.repeat, options=plan.options, target=target_record(plan),
             locustfile=str(plan.locustfile) if plan.locustfile else None,
             wait_times={s.name: s.wait_time for s in plan.scenarios if s.wait_time},
-            max_failure_ratio=plan.max_failure_ratio,
-        )
+            max_failure_ratio=plan.max_failure_ratio, service=plan.service,
+        )  # fmt: skip
 
     # -- one cell ---------------------------------------------------------------------------------------
-    def _calibrate(self, server: Server, scenario: Scenario, prefix: Path) -> dict[str, float]:
+    def _calibrate(self, server: Server | Running, scenario: Scenario, prefix: Path) -> dict[str, float]:
         """Each handler's service time: its server-side mean latency with one user (nothing queues)."""
         seconds = self.plan.calibration(scenario)
         if seconds <= 0:
@@ -100,11 +89,11 @@ class Comparison:
             )  # fmt: skip
         except headless.NoAnswerError:
             return {}  # one request takes longer than the calibration: no service time, no ceiling
-        return handlers.service(found.window)
+        return handlers.service(found.window) if found.window is not None else {}
 
     def _measure(
-        self, server: Server, scenario: Scenario, prefix: Path, point: LoadPoint
-    ) -> tuple[headless.LoadResult, scrape.ServerWindow]:
+        self, server: Server | Running, scenario: Scenario, prefix: Path, point: LoadPoint
+    ) -> tuple[headless.LoadResult, scrape.ServerWindow | None]:
         plan = self.plan
         options = {**plan.locust_options(scenario), **point.options()}
         load = measurement.Load(scenario, point.users, plan.duration_s, options, plan.warmup_s)
@@ -113,6 +102,20 @@ class Comparison:
             server, load, out=prefix, tags=tags, cpus=self.pinning.generator, generator=self.generator
         )
         return measured.load, measured.window
+
+    def _limit(
+        self, cfg: ServerConfig, workers: int, scenario: Scenario, rows: list[HandlerRow], users: int
+    ) -> model.Ceiling | None:
+        """The model's ceiling of a cell; none for a running service (its workers are not the lab's)."""
+        if self.plan.service is not None:
+            return None
+        if handlers.is_app_scenario(scenario):
+            return model_app.ceiling(rows, users=users, workers=workers, threadpool=cfg.threadpool)
+        return model.ceiling(
+            scenario.name, users=users, workers=workers, threadpool=cfg.threadpool,
+            process_pool=cfg.process_pool, cores=self.cores, params=self.plan.params(scenario),
+            db_pool=cfg.db_pool,
+        )  # fmt: skip
 
     def _record(
         self, cfg: ServerConfig, workers: int, scenario: Scenario, runs: list[Measured], error: str | None,
@@ -128,14 +131,7 @@ class Comparison:
             at = runs.index(median_run(runs))
             rows = model_app.with_service(runs[at].handlers, service or {})
             runs = [*runs[:at], runs[at].model_copy(update={"handlers": rows}), *runs[at + 1 :]]
-        limit = (
-            model_app.ceiling(rows, users=users, workers=workers, threadpool=cfg.threadpool)
-            if app
-            else model.ceiling(
-                scenario.name, users=users, workers=workers, threadpool=cfg.threadpool,
-                process_pool=cfg.process_pool, cores=self.cores, params=params, db_pool=cfg.db_pool,
-            )
-        )  # fmt: skip
+        limit = self._limit(cfg, workers, scenario, rows, users)
         ceiling_rps = round(limit.rps, 3) if limit else None
         rps_runs = [r.rps or 0.0 for r in runs]
         base: dict[str, Any] = {
@@ -163,6 +159,8 @@ class Comparison:
             steady_state=model.at_steady_state(wait, median.duration_s or plan.duration_s),
             status="ok",
         )
+        if plan.service is not None and plan.service.metrics_url is None:
+            return cell.model_copy(update={"bottleneck": "not known: the server's metrics were not read"})
         if not app:
             return cell.model_copy(update={"bottleneck": model.bottleneck(cell, self.cores)})
         cell = cell.model_copy(
@@ -185,7 +183,8 @@ class Comparison:
         (plan.out / "cells").mkdir(parents=True, exist_ok=True)
         (plan.out / "logs").mkdir(parents=True, exist_ok=True)
         progress = Progress(self.estimates())
-        print(f"lab compare -> {plan.out}  ({self.pinning.note})", file=sys.stderr, flush=True)
+        command = "lab run" if plan.service is not None else "lab compare"
+        print(f"{command} -> {plan.out}  ({self.pinning.note})", file=sys.stderr, flush=True)
         if self.generator.expect_workers:
             print(waiting_note(self.generator, plan.scenarios[0]), file=sys.stderr, flush=True)
         self._save()
@@ -220,7 +219,9 @@ class Comparison:
                 found += [cell + (LAUNCH_S if i == 0 and r == 0 else 0.0) for r in range(plan.repeat)]
         return found
 
-    def _start(self, cfg: ServerConfig) -> Server:
+    def _start(self, cfg: ServerConfig) -> Server | Running:
+        if self.plan.service is not None:
+            return Running(cfg, self.plan.service)
         server = Server(
             cfg, host=self.plan.host, port=self.plan.port or free_port(), cpus=self.pinning.server,
             log=self.plan.out / "logs" / f"{cfg.name}.server.log", target=self.plan.target(cfg),
@@ -232,7 +233,7 @@ class Comparison:
     def _run_config(self, cfg: ServerConfig, progress: Progress) -> None:
         plan = self.plan
         workers = cfg.resolved_workers(self.pinning.server)
-        server: Server | None = None
+        server: Server | Running | None = None
         try:
             for scenario, point in plan.cells():
                 name = plan.sweep.name(cfg, point)  # the cell's point, in file names
@@ -258,11 +259,12 @@ class Comparison:
                         load, window = self._measure(server, scenario, prefix, point)
                         split = (
                             handlers.breakdown(load, window, plan.app_info(cfg))
-                            if handlers.is_app_scenario(scenario)
+                            if handlers.is_app_scenario(scenario) and window is not None
                             else None
                         )
                         runs.append(record.measured(load, window, split))
-                        series.append(CellSeries(history=load.history, server_timeline=window.timeline))
+                        timeline = window.timeline if window is not None else []
+                        series.append(CellSeries(history=load.history, server_timeline=timeline))
                     except (
                         LaunchError,
                         headless.LoadError,
@@ -276,6 +278,7 @@ class Comparison:
                         progress.step()
                     if error:
                         break
+                point = plan.shaped(point, [h.users for s in series for h in s.history])
                 cell = self._record(cfg, workers, scenario, runs, error, service, point)
                 cell = flags.flagged(cell, plan.max_failure_ratio)
                 self.cells.append(cell)
