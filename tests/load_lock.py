@@ -1,10 +1,10 @@
 """One load at a time across pytest-xdist's workers (used by tests/process_guard.py).
 
 `make test` runs the tests not marked `serial` two at a time. A test that starts a load (Locust, a
-`lab compare` or `lab claims`, a bench through `make`) keeps both cores busy: two at once starved each
-other on 2 cores (cells with no request answered in their 2 s). So such a test takes a lock shared by the
-workers of the run when it starts its load, and holds it until its teardown ends; the other worker goes on
-with tests that start servers, Prometheus or a browser, which mostly wait. Outside xdist: no lock.
+`lab compare`, `lab run` or `lab claims`, a bench through `make`) keeps both cores busy: two at once starved
+each other on 2 cores (cells with no request answered in their 2 s). So such a test takes a lock shared by
+the workers of the run when it starts its load, and holds it until its teardown ends; the other worker goes
+on with tests that start servers, Prometheus or a browser, which mostly wait. Outside xdist: no lock.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import IO
 
 # What keeps the cores busy for the length of a test.
-LOADS = frozenset({"locust", "lab compare", "lab claims", "make"})
+LOADS = frozenset({"locust", "lab compare", "lab claims", "lab run", "make"})
 
 _held: dict[str, IO[bytes]] = {}  # nodeid -> the open lock file
 
