@@ -21,4 +21,5 @@ def refused(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
         code = exit_.code  # type: ignore[assignment]
     captured = capsys.readouterr()
     assert code == 2, (code, captured.out, captured.err)
+    assert captured.out == "", captured.out
     return captured.err
