@@ -93,6 +93,7 @@ def test_the_shop_is_explained_on_three_configurations(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_an_app_and_locustfile_never_in_this_repository(tmp_path: Path) -> None:
     foreign = ROOT / "tests" / "data" / "foreign_app"
     lifespan = tmp_path / "lifespan.log"
