@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= python3
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint bench bench-generator soak venv test-tools clean up claims docs screenshot
+.PHONY: run test test-fast lint bench bench-generator bench-tune bench-ab soak venv test-tools clean up claims docs screenshot
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,9 +44,18 @@ ARGS ?=
 bench: $(STAMP)
 	$(PY) bench/instrumentation.py $(ARGS)
 
+## lab tune against the full grid over the same space, per case: cells and req/s as ratios (docs/tune.md).
+## e.g. make bench-tune ARGS='--cases geocoder --duration 3s'
+bench-tune: $(STAMP)
+	$(PY) -m bench.tune $(ARGS)
+
 ## What one Locust process can send (against wrk, 1 and 2 processes, interleaved rounds): docs/bench.md.
 bench-generator: $(STAMP)
 	$(PY) -m bench.generator $(ARGS)
+
+## lab ab's false alarms (an unchanged copy) and catches (a handler 20% slower), trials interleaved: docs/bench.md.
+bench-ab: $(STAMP)
+	$(PY) -m bench.ab_rates $(ARGS)
 
 ## Soak: gunicorn-multi under moderate load for 30 min, a worker SIGKILLed every 3 min (MINUTES=, KILL_EVERY=).
 MINUTES ?= 30

@@ -21,6 +21,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "compare": ("lab.commands.compare", "drive configurations with Locust and write a comparison report"),
     "run": ("lab.commands.run", "measure a running service the lab did not start, as compare does"),
     "report": ("lab.commands.report", "render report.html again from a result directory's saved data"),
+    "ab": ("lab.commands.ab", "measure two versions of your app interleaved and judge B against A"),
+    "tune": ("lab.commands.tune", "find the configuration that meets your SLOs, with few runs"),
     "diff": ("lab.commands.diff", "put two result directories side by side with ratios"),
     "claims": ("lab.commands.claims", "check the articles' claims against measurements"),
     "up": ("lab.commands.up", "start the app, the Locust web UI and Prometheus; Ctrl-C stops all"),

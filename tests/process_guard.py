@@ -1,7 +1,7 @@
 """What the suite's processes may do, checked for every test (a pytest plugin, loaded by tests/conftest.py).
 
 - A test that starts a server, Locust, Prometheus, PostgreSQL, docker compose, tmux or a browser (or a
-  `lab serve/up/compare/claims` that would) is marked `slow`: `make test-fast` (`-m "not slow"`) skips it.
+  `lab serve/up/compare/claims/ab` that would) is marked `slow`: `make test-fast` (`-m "not slow"`) skips it.
   Unmarked, its spawn fails the test, naming the marker, so the fast tier cannot grow a slow test unseen.
 - Started with SIGINT ignored (`nohup make test &`), the suite restores Python's handler in its own process,
   so the children it execs get SIGINT's default action and the tests that stop them with SIGINT still can.
@@ -40,7 +40,9 @@ PROGRAMS = frozenset(
         "google-chrome", "node",  # node: Playwright's driver, which starts the browser
     }
 )  # fmt: skip
-LAB_SERVING = frozenset({"serve", "up", "compare", "claims", "run"})  # the lab commands that start the above
+LAB_SERVING = frozenset(
+    {"serve", "up", "compare", "claims", "run", "ab"}
+)  # the lab commands that start the above
 # multiprocessing's helper outlives the pools that started it by design; it ends with pytest.
 HARMLESS = ("multiprocessing.resource_tracker",)
 

@@ -33,9 +33,12 @@ ALLOWED = {
     "lab.runtime": {"lab.shared"},
     "lab.measure": {"lab.shared", "lab.runtime"},
     "lab.model": {"lab.shared"},  # pure functions over typed data (issue 21)
-    "lab.compare": ORCHESTRATOR | {"lab.model"},
-    "lab.claims": ORCHESTRATOR | {"lab.model"},
-    "lab.commands": ORCHESTRATOR | {"lab.model", "lab.compare", "lab.claims"},
+    "lab.stats": set(),  # bootstrap and significance over runs, pure functions (issue 22)
+    "lab.compare": ORCHESTRATOR | {"lab.model", "lab.stats"},
+    "lab.claims": ORCHESTRATOR | {"lab.model", "lab.stats"},
+    "lab.tune": ORCHESTRATOR
+    | {"lab.model", "lab.stats", "lab.compare"},  # the search runs cells through compare's runner
+    "lab.commands": ORCHESTRATOR | {"lab.model", "lab.stats", "lab.compare", "lab.claims", "lab.tune"},
     "lab.cli": {"lab.commands"},
     "lab.__main__": {"lab.cli"},
 }
@@ -79,13 +82,14 @@ def violations(module: str, source: str) -> list[str]:
 
 
 # Inside lab.compare: room -> the rooms it may import besides itself. "lab.compare" is a module at the
-# package's top (today the model: model, model_app, explain, explain_app, handlers); the run's provenance is
-# lab.shared.provenance, a floor below every room.
+# package's top (today the model's wiring: diagnosis, little, explain, explain_app, handlers); the run's
+# provenance is lab.shared.provenance, a floor below every room.
 COMPARE_ROOMS = {
     "lab.compare.results": set(),
     "lab.compare": {"lab.compare.results"},
     "lab.compare.report": {"lab.compare.results", "lab.compare"},
     "lab.compare.run": {"lab.compare.results", "lab.compare", "lab.compare.report"},
+    "lab.compare.ab": {"lab.compare.results", "lab.compare", "lab.compare.report", "lab.compare.run"},
 }
 
 MAX_MODULE_LINES = 300

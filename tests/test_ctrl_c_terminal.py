@@ -120,7 +120,7 @@ def test_ctrl_c_stops_lab_compare_and_keeps_the_cells_done(terminal: Terminal, t
     terminal.start(
         _lab(
             "compare", "--out", str(out), "--configs", "uvicorn-single", "--scenarios", "io-async,io-sync",
-            "--users", "10", "--duration", "3s", "--warmup", "1s",
+            "--users", "10", "--duration", "3s", "--warmup", "1s", "--calibrate", "0",
         ),
         exit_file,
     )  # fmt: skip

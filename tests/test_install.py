@@ -110,7 +110,7 @@ def test_lab_compare_runs_from_another_directory(installed: Installed) -> None:
     out = installed.elsewhere / "compare"
     run = subprocess.run(
         [installed.lab, "compare", "--quick", "--configs", "uvicorn-single", "--scenarios", "noop-async",
-         "--users", "2", "--duration", "1s", "--out", str(out)],
+         "--users", "2", "--duration", "1s", "--calibrate", "0", "--out", str(out)],
         cwd=installed.elsewhere, env=installed.env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 DEFAULT_CONFIGS = "uvicorn-single,gunicorn-multi,threadpool-tuned"
 DEFAULT_SCENARIOS = "io-sync,io-async,io-blocking,cpu-sync,cpu-async,cpu-thread,cpu-process"
 QUICK = {"duration": 2.0, "warmup": 1.0}
+AUTO_REPEAT = 10  # --repeat auto's cap
 QUICK_SCENARIOS = "io-sync,io-async,cpu-sync,cpu-process"  # one of each lesson, not the whole matrix
 EXIT_STATUSES = {
     0: "every cell ran (and every check and regression gate passed)",
@@ -67,6 +68,16 @@ def _float_list(text: str) -> list[float]:
         return list(dict.fromkeys(float(v) for v in _names(text))) or _no_values(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r}: expected numbers, e.g. 100,200") from None
+
+
+def _repeat(text: str) -> int:
+    """--repeat N or auto (0 here: asked_of turns it into the cap and the flag)."""
+    if text.strip().lower() == "auto":
+        return 0
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: a number of runs, or auto") from None
 
 
 def _no_values(text: str) -> list[Any]:
@@ -155,11 +166,17 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
         type=parse_duration,
         default=None,
         metavar="DURATION",
-        help="a run at one user before each cell of a user's scenario (--locustfile, --endpoint): each "
-        "handler's service time, for the report's ceiling (default: 2s; 0: off)",
+        help="a run at one user before a scenario's first cell on each configuration: the service demands "
+        "of the model's ceiling and binding resource (default: 3s; 0: off, no ceiling)",
     )
     parser.add_argument(
-        "--repeat", type=int, default=1, help="runs per cell; the report shows the spread (default: 1)"
+        "--repeat",
+        type=_repeat,
+        default=1,
+        metavar="N|auto",
+        help="runs per cell; from 3, a 95%% interval of req/s and p95 per cell, and configurations whose "
+        f"intervals overlap are a tie; auto: runs until both intervals are within 5%%, {AUTO_REPEAT} at most "
+        "(default: 1)",
     )
     parser.add_argument(
         "--max-failure-ratio",
@@ -168,6 +185,13 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="R",
         help="a cell whose failures / requests exceed R (0 to 1) is flagged failing: never named best, "
         "left out of knees and ratios (default: 0.01)",
+    )
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="after every cell, rerun each one whose binding resource is a knob (workers, threadpool, "
+        "db_pool, process_pool, users, rate) with that knob doubled: confirmed when its req/s is within 15%% "
+        "of the model's prediction, else refuted (summary.json: verified, verify). See docs/model.md",
     )
     parser.add_argument(
         "--quick",
@@ -195,7 +219,8 @@ def asked_of(args: argparse.Namespace) -> Asked:
         args.duration, args.warmup = QUICK["duration"], QUICK["warmup"]
     return Asked(
         bases=bases, configs=configs, set_swept=set_swept, scenarios=scenarios, targets=targets,
-        custom=custom, users=args.users, rates=args.rate, repeat=args.repeat, duration_s=args.duration,
+        custom=custom, users=args.users, rates=args.rate, repeat=args.repeat or AUTO_REPEAT,
+        repeat_auto=args.repeat == 0, duration_s=args.duration,
         warmup_s=args.warmup, calibrate_s=args.calibrate,
         out=args.out or Path("results") / dt.datetime.now().strftime("%Y%m%d-%H%M%S"),
         generator=lambda: generator.generator_of(args),
@@ -204,7 +229,7 @@ def asked_of(args: argparse.Namespace) -> Asked:
         parameters={p.option: v for p in PARAMETERS if (v := getattr(args, p.dest)) is not None},
         baseline=args.baseline, port=args.port, pin=args.pin, host=args.server_host,
         locustfile=args.locustfile.resolve() if args.locustfile else None,
-        max_failure_ratio=args.max_failure_ratio,
+        max_failure_ratio=args.max_failure_ratio, verify=args.verify,
     )  # fmt: skip
 
 

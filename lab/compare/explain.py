@@ -12,12 +12,14 @@ from dataclasses import dataclass
 
 from lab.compare.results import flags
 from lab.compare.results.summary import Cell
+from lab.model.explain import EXPLAINED
 
 # Below this ratio two throughputs count as "about the same": run-to-run noise on a shared machine.
 SAME = 1.1
-# Efficiency outside this band is "far from 1": the report names the likely bottleneck.
-EFFICIENCY_LOW, EFFICIENCY_HIGH = 0.7, 1.2
-LAG_NOTABLE_MS = 20.0  # the event-loop lag the model's bottleneck() also calls notable
+# Efficiency outside this band: the model does not explain the cell (lab.model.explain.EXPLAINED below,
+# above it a throughput the ceiling should not allow); the report quotes the cell's one diagnosis.
+EFFICIENCY_LOW, EFFICIENCY_HIGH = EXPLAINED, 1.1
+LAG_NOTABLE_MS = 20.0  # an event-loop lag worth a sentence
 
 
 def ok(cell: Cell | None) -> bool:
@@ -173,6 +175,12 @@ def pairs(cells: Sequence[Cell]) -> list[str]:
 # -- configurations against each other, per scenario -----------------------------------------------------
 
 
+def tied(one: Cell, other: Cell) -> bool:
+    """Both have a 95% interval of req/s (--repeat 3 or more) and they overlap: noise may rank them."""
+    a, b = one.rps_ci, other.rps_ci
+    return a is not None and b is not None and a[0] <= b[1] and b[0] <= a[1]
+
+
 def winners(cells: Sequence[Cell]) -> list[str]:
     """Per scenario: which configuration served the most requests, and by how much."""
     sentences = []
@@ -194,6 +202,10 @@ def winners(cells: Sequence[Cell]) -> list[str]:
                 f"{scenario}: every configuration within {round((SAME - 1) * 100)}% "
                 f"({num(worst.rps)} to {num(best.rps)} req/s){note}"
             )
+            continue
+        if tied(best, good[1]):
+            sentences.append(f"{scenario}: {best.point} and {good[1].point} tie, their 95% intervals of "
+                             f"req/s overlap{note}")  # fmt: skip
             continue
         text = f"{scenario}: {best.point} served the most, {num(best.rps, 'req/s')}"
         if len(good) > 2:
@@ -252,23 +264,17 @@ def generator(cells: Sequence[Cell]) -> list[str]:
 
 
 def efficiency(cells: Sequence[Cell]) -> list[str]:
-    """Cells far below (or above) their ceiling, with the likely bottleneck."""
-    sentences = []
-    for c in cells:
-        eff = c.efficiency
-        if not ok(c) or eff is None or c.generator_saturated:
-            continue
-        measured = f"{num(c.rps)} of {num(c.ceiling_rps, 'req/s')}"
-        if eff < EFFICIENCY_LOW:
-            sentences.append(
-                f"efficiency {num(eff)} on {label(c)} ({measured}): likely bottleneck: {c.bottleneck}"
-            )
-        elif eff > EFFICIENCY_HIGH:
-            sentences.append(
-                f"efficiency {num(eff)} on {label(c)} ({measured}): above the model's ceiling "
-                f"({c.ceiling_formula}), so the model does not describe this cell"
-            )
-    return sentences
+    """Cells the model does not explain (unexplained, or above their ceiling), with their one diagnosis."""
+    return [
+        f"efficiency {num(c.efficiency)} on {label(c)} ({num(c.rps)} of {num(c.ceiling_rps, 'req/s')}): "
+        f"{c.bottleneck}"
+        for c in cells
+        if ok(c)
+        and c.efficiency is not None
+        and c.binding != "generator"
+        and not c.generator_saturated
+        and (c.binding == "unexplained" or c.efficiency > EFFICIENCY_HIGH)
+    ]
 
 
 def spread(cells: Sequence[Cell]) -> list[str]:

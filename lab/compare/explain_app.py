@@ -1,7 +1,7 @@
 """Sentences and per-handler tables for the cells of a user's scenarios (issue 11 §4).
 
 Pure functions, like `explain`: cells in, sentences and table rows out. Only cells that carry handlers (a
-user's scenario) are explained here; the catalogue's cells keep their own model and sentences.
+user's scenario) are tabled here; every cell's diagnosis is lab.model's (`Cell.bottleneck`).
 """
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lab.compare.explain import label, num, ok
-from lab.compare.results.summary import Cell, HandlerRow
+from lab.compare.results.measured import HandlerRow
+from lab.compare.results.summary import Cell
 from lab.shared.output import fmt
-from lab.shared.service import EXTERNAL
 
 HANDLER_COLUMNS = [
     "handler", "kind", "client requests", "abandoned", "server requests", "share", "mean ms (load)",
-    "p95 ms (load)", "service ms (1 user)",
+    "p95 ms (load)", "time ms (1 user)", "CPU ms (1 user)",
 ]  # fmt: skip
 
 
@@ -25,7 +25,7 @@ def app_cells(cells: Sequence[Cell]) -> list[Cell]:
 
 
 def cell_sentence(cell: Cell) -> str:
-    """What the cell measured and what held it, with the numbers (Little's law, service time, ceiling)."""
+    """What the cell measured (Little's law, the time at one user) and its one diagnosis (lab.model's)."""
     parts = [f"{label(cell)}: {num(cell.rps, 'req/s')}"]
     if cell.concurrency is not None and cell.mean_ms is not None:
         parts[0] += (
@@ -33,17 +33,12 @@ def cell_sentence(cell: Cell) -> str:
             f"(Little's law) for {cell.users} users"
         )
     if cell.service_ms is not None:
-        parts.append(f"service time at one user {num(cell.service_ms, 'ms')}")
-    if cell.ceiling_rps is not None:
-        parts.append(
-            f"ceiling {num(cell.ceiling_rps, 'req/s')} ({cell.ceiling_formula}), "
-            f"efficiency {num(cell.efficiency)}"
-        )
-    elif cell.server == EXTERNAL:
-        parts.append("no ceiling (a running service: its workers and thread pool are not the lab's to know)")
-    else:
-        parts.append("no ceiling (no service time was measured: calibration off or too short)")
-    parts.append(f"binding resource: {cell.bottleneck}")
+        parts.append(f"time in the server at one user {num(cell.service_ms, 'ms')}")
+    if cell.think_ms:
+        parts.append(f"think time {num(cell.think_ms, 'ms')}")
+    parts.append(
+        f"bound by {cell.bottleneck}" if cell.binding not in (None, "unexplained") else str(cell.bottleneck)
+    )
     return "; ".join(parts)
 
 
@@ -78,6 +73,7 @@ def _row(r: HandlerRow) -> list[str]:
         fmt(r.mean_ms),
         fmt(r.p95_ms),
         fmt(r.service_ms),
+        fmt(r.cpu_ms),
     ]
 
 

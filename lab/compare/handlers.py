@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lab.compare.results.summary import HandlerRow
+from lab.compare.results.measured import HandlerRow
 from lab.measure.routes import Router, router
 from lab.measure.scrape import ServerWindow
 from lab.runtime.headless import LoadResult

@@ -67,12 +67,9 @@ from locust.argument_parser import LocustArgumentParser
 from locust.env import Environment
 from locust.runners import MasterRunner, Runner, WorkerRunner
 from prometheus_client import CollectorRegistry, generate_latest, make_wsgi_app
-from prometheus_client.metrics_core import (
-    GaugeMetricFamily,
-    Metric,
-)
+from prometheus_client.metrics_core import GaugeMetricFamily, Metric
 
-from lab.loadgen import abandoned, think
+from lab.loadgen import abandoned, final_reports, think
 from lab.loadgen.series import Cpu, Requests
 from lab.shared import metric_names
 from lab.shared.scenarios import scenario_of
@@ -166,6 +163,7 @@ class Exporter:
         if self.role == "master":
             e.worker_report.add_listener(self.on_worker_report)
             e.worker_connect.add_listener(self.on_worker_connect)
+            final_reports.wait_at_quit(environment.runner)
         e.test_start.add_listener(self.on_test_start)
         e.test_stop.add_listener(self.on_test_stop)
         e.quit.add_listener(self.on_quit)
@@ -194,8 +192,8 @@ class Exporter:
     def lost_workers(self) -> dict[str, float]:
         """Workers whose final report never came: process -> unix time of its last report.
 
-        Every live worker reports once more after the stop (Locust's quit asks it for a final report); one
-        that died, or lost the master, did not, and what it counted since its last report is missing."""
+        Every live worker reports once more after the stop (the master's quit waits for it: final_reports);
+        one that died, or lost the master, did not, and what it counted since its last report is missing."""
         if self.role != "master" or self.stop_time is None:
             return {}
         return {process: at for process, at in self.workers.values() if at < self.stop_time}
@@ -206,7 +204,9 @@ class Exporter:
         self.server_config = None if self.options("lab_config", "") else server_config(self.environment.host)
 
     def on_test_stop(self, **_kw: Any) -> None:
-        self.stop_time = time.time()
+        # The test's first stop: a master still spawning at the stop fires it again once its workers quit.
+        if self.stop_time is None or self.stop_time < (self.start_time or 0.0):
+            self.stop_time = time.time()
 
     def on_quit(self, **_kw: Any) -> None:
         path = self.options("metrics_snapshot", "")

@@ -9,8 +9,9 @@ second, each sending on a fixed schedule of `users / R` seconds (from a random p
 whatever its responses: every request runs in a greenlet of its own, so a slow response delays no other
 send (a closed loop's coordinated omission). A request waits for one of its user's connections
 (FastHttpUser's `concurrency`, 10) when all are busy, and that wait counts in its response time, as it
-would for a client arriving on time. `lab compare --rate` sets it; a user's own locustfile keeps its own
-`wait_time`.
+would for a client arriving on time. Each request carries its due time in its context (`DUE`), and
+lab.loadgen.latency measures its latency from then (coordinated omission corrected, issue 25).
+`lab compare --rate` sets it; a user's own locustfile keeps its own `wait_time`.
 
 Importing this module turns Locust's web UI class picker on (`--class-picker`) and registers the custom
 arguments (`--io-ms`, `--cpu-ms`, `--fanout-n`, `--fanout-ms`, `--background-ms`, each with a `LAB_*`
@@ -41,6 +42,8 @@ from locust.env import Environment
 from locust.runners import STATE_INIT
 from locust.web import WebUI
 
+import lab.loadgen.clock  # noqa: F401  (--run-time on time, whatever the start-up took)
+from lab.loadgen.latency import DUE
 from lab.shared.scenarios import PARAMETERS, get_scenario
 
 RATE_OPTION = "--lab-rate"
@@ -135,4 +138,5 @@ class LabUser(FastHttpUser):
         if self._next is None:  # the first send: a random phase, so the users interleave
             gevent.sleep(random.uniform(0.0, period))
             self._next = time.monotonic()
-        self._in_flight.spawn(self.client.get, url, name=name)
+        # Its due time goes with it: lab.loadgen.latency measures the corrected latency from there (issue 25).
+        self._in_flight.spawn(self.client.get, url, name=name, context={DUE: self._next})

@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 
 from lab.measure import scrape
+from lab.measure.machine import MachineCpu, usable_cores
 from lab.runtime import headless
 from lab.runtime.generator import Generator
 from lab.runtime.launcher import Server
@@ -44,6 +45,22 @@ class Load:
 class Measurement:
     load: headless.LoadResult  # Locust's side
     window: scrape.ServerWindow | None  # the server's side; None: a running service without --metrics-url
+    machine_busy_cores: float | None = None  # every process of the machine, while the users were sending
+
+    def usable_cores(self, cores: int, pinned: bool) -> float:
+        """The cores the server could use (issue 21 §2): all of its own when pinned; else the machine's
+        less what Locust used while the users were sending. The machine's other processes are not taken
+        off: the scheduler shares the cores with them, and whether the server lost any to them cannot be
+        told from their use (on a saturated machine it would always be all the server did not use)."""
+        return float(cores) if pinned else usable_cores(cores, self.load.generator_cpu)
+
+    @property
+    def other_cores(self) -> float | None:
+        """The cores the machine's other processes (not the server, not Locust) used meanwhile."""
+        if self.machine_busy_cores is None:
+            return None
+        server = (self.window.cores or 0.0) if self.window is not None else 0.0
+        return max(self.machine_busy_cores - server - self.load.generator_cpu, 0.0)
 
 
 def check_alive(server: Server | Running) -> None:
@@ -80,7 +97,10 @@ def measure(
     watcher = None if metrics_url is None else _watch(server, metrics_url, scenario.handler)
     result: headless.LoadResult | None = None
     window = None
-    with alongside if alongside is not None else contextlib.nullcontext():
+    with (
+        MachineCpu() as machine,
+        alongside if alongside is not None else contextlib.nullcontext(),
+    ):
         try:
             result = headless.run(
                 scenario, server.url, users=load.users, seconds=load.seconds, out=out,
@@ -93,7 +113,7 @@ def measure(
             except httpx.HTTPError as exc:
                 raise MeasureError(f"the server stopped answering {metrics_url}: {exc}") from None
     assert result is not None
-    return Measurement(result, window)
+    return Measurement(result, window, machine.busy_cores(result.window))
 
 
 def _watch(server: Server | Running, metrics_url: str, handler: str | None) -> scrape.Watcher:

@@ -1,11 +1,10 @@
 """The machine's CPU from outside: every process's busy time, sampled while a cell runs (issue 21 §2).
 
-The CPU bound needs the cores the server may use: what Locust *and every other process* leave of them. On a
-machine shared with other work (a CI runner, a laptop's browser, other benchmarks) the server can be
-starved of a core it has no other reason to lack. `MachineCpu` samples the machine's busy cores
-(psutil.cpu_times: user, system, interrupts, what a hypervisor stole) every `interval_s`;
-`busy_cores(window)` is their average over a window, and `others = busy - server - generator` what the
-rest of the machine took.
+On a machine shared with other work (a CI runner, a laptop's browser, other benchmarks) the server can be
+slowed by processes the lab did not start. `MachineCpu` samples the machine's busy cores (psutil.cpu_times:
+user, system, interrupts, what a hypervisor stole) every `interval_s`; `busy_cores(window)` is their
+average over a window, and `others = busy - server - generator` what the rest of the machine took (a cell
+records it, and an unexplained cell's sentence names it).
 """
 
 from __future__ import annotations
@@ -53,7 +52,7 @@ class MachineCpu(threading.Thread):
         return (inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0])
 
 
-def usable_cores(cores: float, generator: float, others: float) -> float:
-    """What the server may use of `cores`: less Locust's share and the other processes' (never below 0.05
-    of a core: a server that served anything had at least that)."""
-    return max(cores - generator - max(others, 0.0), 0.05)
+def usable_cores(cores: float, generator: float) -> float:
+    """What the server may use of `cores`: less Locust's share (never below 0.05 of a core: a server that
+    served anything had at least that). The other processes are not taken off (lab.measure.cell says why)."""
+    return max(cores - generator, 0.05)

@@ -4,7 +4,8 @@ Each resource caps throughput at its capacity over what one request takes of it 
 U = X x D / capacity <= 1, so X <= capacity / D; Lazowska et al. ch. 5):
 
     users         N / (R0 + Z)                          a closed loop: each user has one request out
-    cpu           min(workers, usable cores) / CPU      a Python worker uses one core at a time
+    cpu           min(processes, usable cores) / CPU    a Python process uses one core at a time
+                                                        (processes: the workers and their pools)
     threadpool    workers x tokens / token time
     loop          workers / loop time                   one event loop per worker
     db_pool       workers x db_pool / connection time
@@ -36,6 +37,12 @@ def _ms(value: float) -> str:
     return f"{value:.3g} ms"
 
 
+def _processes(capacity: Capacity) -> str:
+    if capacity.process_pool is None:
+        return f"workers {capacity.workers}"
+    return f"workers {capacity.workers} x (1 + process_pool {capacity.process_pool})"
+
+
 def bounds(demands: Demands, capacity: Capacity, load: Load) -> list[Bound]:
     """Every bound that applies, in the order of RESOURCES (the tie-break order)."""
     found: dict[Resource, Bound] = {}
@@ -60,7 +67,7 @@ def bounds(demands: Demands, capacity: Capacity, load: Load) -> list[Bound]:
 
     held(
         "cpu", capacity.cpu_servers, demands.cpu_ms,
-        f"min(workers {workers}, usable cores {capacity.usable_cores:.3g}) / CPU",
+        f"min({_processes(capacity)}, usable cores {capacity.usable_cores:.3g}) / CPU",
     )  # fmt: skip
     if capacity.process_pool is not None:
         held(

@@ -9,6 +9,10 @@ The rule (issue 21 §2), the same for every cell:
   (the law's, and what the lab measured in the cell) say what was ruled out. The model never forces a
   story. `grown` tells a reader which measured resource was fuller than its demand explains (its demand
   grew under load: a pool held while waiting on something else, a CPU shared with other processes);
+- a closed loop near its knee queues before any resource saturates, so its throughput stays under every
+  asymptotic bound: there the ceiling is mean value analysis's throughput at the cell's users over the
+  same demands (`predicted_rps`, where it is under KNEE of the bound; never above the bounds), and the
+  smallest bound still names the binding resource;
 - one exception: a load generator measured at GENERATOR_SATURATED of a core binds whatever the
   efficiency (the cell's numbers then describe Locust, not the server).
 """
@@ -23,6 +27,7 @@ from lab.model.inputs import Binding, Capacity, Demands, Load, Resource
 
 EXPLAINED = 0.8  # efficiency from which the ceiling's resource is taken as the one that binds
 SATURATED = 0.8  # a measured utilization from which a resource is near saturation
+KNEE = 0.98  # mean value analysis under this share of the smallest bound: the cell is near its knee
 GENERATOR_SATURATED = 0.9  # the busiest Locust process's share of a core (as lab compare flags it)
 
 
@@ -43,21 +48,30 @@ def judge(
     capacity: Capacity,
     load: Load,
     measured: Mapping[Resource, float] | None = None,
+    predicted_rps: float | None = None,
 ) -> Verdict:
-    """The verdict for a cell that served `rps` under `load` (see the module for the rule)."""
+    """The verdict for a cell that served `rps` under `load` (see the module for the rule);
+    `predicted_rps`: mean value analysis's throughput at the cell's users (a closed loop)."""
     found = bounds(demands, capacity, load)
     top = ceiling(found)
     seen = dict(measured or {})
     law = utilization(rps, found)
     if top is None or top.rps <= 0:
         return Verdict(None, None, None, None, law, seen, found)
-    efficiency = rps / top.rps
+    ceiling_rps, formula = top.rps, top.formula
+    if predicted_rps is not None and 0 < predicted_rps < KNEE * top.rps:
+        ceiling_rps = predicted_rps
+        formula = (
+            f"mean value analysis at {load.users} users over the same demands, under the bound "
+            f"{top.formula} = {top.rps:.4g} req/s"
+        )
+    efficiency = rps / ceiling_rps
     binding: Binding = top.resource
     if seen.get("generator", 0.0) >= GENERATOR_SATURATED:
         binding = "generator"
     elif efficiency < EXPLAINED:
         binding = "unexplained"
-    return Verdict(top.rps, top.formula, binding, efficiency, law, seen, found)
+    return Verdict(ceiling_rps, formula, binding, efficiency, law, seen, found)
 
 
 def grown(verdict: Verdict) -> dict[Resource, float]:

@@ -86,9 +86,14 @@ class Capacity:
                 raise ModelInputError(f"{name} must be >= 1 (or None: no pool), got {value}")
 
     @property
+    def processes(self) -> int:
+        """Processes that run the app's Python: the workers, and each worker's process pool."""
+        return self.workers * (1 + (self.process_pool or 0))
+
+    @property
     def cpu_servers(self) -> float:
-        """A Python worker runs Python on one core at a time: min(workers, usable cores)."""
-        return min(float(self.workers), self.usable_cores)
+        """A Python process runs Python on one core at a time: min(processes, usable cores)."""
+        return min(float(self.processes), self.usable_cores)
 
 
 @dataclass(frozen=True)

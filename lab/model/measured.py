@@ -4,8 +4,8 @@ Pure arithmetic over numbers the lab already has at one user (a `lab compare` ce
 runner's calibration), each handler's row included:
 
 - wall (R0): the mean response time Locust saw: the user's own cycle, less its think time;
-- CPU: the server's cores while the users were sending, above what the idle server uses under the same
-  scrapes (`idle_cores`), over the requests per second;
+- CPU: the server's cores while the users were sending, over the requests per second (the lab's caller
+  replaces it with the server's own CPU per request where the server measured it: lab.server.demand);
 - thread pool: each handler that holds a token (`def`, or `def` dependencies) holds it for its server-side
   time, weighted by its share of the requests;
 - event loop: an `async` handler holds its worker's loop for what blocks it. Awaiting I/O leaves the loop
@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 from lab.model.inputs import Demands, ModelInputError
 
-MIN_CPU_SHARE = 0.1  # of the measured CPU, whatever the idle floor's own noise
 BLOCKING_SHARE = 0.5  # loop lag at one user, of an async handler's time, from which it blocks the loop
 
 
@@ -41,7 +40,6 @@ def class_demands(
     rps: float,
     server_cores: float | None,
     handlers: Sequence[HandlerAtOneUser],
-    idle_cores: float = 0.0,
     loop_lag_p99_ms: float | None = None,
 ) -> Demands:
     """The demands of one request of the class, measured at one user (see the module)."""
@@ -49,7 +47,7 @@ def class_demands(
         raise ModelInputError(f"a one-user run that served nothing has no demands (rps {rps!r})")
     cpu_ms = 0.0
     if server_cores is not None:
-        cpu_ms = max(server_cores - idle_cores, MIN_CPU_SHARE * server_cores) / rps * 1000
+        cpu_ms = server_cores / rps * 1000
     total = sum(h.share for h in handlers) or 1.0
     pool_ms = sum(h.share * h.server_ms for h in handlers if h.threadpool) / total
     lag = loop_lag_p99_ms or 0.0

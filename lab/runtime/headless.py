@@ -10,9 +10,11 @@ from pathlib import Path
 
 import psutil
 
+from lab.runtime import latency
 from lab.runtime.generator import Generator, TreeCpu, lost_reason, workers_missing
 from lab.runtime.locust_stats import (
     NameStats,
+    Samples,
     StatsEntry,
     abandoned,
     aggregate,
@@ -21,13 +23,13 @@ from lab.runtime.locust_stats import (
     lost_workers,
     mean_ms,
     per_name,
-    percentile,
     snapshot_of,
     value_of,
     window_of,
 )  # fmt: skip
 from lab.runtime.procs import Child
 from lab.shared import metric_names
+from lab.shared.latency import LatencyFrom
 from lab.shared.scenarios import EXPORTER_PLUGIN, Scenario
 from lab.shared.timeline import HistoryPoint
 
@@ -63,6 +65,15 @@ class LoadResult:
     generator_processes: int = 1  # Locust processes that sent the load (workers, when there is a master)
     generator_busiest_cpu: float = 0.0  # cores used by the busiest local Locust process
     failure_codes: dict[str, int] = field(default_factory=dict)  # failures by status ("404") or error
+    think_ms: float = 0.0  # mean time between a response and the same user's next request (lab.loadgen.think)
+    max_ms: float | None = None  # the slowest request counted in `requests`
+    # Exact percentiles (lab.loadgen.latency): from the schedule in the open model, with the uncorrected
+    # ones (from the send) beside them; the whole distribution as a .hgrm file's text.
+    latency_from: LatencyFrom = "send"
+    p50_ms_uncorrected: float | None = None
+    p95_ms_uncorrected: float | None = None
+    p99_ms_uncorrected: float | None = None
+    hgrm: str = ""
 
 
 def command(
@@ -175,8 +186,10 @@ def _result(
         raise LoadError(f"Locust wrote no metrics snapshot (is {EXPORTER_PLUGIN} loaded?)")
     if lost := lost_reason(lost_workers(snapshot), window):
         raise LoadError(lost)
+    exact = latency.read(Path(f"{out}_latency.json"), scenario.handler)
+    if exact is None:
+        raise LoadError(f"Locust wrote no latency histograms (is {EXPORTER_PLUGIN} loaded?)")
     duration = max(1e-9, window[1] - window[0])
-    times = {str(k): int(v) for k, v in entry["response_times"].items()}
     shares = cpu.shares(*window)
     busiest = max(shares.values(), default=0.0)
     return LoadResult(
@@ -184,9 +197,9 @@ def _result(
         failures=int(entry["num_failures"]),
         duration_s=duration,
         rps=entry["num_requests"] / duration,
-        p50_ms=percentile(times, 0.50),
-        p95_ms=percentile(times, 0.95),
-        p99_ms=percentile(times, 0.99),
+        p50_ms=exact.p50_ms,
+        p95_ms=exact.p95_ms,
+        p99_ms=exact.p99_ms,
         generator_cpu=sum(shares.values()),
         # From outside for the local processes; the exporter's own flag covers workers elsewhere.
         generator_saturated=busiest >= 0.9 or value_of(snapshot, metric_names.LOCUST_CPU_SATURATED) == 1,
@@ -198,4 +211,17 @@ def _result(
         generator_processes=generator.sending,
         generator_busiest_cpu=busiest,
         failure_codes=failure_codes(Path(f"{out}_failures.json"), scenario.handler),
+        think_ms=_think_ms(snapshot),
+        max_ms=entry.get("max_response_time"),
+        latency_from=exact.latency_from,
+        p50_ms_uncorrected=exact.p50_ms_uncorrected,
+        p95_ms_uncorrected=exact.p95_ms_uncorrected,
+        p99_ms_uncorrected=exact.p99_ms_uncorrected,
+        hgrm=exact.hgrm,
     )
+
+
+def _think_ms(snapshot: Samples) -> float:
+    """The mean measured think time, 0 without any gap (a user's first request has none)."""
+    count = value_of(snapshot, metric_names.LOCUST_THINK + "_count") or 0.0
+    return (value_of(snapshot, metric_names.LOCUST_THINK + "_sum") or 0.0) / count * 1000 if count else 0.0

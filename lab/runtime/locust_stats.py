@@ -27,6 +27,7 @@ class StatsEntry(TypedDict, total=False):
     num_requests: int
     num_failures: int
     total_response_time: float
+    max_response_time: float
     start_time: float
     last_request_timestamp: float | None
     response_times: dict[str, int]  # rounded response time (ms) -> requests
@@ -42,22 +43,6 @@ class NameStats:
     failures: int
     mean_ms: float | None
     abandoned: int = 0  # in flight when Locust stopped its users (the exporter's count for this name)
-
-
-def percentile(response_times: dict[str, int], fraction: float) -> float | None:
-    """As Locust computes it: the smallest rounded response time covering `fraction` of the requests.
-
-    A copy of locust.stats.calculate_response_time_percentile's rule, not a call to it: importing locust
-    runs gevent's monkey.patch_all() in the importing process, and this one is the orchestrator."""
-    total = sum(response_times.values())
-    if not total:
-        return None
-    covered = 0
-    for value in sorted(response_times, key=float):
-        covered += response_times[value]
-        if covered >= fraction * total:
-            return float(value)
-    return float(max(response_times, key=float))
 
 
 def _num(row: dict[str, str], key: str) -> float | None:
@@ -200,6 +185,7 @@ def aggregate(entries: list[StatsEntry]) -> StatsEntry:
         num_requests=sum(e["num_requests"] for e in entries),
         num_failures=sum(e["num_failures"] for e in entries),
         total_response_time=sum(e.get("total_response_time") or 0.0 for e in entries),
+        max_response_time=max((e.get("max_response_time") or 0.0 for e in entries), default=0.0),
         start_time=min(e["start_time"] for e in entries),
         last_request_timestamp=max(e["last_request_timestamp"] or 0 for e in entries),
         response_times=times,

@@ -27,7 +27,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from lab.server import metrics
+from lab.server import demand, metrics
 
 # Routes are resolved once per (root_path, method, path). A path parameter makes every URL a new key, so
 # past this many keys lookups are no longer stored: memory stays bounded, metrics stay right.
@@ -141,6 +141,7 @@ class LabInstrumentatorMiddleware(PrometheusInstrumentatorMiddleware):
             await self.app(scope, receive, send)
             return
         start = default_timer()
+        cpu = demand.started()
         route = self._route(scope)
         if route is None:
             await self.app(scope, receive, send)
@@ -160,6 +161,7 @@ class LabInstrumentatorMiddleware(PrometheusInstrumentatorMiddleware):
         finally:
             # Like the instrumentator: the whole response, streaming included.
             route.duration.observe(max(default_timer() - start, 0.0))
+            demand.observe(route.handler, cpu)
             route.inprogress.dec()
             counter = route.requests.get(status)
             if counter is None:

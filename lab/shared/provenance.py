@@ -93,6 +93,9 @@ class Meta(Provenance):
     duration_s: float = Field(gt=0, description="Measured seconds per cell.")
     warmup_s: float = Field(ge=0)
     repeat: int = Field(1, ge=1)
+    repeat_auto: bool = Field(
+        False, description="--repeat auto: runs until the intervals are within 5%, `repeat` at most."
+    )
     options: dict[str, str] = Field(default_factory=dict, description='e.g. {"--io-ms": "100"}.')
     target: AppTarget | None = Field(None, description="The app under test; None: the lab's own catalogue.")
     locustfile: str | None = Field(None, description="The user's locustfile; None: the lab's scenarios.")

@@ -54,7 +54,11 @@ def test_db_async_on_half_the_pool_serves_half(tmp_path: Path) -> None:
     cells = {c["config"]: c for c in json.loads((out / "summary.json").read_text())["cells"]}
     five, ten = cells["pool5"], cells["pool10"]
     assert five["status"] == ten["status"] == "ok"
-    assert five["ceiling_rps"] == 50 and ten["ceiling_rps"] == 100
+    # 5 or 10 connections over the connection time at one user (the 100 ms query, a little more).
+    assert five["binding"] == ten["binding"] == "db_pool", (five["bottleneck"], ten["bottleneck"])
+    assert five["ceiling_rps"] == pytest.approx(50, rel=0.15) and ten["ceiling_rps"] == pytest.approx(
+        100, rel=0.15
+    )
     assert five["limit"] == "the connection pool (1 x 5 connections)"
     ratio = five["rps"] / ten["rps"]
     assert 0.35 <= ratio <= 0.65, (five["rps"], ten["rps"])

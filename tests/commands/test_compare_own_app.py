@@ -46,7 +46,8 @@ def workdir(tmp_path: Path) -> Path:
 
 def _compare(cwd: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*LAB, "compare", "--configs", "uvicorn-single", "--duration", "1", "--warmup", "0", *args],
+        [*LAB, "compare", "--configs", "uvicorn-single", "--duration", "1", "--warmup", "0",
+         "--calibrate", "0", *args],
         capture_output=True, text=True, timeout=timeout, cwd=cwd,
     )  # fmt: skip
 

@@ -128,7 +128,8 @@ def test_fail_on_regression_exits_3_with_the_cells_that_regressed(
     assert "Regressions: 9 passed, 9 failed, 6 skipped" in captured.out
     assert (
         "- FAILED req/s drop <= 10%: uvicorn-single · io-sync: req/s 303 against 379 in the baseline "
-        "(-20.0%); fails: it may drop by 10% at most (>= 341)"
+        "(-20.0%, significance not judged with 2 and 2 runs: needs --repeat 3 a side); fails: it may drop "
+        "by 10% at most (>= 341)"
     ) in captured.out
     assert "a regression beyond 10% (exit 3)" in captured.err
     assert junit.read_text().count("<failure ") == 9

@@ -17,7 +17,7 @@ from tests.cli_support import refused
 
 LAB = [sys.executable, "-m", "lab"]
 RUN = ["--configs", "uvicorn-single", "--scenarios", "io-async", "--users", "10", "--duration", "2",
-       "--warmup", "0"]  # fmt: skip
+       "--warmup", "0", "--calibrate", "0"]  # fmt: skip
 
 
 def _compare(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:

@@ -18,7 +18,18 @@ from lab.runtime.provenance import free_port
 from lab.shared.scenarios import get_scenario
 from tests.cli_support import refused
 
-LAB = [sys.executable, "-m", "lab", "compare", "--configs", "uvicorn-single", "--warmup", "0"]
+LAB = [
+    sys.executable,
+    "-m",
+    "lab",
+    "compare",
+    "--configs",
+    "uvicorn-single",
+    "--warmup",
+    "0",
+    "--calibrate",
+    "0",
+]
 
 
 def _cells(out: Path) -> list[dict[str, Any]]:

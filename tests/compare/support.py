@@ -7,14 +7,27 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from lab.compare import model
+from lab.compare import diagnosis
 from lab.compare.report import tables
 from lab.compare.results.summary import Cell, Summary
+from lab.model.inputs import Capacity, Demands
 from lab.shared.provenance import Meta
 
 REAL_RUN = Path(__file__).parent / "data" / "real-run"
 CORES = 4
 T0 = 1_800_000_000.0
+
+
+def demands(scenario: str, params: dict[str, int]) -> Demands:
+    """What one request of a catalogue scenario holds at one user, as its calibration would measure it."""
+    ms = float(params.get("ms", 1)) * (params.get("n", 1) if scenario == "fanout-sync" else 1)
+    cpu = ms if scenario.startswith("cpu-") else 0.2
+    pooled = diagnosis.pooled("/" + scenario.replace("-", "/"))
+    return Demands(
+        wall_ms=ms, cpu_ms=cpu, threadpool_ms=ms if pooled else 0.0,
+        loop_ms=ms if scenario in ("io-blocking", "cpu-async") else 0.0,
+        process_pool_ms=ms if scenario == "cpu-process" else 0.0,
+    )  # fmt: skip
 
 
 def cell(
@@ -29,31 +42,34 @@ def cell(
     ms: int | None = None,
     **overrides: Any,
 ) -> Cell:
-    """An "ok" cell with the ceiling and bottleneck the runner would compute."""
+    """An "ok" cell with the diagnosis the runner would record (lab.model over the scenario's demands)."""
     kind = scenario.split("-")[0]
     params = {"ms": ms if ms is not None else (100 if kind == "io" else 10)}
-    limit = model.ceiling(
-        scenario, users=users, workers=workers, threadpool=threadpool,
-        process_pool=process_pool, cores=CORES, params=params,
-    )  # fmt: skip
     record: dict[str, Any] = {
         "config": config, "scenario": scenario, "kind": kind, "handler": "/" + scenario.replace("-", "/"),
         "server": "uvicorn", "workers": workers, "threadpool": threadpool, "process_pool": process_pool,
         "users": users, "params": params, "repeats": 1,
-        "ceiling_rps": limit.rps if limit else None, "ceiling_formula": limit.formula if limit else None,
-        "limit": limit.limit if limit else None,
         "duration_s": 5.0, "requests": int(rps * 5), "failures": 0, "rps": rps,
         "p50_ms": users / rps * 1000, "p95_ms": users / rps * 1300, "p99_ms": users / rps * 1500,
         "server_requests": int(rps * 5), "server_cpu_s": 1.0, "loop_lag_p99_ms": 5.0,
         "threadpool_in_use_max": float(min(users, threadpool)) if scenario == "io-sync" else 0.0,
-        "threadpool_waiting_max": 0.0, "process_pool_pending_max": 0.0,
+        "threadpool_waiting_max": 0.0, "process_pool_pending_max": 0.0, "think_ms": 0.0,
         "generator_cpu": 0.2, "generator_saturated": False, "rps_runs": [rps], "rps_spread": 0.0,
         "status": "ok", "error": None,
     }  # fmt: skip
-    record["efficiency"] = round(rps / limit.rps, 4) if limit else None
     made = Cell.model_validate({**record, **overrides})
-    named = overrides.get("bottleneck") or model.bottleneck(made, CORES)
-    return made.model_copy(update={"bottleneck": named})
+    capacity = Capacity(
+        workers=workers, usable_cores=float(CORES), threadpool=threadpool,
+        process_pool=process_pool if scenario == "cpu-process" else None,
+    )  # fmt: skip
+    seen = diagnosis.CellLoad(
+        users=users, rate=None, think_ms=0.0, duration_s=None, rps=rps, server_cores=made.server_cores,
+        generator_busiest_cpu=made.generator_busiest_cpu,
+        generator_saturated=made.generator_saturated, threadpool_in_use_max=made.threadpool_in_use_max,
+        threadpool_waiting_max=made.threadpool_waiting_max,
+    )  # fmt: skip
+    found = diagnosis.fields(diagnosis.diagnose(seen, demands(scenario, params), capacity), 20)
+    return made.model_copy(update={**found, **overrides})
 
 
 def failed(config: str, scenario: str, error: str) -> Cell:

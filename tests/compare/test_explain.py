@@ -51,7 +51,11 @@ def test_a_loss_against_the_model_is_reported_in_its_direction() -> None:
 
     assert sentence.startswith("sync CPU work served 1.6x the requests of CPU work in a process pool on gm")
     assert "(160 vs 100 req/s)" in sentence
-    assert "the model allows 400 req/s for cpu-process" in sentence
+    # cpu-sync: 2 workers on the CPU, 200 req/s; cpu-process: 2 x (1 + 2) processes on 4 cores, 400 req/s.
+    assert (
+        "the model allows 400 req/s for cpu-process" in sentence
+        and "against 200 req/s for cpu-sync" in sentence
+    )
 
 
 def test_process_pool_win_quotes_both_ceilings() -> None:
@@ -60,7 +64,8 @@ def test_process_pool_win_quotes_both_ceilings() -> None:
     [sentence] = explain.pairs(cells)
 
     assert "CPU work in a process pool served 1.6x the requests of sync CPU work on gm" in sentence
-    assert "min(users 100, workers 2, cores 4)" in sentence
+    assert "min(workers 2, usable cores 4) / CPU / 10 ms" in sentence
+    assert "min(workers 2 x (1 + process_pool 2), usable cores 4) / CPU / 10 ms" in sentence
 
 
 def test_no_pair_sentence_when_one_side_failed_or_is_missing() -> None:
@@ -113,8 +118,8 @@ def test_thread_pool_waiting() -> None:
 def test_generator_saturation_and_efficiency() -> None:
     cells = [
         cell("u", "io-async", 410.0, generator_saturated=True, generator_cpu=0.95),
-        cell("u", "io-sync", 164.0, threadpool_waiting_max=60.0),
-        cell("u", "cpu-sync", 98.0),
+        cell("u", "io-sync", 164.0, threadpool_waiting_max=60.0, threadpool_in_use_max=40.0),
+        cell("u", "cpu-sync", 98.0, server_cores=0.98),
         failed("v", "io-sync", "boom"),
     ]
 
@@ -122,16 +127,20 @@ def test_generator_saturation_and_efficiency() -> None:
         "Locust used 0.95 cores in cell u · io-async: that cell measures the load generator, not the server"
     ]
     [sentence] = explain.efficiency(cells)
-    assert sentence == (
-        "efficiency 0.41 on u · io-sync (164 of 400 req/s): likely bottleneck: "
-        "the thread pool (requests waited for a token)"
-    )
+    # 100 users, 40 tokens over 100 ms: the pool's 400 req/s; 164 is unexplained, the pool measured full.
+    assert sentence.startswith(
+        "efficiency 0.41 on u · io-sync (164 of 400 req/s): unexplained: 0.41 of the ceiling 400 req/s "
+        "(workers 1 x tokens 40 / 100 ms) and no resource near saturation (utilization law: users 0.16, "
+        "cpu 0.03, threadpool 0.41; measured: threadpool 1.00; threadpool measured 2.4x fuller than its "
+        "demand explains)"
+    ), sentence
 
 
 def test_efficiency_above_the_ceiling_says_the_model_does_not_fit() -> None:
     [sentence] = explain.efficiency([cell("u", "io-sync", 600.0)])
 
-    assert sentence.startswith("efficiency 1.5 on u · io-sync (600 of 400 req/s): above the model's ceiling")
+    assert sentence.startswith("efficiency 1.5 on u · io-sync (600 of 400 req/s): the thread pool")
+    assert "(above the ceiling: the model does not describe this cell)" in sentence
 
 
 def test_spread_of_repeated_runs() -> None:
@@ -208,3 +217,15 @@ def test_failed_cells_never_lend_their_numbers() -> None:
     assert sentences
     for number in ("12345", "54321", "0.01", "77", "999", "40000"):
         assert number not in text
+
+
+def test_winners_says_tie_when_the_intervals_of_repeated_runs_overlap() -> None:
+    cells = [
+        cell("uvicorn-single", "io-async", 950.0, rps_ci=[800.0, 1000.0]),
+        cell("gunicorn-multi", "io-async", 700.0, workers=4, rps_ci=[650.0, 820.0]),
+    ]
+    assert explain.winners(cells) == [
+        "io-async: uvicorn-single and gunicorn-multi tie, their 95% intervals of req/s overlap"
+    ]
+    apart = [cells[0], cells[1].model_copy(update={"rps_ci": [650.0, 750.0]})]
+    assert explain.winners(apart)[0].startswith("io-async: uvicorn-single served the most")

@@ -1,5 +1,5 @@
-"""The numeric core of a cell: quantiles from buckets, increases and rates across counter resets, and
-Locust's percentile from its response-time dict. Pure functions, checked against hand-computed values."""
+"""The numeric core of a cell: quantiles from buckets, increases and rates across counter resets. Pure
+functions, checked against hand-computed values (the client's percentiles: tests/runtime/test_latency.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import pytest
 
 from lab.measure.samples import increase, quantile
 from lab.measure.scrape import REQUESTS, _delta, _rate, apart, in_progress, spread
-from lab.runtime.locust_stats import percentile
 from lab.shared import metric_names
 
 INF = math.inf
@@ -58,14 +57,6 @@ def test_spread_counts_how_many_shared_the_work() -> None:
     assert spread([2.0, 2.0, 2.0]) == pytest.approx(3.0)
     assert spread([4.0, 0.0]) == pytest.approx(1.0)
     assert spread([0.0]) is None
-
-
-def test_percentile_as_locust_computes_it() -> None:
-    times = {"10": 50, "20": 40, "300": 10}
-    assert percentile(times, 0.5) == 10.0
-    assert percentile(times, 0.9) == 20.0
-    assert percentile(times, 0.95) == 300.0
-    assert percentile({}, 0.5) is None
 
 
 def test_the_metrics_read_itself_is_neither_work_nor_in_flight() -> None:

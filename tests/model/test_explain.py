@@ -6,6 +6,7 @@ import pytest
 
 from lab.model.explain import grown, judge
 from lab.model.inputs import Capacity, Demands, Load
+from lab.model.mva import sweep
 from lab.model.verify import outcome, predict
 
 CPU_BOUND = Demands(wall_ms=3.0, cpu_ms=2.9)  # a CPU-bound `def` handler: 2.9 ms of 3 ms on a core
@@ -19,6 +20,21 @@ def test_a_cpu_bound_cell_is_explained_by_the_cpu_not_the_users() -> None:
     assert v.ceiling_rps == pytest.approx(1000 / 2.9)
     assert v.efficiency == pytest.approx(330 * 2.9 / 1000)
     assert v.utilization["cpu"] == pytest.approx(v.efficiency)
+
+
+def test_near_the_knee_mean_value_analysis_is_the_ceiling_and_the_smallest_bound_names_it() -> None:
+    """20 users thinking 100 ms at 10 ms R0, 6.3 ms of one core each: the users allow 182 req/s and the
+    CPU 159, but a closed loop that close to its knee queues first; exact MVA over the same demands
+    predicts about 138 (the notes app of an ORM on SQLite measured 138 there)."""
+    d, load = Demands(wall_ms=10.0, cpu_ms=6.3), Load(users=20, think_ms=100.0)
+    mva_rps = sweep(d, ONE_CORE, 100.0, [20])[0].rps
+    assert 120 < mva_rps < 0.98 * 1000 / 6.3
+    v = judge(138.0, d, ONE_CORE, load, predicted_rps=mva_rps)
+    assert v.ceiling_rps == pytest.approx(mva_rps) and v.binding == "cpu"
+    assert v.ceiling_formula is not None and v.ceiling_formula.startswith("mean value analysis at 20 users")
+    assert 0.85 <= (v.efficiency or 0) <= 1.10
+    far = judge(330.0, CPU_BOUND, ONE_CORE, Load(users=20), predicted_rps=0.99 * 1000 / 2.9)
+    assert far.ceiling_rps == pytest.approx(1000 / 2.9)  # past the knee the bound stands
 
 
 def test_think_time_enters_the_closed_loop() -> None:

@@ -84,7 +84,8 @@ def compared(
     killer.start()
     done = _lab(
         net, "compare", "--configs", "uvicorn-single", "--scenarios", "noop-async,noop-sync", "--users", "10",
-        "--duration", "3", "--warmup", "0", "--pin", "off", "--server-host", net.addresses["master"],
+        "--duration", "3", "--warmup", "0", "--calibrate", "0",
+        "--pin", "off", "--server-host", net.addresses["master"],
         "--out", str(logs / "out"),
     )  # fmt: skip
     killer.join(timeout=5)

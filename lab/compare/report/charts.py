@@ -219,6 +219,7 @@ class Line:
     name: str
     color: str
     values: list[float | None]  # one per x label; None: no measurement there
+    model: bool = False  # the model's prediction: dashed, no dots
 
 
 def curve(title: str, xlabels: Sequence[str], lines: Sequence[Line], unit: str, xname: str) -> Markup:
@@ -245,7 +246,10 @@ def curve(title: str, xlabels: Sequence[str], lines: Sequence[Line], unit: str, 
     parts.append(Label(left + plot_w, height - 3, f"{xname} → ({unit})", "tick", "end"))
     for ln in lines:
         marks = [(x(i), y(v), v) for i, v in enumerate(ln.values) if v is not None]
-        dots: list[Dot | Trace] = [Dot(cx, cy, 3, tip=f"{ln.name}: {fmt(v)} {unit}") for cx, cy, v in marks]
-        trace: list[Dot | Trace] = [Trace([(cx, cy) for cx, cy, _ in marks])] if len(marks) > 1 else []
+        dots: list[Dot | Trace] = [
+            Dot(cx, cy, 3 if not ln.model else 1.5, tip=f"{ln.name}: {fmt(v)} {unit}") for cx, cy, v in marks
+        ]
+        css = "model" if ln.model else ""
+        trace: list[Dot | Trace] = [Trace([(cx, cy) for cx, cy, _ in marks], css)] if len(marks) > 1 else []
         parts.append(Group(ln.color, trace + dots))
     return svg(Svg("curve", width, height, title, parts))

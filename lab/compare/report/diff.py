@@ -5,7 +5,10 @@ Cells match by (config, scenario). When each side ran exactly one configuration 
 
 `regressions` is the gate of `--fail-on-regression PCT` (issue 12 §3): a matched cell whose req/s dropped,
 or whose p95 rose, by more than PCT percent fails; a latency that never reached steady state on either
-side is never a regression (the verdict is skipped, as in the table's ratios).
+side is never a regression (the verdict is skipped, as in the table's ratios). With 3 runs or more on
+both sides (--repeat) a change beyond PCT must also be significant (Welch's t-test over the runs, alpha
+0.05, lab.stats) to fail: noise beyond PCT passes, and says so; with fewer, the threshold alone decides and
+the message says that significance could not be judged (issue 22 §2).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from lab.compare.results.summary import Cell, Summary
 from lab.compare.results.verdicts import Verdict
 from lab.shared.output import fmt
 from lab.shared.provenance import Meta
+from lab.stats.significance import ALPHA, MIN_RUNS, welch_p
 
 Metric = Literal["rps", "p95_ms", "p99_ms", "efficiency"]
 # metric, title, True if higher is better
@@ -234,6 +238,21 @@ def parse_percent(text: str) -> float:
     return value
 
 
+RUNS: dict[Metric, str] = {"rps": "rps_runs", "p95_ms": "p95_runs"}  # each run's values, with --repeat
+
+
+def significance(row: Row, metric: Metric) -> tuple[float | None, str]:
+    """The p-value of the change over both sides' runs, and how the message says it (None: not judged)."""
+    a, b = (getattr(cell, RUNS[metric], []) if metric in RUNS else [] for cell in (row.a, row.b))
+    p = welch_p(a, b)
+    if p is None:
+        return (
+            None,
+            f"significance not judged with {len(a)} and {len(b)} runs: needs --repeat {MIN_RUNS} a side",
+        )
+    return p, f"p = {p:.2g}" + (" (significant)" if p < ALPHA else " (not significant: noise)")
+
+
 def _regression(row: Row, metric: Metric, title: str, higher: bool, pct: float) -> Verdict:
     a, b = getattr(row.a, metric), getattr(row.b, metric)
     factor = 1 - pct / 100 if higher else 1 + pct / 100
@@ -256,9 +275,10 @@ def _regression(row: Row, metric: Metric, title: str, higher: bool, pct: float) 
     if a is None or b is None or bound is None or a == 0:
         return Verdict(**base, outcome="failed", message=f"{row.label}: {title} not measured on both sides")
     change = (float(b) / float(a) - 1) * 100
-    passed = b >= bound if higher else b <= bound
+    p, judged = significance(row, metric)
+    passed = (b >= bound if higher else b <= bound) or (p is not None and p >= ALPHA)
     message = (
-        f"{row.label}: {title} {fmt(b)} against {fmt(a)} in the baseline ({change:+.1f}%); "
+        f"{row.label}: {title} {fmt(b)} against {fmt(a)} in the baseline ({change:+.1f}%, {judged}); "
         f"{'fails' if not passed else 'passes'}: it may {what} by {pct:g}% at most ({op} {fmt(bound)})"
     )
     return Verdict(**base, outcome="passed" if passed else "failed", message=message)

@@ -11,7 +11,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from lab.compare import explain
+from lab.compare import explain, noise
 from lab.compare.report import charts, internals
 from lab.compare.report.charts import Bar, Series
 from lab.compare.report.rundir import Key, Run
@@ -48,6 +48,8 @@ def _latency_bar(run: Run, cell: Cell) -> Bar:
     if not explain.ok(cell) or p95 is None:
         return _bar(run, cell, None, "", failed=cell.error or "no latency recorded")
     note = f"p50 {explain.num(p50)} · p95 {explain.num(p95)} · p99 {explain.num(p99)} ms"
+    if cell.latency_from == "schedule" and cell.p95_ms_uncorrected is not None:  # issue 25
+        note += f" from the schedule (from the send: p95 {explain.num(cell.p95_ms_uncorrected)})"
     whisker = (p95, p99) if p99 is not None and p99 > p95 else None
     return _bar(run, cell, p95, note, marker=p50, whisker=whisker)
 
@@ -70,11 +72,13 @@ def _kind_cells(run: Run, scenarios: list[str]) -> list[Cell]:
 
 
 def _throughput_sentences(kind: str, cells: list[Cell]) -> list[str]:
-    sentences = explain.generator(cells) + explain.efficiency(cells) + explain.spread(cells)
+    sentences = (
+        explain.generator(cells) + explain.efficiency(cells) + explain.spread(cells) + noise.sentences(cells)
+    )
     if not sentences and any(explain.ok(c) and c.efficiency is not None for c in cells):
         sentences = [
             f"Every {kind} cell with a model ceiling reached between {explain.EFFICIENCY_LOW:.0%} and "
-            f"{explain.EFFICIENCY_HIGH:.0%} of it: the model explains these numbers"
+            f"{explain.EFFICIENCY_HIGH:.0%} of it: its binding resource explains these numbers"
         ]
     return sentences
 
@@ -235,6 +239,10 @@ def sweep_figures(run: Run) -> list[SweepFigure]:
             for c in curves:
                 at = {p.value: getattr(p, metric) for p in c.points}
                 out.append(charts.Line(c.name, run.color(c.scenario), [at.get(v) for v in xs]))
+                model = {p.value: p.model_rps for p in c.points}
+                if metric == "rps" and c.key == "users" and any(model.values()):
+                    values = [model.get(v) for v in xs]
+                    out.append(charts.Line(f"{c.name} (model)", run.color(c.scenario), values, model=True))
             return out
 
         found.append(
@@ -244,7 +252,7 @@ def sweep_figures(run: Run) -> list[SweepFigure]:
                     charts.curve(f"req/s against {title}", labels, lines("rps"), "req/s", title),
                     charts.curve(f"p95 against {title}", labels, lines("p95_ms"), "ms", title),
                 ],
-                [sweeps.advice(c) for c in drawn],
+                [sweeps.advice(c) for c in drawn] + [t for c in drawn if (t := sweeps.against_model(c))],
             )
         )
     return found

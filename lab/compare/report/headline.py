@@ -2,7 +2,9 @@
 much, and the limit that bound it. The charts and the sentences below it say why; this is the answer first.
 
 A pure function: cells in, one row per scenario out, in run order. Failed and failing cells (issue 21 §4)
-are never the best and are named with the reason, not compared.
+are never the best and are named with the reason, not compared. With --repeat 3 or more, each cell has a
+95% interval of its req/s: the configurations whose interval overlaps the best one's are a **tie** with
+it (issue 22 §1), never a winner named by noise.
 (Not to be confused with lab.compare.results.verdicts: a gate's verdict on one cell.)
 """
 
@@ -39,6 +41,21 @@ def _margin(good: list[Cell], failed: str) -> str:
     return text + (f"; {failed}" if failed else "")
 
 
+def _interval(cell: Cell) -> str:
+    lo, hi = cell.rps_ci or (0.0, 0.0)
+    return f"{cell.point} [{explain.num(lo)}, {explain.num(hi)}]"
+
+
+def _tie(good: list[Cell], failed: str) -> tuple[str, str] | None:
+    """(best, margin) when the best's req/s interval overlaps others': a tie, with the intervals."""
+    tied = [c for c in good[1:] if explain.tied(good[0], c)]
+    if not tied:
+        return None
+    names = ", ".join(c.point for c in [good[0], *tied])
+    margin = "95% intervals of req/s overlap: " + "; ".join(_interval(c) for c in [good[0], *tied])
+    return f"tie: {names}", margin + (f"; {failed}" if failed else "")
+
+
 def rows(cells: Sequence[Cell]) -> list[Headline]:
     """One row per scenario: the configuration with the most req/s, its margin over the next, its limit."""
     headlines = []
@@ -52,6 +69,6 @@ def rows(cells: Sequence[Cell]) -> list[Headline]:
             headlines.append(Headline(scenario, best="", rps="", margin=nobody, limit=""))
             continue
         best = good[0]
-        margin, limit = _margin(good, failed), best.bottleneck or ""
-        headlines.append(Headline(scenario, best.point, explain.num(best.rps), margin, limit))
+        name, margin = _tie(good, failed) or (best.point, _margin(good, failed))
+        headlines.append(Headline(scenario, name, explain.num(best.rps), margin, best.bottleneck or ""))
     return headlines

@@ -18,9 +18,9 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from lab.compare import explain, explain_app
+from lab.compare import explain, explain_app, rerun
 from lab.compare.report import diff as diffs
-from lab.compare.report import figures, headline, internals, tables
+from lab.compare.report import figures, headline, internals, spectrum, tables
 from lab.compare.report.rundir import Run, load
 from lab.compare.results import flags, summary
 from lab.compare.results.summary import Cell
@@ -35,7 +35,12 @@ def _failed_cells(run: Run) -> list[Cell]:
 
 def _load(meta: Meta) -> str:
     """What each cell was, in one line: under the verdict, and among the facts."""
-    return f"{tables.load_text(meta)}, {tables.timing_text(meta)}, {meta.repeat} run(s) per cell"
+    runs = (
+        f"up to {meta.repeat} runs per cell (auto: until the intervals are within 5%)"
+        if meta.repeat_auto
+        else f"{meta.repeat} run(s) per cell"
+    )
+    return f"{tables.load_text(meta)}, {tables.timing_text(meta)}, {runs}"
 
 
 def _facts(meta: Meta) -> list[tuple[str, str]]:
@@ -90,15 +95,17 @@ class Table:
 
 
 def _table(run: Run) -> Table:
-    columns = list(tables.MD_COLUMNS)
+    columns = tables.md_columns(run.cells)
     repeated = any(len(c.rps_runs) > 1 for c in run.cells)
+    keys = [key for key, _ in columns]
+    at = keys.index("rps_ci" if "rps_ci" in keys else "rps") + 1  # the spread after req/s (and its CI)
     if repeated:
-        columns.insert(3, ("rps_spread", "spread"))
+        columns.insert(at, ("rps_spread", "spread"))
     rows = []
     for cell in run.cells:
         values = [tables.value(cell, key) for key, _ in columns]
         if repeated:
-            values[3] = f"{cell.rps_spread or 0:.0%}" if explain.ok(cell) else ""
+            values[at] = f"{cell.rps_spread or 0:.0%}" if explain.ok(cell) else ""
         css = "flagged" if flags.names(cell) else ""
         if cell.status != "ok":
             values[-1], css = f"FAILED: {cell.error or ''}", "failed"
@@ -129,6 +136,7 @@ SECTIONS = {
     "throughput": "Throughput against the model",
     "sweeps": "Sweeps: req/s and p95 against each swept value",
     "app": "Your app, explained: per cell and per handler",
+    "verified": "Verified: each binding knob doubled (--verify)",
     "latency": "Latency",
     "over-time": "Latency over time",
     "server": "Inside the server: thread pool and event loop",
@@ -148,12 +156,15 @@ TEMPLATES = Environment(
 
 def page(run: Run, baseline: Path | None = None) -> str:
     """The whole report.html of `run`; with `baseline`, a side-by-side section against it."""
-    optional = ("checks", "claims", "baseline", "app", "sweeps")
+    optional = ("checks", "claims", "baseline", "app", "sweeps", "verified")
     shown = [sid for sid in SECTIONS if sid not in optional]
     if run.meta.sweeps:
         shown.insert(shown.index("throughput"), "sweeps")
     if explain_app.app_cells(run.cells):
         shown.insert(shown.index("throughput") + 1, "app")
+    verified = [(c, VERDICT_CSS.get(c.verified or "", "")) for c in run.cells if c.verify is not None]
+    if verified:
+        shown.insert(shown.index("latency"), "verified")
     if run.checks:
         shown.append("checks")
     if run.claims is not None or run.claims_error:
@@ -182,7 +193,10 @@ def page(run: Run, baseline: Path | None = None) -> str:
         sweeps=figures.sweep_figures(run),
         app_sentences=explain_app.sentences(run.cells),
         handler_tables=explain_app.handler_tables(run.cells),
+        verified=verified,
+        verified_title=rerun.TITLE,
         latency=figures.latency(run),
+        spectra=spectrum.figures(run),
         over_time=figures.over_time(run),
         stages=figures.stages(run),
         no_server=run.meta.service.why_no_server if run.meta.service is not None else None,

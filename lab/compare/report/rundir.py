@@ -1,4 +1,5 @@
-"""A result directory as the report reads it: summary.json, cells/*.json and claims.json, as a `Run`.
+"""A result directory as the report reads it: summary.json, cells/*.json, cells/*.hgrm and claims.json,
+as a `Run`.
 
 The report's sections (report.py) and its charts (figures.py) both read a `Run`; neither reads the other.
 """
@@ -16,6 +17,7 @@ from lab.compare.report import charts
 from lab.compare.results import summary
 from lab.compare.results.summary import Cell
 from lab.compare.results.verdicts import Verdict
+from lab.runtime.latency import percentiles
 from lab.shared.provenance import Meta
 from lab.shared.scenarios import slug
 from lab.shared.timeline import CellSeries, HistoryPoint, TimelinePoint
@@ -31,6 +33,7 @@ class Run:
     meta: Meta
     cells: list[Cell]
     details: dict[Key, CellSeries] = field(default_factory=dict)  # cells/<config>__<scenario>.json
+    spectra: dict[Key, list[tuple[float, float]]] = field(default_factory=dict)  # cells/*.hgrm: (q, ms)
     claims: list[dict[str, Any]] | None = None
     claims_error: str | None = None
     checks: list[Verdict] = field(default_factory=list)  # the gates' verdicts (issue 12 §3)
@@ -77,6 +80,8 @@ def load(out: Path) -> Run:
         # A failed cell, or a run killed mid-write: its panels say "no data".
         with contextlib.suppress(OSError, ValueError):
             run.details[cell.key] = CellSeries.model_validate_json(path.read_text(encoding="utf-8"))
+        with contextlib.suppress(OSError):  # none before issue 25, nor for a failed cell
+            run.spectra[cell.key] = percentiles(path.with_suffix(".hgrm").read_text(encoding="utf-8"))
     claims = out / "claims.json"
     if claims.is_file():
         try:

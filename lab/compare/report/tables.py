@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from lab.compare import explain_app
+from lab.compare import explain_app, rerun
 from lab.compare.results import flags, summary
 from lab.compare.results.summary import Cell, Summary
 from lab.shared.output import atomic_write, fmt
@@ -33,6 +33,19 @@ MD_COLUMNS = [
     ("threadpool_in_use_max", "tokens max"), ("threadpool_waiting_max", "waiting max"),
     ("counts", "client + abandoned = server"), ("flags", "flags"), ("bottleneck", "likely bottleneck"),
 ]  # fmt: skip
+
+
+CI_COLUMNS = {"rps": ("rps_ci", "req/s 95% CI"), "p95_ms": ("p95_ci", "p95 95% CI")}
+
+
+def md_columns(cells: list[Cell]) -> list[tuple[str, str]]:
+    """MD_COLUMNS, with each interval after its value when a cell has one (--repeat 3 or more)."""
+    if not any(c.rps_ci for c in cells):
+        return list(MD_COLUMNS)
+    found = []
+    for key, title in MD_COLUMNS:
+        found += [(key, title), *([CI_COLUMNS[key]] if key in CI_COLUMNS else [])]
+    return found
 
 
 NO_WAIT = "constant(0)"  # lab.loadgen.wait's text for a class that does not wait
@@ -83,6 +96,9 @@ def value(cell: Cell, key: str) -> str:
         return ", ".join(flags.names(cell))
     if key == "config":  # with the load when the run swept it: uvicorn-single@users=50
         return cell.point
+    if key in ("rps_ci", "p95_ci"):
+        interval = getattr(cell, key)
+        return "" if interval is None else f"[{fmt(interval[0])}, {fmt(interval[1])}]"
     return fmt(getattr(cell, key))
 
 
@@ -113,9 +129,9 @@ def md_table(headers: list[str], rows: list[list[str]]) -> str:
 
 
 def markdown(result: Summary) -> str:
-    meta, rows = result.meta, []
+    meta, rows, columns = result.meta, [], md_columns(result.cells)
     for cell in result.cells:
-        row = [value(cell, key) for key, _ in MD_COLUMNS]
+        row = [value(cell, key) for key, _ in columns]
         if cell.status != "ok":
             row[-1] = f"FAILED: {cell.error or ''}"
         rows.append(row)
@@ -125,7 +141,7 @@ def markdown(result: Summary) -> str:
         f"{meta.machine.cores} cores; {meta.pinning.note}; {load_text(meta)}, {timing_text(meta)}; "
         f"commit {meta.git_commit or 'unknown'}.",
         "",
-        md_table([title for _, title in MD_COLUMNS], rows),
+        md_table([title for _, title in columns], rows),
     ]
     explained = explain_app.sentences(result.cells)
     if explained:
@@ -137,6 +153,10 @@ def markdown(result: Summary) -> str:
         lines += [f"- {sentence}." for sentence in explained]
     for table in explain_app.handler_tables(result.cells):
         lines += ["", f"Per handler, {table.title}:", "", md_table(table.columns, table.rows)]
+    checked = rerun.sentences(result.cells)
+    if checked:
+        lines += ["", f"{rerun.TITLE}:", ""]
+        lines += [f"- {sentence}." for sentence in checked]
     notes = flags.notes(result.cells)
     if notes:
         lines += ["", "Flagged cells (read their numbers with care):", ""]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from lab.compare import explain, explain_app
+from lab.compare import explain, explain_app, noise, rerun
 from lab.compare.report import tables
 from lab.compare.results import flags, summary
 from lab.compare.results.summary import Cell
@@ -107,6 +107,11 @@ def summary_text(out: Path) -> str:
             lines += _wrapped(f"{sentence}.")
     for table in explain_app.handler_tables(cells):
         lines += ["", f"Per handler, {table.title}:", "", fit(table.columns, table.rows, text_columns=2)]
+    checked = rerun.sentences(cells)
+    if checked:
+        lines += ["", *_wrapped(f"{rerun.TITLE}:", prefix="")]
+        for sentence in checked:
+            lines += _wrapped(f"{sentence}.")
     notes = flags.notes(cells)
     if notes:
         lines += ["", "Flagged cells (read their numbers with care):"]
@@ -138,5 +143,11 @@ def _spread_lines(cells: list[Cell]) -> list[str]:
     lines = ["", "Spread over repeated runs (the median run stands for the cell):"]
     for c in repeated:
         runs = ", ".join(f"{r:.0f}" for r in c.rps_runs)
-        lines += _wrapped(f"{explain.label(c)}: req/s {runs}; spread {c.rps_spread or 0:.0%}")
+        ci = ""
+        if c.rps_ci and c.p95_ci:
+            ci = (f"; 95% CI req/s [{c.rps_ci[0]:.0f}, {c.rps_ci[1]:.0f}], "
+                  f"p95 [{c.p95_ci[0]:.0f}, {c.p95_ci[1]:.0f}] ms")  # fmt: skip
+        lines += _wrapped(f"{explain.label(c)}: req/s {runs}; spread {c.rps_spread or 0:.0%}{ci}")
+    for sentence in noise.sentences(cells):
+        lines += _wrapped(f"{sentence}.")
     return lines

@@ -11,9 +11,13 @@ Schema versions:
    gates' verdicts (optional); a cell's `target_rps` (open-model load) and `swept` (the values of the
    run's swept keys at that cell), `meta.sweeps` and `meta.rates` (issue 12 §1, §2; all optional).
    A cell's `failure_ratio`, `failure_codes` and `flags`, `meta.max_failure_ratio` and `meta.wait_times`
-   (issue 21 §4, §5; all optional).
+   (issue 21 §4, §5; all optional). A cell's `think_ms`, `demands`, `utilization`, `binding` and
+   `usable_cores`, a handler's `cpu_ms` (issue 21 §1, §2: lab.model's verdict; all optional).
+   A cell's `latency_from` and `p50_ms_uncorrected`, `p95_ms_uncorrected`, `p99_ms_uncorrected`
+   (issue 25; optional): its percentiles are exact (HDR histograms), from the schedule in the open model.
    `meta.service` and a cell's `server` "external": a running service measured by `lab run` (issue 24;
    optional), whose cells may have no server-side fields (no --metrics-url).
+   A cell's `verified`, `verify` (issue 21 §3); `p95_runs`, `rps_ci`, `p95_ci`, `meta.repeat_auto` (issue 22).
    A version-1 file (or one without "schema") is read as it is: everything version 2 added is optional.
 """
 
@@ -27,7 +31,12 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from lab.compare.results.measured import Measured
+from lab.compare.results.repeats import Repeated
 from lab.compare.results.verdicts import Verdict
+from lab.compare.results.verified import Rerun
+from lab.model.inputs import Binding
+from lab.model.verify import Outcome
 from lab.shared.configs import Server, thread_tokens
 from lab.shared.output import atomic_write
 from lab.shared.provenance import Meta
@@ -42,83 +51,12 @@ class ResultsError(ValueError):
     """A directory that holds no readable comparison; the message names the file and the field."""
 
 
-class HandlerRow(BaseModel):
-    """One route template of the app in a cell of a user's scenario: the client's requests mapped to it,
-    the server's, its latency under load and alone (issue 11 §4)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    handler: str = Field(description="The route template, as the server labels it.")
-    kind: str = Field("unknown", description="def (thread pool), async (event loop) or unknown.")
-    threadpool: bool = Field(False, description="Holds a thread-pool token: def, or def dependencies.")
-    requested: bool = Field(
-        True, description="False: served, but no request name of the load generator maps to it (self-calls)."
-    )
-    client_requests: int = Field(0, description="Locust's requests whose names map to this handler.")
-    abandoned: int = Field(0, description="Of those names, in flight when Locust stopped its users.")
-    server_requests: int = Field(0, description="Requests the server finished on this handler.")
-    mean_ms: float | None = Field(None, description="Server-side mean latency under the cell's load.")
-    p95_ms: float | None = None
-    service_ms: float | None = Field(None, description="Server-side mean latency at one user (calibration).")
-    share: float | None = Field(None, description="Of the requested handlers' server requests.")
-
-
-class Measured(BaseModel):
-    """The numbers of one run of a cell; None in a failed cell, and where an older lab did not record them."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    duration_s: float | None = Field(None, description="Seconds Locust's users were sending.")
-    requests: int | None = Field(None, description="Requests Locust reported.")
-    failures: int | None = None
-    failure_ratio: float | None = Field(None, description="failures / requests; 0 when none failed.")
-    failure_codes: dict[str, int] = Field(
-        default_factory=dict,
-        description='Failures by HTTP status, else by error, as Locust reported them, e.g. {"404": 1308}.',
-    )
-    rps: float | None = Field(None, description="requests / duration_s.")
-    p50_ms: float | None = None
-    p95_ms: float | None = None
-    p99_ms: float | None = None
-    server_requests: int | None = Field(None, description="Requests the server finished in its window.")
-    server_cpu_s: float | None = Field(None, description="CPU seconds of the server's processes.")
-    server_window_s: float | None = Field(None, description="Seconds server_cpu_s and server_requests cover.")
-    server_cores: float | None = Field(None, description="Cores the server used while users were sending.")
-    loop_lag_p99_ms: float | None = None
-    threadpool_in_use_max: float | None = Field(None, description="Most tokens in use at once.")
-    threadpool_waiting_max: float | None = Field(None, description="Most requests waiting for a token.")
-    process_pool_pending_max: float | None = None
-    workers_busy: float | None = Field(None, description="Busy workers, CPU-weighted.")
-    generator_cpu: float | None = Field(None, description="Cores Locust used on average.")
-    generator_saturated: bool | None = Field(None, description="A Locust process passed 90% of a core.")
-    generator_processes: int | None = Field(
-        None, description="Locust processes that sent the load (its workers, when a master aggregated)."
-    )
-    generator_busiest_cpu: float | None = Field(
-        None, description="Cores used by the busiest Locust process on this machine."
-    )
-    abandoned: int | None = Field(None, description="Requests in flight when Locust stopped its users.")
-    unaccounted: int | None = Field(None, description="server_requests - requests - abandoned.")
-    reconciled: bool | None = Field(None, description="unaccounted within 1% (at least one request).")
-    server_drained: bool | None = Field(None, description="False: requests were in flight at the last read.")
-    mean_ms: float | None = Field(None, description="Locust's mean response time.")
-    server_requests_compared: int | None = Field(
-        None,
-        description="What requests + abandoned were compared with, when not server_requests: the server's "
-        "requests on the handlers the client's names map to (a user's scenario).",
-    )
-    unmapped: list[str] = Field(
-        default_factory=list, description="Request names that match no route (the whole server is compared)."
-    )
-    handlers: list[HandlerRow] = Field(default_factory=list, description="Per handler (a user's scenario).")
-
-
 def point_name(config: str, swept: dict[str, str]) -> str:
     """A configuration's name, and the load's swept values: `uvicorn-single@users=50`, `...@rate=200`."""
     return config + "".join(f"@{key}={swept[key]}" for key in LOAD_KEYS if key in swept)
 
 
-class Cell(Measured):
+class Cell(Measured, Repeated):
     """One configuration x one scenario: what was run, the model's ceiling, and the median run's numbers."""
 
     config: str
@@ -139,9 +77,20 @@ class Cell(Measured):
     )
     params: dict[str, int] = Field(default_factory=dict, description="Query parameters sent, e.g. ms.")
     repeats: int = Field(ge=0, description="Runs completed.")
-    ceiling_rps: float | None = Field(None, description="The model's ceiling; None where it has none.")
-    ceiling_formula: str | None = None
-    limit: str | None = Field(None, description="The term of the model that binds at the ceiling.")
+    ceiling_rps: float | None = Field(None, description="lab.model's ceiling (the smallest bound), or None.")
+    ceiling_formula: str | None = Field(None, description="The smallest bound, in words with its numbers.")
+    limit: str | None = Field(None, description="The binding resource in words (says what `binding` says).")
+    binding: Binding | None = Field(
+        None, description="The ceiling's resource, generator (Locust saturated) or unexplained (under 0.8)."
+    )
+    demands: dict[str, float] = Field(
+        default_factory=dict,
+        description="Service demands, ms per request at one user (calibration): wall (R0), cpu, threadpool, "
+        "loop, db_pool, process_pool.",
+    )
+    utilization: dict[str, float] = Field(default_factory=dict, description="Per resource: X x D / capacity.")
+    model_rps: float | None = Field(None, description="Mean value analysis's X(users) over the demands.")
+    calibration_requests: int | None = Field(None, description="Requests the one-user calibration counted.")
     rps_runs: list[float] = Field(default_factory=list, description="req/s of every run, in order.")
     rps_spread: float | None = Field(None, description="(max - min) / median of rps_runs.")
     efficiency: float | None = Field(None, description="rps / ceiling_rps.")
@@ -162,6 +111,8 @@ class Cell(Measured):
     service_ms: float | None = Field(
         None, description="Mean service time at one user, weighted by the handlers' mix (calibration)."
     )
+    verified: Outcome | None = Field(None, description="--verify: confirmed, refuted or not verifiable.")
+    verify: Rerun | None = Field(None, description="--verify: the rerun with the binding knob doubled.")
 
     @property
     def tokens(self) -> int:
@@ -241,8 +192,7 @@ def load(out: Path) -> Summary:
 
 
 def save(out: Path, summary: Summary) -> None:
-    """Write out/summary.json in one step; the text is validated first, so a bad record fails here, in the
-    run that made it, not later in a reader."""
+    """Write out/summary.json in one step, validated first: a bad record fails in the run that made it."""
     text = summary.model_dump_json(indent=2) + "\n"
     try:
         Summary.model_validate_json(text)

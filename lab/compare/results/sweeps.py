@@ -26,6 +26,7 @@ class Point:
     value: str
     rps: float | None  # None: the cell failed, or is failing
     p95_ms: float | None
+    model_rps: float | None = None  # mean value analysis at this point (a users sweep)
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ def curves(cells: Sequence[Cell], sweeps: dict[str, list[str]]) -> list[Curve]:
             groups.setdefault((cell.scenario, fixed), {})[cell.swept[key]] = cell
         for (scenario, fixed), by_value in groups.items():
             points = [
-                Point(v, c.rps if counted else None, c.p95_ms if counted else None)
+                Point(v, c.rps if counted else None, c.p95_ms if counted else None, c.model_rps)
                 for v in _order(list(by_value))
                 for c in [by_value[v]]
                 for counted in [c.status == "ok" and not flags.failing(c)]
@@ -129,3 +130,12 @@ def advice(curve: Curve) -> str:
 
 def sentences(cells: Sequence[Cell], sweeps: dict[str, list[str]]) -> list[str]:
     return [advice(c) for c in curves(cells, sweeps)]
+
+
+def against_model(curve: Curve) -> str | None:
+    """A users sweep's measured req/s beside the model's curve (mean value analysis), point by point."""
+    pairs = [p for p in curve.points if p.rps is not None and p.model_rps]
+    if curve.key != "users" or not pairs:
+        return None
+    text = ", ".join(f"{p.value}: {p.rps:.3g} / {p.model_rps:.3g}" for p in pairs)
+    return f"{curve.name}, req/s measured / the model's (mean value analysis) at users {text}"

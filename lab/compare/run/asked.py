@@ -85,7 +85,9 @@ class Asked:
     host: str = "127.0.0.1"
     locustfile: Path | None = None
     max_failure_ratio: float = MAX_FAILURE_RATIO
+    repeat_auto: bool = False  # --repeat auto: `repeat` is the cap
     service: Service | None = None  # lab run: the running service (its one configuration stands for it)
+    verify: bool = False
 
 
 def _bounds(asked: Asked) -> list[str]:
@@ -157,7 +159,8 @@ def build(asked: Asked) -> Plan:
         warmup_s=asked.warmup_s, repeat=asked.repeat, out=asked.out, options=options, pin=asked.pin,
         port=asked.port, targets=asked.targets, locustfile=asked.locustfile, calibrate_s=asked.calibrate_s,
         generator=generator, sweep=sweep, host=asked.host, baseline=asked.baseline,
-        max_failure_ratio=asked.max_failure_ratio, service=asked.service,
+        max_failure_ratio=asked.max_failure_ratio, service=asked.service, verify=asked.verify,
+        repeat_auto=asked.repeat_auto,
     )  # fmt: skip
     try:  # a bad gate (CheckError, ResultsError) is a usage error, before any start
         named = list(dict.fromkeys([*(c.name for c in asked.bases), *(c.name for c in asked.configs)]))

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lab.compare import handlers
 from lab.compare.run.gates import Gates
 from lab.compare.run.points import LoadPoint, Sweep
 from lab.runtime.generator import Generator
@@ -24,7 +23,7 @@ class PlanError(ValueError):
 
 
 MAX_FAILURE_RATIO = 0.01  # --max-failure-ratio's default
-CALIBRATE_S = 2.0  # the default calibration of a user's scenario (one user): its handlers' service times
+CALIBRATE_S = 3.0  # the default calibration of a scenario (one user, once per configuration): its demands
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,8 @@ class Plan:
     targets: dict[str, AppTarget] = field(default_factory=dict)
     apps: dict[AppTarget, AppInfo] = field(default_factory=dict)
     locustfile: Path | None = None
-    # Seconds of the run at one user before each cell of a user's scenario (None: CALIBRATE_S; 0: none).
+    # Seconds of the run at one user before a scenario's first cell on a configuration (None: CALIBRATE_S;
+    # 0: none).
     calibrate_s: float | None = None
     # Environment every server gets on top of the launcher's: LAB_DATABASE_URL of the database the command
     # started for the db-* scenarios (issue 16).
@@ -57,8 +57,11 @@ class Plan:
     gates: Gates = field(default_factory=Gates)
     baseline: Path | None = None
     max_failure_ratio: float = MAX_FAILURE_RATIO  # a cell that failed more is flagged failing (issue 21 §4)
+    # --repeat auto (issue 22 §1): `repeat` is then the cap; a cell stops once its intervals are narrow.
+    repeat_auto: bool = False
     # A running service the lab did not start (`lab run`, issue 24): its one configuration stands for it.
     service: Service | None = None
+    verify: bool = False  # rerun each cell with its binding knob doubled (issue 21 §3, run/verify.py)
 
     @property
     def needs_postgres(self) -> bool:
@@ -74,8 +77,8 @@ class Plan:
         return [(s, p) for s in self.scenarios for p in self.sweep.points(self.users)]
 
     def calibration(self, scenario: Scenario) -> float:
-        """Seconds of `scenario`'s calibration run: only a user's scenarios have one (issue 11 §4)."""
-        if not handlers.is_app_scenario(scenario) or self.service is not None:
+        """Seconds of `scenario`'s calibration run at one user: its service demands (issue 21 §1)."""
+        if self.service is not None:
             return 0.0  # a running service has no ceiling (its workers are unknown): nothing to calibrate
         return CALIBRATE_S if self.calibrate_s is None else self.calibrate_s
 

@@ -7,7 +7,6 @@ recorded with its reason and the run goes on; Ctrl-C stops the current cell and 
 from __future__ import annotations
 
 import dataclasses
-import json
 import statistics
 import sys
 import uuid
@@ -17,17 +16,19 @@ from typing import Any
 
 import httpx
 
-from lab.compare import handlers, model, model_app
+from lab.compare import diagnosis, handlers, little
+from lab.compare.diagnosis import Calibration
 from lab.compare.report import tables
 from lab.compare.results import flags
-from lab.compare.results.summary import Cell, HandlerRow, Measured, Summary
-from lab.compare.run import record
+from lab.compare.results.measured import Measured
+from lab.compare.results.summary import Cell, Summary
+from lab.compare.run import calibrate, record
 from lab.compare.run.plan import Plan, target_record
 from lab.compare.run.points import LoadPoint
 from lab.compare.run.progress import Progress
 from lab.compare.run.record import median_run
 from lab.measure import cell as measurement
-from lab.measure import scrape
+from lab.measure.cell import Measurement
 from lab.runtime import headless
 from lab.runtime.generator import waiting_note
 from lab.runtime.launcher import LaunchError, Server
@@ -44,7 +45,6 @@ from lab.shared.timeline import CellSeries
 # cells in 234 s (2026-11-23).
 CELL_OVERHEAD_S = 3.0
 LAUNCH_S = 3.0
-DRAIN_LIMIT_S = 60.0  # scrape.drain's own limit
 
 
 class Comparison:
@@ -61,6 +61,7 @@ class Comparison:
             auto = generator_processes(self.pinning, len(usable))
             self.generator = dataclasses.replace(self.generator, processes=auto)
         self.workers_gone: str | None = None  # why the workers elsewhere are gone: later cells fail fast
+        self.server: Server | Running | None = None  # the configuration's server while its cells run
         chosen = self.pinning
         pinning = Pinning(server=chosen.server, generator=chosen.generator, note=chosen.note)
         self.meta = Meta(
@@ -68,111 +69,67 @@ class Comparison:
             versions=versions(), machine=Machine.here(len(usable)), pinning=pinning, configs=plan.configs,
             scenarios=[s.name for s in plan.scenarios], users=(plan.sweep.users or [plan.users])[0],
             rates=plan.sweep.rates, sweeps=plan.sweep.swept(), duration_s=plan.duration_s,
-            warmup_s=plan.warmup_s, repeat=plan.repeat, options=plan.options, target=target_record(plan),
+            warmup_s=plan.warmup_s, repeat=plan.repeat, repeat_auto=plan.repeat_auto, options=plan.options,
+            target=target_record(plan),
             locustfile=str(plan.locustfile) if plan.locustfile else None,
             wait_times={s.name: s.wait_time for s in plan.scenarios if s.wait_time},
             max_failure_ratio=plan.max_failure_ratio, service=plan.service,
         )  # fmt: skip
 
     # -- one cell ---------------------------------------------------------------------------------------
-    def _calibrate(self, server: Server | Running, scenario: Scenario, prefix: Path) -> dict[str, float]:
-        """Each handler's service time: its server-side mean latency with one user (nothing queues)."""
-        seconds = self.plan.calibration(scenario)
-        if seconds <= 0:
-            return {}
-        load = measurement.Load(scenario, 1, seconds, self.plan.locust_options(scenario))
-        tags = {"config": server.config.name, "run_id": self.run_id}
-        try:
-            found = measurement.measure(
-                server, load, out=prefix.with_name(prefix.name + "-calibrate"), tags=tags,
-                cpus=self.pinning.generator, generator=self.generator,
-            )  # fmt: skip
-        except headless.NoAnswerError:
-            return {}  # one request takes longer than the calibration: no service time, no ceiling
-        return handlers.service(found.window) if found.window is not None else {}
-
     def _measure(
         self, server: Server | Running, scenario: Scenario, prefix: Path, point: LoadPoint
-    ) -> tuple[headless.LoadResult, scrape.ServerWindow | None]:
+    ) -> Measurement:
         plan = self.plan
         options = {**plan.locust_options(scenario), **point.options()}
         load = measurement.Load(scenario, point.users, plan.duration_s, options, plan.warmup_s)
         tags = {"config": server.config.name, "run_id": self.run_id}
-        measured = measurement.measure(
+        return measurement.measure(
             server, load, out=prefix, tags=tags, cpus=self.pinning.generator, generator=self.generator
         )
-        return measured.load, measured.window
-
-    def _limit(
-        self, cfg: ServerConfig, workers: int, scenario: Scenario, rows: list[HandlerRow], users: int
-    ) -> model.Ceiling | None:
-        """The model's ceiling of a cell; none for a running service (its workers are not the lab's)."""
-        if self.plan.service is not None:
-            return None
-        if handlers.is_app_scenario(scenario):
-            return model_app.ceiling(rows, users=users, workers=workers, threadpool=cfg.threadpool)
-        return model.ceiling(
-            scenario.name, users=users, workers=workers, threadpool=cfg.threadpool,
-            process_pool=cfg.process_pool, cores=self.cores, params=self.plan.params(scenario),
-            db_pool=cfg.db_pool,
-        )  # fmt: skip
 
     def _record(
         self, cfg: ServerConfig, workers: int, scenario: Scenario, runs: list[Measured], error: str | None,
-        service: dict[str, float] | None = None, point: LoadPoint | None = None,
+        calibration: Calibration | None = None, point: LoadPoint | None = None,
     ) -> Cell:  # fmt: skip
         plan = self.plan
         point = point or LoadPoint(plan.users)
-        users = point.in_flight
-        params = plan.params(scenario)
         app = handlers.is_app_scenario(scenario)
-        rows: list[HandlerRow] = []
-        if app and runs and error is None:
+        if app and runs and error is None and calibration is not None:
             at = runs.index(median_run(runs))
-            rows = model_app.with_service(runs[at].handlers, service or {})
+            rows = diagnosis.with_calibration(runs[at].handlers, calibration)
             runs = [*runs[:at], runs[at].model_copy(update={"handlers": rows}), *runs[at + 1 :]]
-        limit = self._limit(cfg, workers, scenario, rows, users)
-        ceiling_rps = round(limit.rps, 3) if limit else None
         rps_runs = [r.rps or 0.0 for r in runs]
         base: dict[str, Any] = {
             "config": cfg.name, "scenario": scenario.name, "kind": scenario.kind,
             "handler": scenario.handler, "server": cfg.server, "workers": workers,
             "threadpool": cfg.threadpool, "process_pool": cfg.process_pool,
             "users": point.users, "target_rps": point.rate, "swept": plan.sweep.values(cfg, point),
-            "params": params, "repeats": len(runs), "ceiling_rps": ceiling_rps,
-            "ceiling_formula": limit.formula if limit else None, "limit": limit.limit if limit else None,
-            "rps_runs": rps_runs,
+            "params": plan.params(scenario), "repeats": len(runs), "rps_runs": rps_runs,
+            **record.repeats(runs),
         }  # fmt: skip
         if error is not None or not runs:
             return Cell(**base, status="failed", error=error or "no run completed", bottleneck="failed")
         median = median_run(runs)  # it stands for the cell
         rps = median.rps or 0.0
         spread = (max(rps_runs) - min(rps_runs)) / statistics.median(rps_runs) if len(runs) > 1 else 0.0
+        cell = Cell(**base, **median.model_dump(), rps_spread=spread, status="ok")
+        cell = calibrate.diagnosed(cell, cfg, scenario, calibration, self.cores)
         # Little's law for a closed loop; an open model's wait is what it measured, not users / throughput.
-        wait = model.expected_wait_s(point.users, ceiling_rps, rps) if point.rate is None else None
-        cell = Cell(
-            **base,
-            **median.model_dump(),
-            rps_spread=spread,
-            efficiency=round(rps / limit.rps, 4) if limit and limit.rps > 0 else None,
-            expected_wait_s=None if wait is None else round(wait, 3),
-            steady_state=model.at_steady_state(wait, median.duration_s or plan.duration_s),
-            status="ok",
-        )
-        if plan.service is not None and plan.service.metrics_url is None:
-            return cell.model_copy(update={"bottleneck": "not known: the server's metrics were not read"})
+        wait = little.expected_wait_s(point.users, cell.ceiling_rps, rps) if point.rate is None else None
+        cell = cell.model_copy(update={
+            "expected_wait_s": None if wait is None else round(wait, 3),
+            "steady_state": little.at_steady_state(wait, median.duration_s or plan.duration_s),
+        })  # fmt: skip
         if not app:
-            return cell.model_copy(update={"bottleneck": model.bottleneck(cell, self.cores)})
-        cell = cell.model_copy(
-            update={
-                "concurrency": model_app.concurrency(cell.rps, cell.mean_ms),
-                "service_ms": model_app.service_ms(rows),
-            }
-        )
-        return cell.model_copy(update={"bottleneck": model_app.bottleneck(cell, self.cores)})
+            return cell
+        return cell.model_copy(update={
+            "concurrency": little.concurrency(cell.rps, cell.mean_ms),
+            "service_ms": diagnosis.service_ms(cell.handlers),
+        })  # fmt: skip
 
     # -- the whole run ----------------------------------------------------------------------------------
-    def _save(self) -> None:
+    def save(self) -> None:
         tables.write(self.plan.out, Summary(meta=self.meta, cells=self.cells))
         if self.render is not None:
             self.render(self.plan.out)
@@ -187,7 +144,7 @@ class Comparison:
         print(f"{command} -> {plan.out}  ({self.pinning.note})", file=sys.stderr, flush=True)
         if self.generator.expect_workers:
             print(waiting_note(self.generator, plan.scenarios[0]), file=sys.stderr, flush=True)
-        self._save()
+        self.save()
         try:
             for cfg in plan.configs:
                 self._run_config(cfg, progress)
@@ -197,25 +154,20 @@ class Comparison:
         finally:
             progress.close()
             self.meta.finished = utc_now()
-            self._save()
+            self.save()
         return True
 
     def estimates(self) -> list[float]:
         """Seconds each run of the plan should take, in order: for the ETA."""
         plan, found = self.plan, []
-        for cfg in plan.configs:
-            workers = cfg.resolved_workers(self.pinning.server)
-            for i, (scenario, point) in enumerate(plan.cells()):
-                limit = model.ceiling(
-                    scenario.name, users=point.users, workers=workers, threadpool=cfg.threadpool,
-                    process_pool=cfg.process_pool, cores=self.cores, params=plan.params(scenario),
-                    db_pool=cfg.db_pool,
-                )  # fmt: skip
-                # What Locust abandons at a stop drains at the ceiling: about `users` requests.
-                drain = min(DRAIN_LIMIT_S, point.users / limit.rps) if limit and limit.rps > 0 else 0.0
-                cell = plan.warmup_s + plan.duration_s + CELL_OVERHEAD_S + drain
-                calibrate = plan.calibration(scenario)
-                cell += calibrate + CELL_OVERHEAD_S if calibrate > 0 else 0.0
+        for _cfg in plan.configs:
+            calibrated: set[str] = set()
+            for i, (scenario, _point) in enumerate(plan.cells()):
+                cell = plan.warmup_s + plan.duration_s + CELL_OVERHEAD_S
+                seconds = plan.calibration(scenario)
+                if seconds > 0 and scenario.name not in calibrated:  # once per configuration
+                    calibrated.add(scenario.name)
+                    cell += seconds + calibrate.warmup_s(plan) + CELL_OVERHEAD_S
                 found += [cell + (LAUNCH_S if i == 0 and r == 0 else 0.0) for r in range(plan.repeat)]
         return found
 
@@ -230,41 +182,53 @@ class Comparison:
         server.start()
         return server
 
+    def _attempt(
+        self, cfg: ServerConfig, scenario: Scenario, point: LoadPoint, prefix: Path,
+        calibrations: dict[str, Calibration | None],
+    ) -> tuple[Measured, record.Detail]:  # fmt: skip
+        """One run of a cell (the server started if it is not running, the scenario calibrated once)."""
+        if self.workers_gone:
+            raise headless.WorkersMissingError(self.workers_gone)
+        if self.server is None or not self.server.alive():
+            if self.server is not None:
+                self.server.stop()
+            self.server = None
+            self.server = self._start(cfg)
+        if scenario.name not in calibrations:
+            calibrations[scenario.name] = calibrate.calibrate(
+                self.server, scenario, prefix, self.plan, self.pinning.generator, self.generator, self.run_id
+            )
+        found = self._measure(self.server, scenario, prefix, point)
+        window = found.window
+        split = (
+            handlers.breakdown(found.load, window, self.plan.app_info(cfg))
+            if handlers.is_app_scenario(scenario) and window is not None
+            else None
+        )
+        usable = found.usable_cores(self.cores, pinned=bool(self.pinning.server))
+        timeline = window.timeline if window is not None else []
+        series = CellSeries(history=found.load.history, server_timeline=timeline)
+        return record.measured(found, usable, split), (series, found.load.hgrm)
+
     def _run_config(self, cfg: ServerConfig, progress: Progress) -> None:
         plan = self.plan
         workers = cfg.resolved_workers(self.pinning.server)
-        server: Server | Running | None = None
+        calibrations: dict[str, Calibration | None] = {}  # per scenario, once per configuration
         try:
             for scenario, point in plan.cells():
                 name = plan.sweep.name(cfg, point)  # the cell's point, in file names
                 runs: list[Measured] = []
-                series: list[CellSeries] = []  # per run: Locust's history, the server's timeline
+                series: list[record.Detail] = []  # per run: Locust's history, the server's timeline, .hgrm
                 error = None
-                service: dict[str, float] | None = None
                 for attempt in range(plan.repeat):
                     progress.show(
                         f"{name} x {scenario.name}" + (f" (run {attempt + 1})" if plan.repeat > 1 else "")
                     )
                     try:
-                        if self.workers_gone:
-                            raise headless.WorkersMissingError(self.workers_gone)
-                        if server is None or not server.alive():
-                            if server is not None:
-                                server.stop()
-                            server = None
-                            server = self._start(cfg)
                         prefix = plan.out / "logs" / f"{name}__{scenario.slug}__{attempt + 1}"
-                        if service is None:
-                            service = self._calibrate(server, scenario, prefix)
-                        load, window = self._measure(server, scenario, prefix, point)
-                        split = (
-                            handlers.breakdown(load, window, plan.app_info(cfg))
-                            if handlers.is_app_scenario(scenario) and window is not None
-                            else None
-                        )
-                        runs.append(record.measured(load, window, split))
-                        timeline = window.timeline if window is not None else []
-                        series.append(CellSeries(history=load.history, server_timeline=timeline))
+                        run, run_series = self._attempt(cfg, scenario, point, prefix, calibrations)
+                        runs.append(run)
+                        series.append(run_series)
                     except (
                         LaunchError,
                         headless.LoadError,
@@ -276,17 +240,20 @@ class Comparison:
                             self.workers_gone = f"not run: an earlier cell's Locust master gave up, {exc}"
                     finally:
                         progress.step()
-                    if error:
+                    if error or (plan.repeat_auto and record.settled(runs)):
+                        progress.done += plan.repeat - attempt - 1  # the runs auto did not need
                         break
-                point = plan.shaped(point, [h.users for s in series for h in s.history])
-                cell = self._record(cfg, workers, scenario, runs, error, service, point)
+                calibration = calibrations.get(scenario.name)
+                point = plan.shaped(point, [h.users for s, _ in series for h in s.history])
+                cell = self._record(cfg, workers, scenario, runs, error, calibration, point)
                 cell = flags.flagged(cell, plan.max_failure_ratio)
                 self.cells.append(cell)
-                # The time series of the run that stands for the cell (none for a failed cell).
-                extra = series[runs.index(median_run(runs))].model_dump() if runs and error is None else {}
-                detail = {"config": cfg.name, "scenario": scenario.name, "point": name, **extra}
-                (plan.out / "cells" / f"{name}__{scenario.slug}.json").write_text(json.dumps(detail))
-                self._save()
+                median = runs.index(median_run(runs)) if runs and error is None else None
+                record.write_detail(
+                    plan.out, cfg.name, scenario, name, series[median] if median is not None else None
+                )
+                self.save()
         finally:
-            if server is not None:
-                server.stop()
+            if self.server is not None:
+                self.server.stop()
+                self.server = None

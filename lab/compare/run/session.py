@@ -10,6 +10,7 @@ from pathlib import Path
 from lab.compare.report import report, terminal
 from lab.compare.results.summary import Cell
 from lab.compare.results.verdicts import Verdict
+from lab.compare.run import verify
 from lab.compare.run.gates import judge, lines
 from lab.compare.run.plan import Plan, PlanError
 from lab.compare.run.runner import Comparison
@@ -36,6 +37,8 @@ def compare(plan: Plan) -> Outcome:
         with postgres.database(plan.needs_postgres, log=plan.out / "logs" / "postgres.log") as url:
             plan.server_env.update({postgres.DATABASE_URL_ENV: url} if url else {})
             completed = comparison.run()
+            if completed and plan.verify:  # the reruns need the same database
+                completed = verify.run(comparison)
     except postgres.PostgresError as exc:
         raise PlanError(str(exc)) from None
     verdicts = []

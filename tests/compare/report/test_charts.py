@@ -97,3 +97,13 @@ def test_a_chart_is_typed_shapes_until_the_template_writes_it() -> None:
         '<svg class="chart" role="img" width="10.0" height="20.0" viewBox="0 0 10.0 20.0"><title>t</title>'
         '<rect x="1.0" y="2.0" width="3.5" height="4.0" fill="#000"><title>a&lt;b</title></rect></svg>'
     )
+
+
+def test_the_model_s_curve_is_dashed_beside_the_measured_one() -> None:
+    lines = [
+        charts.Line("io-sync · s", "#000", [9.8, 38.0, 39.5]),
+        charts.Line("io-sync · s (model)", "#000", [10.0, 34.0, 40.0], model=True),
+    ]
+    svg = str(charts.curve("req/s against users", ["1", "4", "16"], lines, "req/s", "users"))
+    assert svg.count("<polyline") == 2 and svg.count('class="model"') == 1
+    assert "io-sync · s (model): 34 req/s" in svg

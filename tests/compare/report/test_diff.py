@@ -131,8 +131,8 @@ def test_regressions_beyond_the_percentage_fail() -> None:
         "regression", "req/s drop <= 10%", ">=", 180.0, 170.0, 200.0,
     )  # fmt: skip
     assert rps.message == (
-        "u · io-sync: req/s 170 against 200 in the baseline (-15.0%); fails: it may drop by 10% "
-        "at most (>= 180)"
+        "u · io-sync: req/s 170 against 200 in the baseline (-15.0%, significance not judged with 1 and 1 "
+        "runs: needs --repeat 3 a side); fails: it may drop by 10% at most (>= 180)"
     )
     assert found[3].bound is not None and abs(found[3].bound - 110.0) < 1e-9
 
@@ -157,3 +157,23 @@ def test_common_keys_follow_the_matching_rule() -> None:
     }
     assert diff.common([("u", "io-sync")], [("v", "io-sync"), ("v", "io-async")]) == {("v", "io-sync")}
     assert diff.common([("u", "io-sync")], [("u", "io-async")]) == set()
+
+
+def test_with_three_runs_a_side_a_change_beyond_the_percentage_must_also_be_significant() -> None:
+    """Issue 22 §2: -15% inside a +-30% noise passes (and says so); -15% in steady runs fails."""
+    noisy_a = cell("u", "io-sync", 200.0, p95_ms=500.0, rps_runs=[200.0, 140.0, 260.0],
+                   p95_runs=[500.0, 510.0, 490.0])  # fmt: skip
+    noisy_b = cell("u", "io-sync", 170.0, p95_ms=500.0, rps_runs=[170.0, 230.0, 120.0],
+                   p95_runs=[500.0, 505.0, 495.0])  # fmt: skip
+    steady_a = cell("u", "io-async", 200.0, p95_ms=100.0, rps_runs=[200.0, 202.0, 198.0],
+                    p95_runs=[100.0, 101.0, 99.0])  # fmt: skip
+    steady_b = cell("u", "io-async", 170.0, p95_ms=100.0, rps_runs=[170.0, 171.0, 169.0],
+                    p95_runs=[100.0, 99.0, 101.0])  # fmt: skip
+
+    found = diff.regressions(diff.compare(summary([noisy_a, steady_a]), summary([noisy_b, steady_b])), 10.0)
+
+    by = {(v.scenario, v.field): v for v in found}
+    noise, real = by["io-sync", "rps"], by["io-async", "rps"]
+    assert noise.outcome == "passed" and "(not significant: noise)" in noise.message
+    assert real.outcome == "failed" and "(significant)" in real.message
+    assert by["io-async", "p95_ms"].outcome == "passed"

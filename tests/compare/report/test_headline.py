@@ -46,3 +46,28 @@ def test_one_configuration_is_the_only_one_measured() -> None:
     (row,) = headline.rows([cell("uvicorn-single", "io-sync", 90.0)])
 
     assert row.margin == "the only configuration measured"
+
+
+def test_overlapping_intervals_are_a_tie_not_a_winner() -> None:
+    """With --repeat 3 or more (issue 22 §1): 0.5% apart within each other's noise is no verdict."""
+    cells = [
+        cell("uvicorn-single", "io-async", 950.0, rps_ci=[900.0, 1000.0]),
+        cell("gunicorn-multi", "io-async", 945.0, workers=4, rps_ci=[910.0, 990.0]),
+        cell("threadpool-tuned", "io-async", 500.0, rps_ci=[480.0, 520.0]),
+        cell("uvicorn-single", "io-sync", 400.0, rps_ci=[390.0, 410.0]),
+        cell("gunicorn-multi", "io-sync", 300.0, workers=4, rps_ci=[290.0, 310.0]),
+    ]
+
+    tie, apart = headline.rows(cells)
+
+    assert tie.best == "tie: uvicorn-single, gunicorn-multi"
+    assert (
+        tie.margin == "95% intervals of req/s overlap: uvicorn-single [900, 1000]; gunicorn-multi [910, 990]"
+    )
+    assert apart.best == "uvicorn-single" and apart.margin.startswith("1.3x gunicorn-multi")
+
+
+def test_without_intervals_there_is_no_tie() -> None:
+    cells = [cell("uvicorn-single", "io-async", 950.0), cell("gunicorn-multi", "io-async", 945.0, workers=4)]
+    (row,) = headline.rows(cells)
+    assert row.best == "uvicorn-single"

@@ -159,6 +159,28 @@ def test_repeated_runs_show_their_spread(tmp_path: Path) -> None:
     assert "<th>spread</th>" in text
 
 
+def test_repeated_runs_show_their_intervals_and_ties(tmp_path: Path) -> None:
+    """--repeat 3 or more (issue 22 §1): the intervals in the table, summary.md and the terminal; a tie."""
+    cells = [
+        cell("u", "io-sync", 360.0, repeats=3, rps_runs=[340.0, 360.0, 380.0], rps_spread=40 / 360,
+             rps_ci=[345.0, 375.0], p95_runs=[30.0, 31.0, 29.0], p95_ci=[29.2, 30.8]),
+        cell("g", "io-sync", 350.0, repeats=3, rps_runs=[330.0, 350.0, 370.0], rps_spread=40 / 350,
+             rps_ci=[335.0, 365.0], p95_runs=[31.0, 32.0, 30.0], p95_ci=[30.2, 31.8]),
+    ]  # fmt: skip
+    write_run(tmp_path, cells, repeat=3, repeat_auto=True)
+
+    text, _ = _render(tmp_path)
+
+    assert "<th>req/s 95% CI</th><th>spread</th>" in text and "<td>[345, 375]</td>" in text
+    assert "<td>tie: u, g</td>" in text
+    assert "up to 3 runs per cell (auto: until the intervals are within 5%)" in text
+    md = (tmp_path / "summary.md").read_text()
+    assert "| req/s 95% CI |" in md and "| p95 95% CI |" in md and "| [29.2, 30.8] |" in md
+    said = terminal.summary_text(tmp_path)
+    assert "95% CI req/s [345, 375], p95 [29, 31] ms" in said
+    assert "Noise floor: req/s moved by a median" in said and "Noise floor: req/s moved by a median" in text
+
+
 def test_real_run_renders(tmp_path: Path) -> None:
     out = tmp_path / "run"
     shutil.copytree(REAL_RUN, out)

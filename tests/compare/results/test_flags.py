@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from lab.compare import model
+from lab.compare import little
 from lab.compare.report import tables
 from lab.compare.report.diff import compare, markdown
 from lab.compare.results import flags
@@ -50,18 +50,18 @@ def _cell(**extra: Any) -> Cell:
     ],
 )
 def test_reconcile(requests: int, server: int, abandoned: int, unaccounted: int, reconciled: bool) -> None:
-    assert model.reconcile(requests, server, abandoned) == (unaccounted, reconciled)
+    assert little.reconcile(requests, server, abandoned) == (unaccounted, reconciled)
 
 
 def test_expected_wait_and_steady_state() -> None:
     # io-blocking: 100 users on a 10 req/s ceiling wait 10 s, longer than a 5 s cell.
-    assert model.expected_wait_s(100, 10.0, 9.5) == pytest.approx(10.0)
-    assert model.at_steady_state(10.0, 5.0) is False
-    assert model.at_steady_state(10.0, 15.0) is True
+    assert little.expected_wait_s(100, 10.0, 9.5) == pytest.approx(10.0)
+    assert little.at_steady_state(10.0, 5.0) is False
+    assert little.at_steady_state(10.0, 15.0) is True
     # No model for the scenario: from the measured throughput.
-    assert model.expected_wait_s(20, None, 2000.0) == pytest.approx(0.01)
-    assert model.expected_wait_s(20, None, 0.0) is None
-    assert model.at_steady_state(None, 5.0) is True
+    assert little.expected_wait_s(20, None, 2000.0) == pytest.approx(0.01)
+    assert little.expected_wait_s(20, None, 0.0) is None
+    assert little.at_steady_state(None, 5.0) is True
 
 
 def test_a_reconciled_steady_cell_carries_no_flag() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from lab.compare.report import diff
 from lab.compare.results import flags, sweeps
 from tests.compare.support import cell, failed, summary
@@ -69,3 +71,21 @@ def test_an_open_model_cell_that_fell_short_of_its_rate_is_flagged() -> None:
     assert flags.FLAGS["rate not kept"](kept) is None
     sentence = flags.FLAGS["rate not kept"](short)
     assert sentence is not None and "76 req/s served of the 100 asked" in sentence in sentence
+
+
+def test_a_users_sweep_sets_the_model_s_curve_beside_the_measured_one() -> None:
+    """io-sync, 100 ms, 4 tokens: X(N) of mean value analysis over the one-user demands, at each N."""
+    cells = [
+        cell("s", "io-sync", rps, users=u, threadpool=4, swept={"users": str(u)})
+        for u, rps in ((1, 9.8), (4, 38.0), (16, 39.5))
+    ]
+    assert [c.model_rps for c in cells] == [
+        pytest.approx(10.0), pytest.approx(35.0, rel=0.1), pytest.approx(40.0, rel=0.02)
+    ]  # fmt: skip
+    (curve,) = sweeps.curves(cells, {"users": ["1", "4", "16"]})
+    assert [p.model_rps for p in curve.points] == [c.model_rps for c in cells]
+    text = sweeps.against_model(curve)
+    assert text is not None and text.startswith(
+        "io-sync · s, req/s measured / the model's (mean value analysis)"
+    )
+    assert "at users 1: 9.8 / 10, 4: 38 / " in text

@@ -27,10 +27,12 @@ def test_judge_saves_the_verdicts_and_writes_junit(tmp_path: Path) -> None:
         "Checks: 1 failed",
         "- FAILED io-sync:p95_ms<200: u · io-sync: p95_ms = 433.3, bound < 200 (failed)",
         "Regressions: 2 failed",
-        "- FAILED req/s drop <= 10%: u · io-sync: req/s 300 against 400 in the baseline (-25.0%); fails: "
-        "it may drop by 10% at most (>= 360)",
-        "- FAILED p95 rise <= 10%: u · io-sync: p95 433 against 325 in the baseline (+33.3%); fails: "
-        "it may rise by 10% at most (<= 358)",
+        "- FAILED req/s drop <= 10%: u · io-sync: req/s 300 against 400 in the baseline (-25.0%, "
+        "significance not judged with 1 and 1 runs: needs --repeat 3 a side); fails: it may drop by 10% at "
+        "most (>= 360)",
+        "- FAILED p95 rise <= 10%: u · io-sync: p95 433 against 325 in the baseline (+33.3%, "
+        "significance not judged with 0 and 0 runs: needs --repeat 3 a side); fails: it may rise by 10% at "
+        "most (<= 358)",
     ]
 
 

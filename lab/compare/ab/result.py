@@ -1,0 +1,84 @@
+"""ab.json: what `lab ab` measured and judged, one row per scenario and metric (issue 22 §3)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from lab.shared.output import atomic_write
+
+AbVerdict = Literal["faster", "slower", "no difference", "not judged"]
+AbMetric = Literal["rps", "p95_ms", "cpu_ms"]
+Side = Literal["A", "B"]
+
+
+class Run(BaseModel):
+    """One run of one side: a one-configuration `lab compare` result directory."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    side: Side
+    round: int = Field(description="1, 2, ...: the round the run belongs to.")
+    out: str = Field(description="Its result directory (summary.json), relative to the A/B directory.")
+    ok: bool = Field(description="Every cell of the run measured.")
+
+
+class AbRow(BaseModel):
+    """One scenario and metric: the runs of each side, the ratio B/A, its interval, the p-value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scenario: str
+    metric: AbMetric
+    a: list[float] = Field(description="A's value in each round that both sides measured.")
+    b: list[float] = Field(description="B's value in the same rounds, in the same order.")
+    ratio: float | None = Field(description="mean(B) / mean(A); None when fewer than 2 rounds measured.")
+    ci: list[float] | None = Field(description="[lo, hi] of the ratio's 95% bootstrap interval.")
+    p_value: float | None = Field(description="Welch's t-test on the logs; None below 3 rounds a side.")
+    verdict: AbVerdict = Field(
+        description="faster / slower: B differs significantly (p < alpha and the interval excludes 1); "
+        "no difference otherwise; not judged: fewer than 3 rounds measured on a side."
+    )
+    regression: bool = Field(
+        False, description="With --fail-on-regression PCT: B slower and beyond PCT (exit 3)."
+    )
+
+
+class AbMeta(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    a_dir: str
+    b_dir: str
+    app: str
+    config: str
+    users: int
+    duration_s: float
+    warmup_s: float
+    rounds: int = Field(description="The rounds asked for.")
+    order: list[Side] = Field(description="The order the runs were measured in: A B, B A, A B, ...")
+    alpha: float
+    level: float
+    fail_on_regression_pct: float | None
+    started: str
+    finished: str | None = None
+    interrupted: bool = False
+
+
+class AbResult(BaseModel):
+    """The whole of ab.json."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    meta: AbMeta
+    runs: list[Run] = Field(default_factory=list)
+    scenarios: list[AbRow] = Field(default_factory=list)
+
+
+def write(out: Path, result: AbResult) -> None:
+    atomic_write(out / "ab.json", result.model_dump_json(indent=2) + "\n")
+
+
+def load(out: Path) -> AbResult:
+    return AbResult.model_validate_json((out / "ab.json").read_text(encoding="utf-8"))

@@ -1,0 +1,74 @@
+"""The model wired into a real run (issue 21 items 1 and 2) on an app nobody designed for it.
+
+tests/data/apps/ledger: pydantic v2 validation inline in `async def`, a locustfile whose users post a batch
+every 0.2 s at most (`constant_pacing(0.2)`) and look an account up now and then. One `lab compare` run,
+uvicorn-single, 20 users: the calibration at one user measures the demands, Locust measures the think time,
+and the closed loop of 20 users, one request per 0.2 s each, binds at about 100 req/s.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lab.compare.results.summary import Cell, load
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[3]
+LEDGER = ROOT / "tests" / "data" / "apps" / "ledger"
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory: pytest.TempPathFactory) -> tuple[Cell, str]:
+    out = tmp_path_factory.mktemp("ledger") / "out"
+    done = subprocess.run(
+        [
+            sys.executable, "-m", "lab", "compare", "--app", "ledger:app", "--app-dir", str(LEDGER),
+            "--locustfile", str(LEDGER / "locustfile.py"), "--configs", "uvicorn-single", "--users", "20",
+            "--duration", "4s", "--warmup", "1s", "--out", str(out),
+        ],
+        capture_output=True, text=True, timeout=180, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    (cell,) = load(out).cells
+    return cell, (out / "report.html").read_text()
+
+
+def test_the_calibration_measures_the_demands_at_one_user(ledger: tuple[Cell, str]) -> None:
+    cell, _ = ledger
+    assert cell.status == "ok" and "failing" not in cell.flags, cell.failure_codes
+    assert (cell.calibration_requests or 0) >= 3
+    assert cell.demands["wall"] > 0 and cell.demands["cpu"] > 0  # R0, and the server's CPU per request
+    rows = {r.handler: r for r in cell.handlers}
+    post, lookup = rows["/entries"], rows["/accounts/{account}"]
+    assert post.kind == lookup.kind == "async" and not post.threadpool
+    # Thirty journal entries validated and totalled cost more CPU than a constant lookup.
+    assert post.cpu_ms and lookup.cpu_ms and post.cpu_ms > lookup.cpu_ms
+    assert post.service_ms and post.share and post.share > 0.5  # four posts to one lookup
+
+
+def test_the_paced_users_bind_and_the_model_explains_the_cell(ledger: tuple[Cell, str]) -> None:
+    cell, report = ledger
+    # Locust's think time: what constant_pacing(0.2) leaves of each 200 ms cycle after the response.
+    assert cell.think_ms is not None and 20 < cell.think_ms < 200
+    # The users' bound keeps the paced cycle whatever the load: 20 users / (R0 + think at R0 = 0.2 s),
+    # a little more over a short window (each user's first request unthought).
+    assert "users 20 / (R0 " in (cell.ceiling_formula or "") and cell.ceiling_rps
+    assert 95 <= cell.ceiling_rps <= 125, cell.ceiling_formula
+    assert cell.rps == pytest.approx((cell.efficiency or 0) * cell.ceiling_rps, rel=0.01)
+    assert all(0 <= u <= (cell.efficiency or 0) + 0.01 for u in cell.utilization.values())
+    assert cell.model_rps == pytest.approx(100, rel=0.2)  # the curve's steady state at 20 users
+    # The model explains the cell by its users (0.85 to 1.10), or, on a machine so busy that requests
+    # queue for a core, says it does not, with every utilization: never another resource.
+    if cell.binding == "users":
+        assert cell.efficiency and 0.85 <= cell.efficiency <= 1.10, cell.bottleneck
+        assert cell.limit == "the users" and (cell.bottleneck or "").startswith("the users: users 20 /")
+        assert "bound by the users: users 20 /" in report
+    else:
+        assert cell.binding == "unexplained" and cell.efficiency and cell.efficiency < 0.8, cell.bottleneck
+        assert "utilization law: users " in (cell.bottleneck or "") and "cpu " in (cell.bottleneck or "")
+    assert "CPU ms (1 user)" in report

@@ -1,0 +1,138 @@
+"""A cell's diagnosis, without a server: the demands from a calibration, lab.model's verdict as the cell's
+fields, one sentence that says what `binding` says."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from lab.compare import diagnosis, explain_app, little
+from lab.compare.diagnosis import Calibration, CellLoad, Pools
+from lab.compare.report import tables
+from lab.compare.results.measured import HandlerRow
+from lab.compare.results.summary import Cell, Summary
+from lab.model.inputs import Capacity, Demands
+from lab.shared.provenance import Machine, Meta
+
+
+def row(handler: str, share: float, ms: float, cpu: float | None, pooled: bool) -> HandlerRow:
+    kind = "def" if pooled else "async"
+    return HandlerRow(handler=handler, kind=kind, threadpool=pooled, share=share, service_ms=ms, cpu_ms=cpu)
+
+
+BROWSE = Calibration(  # 70% a def handler, 30% an async one, at one user
+    wall_ms=14.0, rps=70.0, requests=140, server_cores=0.2, loop_lag_p99_ms=1.0,
+    rows=[row("/items/{id}", 0.7, 10.0, 4.0, True), row("/quotes/{id}", 0.3, 20.0, 8.0, False)],
+)  # fmt: skip
+
+
+def load(**overrides: Any) -> CellLoad:
+    values: dict[str, Any] = {
+        "users": 20, "rate": None, "think_ms": 0.0, "duration_s": None, "rps": 230.0, "server_cores": 0.95,
+        "generator_busiest_cpu": 0.3, "generator_saturated": False, "threadpool_in_use_max": 5.0,
+        "threadpool_waiting_max": 0.0, "mean_ms": 80.0,
+    }  # fmt: skip
+    return CellLoad(**{**values, **overrides})
+
+
+def test_the_demands_weight_each_handler_by_its_share() -> None:
+    d = diagnosis.demands(BROWSE, Pools())
+    assert d.wall_ms == 14.0
+    assert d.cpu_ms == pytest.approx(0.7 * 4 + 0.3 * 8)  # the server's own CPU per request
+    assert d.threadpool_ms == pytest.approx(0.7 * 10)  # only the def handler holds a token
+    assert d.loop_ms == 0 and d.db_pool_ms == 0 and d.process_pool_ms == 0
+    # The catalogue's pools: a db scenario holds a connection, cpu-process a pool process (and its CPU).
+    pooled = diagnosis.demands(BROWSE, Pools(db_pool=5, process_pool=2))
+    assert pooled.db_pool_ms == pytest.approx(13.0) and pooled.process_pool_ms == pytest.approx(13.0)
+    assert pooled.cpu_ms == pytest.approx(5.2 + 13.0)
+
+
+def test_without_the_servers_own_cpu_the_outside_reading_counts() -> None:
+    blind = Calibration(14.0, 70.0, 140, 0.2, None, [row("/x", 1.0, 10.0, None, True)])
+    assert diagnosis.demands(blind, Pools()).cpu_ms == pytest.approx(0.2 / 70 * 1000)
+
+
+def test_the_catalogues_pooled_handlers() -> None:
+    assert all(map(diagnosis.pooled, ["/io/sync", "/io/sync-model", "/cpu/thread", "/background"]))
+    assert not any(map(diagnosis.pooled, ["/io/async", "/cpu/async", "/cpu/process", "/db/blocking"]))
+
+
+def test_a_cpu_bound_cell_binds_the_cpu_and_every_field_agrees() -> None:
+    one = diagnosis.demands(BROWSE, Pools())
+    found = diagnosis.diagnose(load(), one, Capacity(workers=1, usable_cores=1.0, threadpool=40))
+    fields = diagnosis.fields(found, BROWSE.requests)
+    assert fields["binding"] == "cpu" and fields["limit"] == "the CPU (1 of 1 worker(s), 1 usable cores)"
+    # The bound uses the cell's own CPU per request: 0.95 cores / 230 req/s = 4.13 ms.
+    assert fields["ceiling_rps"] == pytest.approx(230 / 0.95, rel=1e-3)
+    assert fields["efficiency"] == pytest.approx(0.95, abs=1e-3)
+    assert str(fields["bottleneck"]).startswith("the CPU (1 of 1 worker(s), 1 usable cores): min(workers 1")
+    assert fields["demands"] == {"wall": 14.0, "cpu": 5.2, "threadpool": 7.0}
+    assert set(fields["utilization"]) == {"users", "cpu", "threadpool"}  # type: ignore[arg-type]
+    assert fields["calibration_requests"] == 140 and fields["model_rps"]
+
+
+def test_an_unexplained_cell_gives_its_utilizations_and_how_long_requests_waited() -> None:
+    """A def handler behind a connection pool the lab cannot see: 3 connections, 20 ms each."""
+    one = Demands(wall_ms=22.0, cpu_ms=1.0, threadpool_ms=21.0)
+    cell = load(rps=150.0, server_cores=0.15, mean_ms=133.0, other_cores=1.1)
+    found = diagnosis.diagnose(cell, one, Capacity(workers=1, usable_cores=1.5, threadpool=40))
+    text = diagnosis.sentence(found)
+    assert found.verdict.binding == "unexplained"
+    # 20 users against one core at 1 ms a request (the cell's own CPU) sit near the knee: mean value
+    # analysis gives 816 req/s, under the users' bound of 909.
+    assert text.startswith(
+        "unexplained: 0.184 of the ceiling 816 req/s (mean value analysis at 20 users over the same "
+        "demands, under the bound users 20 / (R0 22 ms + think 0 ms) = 909.1 req/s)"
+    )
+    assert "utilization law: users 0.17, cpu 0.15, threadpool 0.08" in text
+    assert "requests took 6.0x their time at one user (they queued)" in text
+    assert text.endswith("; the machine's other processes used 1.10 cores meanwhile)")
+
+
+def test_a_paced_user_keeps_its_cycle_in_the_users_bound() -> None:
+    """constant_pacing(0.2): 140 ms of think in the cell where responses took 60 ms; at R0 = 12 ms the
+    user would have thought 188 ms. A between() user's think time is the cell's as it is."""
+    think = diagnosis.paced_think_ms("constant_pacing(0.2)", 140.0, 60.0, 12.0)
+    assert think == pytest.approx(188.0)
+    assert diagnosis.paced_think_ms("between(0.5, 1.5)", 900.0, 80.0, 8.0) is None
+    one = Demands(wall_ms=12.0, cpu_ms=1.0)
+    cell = load(rps=95.0, server_cores=0.2, think_ms=140.0, mean_ms=60.0)
+    found = diagnosis.diagnose(cell, one, Capacity(workers=1, usable_cores=1.5, threadpool=40), think)
+    assert found.verdict.binding == "users" and found.verdict.ceiling_rps == pytest.approx(100)
+    assert "think 188 ms" in (found.verdict.ceiling_formula or "")
+
+
+def test_no_calibration_no_ceiling() -> None:
+    assert diagnosis.sentence(None) == diagnosis.NO_CEILING
+
+
+def test_little_s_law() -> None:
+    assert little.concurrency(400.0, 25.0) == pytest.approx(10.0)
+    assert little.concurrency(None, 25.0) is None
+
+
+def test_the_report_explains_each_cell_and_tables_its_handlers_demands() -> None:
+    rows = diagnosis.with_calibration(
+        [
+            HandlerRow(handler=r.handler, kind=r.kind, threadpool=r.threadpool, share=r.share)
+            for r in BROWSE.rows
+        ]
+        + [HandlerRow(handler="/upstream", kind="async", requested=False, server_requests=30)],
+        BROWSE,
+    )
+    assert diagnosis.service_ms(rows) == pytest.approx(0.7 * 10 + 0.3 * 20)
+    cell = Cell(
+        config="shop", scenario="BrowseUser", server="uvicorn", workers=1, threadpool=40, process_pool=1,
+        users=20, repeats=1, status="ok", rps=230.0, mean_ms=80.0, concurrency=18.4, service_ms=13.0,
+        binding="cpu", bottleneck="the CPU (1 of 1 worker(s), 1 usable cores): ...", handlers=rows,
+    )  # fmt: skip
+    (sentence, also) = explain_app.sentences([cell])
+    assert sentence.startswith("shop · BrowseUser: 230 req/s x 80 ms mean latency = 18.4 requests in flight")
+    assert "time in the server at one user 13 ms" in sentence and "bound by the CPU (1 of 1" in sentence
+    assert "/upstream (30)" in also
+    (table,) = explain_app.handler_tables([cell])
+    assert table.columns[-2:] == ["time ms (1 user)", "CPU ms (1 user)"]
+    assert table.rows[0][:2] == ["/items/{id}", "def"] and table.rows[0][-2:] == ["10", "4"]
+    meta = Meta(run_id="x", started="now", machine=Machine(cores=2), users=20, duration_s=2, warmup_s=0)
+    assert "Per handler, shop · BrowseUser:" in tables.markdown(Summary(meta=meta, cells=[cell]))
