@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from lab.measure.machine import MachineCpu, usable_cores
 
 pytestmark = pytest.mark.serial  # asserts what a run measured: never beside another test
