@@ -20,9 +20,13 @@ test-tools:
 run: $(STAMP)
 	$(VENV)/bin/lab compare
 
-## The whole suite: lint, types, then every test (real servers, Locust, Prometheus).
+## The whole suite: lint, types, then every test (real servers, Locust, Prometheus), in two phases: the tests
+## not marked `serial` two at a time (pytest-xdist, one module per worker), then the `serial` ones (those that
+## judge what a run measured) alone. Both phases always run; either failing fails the target.
 test: $(STAMP) test-tools lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2 --dist loadfile -m "not serial"; first=$$?; \
+	$(VENV)/bin/pytest -m serial; second=$$?; \
+	test $$first -eq 0 && test $$second -eq 0
 
 ## The quick loop: the same lint and types, then every test not marked `slow` (nothing started: no server,
 ## Locust, Prometheus, PostgreSQL, browser), so the Debian tools are not needed. Under 3 minutes on 2 cores.

@@ -9,6 +9,7 @@
   fixtures have ended is stopped, and that last test fails; at the end of the session, any process of
   this session still alive (a descendant of pytest, or carrying the session's mark in its environment
   after its parent died) is stopped and the session fails.
+- Under pytest-xdist, a test that starts a load waits until no other worker runs one (tests/load_lock.py).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from typing import Any
 
 import psutil
 import pytest
+
+from tests import load_lock
 
 SLOW = "slow"
 # Every process started under this session carries this variable (unless a test clears its environment).
@@ -76,6 +79,12 @@ def program_of(args: Any) -> str | None:
     return None
 
 
+def _first_word(args: Any) -> str | None:
+    with contextlib.suppress(ValueError, IndexError):
+        return os.path.basename(_tokens(args)[0])
+    return None
+
+
 def is_slow(item: pytest.Item) -> bool:
     return item.get_closest_marker(SLOW) is not None
 
@@ -85,16 +94,17 @@ _execute_child = subprocess.Popen._execute_child  # type: ignore[attr-defined]
 
 def _guarded_execute_child(self: subprocess.Popen[Any], args: Any, *rest: Any, **kwargs: Any) -> None:
     item = _current
-    if item is not None and not is_slow(item):
-        program = program_of(args)
-        if program is not None:
-            message = (
-                f"{item.nodeid} starts {program} but is not marked `{SLOW}`: add `@pytest.mark.{SLOW}` "
-                f"(or `pytestmark = pytest.mark.{SLOW}` for the module) so that `make test-fast` skips it"
-            )
-            _violations.setdefault(item.nodeid, []).append(message)
-            _blocked.add(item.nodeid)
-            pytest.fail(message, pytrace=False)
+    program = program_of(args) if item is not None else None
+    if item is not None and not is_slow(item) and program is not None:
+        message = (
+            f"{item.nodeid} starts {program} but is not marked `{SLOW}`: add `@pytest.mark.{SLOW}` "
+            f"(or `pytestmark = pytest.mark.{SLOW}` for the module) so that `make test-fast` skips it"
+        )
+        _violations.setdefault(item.nodeid, []).append(message)
+        _blocked.add(item.nodeid)
+        pytest.fail(message, pytrace=False)
+    if item is not None:
+        load_lock.hold(item.nodeid, program or _first_word(args))
     _execute_child(self, args, *rest, **kwargs)
     if item is not None and not _wide:
         with contextlib.suppress(psutil.Error):
@@ -173,6 +183,7 @@ def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object
     finally:
         _current = None
         _violations.pop(item.nodeid, None)
+        load_lock.release(item.nodeid)
 
 
 @pytest.hookimpl(wrapper=True)

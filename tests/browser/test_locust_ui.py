@@ -30,7 +30,7 @@ from tests.browser.conftest import Tab
 from tests.conftest import free_port
 from tests.up_support import read_banner
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 LAB = [sys.executable, "-m", "lab"]
 # The lab's request parameters, as the start form names them: input name, label, default.

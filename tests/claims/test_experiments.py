@@ -11,7 +11,7 @@ from lab.claims.experiments import Bench
 from lab.claims.runner import check_one
 from lab.shared.configs import ServerConfig
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 CORES = 2
 

@@ -84,6 +84,7 @@ def slower(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Complet
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_a_much_slower_b_is_slower_a_regression_and_exit_3(
     slower: tuple[subprocess.CompletedProcess[str], Path],
 ) -> None:
@@ -108,6 +109,7 @@ def test_a_much_slower_b_is_slower_a_regression_and_exit_3(
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_the_runs_are_interleaved_and_each_is_a_comparison(
     slower: tuple[subprocess.CompletedProcess[str], Path],
 ) -> None:
@@ -132,6 +134,7 @@ def test_the_runs_are_interleaved_and_each_is_a_comparison(
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_the_junit_file_has_each_run_and_the_regression(
     slower: tuple[subprocess.CompletedProcess[str], Path],
 ) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
+from tests.cli_support import refused
 
 LAB = [sys.executable, "-m", "lab"]
 SHORT = [
@@ -32,6 +32,8 @@ def _lab(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*LAB, "compare", *args], capture_output=True, text=True, timeout=150, cwd=cwd)
 
 
+@pytest.mark.slow
+@pytest.mark.serial
 def test_a_threadpool_sweep_doubles_io_sync_and_names_the_knee(tmp_path: Path) -> None:
     out = tmp_path / "run"
     result = _lab(
@@ -51,6 +53,8 @@ def test_a_threadpool_sweep_doubles_io_sync_and_names_the_knee(tmp_path: Path) -
     assert (out / "cells" / "uvicorn-single[threadpool=8]__io-sync.json").is_file()
 
 
+@pytest.mark.slow
+@pytest.mark.serial
 def test_an_open_model_rate_sweep_records_target_and_achieved(tmp_path: Path) -> None:
     out = tmp_path / "run"
     result = _lab(
@@ -82,9 +86,10 @@ def test_an_open_model_rate_sweep_records_target_and_achieved(tmp_path: Path) ->
         (["--rate", "10", "--endpoint", "GET /"], "--rate drives the lab's own users"),
     ],
 )
-def test_a_bad_sweep_is_a_usage_error(tmp_path: Path, args: list[str], message: str) -> None:
+def test_a_bad_sweep_is_a_usage_error(
+    tmp_path: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """In this process (the exit status end to end: tests/commands/test_compare.py)."""
     scenarios = [] if "--endpoint" in args else ["--scenarios", "io-sync"]
-    result = _lab(*SHORT, *scenarios, *args, "--out", str(tmp_path / "run"), cwd=tmp_path)
-    assert result.returncode == 2, result.stderr
-    assert message in result.stderr
+    assert message in refused(capsys, "compare", *SHORT, *scenarios, *args, "--out", str(tmp_path / "run"))
     assert not (tmp_path / "run").exists()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
+from tests.cli_support import refused
 
 LAB = [sys.executable, "-m", "lab"]
 RUN = ["--configs", "uvicorn-single", "--scenarios", "io-async", "--users", "10", "--duration", "2",
@@ -35,6 +35,8 @@ def checked(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Comple
     return done, tmp
 
 
+@pytest.mark.slow
+@pytest.mark.serial
 def test_a_failing_check_exits_3_with_a_junit_failure(
     checked: tuple[subprocess.CompletedProcess[str], Path],
 ) -> None:
@@ -57,6 +59,8 @@ def test_a_failing_check_exits_3_with_a_junit_failure(
     assert "Checks" in (tmp / "run" / "report.html").read_text()
 
 
+@pytest.mark.slow
+@pytest.mark.serial
 def test_a_regression_against_the_baseline_exits_3(
     checked: tuple[subprocess.CompletedProcess[str], Path],
 ) -> None:
@@ -95,22 +99,23 @@ def test_a_regression_against_the_baseline_exits_3(
         (["--junit", "/no/such/dir/j.xml"], "--junit /no/such/dir/j.xml: no directory"),
     ],
 )
-def test_a_bad_gate_exits_2_before_anything_starts(tmp_path: Path, args: list[str], message: str) -> None:
-    done = _compare(*RUN, "--out", str(tmp_path / "run"), *args, timeout=60)
-
-    assert done.returncode == 2, done.stderr
-    assert message in done.stderr
+def test_a_bad_gate_exits_2_before_anything_starts(
+    tmp_path: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """In this process (the exit status end to end: tests/commands/test_compare.py)."""
+    assert message in refused(capsys, "compare", *RUN, "--out", str(tmp_path / "run"), *args)
     assert not (tmp_path / "run").exists()
 
 
-def test_a_baseline_with_no_cell_in_common_exits_2(tmp_path: Path) -> None:
+def test_a_baseline_with_no_cell_in_common_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from tests.compare.support import cell, write_run
 
     baseline = write_run(tmp_path / "base", [cell("gunicorn-multi", "cpu-sync"), cell("granian", "cpu-sync")])
 
-    done = _compare(
-        *RUN, "--out", str(tmp_path / "run"), "--baseline", str(baseline), "--fail-on-regression", "5"
-    )
-
-    assert done.returncode == 2, done.stderr
-    assert "no cell of this run matches" in done.stderr
+    err = refused(
+        capsys, "compare", *RUN, "--out", str(tmp_path / "run"), "--baseline", str(baseline),
+        "--fail-on-regression", "5",
+    )  # fmt: skip
+    assert "no cell of this run matches" in err

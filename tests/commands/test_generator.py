@@ -16,8 +16,7 @@ import pytest
 from lab.runtime.generator import worker_command
 from lab.runtime.provenance import free_port
 from lab.shared.scenarios import get_scenario
-
-pytestmark = pytest.mark.slow
+from tests.cli_support import refused
 
 LAB = [
     sys.executable,
@@ -37,6 +36,7 @@ def _cells(out: Path) -> list[dict[str, Any]]:
     return list(json.loads((out / "summary.json").read_text())["cells"])
 
 
+@pytest.mark.slow
 def test_two_generator_processes_give_one_exact_cell(tmp_path: Path) -> None:
     out = tmp_path / "two"
     args = ["--scenarios", "noop-async", "--users", "10", "--duration", "3", "--generator-processes", "2"]
@@ -51,6 +51,7 @@ def test_two_generator_processes_give_one_exact_cell(tmp_path: Path) -> None:
     assert 0 < cell["generator_busiest_cpu"] <= cell["generator_cpu"]
 
 
+@pytest.mark.slow
 def test_a_worker_that_dies_fails_its_cell_and_the_later_cells_fail_fast(tmp_path: Path) -> None:
     out, port = tmp_path / "remote", free_port()
     args = [
@@ -98,9 +99,11 @@ def _lines(path: Path) -> list[str]:
         (["--expect-workers", "1", "--master-bind-port", "0"], "between 1 and 65535"),
     ],
 )
-def test_bad_generator_flags_are_refused(tmp_path: Path, args: list[str], message: str) -> None:
-    done = subprocess.run([*LAB, *args, "--out", str(tmp_path / "x")], capture_output=True, text=True)
-    assert done.returncode == 2 and message in done.stderr
+def test_bad_generator_flags_are_refused(
+    tmp_path: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """In this process (the exit status end to end: tests/commands/test_compare.py)."""
+    assert message in refused(capsys, *LAB[3:], *args, "--out", str(tmp_path / "x"))
     assert not (tmp_path / "x").exists()
 
 
@@ -127,16 +130,17 @@ def test_locusts_own_names_and_the_old_spellings_with_a_warning(
     )
 
 
-def test_an_old_spelling_is_refused_as_the_new_one_is(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [*LAB, "--expect-workers", "1", "--workers-wait", "0", "--out", str(tmp_path / "x")],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert done.returncode == 2
-    assert "--workers-wait is deprecated, use --expect-workers-max-wait" in done.stderr
-    assert "--expect-workers-max-wait 0: must be between 1 and 600 seconds" in done.stderr
+def test_an_old_spelling_is_refused_as_the_new_one_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    err = refused(
+        capsys, *LAB[3:], "--expect-workers", "1", "--workers-wait", "0", "--out", str(tmp_path / "x")
+    )
+    assert "--workers-wait is deprecated, use --expect-workers-max-wait" in err
+    assert "--expect-workers-max-wait 0: must be between 1 and 600 seconds" in err
 
 
+@pytest.mark.slow
 def test_server_host_is_where_the_servers_bind_and_locust_sends(tmp_path: Path) -> None:
     """--server-host 127.0.0.2 (loopback still): with 127.0.0.1:PORT taken, the cell can only run there."""
     with socket.socket() as taken:
@@ -152,8 +156,8 @@ def test_server_host_is_where_the_servers_bind_and_locust_sends(tmp_path: Path) 
     assert done.returncode == 0, done.stderr
     (cell,) = json.loads((tmp_path / "out" / "summary.json").read_text())["cells"]
     assert cell["status"] == "ok" and cell["requests"] > 0 and cell["reconciled"]
-    refused = subprocess.run(
-        [sys.executable, "-m", "lab", "compare", "--server-host", "0.0.0.0", "--out", str(tmp_path / "x")],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert refused.returncode == 2 and "--server-host 0.0.0.0" in refused.stderr
+
+
+def test_server_host_must_be_loopback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    err = refused(capsys, "compare", "--server-host", "0.0.0.0", "--out", str(tmp_path / "x"))
+    assert "--server-host 0.0.0.0" in err and not (tmp_path / "x").exists()

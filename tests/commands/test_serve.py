@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -16,6 +17,7 @@ import psutil
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.cli_support import refused
 from tests.conftest import free_port
 from tests.metrics_support import samples
 
@@ -144,35 +146,36 @@ def test_pinning_is_printed() -> None:
         proc.communicate(timeout=30)
 
 
-def _refused(*args: str) -> str:
-    before = {p.pid for p in psutil.Process().children(recursive=True)}
-    result = subprocess.run([*LAB, "serve", *args], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 2, result.stderr
-    assert result.stdout == ""
-    after = {p.pid for p in psutil.Process().children(recursive=True)}
-    assert after <= before
-    return result.stderr
+@pytest.fixture
+def serve_refused(capsys: pytest.CaptureFixture[str]) -> Callable[..., str]:
+    """`lab serve ARGS` in this process: exit 2, nothing on stdout, no process started; its stderr.
+    (The exit status end to end: test_missing_server_binary and the user-app tests below.)"""
+
+    def run(*args: str) -> str:
+        before = {p.pid for p in psutil.Process().children(recursive=True)}
+        err = refused(capsys, "serve", *args)
+        assert {p.pid for p in psutil.Process().children(recursive=True)} <= before
+        return err
+
+    return run
 
 
-@pytest.mark.slow
-def test_unknown_name_lists_valid_ones() -> None:
-    err = _refused("nope")
+def test_unknown_name_lists_valid_ones(serve_refused: Callable[..., str]) -> None:
+    err = serve_refused("nope")
     assert "unknown configuration 'nope'" in err and "uvicorn-single" in err and "granian" in err
 
 
-@pytest.mark.slow
-def test_busy_port() -> None:
+def test_busy_port(serve_refused: Callable[..., str]) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         sock.listen()
-        assert "busy" in _refused("uvicorn-single", "--port", str(sock.getsockname()[1]))
+        assert "busy" in serve_refused("uvicorn-single", "--port", str(sock.getsockname()[1]))
 
 
-@pytest.mark.slow
-def test_invalid_key_and_value_are_named() -> None:
-    assert "--set tokens: unknown key" in _refused("uvicorn-single", "--set", "tokens=3")
-    assert "threadpool" in _refused("uvicorn-single", "--set", "threadpool=0")
-    assert "--port 0" in _refused("uvicorn-single", "--port", "0")
+def test_invalid_key_and_value_are_named(serve_refused: Callable[..., str]) -> None:
+    assert "--set tokens: unknown key" in serve_refused("uvicorn-single", "--set", "tokens=3")
+    assert "threadpool" in serve_refused("uvicorn-single", "--set", "threadpool=0")
+    assert "--port 0" in serve_refused("uvicorn-single", "--port", "0")
 
 
 @pytest.mark.slow

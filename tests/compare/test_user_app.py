@@ -19,8 +19,7 @@ import pytest
 
 from lab.compare.report import headline
 from lab.compare.results.summary import Cell, load
-
-pytestmark = pytest.mark.slow
+from tests.cli_support import refused
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB = [sys.executable, "-m", "lab", "compare"]
@@ -38,6 +37,8 @@ def _compare(out: Path, *args: str, env: dict[str, str] | None = None) -> list[C
     return load(out).cells
 
 
+@pytest.mark.slow
+@pytest.mark.serial
 def test_the_shop_is_explained_on_three_configurations(tmp_path: Path) -> None:
     (tmp_path / "configs.toml").write_text(FOUR_TOKENS)
     lifespan = tmp_path / "lifespan.log"
@@ -100,6 +101,8 @@ def test_the_shop_is_explained_on_three_configurations(tmp_path: Path) -> None:
     assert "also served" in (out / "summary.md").read_text()
 
 
+@pytest.mark.slow
+@pytest.mark.serial
 def test_an_app_and_locustfile_never_in_this_repository(tmp_path: Path) -> None:
     foreign = ROOT / "tests" / "data" / "foreign_app"
     lifespan = tmp_path / "lifespan.log"
@@ -123,6 +126,7 @@ def test_an_app_and_locustfile_never_in_this_repository(tmp_path: Path) -> None:
     assert set(ping) == {"/ping", "/customers/{name}"} and ping["/customers/{name}"].threadpool
 
 
+@pytest.mark.slow
 def test_a_cell_of_404s_is_failing_never_the_best_and_its_wait_is_said(tmp_path: Path) -> None:
     foreign = ROOT / "tests" / "data" / "foreign_app"
     out = tmp_path / "out"
@@ -147,11 +151,11 @@ def test_a_cell_of_404s_is_failing_never_the_best_and_its_wait_is_said(tmp_path:
     assert "wait between(0.001, 0.002)" in done.stdout and "failing" in done.stdout
 
 
-def test_a_bad_calibration_exits_2(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [*LAB, "--app", "shop.app:app", "--app-dir", "examples", "--endpoint", "GET /items",
-         "--calibrate", "0.5s", "--out", str(tmp_path / "out")],
-        capture_output=True, text=True, timeout=60, cwd=ROOT,
+def test_a_bad_calibration_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """In this process (the exit status end to end: tests/commands/test_compare.py)."""
+    err = refused(
+        capsys, "compare", "--app", "shop.app:app", "--app-dir", str(ROOT / "examples"),
+        "--endpoint", "GET /items", "--calibrate", "0.5s", "--out", str(tmp_path / "out"),
     )  # fmt: skip
-    assert done.returncode == 2 and "--calibrate" in done.stderr
+    assert "--calibrate" in err
     assert not (tmp_path / "out").exists()

@@ -70,6 +70,7 @@ def test_bad_item_requests(server: AppServer, path: str, status: int) -> None:
         assert response.json() == {"detail": "item 999999 not found"}
 
 
+@pytest.mark.serial
 def test_def_queries_run_side_by_side_in_the_thread_pool(server: AppServer) -> None:
     """32 concurrent queries, each holding its thread for DB_LATENCY_MS: a connection each, no shared lock."""
     n = 32

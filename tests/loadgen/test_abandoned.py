@@ -11,7 +11,7 @@ from lab.runtime.launcher import Server
 from lab.shared.scenarios import get_scenario
 from tests.locust_support import Growth, LocustProcess
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 
 @pytest.mark.parametrize("processes", [0, 2], ids=["local", "processes-2"])

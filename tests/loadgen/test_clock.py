@@ -13,6 +13,7 @@ from tests.locust_support import run_locust
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_a_two_second_run_sends_for_two_seconds(single_server: Server, tmp_path: Path) -> None:
     """Without the plugin gevent's timer counts from before Locust's start-up: 0.2 to 1.5 s here."""
     scenario = get_scenario("io-async")

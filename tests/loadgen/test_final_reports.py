@@ -15,7 +15,7 @@ import pytest
 
 from tests.locust_support import LocustProcess, Sample
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 # Users that count without a server; a worker that answers "quit" late (its test_stop listener sleeps
 # LATE_S) and writes, as it exits, how many requests it made.

@@ -47,6 +47,7 @@ def test_a_recorder_drains_into_reports_and_a_master_adds_them_up() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_an_overloaded_open_model_shows_the_queue_only_when_corrected(
     single_server: Server, tmp_path: Path
 ) -> None:
@@ -73,6 +74,7 @@ def test_an_overloaded_open_model_shows_the_queue_only_when_corrected(
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_a_123_ms_wait_reports_a_p50_between_123_and_133_ms(single_server: Server, tmp_path: Path) -> None:
     """A closed loop of 2 users on a lightly loaded server: the wait plus a few milliseconds of the server's
     and Locust's own time, where Locust's statistics say 120 or 130 (two digits above 100 ms)."""

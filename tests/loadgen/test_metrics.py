@@ -13,7 +13,7 @@ from lab.shared.scenarios import get_scenario
 from tests.conftest import free_port
 from tests.locust_support import Growth, LocustProcess, listening, run_locust, total, wait_for_http
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 
 @pytest.mark.parametrize("processes", [0, 2], ids=["local", "processes-2"])

@@ -12,6 +12,8 @@ from lab.runtime.launcher import Server
 from lab.shared.scenarios import LOCUSTFILES, SCENARIOS, get_scenario
 from tests.locust_support import run_locust, run_python
 
+pytestmark = pytest.mark.serial  # asserts what a run measured: never beside another test
+
 SHAPES = sorted(str(p) for p in (LOCUSTFILES / "shapes").glob("*.py"))
 
 # Loads a shape file with Locust's loader next to a locustfile (as `-f io_wait.py,shapes/x.py` does), then

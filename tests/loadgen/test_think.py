@@ -10,6 +10,8 @@ from lab.runtime.launcher import Server
 from lab.shared.scenarios import EXPORTER_PLUGIN
 from tests.locust_support import run_locust, run_python
 
+pytestmark = pytest.mark.serial  # asserts what a run measured: never beside another test
+
 LOCUSTFILE = '''
 from locust import FastHttpUser, between, task
 

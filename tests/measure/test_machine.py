@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from lab.measure.machine import MachineCpu, usable_cores
+
+pytestmark = pytest.mark.serial  # asserts what a run measured: never beside another test
 
 
 def test_busy_cores_see_a_process_spinning() -> None:

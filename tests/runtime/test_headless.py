@@ -18,6 +18,8 @@ from lab.runtime.locustfile import user_classes
 from lab.shared.scenarios import EXPORTER_PLUGIN, custom_scenarios, endpoint_scenario, get_scenario, select
 from tests.locust_support import parse_metrics, total
 
+pytestmark = pytest.mark.serial  # asserts what a run measured: never beside another test
+
 # A user's locustfile: HttpUser, a TaskSet, on_start, a wait time; nothing of the lab. Its helper module is
 # called `plugin`, the name the exporter's file must not take.
 USERS = """

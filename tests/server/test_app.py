@@ -176,6 +176,7 @@ async def _burst(url: str, path: str, n: int) -> list[float]:
         return sorted(await asyncio.gather(*(one() for _ in range(n))))
 
 
+@pytest.mark.serial
 def test_a_response_model_sends_def_endpoints_through_the_pool_twice(
     catalogue: dict[str, ServerConfig],
 ) -> None:

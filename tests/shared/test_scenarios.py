@@ -127,6 +127,7 @@ def test_every_scenario_runs_headless(single_server: Server, tmp_path: Path) -> 
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_web_ui_class_picker_runs_the_picked_class(single_server: Server, tmp_path: Path) -> None:
     """Pick IoAsyncUser and --io-ms 7 in the web UI form, swarm, stop, quit: the numbers follow."""
     scenario = get_scenario("io-async")

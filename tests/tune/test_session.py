@@ -16,7 +16,7 @@ import pytest
 
 from lab.compare.results.summary import load
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.serial]
 
 ROOT = Path(__file__).resolve().parents[2]
 GEOCODER = ROOT / "tests" / "data" / "apps" / "geocoder"

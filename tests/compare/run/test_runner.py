@@ -20,6 +20,7 @@ from lab.compare.results.summary import SCHEMA, SCHEMA_PATH
 from lab.compare.run.runner import choose_pinning
 from lab.measure.scrape import spread
 from lab.runtime.latency import percentiles
+from tests.cli_support import refused
 from tests.compare.support import parse
 
 LAB = [sys.executable, "-m", "lab"]
@@ -74,6 +75,7 @@ def starved_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_every_file_is_written_with_sane_values(starved_run: Path) -> None:
     for name in ("summary.json", "summary.csv", "summary.md", "report.html"):
         assert (starved_run / name).stat().st_size > 0, name
@@ -114,6 +116,7 @@ def test_every_file_is_written_with_sane_values(starved_run: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_a_123_ms_wait_reports_its_exact_percentiles_and_every_cell_its_hgrm(starved_run: Path) -> None:
     """Issue 25: the percentiles come from HDR histograms (3 digits: a fraction of a millisecond here), not
     from Locust's statistics (120 or 130 for 123 ms). The 123..133 ms band of a lightly loaded server:
@@ -129,6 +132,7 @@ def test_a_123_ms_wait_reports_its_exact_percentiles_and_every_cell_its_hgrm(sta
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_the_fresh_summary_validates_against_the_published_schema(starved_run: Path) -> None:
     schema = json.loads((Path(__file__).resolve().parents[3] / SCHEMA_PATH).read_text(encoding="utf-8"))
     jsonschema_rs.validator_for(schema).validate(json.loads((starved_run / "summary.json").read_text()))
@@ -138,6 +142,7 @@ def test_the_fresh_summary_validates_against_the_published_schema(starved_run: P
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_the_real_report_parses_and_has_its_charts(starved_run: Path) -> None:
     page = parse((starved_run / "report.html").read_text())
     assert page.counts.get("svg", 0) >= 6  # throughput, latency, tokens, loop lag and 2 spectra at least
@@ -148,6 +153,7 @@ def test_the_real_report_parses_and_has_its_charts(starved_run: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_starved_pool_async_io_serves_several_times_sync_io(starved_run: Path) -> None:
     cells = _cells(starved_run)
     sync, async_ = cells[("threadpool-starved", "io-sync")], cells[("threadpool-starved", "io-async")]
@@ -246,7 +252,6 @@ def test_ctrl_c_keeps_completed_cells_and_leaves_no_process(tmp_path: Path) -> N
     assert _tree_gone(tree)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -257,13 +262,12 @@ def test_ctrl_c_keeps_completed_cells_and_leaves_no_process(tmp_path: Path) -> N
         (["--duration", "soon"], "not a duration"),
     ],
 )
-def test_bad_input_is_refused_before_anything_starts(tmp_path: Path, args: list[str], message: str) -> None:
+def test_bad_input_is_refused_before_anything_starts(
+    tmp_path: Path, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """In this process (the exit status end to end: tests/commands/test_compare.py)."""
     out = tmp_path / "run"
-    result = subprocess.run(
-        [*LAB, "compare", "--out", str(out), *args], capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 2
-    assert message in result.stderr
+    assert message in refused(capsys, "compare", "--out", str(out), *args)
     assert not out.exists()
 
 

@@ -71,6 +71,7 @@ def test_the_three_endpoints_query_the_database(
             assert _gauge(server.url, "lab_db_pool_in_use", pool) == 0
 
 
+@pytest.mark.serial
 def test_pool_gauges_follow_the_requests_in_flight(
     catalogue: dict[str, ServerConfig], database: str, tmp_path: Path
 ) -> None:
