@@ -80,6 +80,20 @@ def test_generator_and_unexplained_name_no_knob() -> None:
         assert made == f"{binding} names no knob"
 
 
+def test_a_workers_rerun_whose_work_stayed_on_one_worker_says_so() -> None:
+    """Measured on gunicorn, cpu-sync, 8 users: 1 -> 2 workers predicted 170 req/s, measured 83, the
+    rerun's CPU on 1.04 of its 2 workers (the users' connections all accepted by one)."""
+    figures = Rerun(binding="cpu", knob="workers", before=1, after=2, rps=85.3, predicted_rps=170.3,
+                    predicted_binding="cpu", measured_rps=82.9, rerun_workers_busy=1.04)  # fmt: skip
+    text = sentence("g · cpu-sync", "refuted", figures)
+    assert text.endswith(
+        "refuted (the rerun's work went to 1.04 of its 2 workers: Locust's keep-alive connections stay on "
+        "the worker that accepted them)"
+    )
+    spread = figures.model_copy(update={"rerun_workers_busy": 1.9, "measured_rps": 160.0})
+    assert sentence("g · cpu-sync", "confirmed", spread).endswith("0.94 of the prediction: confirmed")
+
+
 def test_the_sentence_gives_both_numbers_and_the_verdict() -> None:
     figures = Rerun(binding="threadpool", knob="threadpool", before=4, after=8, rps=86.0, predicted_rps=172.0,
                     predicted_binding="threadpool", measured_rps=95.0,

@@ -33,7 +33,17 @@ class Rerun(BaseModel):
         None, description="The cores the rerun's server could use (the prediction counts the cell's)."
     )
     rerun_binding: str | None = Field(None, description="The binding resource of the rerun itself.")
+    rerun_workers_busy: float | None = Field(
+        None,
+        description="How many workers the rerun's work was spread over (total CPU / the busiest worker's).",
+    )
     reason: str | None = Field(None, description="Why the cell is not verifiable, or why its rerun failed.")
+
+    @property
+    def unspread(self) -> bool:
+        """More workers in the rerun, but its work stayed on fewer than 3/4 of them."""
+        busy, after = self.rerun_workers_busy, self.after
+        return self.knob == "workers" and busy is not None and after is not None and busy < 0.75 * after
 
     @property
     def moved(self) -> float | None:
@@ -53,8 +63,14 @@ def sentence(label: str, verified: Outcome, rerun: Rerun) -> str:
     measured = f"measured {rerun.measured_rps:.4g} req/s" + (
         f" ({rerun.rerun_binding} binding)" if rerun.rerun_binding else ""
     )
-    return (
+    text = (
         f"{label}: bound by {rerun.binding} at {rerun.rps or 0:.4g} req/s; {change}: predicted "
         f"{rerun.predicted_rps or 0:.4g} req/s ({then}), {measured}, {rerun.moved or 0:.2f} of the "
         f"prediction: {verified}"
     )
+    if rerun.unspread:
+        text += (
+            f" (the rerun's work went to {rerun.rerun_workers_busy:.2f} of its {rerun.after:g} workers: "
+            "Locust's keep-alive connections stay on the worker that accepted them)"
+        )
+    return text

@@ -94,6 +94,7 @@ def verified(cell: Cell, found: rerun.View, rerun_of: Planned, after: Cell | Non
         measured_rps=measured, usable_cores=found.capacity.usable_cores,
         rerun_usable_cores=after_view.capacity.usable_cores if after_view is not None else None,
         rerun_binding=after_view.binding if after_view is not None else None,
+        rerun_workers_busy=after.workers_busy if after is not None and after.status == "ok" else None,
         reason=None if measured is not None else failed,
     )  # fmt: skip
     return cell.model_copy(update={"verified": outcome(made.rps, measured), "verify": figures})
