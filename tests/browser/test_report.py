@@ -28,7 +28,7 @@ from tests.compare.support import REAL_RUN
 pytestmark = pytest.mark.slow
 
 LAB = [sys.executable, "-m", "lab"]
-SCENARIOS = ("io-sync", "io-async")  # one kind of endpoint: one throughput and one latency chart
+SCENARIOS = ("io-sync", "io-async")  # one kind of endpoint: one throughput and one latency bar chart
 # Top-down (issue 14 §2): the verdict right under the title (above the links), the charts, the
 # sentences, every number; the provenance last (issue 26 §3), after the baseline when there is one.
 SECTIONS = ["verdict", "throughput", "latency", "over-time", "server", "won", "table", "failed"]
@@ -97,9 +97,11 @@ def _check_page(tab: Tab, out: Path, sections: list[str]) -> None:
 
     cells = [c for c in _cells(out) if c["status"] == "ok"]
     kinds = {c["kind"] for c in cells}
-    # A throughput and a latency chart per kind of endpoint; per cell a latency-over-time panel, and a
-    # thread-pool and an event-loop panel.
-    expected = {"throughput": len(kinds), "latency": len(kinds), "over-time": len(cells)}
+    # A throughput and a latency chart per kind of endpoint, and a percentile spectrum per scenario (its
+    # cells' .hgrm files, issue 25); per cell a latency-over-time panel, and a thread-pool and an
+    # event-loop panel.
+    spectra = len({c["scenario"] for c in cells})
+    expected = {"throughput": len(kinds), "latency": len(kinds) + spectra, "over-time": len(cells)}
     expected["server"] = 2 * len(cells)
     for sid, count in expected.items():
         charts = page.locator(f"section#{sid}").evaluate(CHARTS_JS)

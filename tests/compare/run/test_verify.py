@@ -202,7 +202,9 @@ def test_a_db_pool_of_5_doubled_moves_throughput_as_predicted(runs: dict[str, di
         "db_pool", "db_pool", 5, 10
     )  # fmt: skip
     assert figures["point"] == "uvicorn-single" and figures["predicted_binding"] == "db_pool"
-    assert figures["predicted_rps"] == pytest.approx(2 * found["ceiling_rps"], rel=0.01)  # the pool's
+    # The pool's bound doubled: 1 worker x 10 connections over the connection time at one user (the cell's
+    # own ceiling may be mean value analysis's, under its bound near the knee).
+    assert figures["predicted_rps"] == pytest.approx(2 * 5000 / found["demands"]["db_pool"], rel=0.01)
     moved = figures["measured_rps"] / figures["predicted_rps"]
     assert 0.77 <= moved <= 1.43, figures
     assert found["verified"] == outcome(figures["predicted_rps"], figures["measured_rps"])
