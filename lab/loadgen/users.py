@@ -47,6 +47,7 @@ from lab.loadgen.latency import DUE
 from lab.shared.scenarios import PARAMETERS, get_scenario
 
 RATE_OPTION = "--lab-rate"
+RATE_USERS_OPTION = "--lab-rate-users"  # the users of the whole run that share the rate (workers too)
 
 
 @events.init_command_line_parser.add_listener
@@ -62,6 +63,14 @@ def _add_arguments(parser: LocustArgumentParser, **_kwargs: Any) -> None:
         env_var="LAB_RATE",
         help="open model: requests per second shared by the users, sent on schedule whatever the "
         "responses (0: closed loop, no wait)",
+    )
+    parser.add_argument(
+        RATE_USERS_OPTION,
+        type=int,
+        default=0,
+        env_var="LAB_RATE_USERS",
+        help="open model: the users of the whole run that share the rate; a Locust master passes it to its "
+        "workers, each of which runs only its share of the users (0: this process's users)",
     )
 
 
@@ -108,8 +117,15 @@ class LabUser(FastHttpUser):
         rate = float(getattr(self.environment.parsed_options, "lab_rate", 0.0) or 0.0)
         if rate <= 0:
             return 0.0
-        runner = self.environment.runner
-        users = getattr(runner, "target_user_count", None) or self.environment.parsed_options.num_users or 1
+        options, runner = self.environment.parsed_options, self.environment.runner
+        # Every user of the run sends one request per users / rate seconds; a worker of a Locust master
+        # runs a share of them, so the run's count comes from the master (--lab-rate-users).
+        users = (
+            getattr(options, "lab_rate_users", 0)
+            or getattr(runner, "target_user_count", None)
+            or options.num_users
+            or 1
+        )
         return float(users) / rate
 
     def wait_time(self) -> float:

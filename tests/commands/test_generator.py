@@ -52,6 +52,23 @@ def test_two_generator_processes_give_one_exact_cell(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.serial  # a rate measured
+def test_two_generator_processes_share_the_open_model_s_rate(tmp_path: Path) -> None:
+    """Each Locust worker runs half the users; before --lab-rate-users each sent the whole rate on its own
+    share's schedule (40 req/s asked, 58 sent)."""
+    out = tmp_path / "rate"
+    args = [
+        "--configs", "uvicorn-single", "--scenarios", "io-async", "--rate", "40",
+        "--generator-processes", "2", "--duration", "3", "--calibrate", "0", "--out", str(out),
+    ]  # fmt: skip
+    done = subprocess.run([*LAB, *args], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    (cell,) = _cells(out)
+    assert cell["status"] == "ok" and cell["generator_processes"] == 2 and cell["target_rps"] == 40
+    assert 0.8 * 40 <= cell["rps"] <= 1.1 * 40, cell["rps"]
+
+
+@pytest.mark.slow
 def test_a_worker_that_dies_fails_its_cell_and_the_later_cells_fail_fast(tmp_path: Path) -> None:
     out, port = tmp_path / "remote", free_port()
     args = [

@@ -17,6 +17,7 @@ from lab.shared.configs import ServerConfig
 # most requests in flight, as the model's ceiling counts them, is users x this.
 CONNECTIONS_PER_USER = 10
 RATE_OPTION = "--lab-rate"  # the Locust option of lab.loadgen.users' open model
+RATE_USERS_OPTION = "--lab-rate-users"  # the users sharing it, for Locust workers that run a share
 
 
 def fmt_rate(rate: float) -> str:
@@ -38,7 +39,9 @@ class LoadPoint:
 
     def options(self) -> dict[str, str]:
         """Locust options that make this load (the open model's rate)."""
-        return {} if self.rate is None else {RATE_OPTION: fmt_rate(self.rate)}
+        if self.rate is None:
+            return {}
+        return {RATE_OPTION: fmt_rate(self.rate), RATE_USERS_OPTION: str(self.users)}
 
 
 @dataclass(frozen=True)
