@@ -11,6 +11,13 @@ sent "quit" has said "quit" back (its final report comes before, on the same con
 `--stop-timeout` plus `FINAL_REPORT_WAIT_S`. A worker that died or lost the master never answers: the
 master stops waiting for it once Locust's heartbeats mark it missing, or at the bound, and it is still
 counted as lost. A master whose workers are all answering waits no longer than they take.
+
+The other side, `orphan_after(runner)`: a worker that connects to a master in the middle of its quit is
+acknowledged but never told to quit, and Locust's worker times out on its master's heartbeats only
+after it has had one (60 s after). Such a worker waits on a dead master, then ZeroMQ reconnects it to
+the next master at the same address, which does not know it: the next cell waits for a worker that never
+comes. A lab worker counts its master's silence from its connection, and gives up after
+`MASTER_SILENCE_S` (a live master answers every heartbeat, each second).
 """
 
 from __future__ import annotations
@@ -19,13 +26,23 @@ import logging
 import time
 
 import gevent
+import locust.runners
 from locust.rpc import Message
-from locust.runners import STATE_MISSING, MasterRunner, Runner
+from locust.runners import STATE_MISSING, MasterRunner, Runner, WorkerRunner
 
+MASTER_SILENCE_S = 10  # a lab worker quits after this long without its master's heartbeat
 FINAL_REPORT_WAIT_S = 5.0  # beyond --stop-timeout: a worker stops its users before its final report
 POLL_S = 0.05
 
 logger = logging.getLogger(__name__)
+
+
+def orphan_after(runner: Runner | None) -> None:
+    """A worker's master silence counted from its connection, MASTER_SILENCE_S at most (see the module)."""
+    if isinstance(runner, WorkerRunner):
+        locust.runners.MASTER_HEARTBEAT_TIMEOUT = MASTER_SILENCE_S
+        if runner.last_heartbeat_timestamp is None:
+            runner.last_heartbeat_timestamp = time.time()
 
 
 def wait_at_quit(runner: Runner | None) -> None:

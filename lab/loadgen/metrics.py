@@ -159,6 +159,7 @@ class Exporter:
             abandoned.add_listener(self.requests.abandon)
         if self.role == "worker":
             e.report_to_master.add_listener(self.on_report_to_master)
+            final_reports.orphan_after(environment.runner)
             return
         if self.role == "master":
             e.worker_report.add_listener(self.on_worker_report)
