@@ -47,7 +47,7 @@ def _workers(net: Network, scenario: Scenario, logs: Path) -> None:
 def _lab(net: Network, *args: str) -> subprocess.CompletedProcess[str]:
     master = net.addresses["master"]
     return net.run("master", [PY, "-m", "lab", *args, "--expect-workers", "2", "--master-bind-host", master,
-                              "--expect-workers-max-wait", "20"], timeout=150)  # fmt: skip
+                              "--expect-workers-max-wait", "40"], timeout=180)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
