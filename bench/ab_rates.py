@@ -3,9 +3,11 @@
 Trials of `lab ab` on the tiny service of tests/data/apps/ab (its /work handler burns a fixed number of
 loop iterations): an unchanged copy against the original (A/A: every regression flagged is a false alarm)
 and a copy whose handler does `--slower` times the work (A/B: every regression flagged is a catch), each
-with `--fail-on-regression PCT`. The two kinds alternate (A/A, A/B, A/A, ...) so that what drifts on the
-machine hits both. Reported: the false-alarm rate, the catch rate, and each trial's verdicts and ratios;
-written to OUT/bench.json. Run it with `make bench-ab` (ARGS='--trials 10 --rounds 3 --duration 2s').
+with `--fail-on-regression PCT`, in `--mode duet` (A and B at the same time in each round, `lab ab`'s
+default) or `--mode sequential` (one side at a time). The two kinds alternate (A/A, A/B, A/A, ...) so
+that what drifts on the machine hits both. Reported: the false-alarm rate, the catch rate, and each
+trial's verdicts, ratios and intervals; written to OUT/bench.json. Run it with `make bench-ab`
+(ARGS='--trials 10 --rounds 3 --duration 2s').
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import argparse
 import json
 import subprocess
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +31,7 @@ class Trial:
     flagged: bool  # a row of ab.json is a regression: beyond PCT, and significant
     verdicts: dict[str, str]  # metric -> verdict
     ratios: dict[str, float | None]  # metric -> B/A
+    cis: dict[str, list[float] | None] = field(default_factory=dict)  # metric -> [lo, hi] of B/A
 
 
 def copies(out: Path, slower: float) -> dict[str, Path]:
@@ -49,6 +52,7 @@ def trial(kind: str, b_dir: Path, out: Path, args: argparse.Namespace) -> Trial:
         [sys.executable, "-m", "lab", "ab", str(APP / "a"), str(b_dir), "--app", "service:app",
          "--locustfile", str(APP / "locustfile.py"), "--scenarios", "WorkUser", "--rounds", str(args.rounds),
          "--duration", args.duration, "--users", str(args.users), "--fail-on-regression", str(args.pct),
+         "--mode", args.mode,
          "--generator-processes", "1",  # 10 users of a ~2 ms handler: one Locust process is plenty
          "--out", str(out)],
         capture_output=True, text=True, cwd=ROOT, check=False,
@@ -59,6 +63,7 @@ def trial(kind: str, b_dir: Path, out: Path, args: argparse.Namespace) -> Trial:
     return Trial(
         kind, done.returncode, any(r["regression"] for r in rows),
         {r["metric"]: r["verdict"] for r in rows}, {r["metric"]: r["ratio"] for r in rows},
+        {r["metric"]: r["ci"] for r in rows},
     )  # fmt: skip
 
 
@@ -80,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", default="5s", help="lab ab --duration (default: 5s)")
     parser.add_argument("--users", type=int, default=10, help="lab ab --users (default: 10)")
     parser.add_argument("--slower", type=float, default=1.2, help="the A/B handler's work (default: 1.2)")
+    parser.add_argument(
+        "--mode", choices=["duet", "sequential"], default="duet", help="lab ab --mode (default: duet)"
+    )
     parser.add_argument("--pct", type=float, default=10.0, help="--fail-on-regression (default: 10)")
     parser.add_argument("--out", type=Path, default=Path("results") / "bench-ab")
     args = parser.parse_args(argv)

@@ -7,6 +7,7 @@ it does for a person at the keyboard.
 
 from __future__ import annotations
 
+import json
 import shlex
 import subprocess
 import sys
@@ -139,4 +140,42 @@ def test_ctrl_c_stops_lab_compare_and_keeps_the_cells_done(terminal: Terminal, t
     _wait(lambda: not _alive(tree), 20, f"every process to end: {_alive(tree)}")
     summary = (out / "summary.json").read_text()
     assert '"interrupted": true' in summary and '"scenario": "io-async"' in summary
+    assert (out / "report.html").exists()
+
+
+def test_ctrl_c_stops_both_sides_of_a_lab_ab_duet_and_keeps_the_rounds_done(
+    terminal: Terminal, tmp_path: Path
+) -> None:
+    """The duet's sides run in child processes of their own process group: the terminal's Ctrl-C reaches
+    `lab ab` only, which passes it on to both; each stops as `lab compare` does."""
+    exit_file, out = tmp_path / "exit", tmp_path / "ab"
+    apps = REPO / "tests" / "data" / "apps" / "ab"
+    terminal.start(
+        _lab(
+            "ab", str(apps / "a"), str(apps / "a"), "--app", "service:app", "--locustfile",
+            str(apps / "locustfile.py"), "--scenarios", "WorkUser", "--rounds", "3", "--duration", "2s",
+            "--warmup", "0", "--users", "5", "--generator-processes", "1", "--out", str(out),
+        ),
+        exit_file,
+    )  # fmt: skip
+    _wait(lambda: "round 2 of 3" in terminal.screen(), 120, "the second round to start")
+
+    def both_sending() -> bool:  # inside the second round: each side's Locust run
+        return sum("locust" in _cmdline(p) for p in _alive(_descendants(terminal.pane_pid()))) >= 2
+
+    _wait(both_sending, 60, "both sides' Locust runs in the second round")
+    tree = _descendants(terminal.pane_pid())
+
+    terminal.ctrl_c()
+
+    _wait(exit_file.exists, 60, "lab ab to exit")
+    assert exit_file.read_text().strip() == "130", terminal.screen()
+    _wait(lambda: not _alive(tree), 20, f"every process to end: {_alive(tree)}")
+    found = json.loads((out / "ab.json").read_text())
+    assert found["meta"]["interrupted"] and found["meta"]["mode"] == "duet"
+    runs = [(r["round"], r["side"], r["ok"]) for r in found["runs"]]
+    assert runs[:2] == [(1, "A", True), (1, "B", True)] and {r[:2] for r in runs[2:]} == {(2, "A"), (2, "B")}
+    for side in "AB":
+        summary = json.loads((out / "runs" / f"{side}2" / "summary.json").read_text())
+        assert summary["meta"]["interrupted"], side
     assert (out / "report.html").exists()

@@ -1,8 +1,10 @@
-"""Measure two versions of your app interleaved (A B, B A, ...) and judge B against A (issue 22).
+"""Measure two versions of your app side by side and judge B against A (issue 22).
 
 A_DIR and B_DIR are two copies of the app (two checkouts, two `git worktree`s): each run serves
---app from one of them, with the same configuration, scenarios and load. Per scenario: the ratio B/A of
-req/s and of p95 with 95% confidence intervals, a p-value and a verdict (faster, slower, no difference).
+--app from one of them, with the same configuration, scenarios and load. By default each round runs A
+and B at the same time (duet), so what slows the machine slows both; --mode sequential runs one at a
+time, interleaved (A B, B A, ...). Per scenario: the ratio B/A of req/s, p95 and CPU per request with 95%
+confidence intervals, a p-value and a verdict (faster, slower, no difference).
 Writes ab.json, ab.md and report.html, and each run's `lab compare` result under runs/.
 """
 
@@ -57,6 +59,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--rounds", type=int, default=5, help=f"rounds of A and B, {ROUNDS[0]} to {ROUNDS[1]} (default: 5)"
     )
+    parser.add_argument(
+        "--mode", choices=["duet", "sequential"], default="duet",
+        help="duet: A and B at the same time in each round, each with its own server and Locust; "
+        "sequential: one at a time, interleaved (default: duet)",
+    )  # fmt: skip
     parser.add_argument("--out", type=Path, help="result directory (default: results/ab-<timestamp>)")
     parser.add_argument(
         "--fail-on-regression", metavar="PCT",
@@ -139,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
     plan = plans["A"]
     meta = AbMeta(
         a_dir=str(args.a_dir), b_dir=str(args.b_dir), app=args.app, config=plan.configs[0].name,
-        users=args.users, duration_s=args.duration, warmup_s=args.warmup, rounds=args.rounds,
+        users=args.users, duration_s=args.duration, warmup_s=args.warmup, mode=args.mode, rounds=args.rounds,
         order=[side for _, side in rounds.order(args.rounds)], alpha=ALPHA, level=LEVEL,
         fail_on_regression_pct=gate.pct, started=utc_now(),
     )  # fmt: skip

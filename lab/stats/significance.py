@@ -1,10 +1,12 @@
-"""Is a difference between two sets of runs more than noise? Welch's t-test, on the logarithms.
+"""Is a difference between two sets of runs more than noise? Welch's t-test (or the paired one), on logs.
 
 On the logarithms because a change in speed is a ratio (20% slower is the same change at 100 and at
 10,000 req/s); Welch's because the two sides need not share a variance. Not a rank test (Mann-Whitney)
 nor a permutation test: with 3 runs a side neither can reach p < 0.05 at all (20 orderings, the most
 extreme has p = 0.1), and 3 runs a side is what the lab asks for. The t distribution's tail comes from the
 regularized incomplete beta function (Numerical Recipes' continued fraction), pure Python.
+Duet rounds, where A and B ran at the same time, pair up: `paired_p` is the t-test on the logs of the
+rounds' ratios, which leaves out of the test whatever moved both sides of a round alike.
 """
 
 from __future__ import annotations
@@ -79,6 +81,19 @@ def welch_p(a: Sequence[float], b: Sequence[float]) -> float | None:
         return 1.0 if diff == 0 else 0.0
     df = (va + vb) ** 2 / (va**2 / (len(la) - 1) + vb**2 / (len(lb) - 1))
     return t_two_sided(diff / math.sqrt(va + vb), df)
+
+
+def paired_p(a: Sequence[float], b: Sequence[float]) -> float | None:
+    """The two-sided p-value of the paired t-test on the logs of the ratios b[i] / a[i] (duet rounds: a
+    and b measured at the same time, so what slowed the machine in round i cancels in its ratio); None
+    below MIN_RUNS pairs or when a value is not > 0."""
+    if len(a) != len(b) or len(a) < MIN_RUNS or min(*a, *b) <= 0:
+        return None
+    logs = [math.log(y / x) for x, y in zip(a, b, strict=True)]
+    spread = statistics.stdev(logs) / math.sqrt(len(logs))
+    if spread == 0:
+        return 1.0 if statistics.fmean(logs) == 0 else 0.0
+    return t_two_sided(statistics.fmean(logs) / spread, len(logs) - 1)
 
 
 def detectable(values: Sequence[float], runs: int, power: float = 0.8) -> float | None:

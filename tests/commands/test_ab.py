@@ -1,5 +1,6 @@
 """`lab ab`: bad input refused before anything starts (in-process), and one real A/B of a tiny app whose
-version B is five times slower in one handler: real uvicorn servers and Locust, interleaved rounds."""
+version B is five times slower in one handler: real uvicorn servers and Locust, duet rounds (A and B at
+the same time, the default)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from lab.cli import main
+from lab.cli import build_parser, main
 from lab.compare.ab.result import AbResult, load
 from lab.compare.results.summary import load as load_summary
 
@@ -46,6 +47,15 @@ def test_bad_input_is_a_usage_error_and_starts_nothing(
     assert code == 2
     assert err.startswith("lab: error: ") and message in err
     assert not out.exists()
+
+
+def test_the_mode_is_duet_unless_asked_and_nothing_else(capsys: pytest.CaptureFixture[str]) -> None:
+    dirs = [str(APPS / "a"), str(APPS / "a"), "--app", "service:app"]
+    assert build_parser().parse_args(["ab", *dirs]).mode == "duet"
+    assert build_parser().parse_args(["ab", *dirs, "--mode", "sequential"]).mode == "sequential"
+    with pytest.raises(SystemExit) as exited:
+        build_parser().parse_args(["ab", *dirs, "--mode", "both"])
+    assert exited.value.code == 2 and "invalid choice: 'both'" in capsys.readouterr().err
 
 
 def test_without_a_load_it_says_what_to_send(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -110,11 +120,13 @@ def test_a_much_slower_b_is_slower_a_regression_and_exit_3(
 
 @pytest.mark.slow
 @pytest.mark.serial
-def test_the_runs_are_interleaved_and_each_is_a_comparison(
+def test_each_round_runs_both_sides_at_once_each_a_comparison(
     slower: tuple[subprocess.CompletedProcess[str], Path],
 ) -> None:
     _, out = slower
     found: AbResult = load(out)
+    assert found.meta.mode == "duet" and found.meta.finished
+    # The side started first alternates: A B, B A, A B.
     assert [(r.round, r.side) for r in found.runs] == [
         (1, "A"),
         (1, "B"),
@@ -123,13 +135,19 @@ def test_the_runs_are_interleaved_and_each_is_a_comparison(
         (3, "A"),
         (3, "B"),
     ]
-    assert found.meta.order == ["A", "B", "B", "A", "A", "B"] and found.meta.finished
+    assert found.meta.order == ["A", "B", "B", "A", "A", "B"]
+    summaries = {(run.round, run.side): load_summary(out / run.out) for run in found.runs}
     for run in found.runs:
-        summary = load_summary(out / run.out)
+        summary = summaries[run.round, run.side]
         assert [c.status for c in summary.cells] == ["ok"] and run.ok
         side_dir = found.meta.a_dir if run.side == "A" else found.meta.b_dir
         assert summary.meta.target is not None
         assert summary.meta.target.app_dir == str(Path(side_dir).resolve())
+        assert (out / run.out / "lab.log").is_file()
+    for number in (1, 2, 3):
+        a, b = summaries[number, "A"].meta, summaries[number, "B"].meta
+        assert a.finished and b.finished
+        assert a.started < b.finished and b.started < a.finished  # the two ran at the same time
     assert (out / "report.html").is_file() and (out / "ab.md").is_file()
 
 

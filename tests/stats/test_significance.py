@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from lab.stats.significance import detectable, incomplete_beta, t_quantile, t_two_sided, welch_p
+from lab.stats.significance import detectable, incomplete_beta, paired_p, t_quantile, t_two_sided, welch_p
 
 
 @pytest.mark.parametrize(
@@ -52,3 +52,35 @@ def test_the_smallest_detectable_change_grows_with_the_noise_and_shrinks_with_ru
     assert detectable(quiet, 5) < detectable(noisy, 5)  # type: ignore[operator]
     assert detectable(noisy, 10) < detectable(noisy, 3)  # type: ignore[operator]
     assert detectable([100], 5) is None
+
+
+def test_the_paired_test_sees_a_change_through_speed_jumps_that_welch_cannot() -> None:
+    speed = [1.0, 0.5, 0.8, 0.6, 0.9]
+    a = [1000 * s for s in speed]
+    b = [1100 * s * (1 + e) for s, e in zip(speed, [0.02, -0.01, 0.0, -0.02, 0.01], strict=True)]
+    assert paired_p(a, b) < 0.001  # type: ignore[operator]
+    assert welch_p(a, b) > 0.4  # type: ignore[operator]
+
+
+def test_the_paired_test_on_known_values() -> None:
+    # logs of the ratios: 0.1, 0.2, 0.3: mean 0.2, sd 0.1, t = 0.2 / (0.1 / sqrt 3) = 3.464 on 2 df
+    a = [1.0, 1.0, 1.0]
+    b = [2.718281828**0.1, 2.718281828**0.2, 2.718281828**0.3]
+    assert paired_p(a, b) == pytest.approx(0.0742, abs=5e-4)
+    assert paired_p(a, a) == 1.0
+
+
+def test_paired_rounds_below_three_or_unmatched_are_not_judged() -> None:
+    assert paired_p([1.0, 2.0], [1.0, 2.0]) is None
+    assert paired_p([1.0, 2.0, 3.0], [1.0, 2.0]) is None
+    assert paired_p([1.0, 2.0, 0.0], [1.0, 2.0, 3.0]) is None
+
+
+def test_paired_false_alarms_stay_near_alpha() -> None:
+    rng = random.Random(4)
+    alarms = 0
+    for _ in range(400):
+        speed = [rng.uniform(0.5, 1.0) for _ in range(5)]
+        a, b = [s * rng.gauss(1, 0.05) for s in speed], [s * rng.gauss(1, 0.05) for s in speed]
+        alarms += (paired_p(a, b) or 1) < 0.05
+    assert alarms / 400 < 0.09

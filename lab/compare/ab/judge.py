@@ -1,19 +1,21 @@
 """The ratio B/A of each scenario and metric over the rounds, its interval, its p-value and the verdict.
 
-Round i of A is paired with round i of B (they ran back to back, interleaved): a round where either side's
-cell failed is left out of both. The interval is a paired bootstrap of the ratio of means
-(lab.stats.bootstrap), the p-value Welch's t-test on the logs (lab.stats.significance). A verdict names a
-direction only when both agree: p < alpha and the interval excludes 1.
+Round i of A is paired with round i of B (at the same time in a duet, back to back when sequential): a
+round where either side's cell failed is left out of both. Duet: the ratio is the geometric mean of the
+rounds' B/A, its interval a bootstrap over those ratios, the p-value the paired t-test on their logs (what
+slowed the machine in a round slowed both of its sides and cancels in its ratio). Sequential: a paired
+bootstrap of the ratio of means and Welch's t-test on the logs, the runs of a side being independent
+(lab.stats). A verdict names a direction only when both agree: p < alpha and the interval excludes 1.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from lab.compare.ab.result import AbMetric, AbRow, AbVerdict
+from lab.compare.ab.result import AbMetric, AbRow, AbVerdict, Mode
 from lab.compare.results.summary import Cell
-from lab.stats.bootstrap import ratio_ci
-from lab.stats.significance import ALPHA, MIN_RUNS, welch_p
+from lab.stats.bootstrap import Interval, paired_ratio_ci, ratio_ci
+from lab.stats.significance import ALPHA, MIN_RUNS, paired_p, welch_p
 
 # metric -> True when higher is better (req/s), False when lower is (latency, cost). cpu_ms, the
 # server's CPU time per request, is what a busy machine disturbs least: a neighbour that takes the CPU
@@ -58,13 +60,21 @@ def verdict(metric: AbMetric, ratio: float, lo: float, hi: float, p: float | Non
     return "faster" if better else "slower"
 
 
-def row(rounds: Rounds, scenario: str, metric: AbMetric, pct: float | None) -> AbRow:
+def judged(a: list[float], b: list[float], mode: Mode) -> tuple[Interval, float | None]:
+    """The ratio's interval and the p-value (None below MIN_RUNS rounds) of paired rounds."""
+    if mode == "duet":
+        return paired_ratio_ci(a, b), paired_p(a, b)
+    return ratio_ci(a, b), welch_p(a, b) if len(a) >= MIN_RUNS else None
+
+
+def row(
+    rounds: Rounds, scenario: str, metric: AbMetric, pct: float | None, mode: Mode = "sequential"
+) -> AbRow:
     a, b = _paired(rounds, scenario, metric)
     if len(a) < 2 or min(*a, *b) <= 0:
         return AbRow(scenario=scenario, metric=metric, a=a, b=b, ratio=None, ci=None, p_value=None,
                      verdict="not judged")  # fmt: skip
-    interval = ratio_ci(a, b)
-    p = welch_p(a, b) if len(a) >= MIN_RUNS else None
+    interval, p = judged(a, b, mode)
     found = verdict(metric, interval.estimate, interval.lo, interval.hi, p)
     beyond = False
     if pct is not None:
@@ -77,6 +87,8 @@ def row(rounds: Rounds, scenario: str, metric: AbMetric, pct: float | None) -> A
     )  # fmt: skip
 
 
-def rows(rounds: Rounds, scenarios: Sequence[str], pct: float | None) -> list[AbRow]:
+def rows(
+    rounds: Rounds, scenarios: Sequence[str], pct: float | None, mode: Mode = "sequential"
+) -> list[AbRow]:
     """Every scenario's rows: req/s, p95, then the server's CPU per request."""
-    return [row(rounds, s, metric, pct) for s in scenarios for metric in METRICS]
+    return [row(rounds, s, metric, pct, mode) for s in scenarios for metric in METRICS]

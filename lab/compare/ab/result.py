@@ -12,6 +12,9 @@ from lab.shared.output import atomic_write
 AbVerdict = Literal["faster", "slower", "no difference", "not judged"]
 AbMetric = Literal["rps", "p95_ms", "cpu_ms"]
 Side = Literal["A", "B"]
+# duet: A and B run at the same time in each round, each on its own server with its own Locust (the
+# default); sequential: one side at a time, interleaved A B, B A, ...
+Mode = Literal["duet", "sequential"]
 
 
 class Run(BaseModel):
@@ -34,9 +37,15 @@ class AbRow(BaseModel):
     metric: AbMetric
     a: list[float] = Field(description="A's value in each round that both sides measured.")
     b: list[float] = Field(description="B's value in the same rounds, in the same order.")
-    ratio: float | None = Field(description="mean(B) / mean(A); None when fewer than 2 rounds measured.")
+    ratio: float | None = Field(
+        description="duet: the geometric mean of the rounds' B/A; sequential: mean(B) / mean(A); None "
+        "when fewer than 2 rounds measured."
+    )
     ci: list[float] | None = Field(description="[lo, hi] of the ratio's 95% bootstrap interval.")
-    p_value: float | None = Field(description="Welch's t-test on the logs; None below 3 rounds a side.")
+    p_value: float | None = Field(
+        description="duet: the paired t-test on the logs of the rounds' B/A; sequential: Welch's t-test "
+        "on the logs; None below 3 rounds."
+    )
     verdict: AbVerdict = Field(
         description="faster / slower: B differs significantly (p < alpha and the interval excludes 1); "
         "no difference otherwise; not judged: fewer than 3 rounds measured on a side."
@@ -56,8 +65,14 @@ class AbMeta(BaseModel):
     users: int
     duration_s: float
     warmup_s: float
+    mode: Mode = Field(
+        "sequential", description="duet: both sides at once in each round, sharing the machine; "
+        "sequential: one side at a time."
+    )  # fmt: skip
     rounds: int = Field(description="The rounds asked for.")
-    order: list[Side] = Field(description="The order the runs were measured in: A B, B A, A B, ...")
+    order: list[Side] = Field(
+        description="The order the runs were started in: A B, B A, A B, ... (duet: which side started first)."
+    )
     alpha: float
     level: float
     fail_on_regression_pct: float | None

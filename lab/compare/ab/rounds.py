@@ -1,4 +1,5 @@
-"""Measure two plans interleaved: round 1 runs A then B, round 2 B then A, and so on.
+"""Measure two plans one side at a time (`--mode sequential`), interleaved: round 1 runs A then B, round
+2 B then A, and so on. The duet (both at once) is lab.compare.ab.duet; both record runs here.
 
 Each run is a whole one-configuration comparison (lab.compare.run.runner.Comparison: a fresh server, the
 warm-up, every scenario measured the way `lab compare` measures a cell) into a directory of its own, so
@@ -43,20 +44,27 @@ class Measured:
         }
 
 
+def record(measured: Measured, side: Side, number: int, run_out: Path, out: Path) -> None:
+    """Append the run of `side` in round `number` written to `run_out` (none written: no cell, not ok)."""
+    try:
+        cells = load(run_out).cells
+    except (OSError, ValueError):  # a run that died before writing its summary.json
+        cells = []
+    ok = bool(cells) and all(c.status == "ok" for c in cells)
+    measured.runs.append(Run(side=side, round=number, out=run_out.relative_to(out).as_posix(), ok=ok))
+    measured.cells.append({c.scenario: c for c in cells})
+
+
 def run(
     plans: dict[Side, Plan], rounds: int, out: Path, saved: Callable[[Measured], None] | None = None
 ) -> Measured:
-    """Every run of the rounds, each written under out/runs/<side><round>; `saved` after each run."""
+    """Every run of the rounds, one side at a time, each written under out/runs/<side><round>; `saved`
+    after each run."""
     measured = Measured()
     for number, side in order(rounds):
-        name = f"{side}{number}"
-        plan = replace(plans[side], out=out / "runs" / name)
+        plan = replace(plans[side], out=out / "runs" / f"{side}{number}")
         completed = Comparison(plan).run()
-        cells = load(plan.out).cells
-        measured.runs.append(
-            Run(side=side, round=number, out=f"runs/{name}", ok=all(c.status == "ok" for c in cells))
-        )
-        measured.cells.append({c.scenario: c for c in cells})
+        record(measured, side, number, plan.out, out)
         if not completed:
             measured.interrupted = True
             break

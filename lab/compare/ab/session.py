@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from lab.compare.ab import judge, page, rounds
+from lab.compare.ab import duet, judge, page, rounds
 from lab.compare.ab.result import AbMeta, AbResult, AbRow, Side, write
 from lab.compare.results import junit
 from lab.compare.results.verdicts import Verdict
@@ -54,7 +54,7 @@ def ab(plans: dict[Side, Plan], meta: AbMeta, out: Path, gate: Gate) -> tuple[Ab
     def result_of(measured: rounds.Measured) -> AbResult:
         return AbResult(
             meta=meta.model_copy(update={"interrupted": measured.interrupted}),
-            runs=measured.runs, scenarios=judge.rows(measured.rounds, scenarios, gate.pct),
+            runs=measured.runs, scenarios=judge.rows(measured.rounds, scenarios, gate.pct, meta.mode),
         )  # fmt: skip
 
     def saved(measured: rounds.Measured) -> None:
@@ -63,7 +63,7 @@ def ab(plans: dict[Side, Plan], meta: AbMeta, out: Path, gate: Gate) -> tuple[Ab
 
     out.mkdir(parents=True, exist_ok=True)
     write(out, AbResult(meta=meta))
-    measured = rounds.run(plans, meta.rounds, out, saved)
+    measured = (duet.run if meta.mode == "duet" else rounds.run)(plans, meta.rounds, out, saved)
     found = result_of(measured)
     found = found.model_copy(update={"meta": found.meta.model_copy(update={"finished": utc_now()})})
     write(out, found)

@@ -48,9 +48,12 @@ LAUNCH_S = 3.0
 
 
 class Comparison:
-    def __init__(self, plan: Plan, render: Callable[[Path], None] | None = None) -> None:
+    def __init__(
+        self, plan: Plan, render: Callable[[Path], None] | None = None, sync: Callable[[], None] | None = None
+    ) -> None:
         self.plan = plan
         self.render = render
+        self.sync = sync  # called before each cell's warm-up: `lab ab`'s duet starts both sides' together
         self.cells: list[Cell] = []
         self.run_id = uuid.uuid4().hex[:12]
         usable = usable_cpus()
@@ -81,6 +84,8 @@ class Comparison:
         self, server: Server | Running, scenario: Scenario, prefix: Path, point: LoadPoint
     ) -> Measurement:
         plan = self.plan
+        if self.sync is not None:
+            self.sync()
         options = {**plan.locust_options(scenario), **point.options()}
         load = measurement.Load(scenario, point.users, plan.duration_s, options, plan.warmup_s)
         tags = {"config": server.config.name, "run_id": self.run_id}

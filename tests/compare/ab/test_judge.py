@@ -94,3 +94,22 @@ def test_the_cpu_per_request_sees_a_slower_handler_through_a_noisy_machine() -> 
     assert found["rps"].verdict == "no difference"
     assert found["cpu_ms"].verdict == "slower" and found["cpu_ms"].regression
     assert found["cpu_ms"].ratio == pytest.approx(2.06 / 1.62, abs=0.01)
+
+
+def test_duet_rounds_are_judged_by_their_own_ratios() -> None:
+    """The machine's speed jumps 2x between rounds, hitting both sides of a duet round alike; B 15%
+    slower in each: the paired test catches it where the sequential judgement cannot."""
+    speed = [1.0, 0.5, 0.8, 0.6, 0.9]
+    a = [300 * s for s in speed]
+    b = [255 * s * (1 + e) for s, e in zip(speed, [0.02, -0.01, 0.0, -0.02, 0.01], strict=True)]
+    duet = row(_rounds(a, b), "WorkUser", "rps", pct=10, mode="duet")
+    assert duet.verdict == "slower" and duet.regression
+    assert duet.ratio == pytest.approx(0.85, abs=0.005) and duet.p_value < 0.001  # type: ignore[operator]
+    assert duet.ci is not None and duet.ci[0] <= duet.ratio <= duet.ci[1] < 0.9
+    sequential = row(_rounds(a, b), "WorkUser", "rps", pct=10, mode="sequential")
+    assert sequential.verdict == "no difference" and not sequential.regression
+
+
+def test_duet_rows_of_two_rounds_are_not_judged() -> None:
+    found = row(_rounds([300, 310], [200, 210]), "WorkUser", "rps", pct=10, mode="duet")
+    assert found.verdict == "not judged" and found.p_value is None and found.ci is not None
