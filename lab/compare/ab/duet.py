@@ -119,11 +119,14 @@ def run(
 ) -> Measured:
     """Every duet round, each side written under out/runs/<side><round>; `saved` after each round."""
     measured = Measured()
-    for number, first in order(rounds)[::2]:
-        print(f"lab ab: round {number} of {rounds}, A and B at once", file=sys.stderr, flush=True)
-        if not _round(plans, number, first, out, measured):
-            measured.interrupted = True
-            break
-        if saved is not None:
-            saved(measured)
+    try:
+        for number, first in order(rounds)[::2]:
+            print(f"lab ab: round {number} of {rounds}, A and B at once", file=sys.stderr, flush=True)
+            if not _round(plans, number, first, out, measured):
+                measured.interrupted = True
+                break
+            if saved is not None:
+                saved(measured)
+    except KeyboardInterrupt:  # between rounds: no side is running
+        measured.interrupted = True
     return measured
