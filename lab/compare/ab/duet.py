@@ -49,6 +49,7 @@ def _side(plan: Plan, barrier: Barrier, log: Path) -> None:
     fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
+    os.close(fd)
 
     def sync() -> None:
         with contextlib.suppress(threading.BrokenBarrierError):
