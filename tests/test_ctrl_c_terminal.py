@@ -160,8 +160,9 @@ def test_ctrl_c_stops_both_sides_of_a_lab_ab_duet_and_keeps_the_rounds_done(
     )  # fmt: skip
     _wait(lambda: "round 2 of 3" in terminal.screen(), 120, "the second round to start")
 
-    def both_sending() -> bool:  # inside the second round: each side's Locust run
-        return sum("locust" in _cmdline(p) for p in _alive(_descendants(terminal.pane_pid()))) >= 2
+    def both_sending() -> bool:  # inside the second round: each side's Locust run (lab ab's own command
+        # line names the locustfile too)
+        return sum("--headless" in _cmdline(p) for p in _alive(_descendants(terminal.pane_pid()))) >= 2
 
     _wait(both_sending, 60, "both sides' Locust runs in the second round")
     tree = _descendants(terminal.pane_pid())

@@ -8,11 +8,12 @@ time cannot tell a 20% slower handler from that, two sides at once can.
 
 Each side runs in a child process forked from `lab ab` (a Comparison is written for one process: its
 Ctrl-C is a KeyboardInterrupt in the main thread, its servers die with the thread that started them).
-Both children wait for each other before each cell's warm-up (a barrier), so their measured windows
-coincide although their servers start up at different speeds. A child has its own process group: a Ctrl-C
-typed at the terminal reaches `lab ab` alone, which passes it on once to each side; each then stops the
-way `lab compare` stops, keeping what it measured. The side started first alternates between rounds;
-both use the same cores (pinned or not), so neither side gets the faster ones.
+Both children wait for each other before each cell's warm-up and again before its measured run (a
+barrier), so their measured windows coincide although their servers and Locusts start up at different
+speeds. A child has its own process group: a Ctrl-C typed at the terminal reaches `lab ab` alone, which
+passes it on once to each side; each then stops the way `lab compare` stops, keeping what it measured.
+The side started first alternates between rounds; both use the same cores (pinned or not), so neither
+side gets the faster ones.
 """
 
 from __future__ import annotations

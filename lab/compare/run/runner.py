@@ -6,11 +6,12 @@ recorded with its reason and the run goes on; Ctrl-C stops the current cell and 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import statistics
 import sys
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,13 +48,21 @@ CELL_OVERHEAD_S = 3.0
 LAUNCH_S = 3.0
 
 
+@contextlib.contextmanager
+def _calling(call: Callable[[], None]) -> Iterator[None]:
+    call()
+    yield
+
+
 class Comparison:
     def __init__(
         self, plan: Plan, render: Callable[[Path], None] | None = None, sync: Callable[[], None] | None = None
     ) -> None:
         self.plan = plan
         self.render = render
-        self.sync = sync  # called before each cell's warm-up: `lab ab`'s duet starts both sides' together
+        # Called before each cell's warm-up and again before its measured run: `lab ab`'s duet starts both
+        # sides' together, so that their measured windows coincide.
+        self.sync = sync
         self.cells: list[Cell] = []
         self.run_id = uuid.uuid4().hex[:12]
         usable = usable_cpus()
@@ -90,8 +99,9 @@ class Comparison:
         load = measurement.Load(scenario, point.users, plan.duration_s, options, plan.warmup_s)
         tags = {"config": server.config.name, "run_id": self.run_id}
         return measurement.measure(
-            server, load, out=prefix, tags=tags, cpus=self.pinning.generator, generator=self.generator
-        )
+            server, load, out=prefix, tags=tags, cpus=self.pinning.generator, generator=self.generator,
+            alongside=None if self.sync is None else _calling(self.sync),
+        )  # fmt: skip
 
     def _record(
         self, cfg: ServerConfig, workers: int, scenario: Scenario, runs: list[Measured], error: str | None,
