@@ -49,3 +49,17 @@ def test_the_report_shows_the_rows_and_the_runs_escaped(tmp_path: Path) -> None:
     assert 'href="runs/B1/summary.md"' in html
     assert "beyond\n10.0%" in html or "beyond 10.0%" in html
     assert (tmp_path / "ab.md").read_text() == table(_result())
+
+
+def test_the_report_says_how_the_rounds_ran_and_what_a_duet_ratio_is(tmp_path: Path) -> None:
+    for mode, says in [
+        ("duet", ["A and B at the same time", "the paired t-test", "geometric mean"]),
+        ("sequential", ["one side at a time", "Welch's t-test", "ratio of the means"]),
+    ]:
+        found = _result()
+        out = tmp_path / mode
+        out.mkdir()
+        write(out, found.model_copy(update={"meta": found.meta.model_copy(update={"mode": mode})}))
+        render(out)
+        html = " ".join((out / "report.html").read_text().split())
+        assert parse(html).errors == [] and all(s in html for s in says), mode
