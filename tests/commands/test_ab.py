@@ -74,7 +74,7 @@ def slower(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Complet
     out = tmp / "out"
     done = subprocess.run(
         [sys.executable, "-m", "lab", "ab", str(APPS / "a"), str(b), "--app", "service:app",
-         "--locustfile", str(LOCUSTFILE), "--scenarios", "WorkUser", "--rounds", "3", "--duration", "3",
+         "--locustfile", str(LOCUSTFILE), "--scenarios", "WorkUser", "--rounds", "3", "--duration", "2",
          "--warmup", "0", "--users", "10",
          "--generator-processes", "1", "--fail-on-regression", "10", "--junit", str(tmp / "junit.xml"),
          "--out", str(out)],

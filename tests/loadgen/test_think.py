@@ -10,8 +10,6 @@ from lab.runtime.launcher import Server
 from lab.shared.scenarios import EXPORTER_PLUGIN
 from tests.locust_support import run_locust, run_python
 
-pytestmark = pytest.mark.serial  # asserts what a run measured: never beside another test
-
 LOCUSTFILE = '''
 from locust import FastHttpUser, between, task
 
@@ -29,6 +27,7 @@ class Browsing(FastHttpUser):
 
 
 @pytest.mark.slow
+@pytest.mark.serial  # asserts what a run measured: never beside another test
 @pytest.mark.parametrize("processes", [0, 2], ids=["local", "processes-2"])
 def test_think_time_is_the_gap_to_the_same_users_next_request(
     single_server: Server, tmp_path: Path, processes: int

@@ -66,7 +66,7 @@ def starved_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
         out,
         "--configs", "threadpool-starved,uvicorn-single",
         "--scenarios", "io-sync,io-async",
-        "--users", "20", "--duration", "4s", "--warmup", "1s", "--io-ms", "123",
+        "--users", "20", "--duration", "3s", "--warmup", "1s", "--calibrate", "1s", "--io-ms", "123",
     )  # fmt: skip
     stdout, stderr = proc.communicate(timeout=300)
     assert proc.returncode == 0, stderr
@@ -87,7 +87,7 @@ def test_every_file_is_written_with_sane_values(starved_run: Path) -> None:
     for cell in data["cells"]:
         assert cell["status"] == "ok", cell["error"]
         assert cell["requests"] > 0 and cell["failures"] == 0
-        assert 2.5 < cell["duration_s"] < 6
+        assert 2.5 < cell["duration_s"] < 5
         assert cell["rps"] == pytest.approx(cell["requests"] / cell["duration_s"], rel=0.01)
         assert 123 <= cell["p50_ms"] <= cell["p95_ms"] <= cell["p99_ms"]
         assert cell["latency_from"] == "send" and cell["p95_ms_uncorrected"] is None  # a closed loop
@@ -98,7 +98,7 @@ def test_every_file_is_written_with_sane_values(starved_run: Path) -> None:
         assert cell["unaccounted"] == cell["server_requests"] - cell["requests"] - cell["abandoned"]
         assert cell["reconciled"] is True and abs(cell["unaccounted"]) <= 1, cell
         assert cell["server_drained"] is True
-        # 20 users / 33 or 163 req/s: a request waits well under the 4 s cell.
+        # 20 users / 33 or 163 req/s: a request waits well under the 3 s cell.
         assert cell["steady_state"] is True and cell["expected_wait_s"] < 1
         assert cell["ceiling_rps"] > 0 and cell["efficiency"] == pytest.approx(
             cell["rps"] / cell["ceiling_rps"], rel=0.01
@@ -231,7 +231,7 @@ def test_ctrl_c_keeps_completed_cells_and_leaves_no_process(tmp_path: Path) -> N
     out = tmp_path / "run"
     proc = _compare(
         out, "--configs", "uvicorn-single", "--scenarios", "io-async,io-sync,cpu-sync",
-        "--users", "10", "--duration", "3s", "--warmup", "1s",
+        "--users", "10", "--duration", "3s", "--warmup", "1s", "--calibrate", "0",
     )  # fmt: skip
     me = psutil.Process(proc.pid)
     deadline = time.monotonic() + 120
