@@ -38,7 +38,7 @@ def test_think_time_is_the_gap_to_the_same_users_next_request(
     locustfile.write_text(LOCUSTFILE)
     result = run_locust(
         [locustfile, EXPORTER_PLUGIN], ["Browsing"], host=single_server.url, out_dir=tmp_path,
-        users=6, processes=processes, run_time=6 if processes else 4,
+        users=6, processes=processes, run_time=4,
     )  # fmt: skip
     assert result.returncode == 0, result.log
     count = result.metric("locust_think_seconds_count")
