@@ -278,12 +278,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=5, help="rounds of the pick against the best (3+)")
     parser.add_argument("--out", type=Path, default=Path("results/tune-bench"))
     args = parser.parse_args(argv)
-    chosen = [c for c in CASES if c.name in args.cases.split(",")]
-    unknown = set(args.cases.split(",")) - {c.name for c in CASES}
+    by_name = {c.name: c for c in CASES}
+    unknown = set(args.cases.split(",")) - set(by_name)
     if unknown or args.repeat < 3 or args.rounds < 3:
         parser.error(f"unknown case(s) {sorted(unknown)}" if unknown else "--repeat and --rounds: 3 or more")
     plan, rows = Plan(args.duration, args.repeat, args.rounds), []
-    for case in chosen:
+    for case in [by_name[name] for name in dict.fromkeys(args.cases.split(","))]:  # in the order given
         rows.append(one(case, args.out / case.name, plan))
         args.out.mkdir(parents=True, exist_ok=True)
         report = [{**asdict(r), "ratio": r.ratio, "within_5pct": r.within} for r in rows]
