@@ -178,8 +178,11 @@ def cells(summary: Path) -> list[dict[str, Any]]:
 def write_best(case: Case, name: str, path: Path) -> None:
     """The grid's best point as a configurations table of its own, [grid-best], as tuned.toml is written."""
     (cfg,) = [c for c in points(get(load_catalogue(), case.config), parse(case.space)) if c.name == name]
-    table = tuned_toml(cfg, "the full grid's best median").splitlines()
-    path.write_text("\n".join([f"# the full grid's best point, {name}", f"[{GRID_BEST}]", *table[2:]]) + "\n")
+    keys = [line for line in tuned_toml(cfg, "").splitlines()[2:] if not line.startswith("description =")]
+    described = f'description = "the full grid\'s best median: {name}"'
+    path.write_text(
+        "\n".join([f"# the full grid's best point, {name}", f"[{GRID_BEST}]", *keys, described]) + "\n"
+    )
 
 
 def gate(case: Case, plan: Plan) -> list[str]:

@@ -33,6 +33,7 @@ def test_the_grids_best_is_written_as_its_own_table_with_the_points_settings(tmp
     _, best = files(tmp_path)
     found = load_catalogue([best])[GRID_BEST]
     assert (found.server, found.workers, found.threadpool) == ("gunicorn", 2, 40)
+    assert "lab tune" not in best.read_text()  # not the pick: said as the grid's best
 
 
 def test_each_round_is_a_compare_of_tuned_toml_and_the_best_the_order_alternating(tmp_path: Path) -> None:
