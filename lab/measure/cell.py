@@ -4,6 +4,10 @@ Warm up (not counted), wait until the server has finished every request (what Lo
 must not leak into this window), watch the server's /metrics and its CPU from outside while Locust runs
 headless, then finish the window once the server has served what Locust abandoned at the stop.
 
+Each Locust process is started ahead, held at a gate (lab.loadgen.gate): the measured run's while the
+warm-up runs, both while a server just launched starts. A Locust process spends a second or two starting
+(imports), and that start-up no longer adds to the cell; what each run measures starts at its gate.
+
 A running service the lab did not start (`lab run`, lab.runtime.service) is watched the same way through
 its --metrics-url; without one, the cell has Locust's side only (`window` None).
 """
@@ -81,20 +85,66 @@ def measure(
 ) -> Measurement:
     """Measure `load` against `server`; Locust's files go next to `out` (a path prefix).
 
-    `alongside` runs for exactly the measured run (e.g. a prober timing other requests meanwhile);
-    `generator` says how many Locust processes send, and where (default: one, here)."""
-    scenario = load.scenario
+    `server` may be launched and not ready yet (`Server.launch`): Locust starts meanwhile. `alongside`
+    runs for exactly the measured run (e.g. a prober timing other requests meanwhile); `generator` says
+    how many Locust processes send, and where (default: one, here)."""
+    with contextlib.ExitStack() as started:
+        warmup, run = _start(server, load, out, tags, cpus, generator)
+        for locust in (warmup, run):
+            if locust is not None:
+                started.callback(locust.stop)  # whatever happens: none is left behind
+        server.wait_ready()  # a server just launched started meanwhile, as Locust did
+        if warmup is not None:
+            # Only failures to run count; a queue so long that nothing is answered yet is fine.
+            with contextlib.suppress(headless.NoAnswerError):
+                warmup.run()
+        check_alive(server)
+        if run is None:  # not started ahead: another Locust master would have held its port
+            run = _locust(server, load, load.seconds, out, tags, cpus, generator, gated=False)
+            started.callback(run.stop)
+        return _measured(server, load, run, alongside)
+
+
+def _start(
+    server: Server | Running, load: Load, out: Path, tags: dict[str, str], cpus: list[int] | None,
+    generator: Generator | None,
+) -> tuple[headless.Started | None, headless.Started | None]:  # fmt: skip
+    """The warm-up's Locust and the measured run's, both held at their gates: their start-ups overlap the
+    server's and each other's. The measured run's only when it has no master port to share with the
+    warm-up's (one local process); else None, started when the warm-up is over."""
+    warmup = None
     if load.warmup_s > 0:
-        # Only failures to run count; a queue so long that nothing is answered yet is fine.
-        with contextlib.suppress(headless.NoAnswerError):
-            headless.run(
-                scenario, server.url, users=load.users, seconds=load.warmup_s,
-                out=out.with_name(out.name + "-warmup"), params=load.options, tags=tags, cpus=cpus,
-                generator=generator,
-            )  # fmt: skip
-    check_alive(server)
+        prefix = out.with_name(out.name + "-warmup")
+        warmup = _locust(server, load, load.warmup_s, prefix, tags, cpus, generator)
+    if warmup is not None and not (generator or Generator()).single:
+        return warmup, None
+    try:
+        return warmup, _locust(server, load, load.seconds, out, tags, cpus, generator)
+    except BaseException:
+        if warmup is not None:
+            warmup.stop()
+        raise
+
+
+def _locust(
+    server: Server | Running, load: Load, seconds: float, out: Path, tags: dict[str, str],
+    cpus: list[int] | None, generator: Generator | None, gated: bool = True,
+) -> headless.Started:  # fmt: skip
+    return headless.start(
+        load.scenario, server.url, users=load.users, seconds=seconds, out=out, params=load.options,
+        tags=tags, cpus=cpus, generator=generator, gated=gated,
+    )  # fmt: skip
+
+
+def _measured(
+    server: Server | Running,
+    load: Load,
+    run: headless.Started,
+    alongside: AbstractContextManager[object] | None,
+) -> Measurement:
+    """The measured run: the server drained and watched from outside, `run`'s gate opened meanwhile."""
     metrics_url = server.metrics_url
-    watcher = None if metrics_url is None else _watch(server, metrics_url, scenario.handler)
+    watcher = None if metrics_url is None else _watch(server, metrics_url, load.scenario.handler)
     result: headless.LoadResult | None = None
     window = None
     with (
@@ -102,10 +152,7 @@ def measure(
         alongside if alongside is not None else contextlib.nullcontext(),
     ):
         try:
-            result = headless.run(
-                scenario, server.url, users=load.users, seconds=load.seconds, out=out,
-                params=load.options, tags=tags, cpus=cpus, generator=generator,
-            )  # fmt: skip
+            result = run.run()
         finally:
             check_alive(server)
             try:

@@ -36,6 +36,11 @@ class Generator:
         """The processes that send the load: recorded in each cell as `generator_processes`."""
         return self.expect_workers or self.processes
 
+    @property
+    def single(self) -> bool:
+        """One local process, no master: two such Locust processes may run at once (a master binds a port)."""
+        return self.processes <= 1 and not self.expect_workers
+
     def arguments(self) -> list[str]:
         """Locust's options for this generator (none for one local process)."""
         if self.expect_workers:

@@ -1,9 +1,17 @@
-"""One headless Locust run of one scenario, bounded in time, and what it measured."""
+"""One headless Locust run of one scenario, bounded in time, and what it measured.
+
+`run` starts Locust and waits for it; `start(..., gated=True)` starts it ahead, its test held at a gate
+(lab.loadgen.gate) until `Started.run()`: its start-up then overlaps what runs before (lab.measure.cell).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +40,8 @@ from lab.shared import metric_names
 from lab.shared.latency import LatencyFrom
 from lab.shared.scenarios import EXPORTER_PLUGIN, Scenario
 from lab.shared.timeline import HistoryPoint
+
+SAMPLE_S = 0.2  # Locust's process tree's CPU, read from outside while it runs
 
 
 class LoadError(RuntimeError):
@@ -85,6 +95,7 @@ def command(
     params: dict[str, str],
     tags: dict[str, str],
     generator: Generator | None = None,
+    gate: Path | None = None,
 ) -> list[str]:
     # The exporter comes as a second locustfile, so that any user's file is measured without importing it;
     # it comes last, so that Locust names the run after the scenario's file.
@@ -97,10 +108,83 @@ def command(
         "--metrics-port", "0", "--metrics-snapshot", f"{out}.prom",
         "--lab-config", tags.get("config", ""), "--run-id", tags.get("run_id", ""),
         *(generator or Generator()).arguments(),
+        *(["--lab-start-gate", str(gate)] if gate is not None else []),
     ]  # fmt: skip
     for option, value in [*scenario.options, *params.items()]:
         args += [option, value]
     return args
+
+
+@dataclass
+class Started:
+    """A headless Locust process, started (`start`); `run()` opens its gate, if it has one, and waits for
+    its result. Started ahead, it spends its start-up while something else runs (lab.loadgen.gate)."""
+
+    scenario: Scenario
+    out: Path
+    seconds: float
+    generator: Generator
+    locust: Child
+    gate: Path | None = None  # the file that starts its test; None: it started sending at once
+
+    def run(self) -> LoadResult:
+        """Open the gate, wait until Locust exits (its tree's CPU sampled meanwhile), read what it wrote."""
+        try:
+            if self.gate is not None:
+                self.gate.touch()
+            returncode, cpu = _wait(self.locust, self.seconds + 60 + self.generator.start_up_s())
+        finally:
+            self.stop()
+        assert self.locust.log is not None
+        entries = _entries(self.out, self.locust.log, returncode, self.generator)
+        handler = self.scenario.handler
+        entry = next((e for e in entries if e["name"] == handler), None) if handler else None
+        if entry is None and entries:
+            entry = aggregate(entries)
+        if entry is None or not entry.get("num_requests"):
+            raise NoAnswerError(
+                f"no request was answered within the {self.seconds:.0f} s run (is the server answering, or "
+                "does one response take longer than the run?)"
+            )
+        return _result(self.scenario, self.out, entries, entry, cpu, self.generator)
+
+    def stop(self) -> None:
+        """Locust's whole tree (a no-op once it has exited), and its gate."""
+        self.locust.stop()
+        if self.gate is not None:
+            shutil.rmtree(self.gate.parent, ignore_errors=True)
+
+
+def start(
+    scenario: Scenario,
+    url: str,
+    *,
+    users: int,
+    seconds: float,
+    out: Path,
+    params: dict[str, str] | None = None,
+    tags: dict[str, str] | None = None,
+    cpus: list[int] | None = None,
+    generator: Generator | None = None,
+    gated: bool = False,
+) -> Started:
+    """Start Locust headless against `url` for `seconds`, files next to `out` (a path prefix); `gated`: its
+    test waits for `Started.run()`, which the caller must call or `stop()`."""
+    generator = generator or Generator()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    log = out.with_suffix(".log")
+    log.unlink(missing_ok=True)
+    gate = Path(tempfile.mkdtemp(prefix="lab-gate-")) / "open" if gated else None
+    cmd = command(scenario, url, users, seconds, out, params or {}, tags or {}, generator, gate)
+    locust = Child(log)
+    locust.what = "Locust"
+    try:
+        locust.spawn(cmd, cpus=cpus)
+    except BaseException:
+        if gate is not None:
+            shutil.rmtree(gate.parent, ignore_errors=True)
+        raise
+    return Started(scenario, out, seconds, generator, locust, gate)
 
 
 def run(
@@ -116,42 +200,25 @@ def run(
     generator: Generator | None = None,
 ) -> LoadResult:
     """Run Locust headless against `url` for `seconds`; files are written next to `out` (a path prefix)."""
-    generator = generator or Generator()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    log = out.with_suffix(".log")
-    cmd = command(scenario, url, users, seconds, out, params or {}, tags or {}, generator)
-    returncode, cpu = _locust(cmd, log, seconds + 60 + generator.start_up_s(), cpus)
-    entries = _entries(out, log, returncode, generator)
-    entry = next((e for e in entries if e["name"] == scenario.handler), None) if scenario.handler else None
-    if entry is None and entries:
-        entry = aggregate(entries)
-    if entry is None or not entry.get("num_requests"):
-        raise NoAnswerError(
-            f"no request was answered within the {seconds:.0f} s run (is the server answering, or does one "
-            "response take longer than the run?)"
-        )
-    return _result(scenario, out, entries, entry, cpu, generator)
+    return start(
+        scenario, url, users=users, seconds=seconds, out=out, params=params, tags=tags, cpus=cpus,
+        generator=generator,
+    ).run()  # fmt: skip
 
 
-def _locust(cmd: list[str], log: Path, limit: float, cpus: list[int] | None) -> tuple[int | None, TreeCpu]:
+def _wait(locust: Child, limit: float) -> tuple[int | None, TreeCpu]:
     """Locust's run to its end (within `limit` seconds: run time, stop timeout and a generous start-up),
-    its process tree's CPU sampled from outside meanwhile."""
-    log.unlink(missing_ok=True)
-    locust = Child(log)
-    locust.what = "Locust"
-    started = time.monotonic()
-    locust.spawn(cmd, cpus=cpus)
+    its process tree's CPU sampled from outside meanwhile; noticed as soon as it exits."""
     assert locust.process is not None
-    cpu = TreeCpu(psutil.Process(locust.process.pid))
-    try:
-        while locust.alive():
-            cpu.sample()
-            if time.monotonic() > started + limit:
-                raise LoadError(f"Locust did not stop within {limit:.0f} s")
-            time.sleep(0.2)
-        return locust.process.returncode, cpu
-    finally:
-        locust.stop()  # a no-op once Locust has exited; otherwise its whole tree goes
+    process = locust.process
+    cpu = TreeCpu(psutil.Process(process.pid))
+    deadline = time.monotonic() + limit
+    while True:
+        cpu.sample()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            return process.wait(timeout=SAMPLE_S), cpu
+        if time.monotonic() > deadline:
+            raise LoadError(f"Locust did not stop within {limit:.0f} s")
 
 
 def _entries(out: Path, log: Path, returncode: int | None, generator: Generator) -> list[StatsEntry]:

@@ -179,7 +179,7 @@ class Comparison:
             log=self.plan.out / "logs" / f"{cfg.name}.server.log", target=self.plan.target(cfg),
             extra_env=self.plan.server_env,
         )  # fmt: skip
-        server.start()
+        server.launch()  # ready when its first cell's Locust is: lab.measure.cell waits for both
         return server
 
     def _attempt(
