@@ -48,6 +48,7 @@ TIMED = [
     ("lab.runtime.headless", "Started.run", "locust run (gate to result)"),
     ("lab.runtime.headless", "_wait", "locust process (gate to exit)"),
     ("lab.measure.scrape", "drain", "drain"),
+    ("lab.measure.scrape", "settle", "drain (settle)"),
     ("lab.measure.scrape", "Watcher.__init__", "watcher first read"),
     ("lab.measure.scrape", "Watcher.finish", "watcher finish (drain, last read)"),
     ("lab.compare.run.runner", "Comparison.save", "save summary + render report"),
@@ -72,8 +73,8 @@ def _timed(label: str, function: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def patch() -> list[str]:
-    """Time every TIMED function the tree has; the labels of those it has."""
+def patch(set_attr: Callable[[Any, str, Any], None] = setattr) -> list[str]:
+    """Time every TIMED function the tree has (set with `set_attr`); the labels of those it has."""
     found = []
     for module_name, path, label in TIMED:
         module = importlib.import_module(module_name)
@@ -83,7 +84,7 @@ def patch() -> list[str]:
             owner = getattr(owner, part, None)
         if owner is None or not hasattr(owner, name):
             continue
-        setattr(owner, name, _timed(label, getattr(owner, name)))
+        set_attr(owner, name, _timed(label, getattr(owner, name)))
         found.append(label)
     return found
 

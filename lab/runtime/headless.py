@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import shutil
-import subprocess
+import os
 import sys
-import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +17,7 @@ import psutil
 
 from lab.runtime import latency
 from lab.runtime.generator import Generator, TreeCpu, lost_reason, workers_missing
+from lab.runtime.latency import Latency
 from lab.runtime.locust_stats import (
     NameStats,
     Samples,
@@ -37,11 +35,10 @@ from lab.runtime.locust_stats import (
 )  # fmt: skip
 from lab.runtime.procs import Child
 from lab.shared import metric_names
+from lab.shared.gate import OPEN_SIGNAL, ready_marker
 from lab.shared.latency import LatencyFrom
 from lab.shared.scenarios import EXPORTER_PLUGIN, Scenario
 from lab.shared.timeline import HistoryPoint
-
-SAMPLE_S = 0.2  # Locust's process tree's CPU, read from outside while it runs
 
 
 class LoadError(RuntimeError):
@@ -78,12 +75,16 @@ class LoadResult:
     think_ms: float = 0.0  # mean time between a response and the same user's next request (lab.loadgen.think)
     max_ms: float | None = None  # the slowest request counted in `requests`
     # Exact percentiles (lab.loadgen.latency): from the schedule in the open model, with the uncorrected
-    # ones (from the send) beside them; the whole distribution as a .hgrm file's text.
+    # ones (from the send) beside them; the whole distribution as a .hgrm file's text (`hgrm`).
     latency_from: LatencyFrom = "send"
     p50_ms_uncorrected: float | None = None
     p95_ms_uncorrected: float | None = None
     p99_ms_uncorrected: float | None = None
-    hgrm: str = ""
+    exact: Latency | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def hgrm(self) -> str:
+        return self.exact.hgrm if self.exact is not None else ""
 
 
 def command(
@@ -125,14 +126,20 @@ class Started:
     seconds: float
     generator: Generator
     locust: Child
+    cpu: TreeCpu  # its process tree's, read from outside
     gate: Path | None = None  # the file that starts its test; None: it started sending at once
 
     def run(self) -> LoadResult:
         """Open the gate, wait until Locust exits (its tree's CPU sampled meanwhile), read what it wrote."""
         try:
             if self.gate is not None:
-                self.gate.touch()
-            returncode, cpu = _wait(self.locust, self.seconds + 60 + self.generator.start_up_s())
+                _open(self.gate, self.locust)
+            # Within the run time, its stop and a generous start-up; its tree's CPU sampled meanwhile.
+            limit = self.seconds + 60 + self.generator.start_up_s()
+            assert self.locust.process is not None
+            returncode = self.cpu.until_exit(self.locust.process, limit)
+            if returncode is None:
+                raise LoadError(f"Locust did not stop within {limit:.0f} s")
         finally:
             self.stop()
         assert self.locust.log is not None
@@ -146,13 +153,18 @@ class Started:
                 f"no request was answered within the {self.seconds:.0f} s run (is the server answering, or "
                 "does one response take longer than the run?)"
             )
-        return _result(self.scenario, self.out, entries, entry, cpu, self.generator)
+        return _result(self.scenario, self.out, entries, entry, self.cpu, self.generator)
+
+    def started_up(self) -> bool:
+        """Whether it waits at its gate (its start-up is over), or has exited; not gated: True."""
+        return self.gate is None or ready_marker(self.gate).exists() or not self.locust.alive()
 
     def stop(self) -> None:
         """Locust's whole tree (a no-op once it has exited), and its gate."""
         self.locust.stop()
         if self.gate is not None:
-            shutil.rmtree(self.gate.parent, ignore_errors=True)
+            self.gate.unlink(missing_ok=True)
+            ready_marker(self.gate).unlink(missing_ok=True)
 
 
 def start(
@@ -172,19 +184,18 @@ def start(
     test waits for `Started.run()`, which the caller must call or `stop()`."""
     generator = generator or Generator()
     out.parent.mkdir(parents=True, exist_ok=True)
-    log = out.with_suffix(".log")
-    log.unlink(missing_ok=True)
-    gate = Path(tempfile.mkdtemp(prefix="lab-gate-")) / "open" if gated else None
+    log, gate = out.with_suffix(".log"), out.with_name(out.name + ".gate") if gated else None
+    for stale in (log, gate, ready_marker(gate) if gate else None):
+        if stale is not None:
+            stale.unlink(missing_ok=True)
     cmd = command(scenario, url, users, seconds, out, params or {}, tags or {}, generator, gate)
     locust = Child(log)
     locust.what = "Locust"
-    try:
-        locust.spawn(cmd, cpus=cpus)
-    except BaseException:
-        if gate is not None:
-            shutil.rmtree(gate.parent, ignore_errors=True)
-        raise
-    return Started(scenario, out, seconds, generator, locust, gate)
+    locust.spawn(cmd, cpus=cpus)
+    assert locust.process is not None  # not reaped yet: its pid is still its own
+    return Started(
+        scenario, out, seconds, generator, locust, TreeCpu(psutil.Process(locust.process.pid)), gate
+    )
 
 
 def run(
@@ -206,19 +217,12 @@ def run(
     ).run()  # fmt: skip
 
 
-def _wait(locust: Child, limit: float) -> tuple[int | None, TreeCpu]:
-    """Locust's run to its end (within `limit` seconds: run time, stop timeout and a generous start-up),
-    its process tree's CPU sampled from outside meanwhile; noticed as soon as it exits."""
-    assert locust.process is not None
-    process = locust.process
-    cpu = TreeCpu(psutil.Process(process.pid))
-    deadline = time.monotonic() + limit
-    while True:
-        cpu.sample()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            return process.wait(timeout=SAMPLE_S), cpu
-        if time.monotonic() > deadline:
-            raise LoadError(f"Locust did not stop within {limit:.0f} s")
+def _open(gate: Path, locust: Child) -> None:
+    """Start a gated Locust's test: the gate, and a signal if it waits there already (lab.loadgen.gate)."""
+    gate.touch()
+    if ready_marker(gate).exists() and locust.process is not None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(locust.process.pid, OPEN_SIGNAL)
 
 
 def _entries(out: Path, log: Path, returncode: int | None, generator: Generator) -> list[StatsEntry]:
@@ -284,7 +288,7 @@ def _result(
         p50_ms_uncorrected=exact.p50_ms_uncorrected,
         p95_ms_uncorrected=exact.p95_ms_uncorrected,
         p99_ms_uncorrected=exact.p99_ms_uncorrected,
-        hgrm=exact.hgrm,
+        exact=exact,
     )
 
 
