@@ -5,9 +5,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from lab.runtime.launcher import Server
 from lab.shared.configs import ServerConfig, load_catalogue
+
+# Property tests judge results, not speed: on a shared 2-core machine one example can take longer than
+# hypothesis's default 200 ms deadline (a flaky failure that says nothing about the code).
+settings.register_profile("lab", deadline=None)
+settings.load_profile("lab")
 
 # The `slow` marker's guard, SIGINT restored under nohup, no process left behind: see the module.
 pytest_plugins = ["tests.process_guard"]

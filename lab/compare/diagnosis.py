@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lab.compare.results.measured import HandlerRow
-from lab.model.explain import ABOVE, Verdict, grown, judge
+from lab.model.explain import ABOVE, GENERATOR_SATURATED, Verdict, generator_queue, grown, judge
 from lab.model.inputs import Capacity, Demands, Load, Resource
 from lab.model.measured import HandlerAtOneUser, class_demands, in_cell_cpu_ms
 from lab.model.mva import sweep
@@ -133,6 +133,8 @@ class CellLoad:
     threadpool_waiting_max: float | None
     other_cores: float | None = None  # the machine's other processes, meanwhile
     mean_ms: float | None = None  # Locust's mean response time in the cell
+    server_mean_ms: float | None = None  # the server's own mean time per request in the cell
+    server_one_ms: float | None = None  # the same at one user (the calibration's)
 
 
 def _measured(cell: CellLoad, capacity: Capacity) -> dict[Resource, float]:
@@ -174,10 +176,19 @@ def diagnose(
         cell.rps, bound, capacity, load, measured=_measured(cell, capacity),
         predicted_rps=tight[0].rps * load.started(one_user.wall_ms) if tight else None,
     )  # fmt: skip
+    verdict = generator_queue(verdict, cell.rps, bound, capacity, load, outside_grown_ms(cell, one_user))
     curve = sweep(one_user, capacity, think, [cell.users]) if cell.rate is None else []
     slowed = cell.mean_ms / one_user.wall_ms if cell.mean_ms and one_user.wall_ms > 0 else None
     others = cell.other_cores if cell.other_cores is not None and cell.other_cores >= OTHERS_NOTABLE else None
     return Diagnosis(verdict, one_user, capacity, curve[0].rps if curve else None, slowed, others)
+
+
+def outside_grown_ms(cell: CellLoad, one_user: Demands) -> float | None:
+    """How much longer the cell's requests spent outside the server than one user's: Locust's mean less
+    the server's own, in the cell and at one user (None where either side was not measured)."""
+    if cell.mean_ms is None or cell.server_mean_ms is None or cell.server_one_ms is None:
+        return None
+    return (cell.mean_ms - cell.server_mean_ms) - max(one_user.wall_ms - cell.server_one_ms, 0.0)
 
 
 PACED = ("constant_pacing", "constant_throughput")  # Locust's wait times that keep a user's cycle
@@ -243,6 +254,19 @@ def sentence(diagnosis: Diagnosis | None) -> str:
         return (
             f"unexplained: {_f(v.efficiency)} of the ceiling {_f(v.ceiling_rps)} req/s ({v.ceiling_formula}) "
             f"and {why} (utilization law: {law}; measured: {_utilizations(v.measured)}{fuller})"
+        )
+    if v.binding == "generator" and v.measured.get("generator", 0.0) < GENERATOR_SATURATED:
+        busiest = v.measured.get("generator")
+        used = "" if busiest is None else f" while its busiest process used {busiest:.2f} of a core"
+        remedy = (
+            f"the machine's other processes used {diagnosis.others:.2f} cores meanwhile"
+            if diagnosis.others is not None
+            else "more --generator-processes would send more"
+        )
+        return (
+            f"the load generator: {v.ceiling_formula} = {_f(v.ceiling_rps)} req/s, efficiency "
+            f"{_f(v.efficiency)}: the requests queued on Locust's side{used} ({remedy}; utilization law: "
+            f"{law})"
         )
     if v.binding == "generator":
         return (

@@ -17,13 +17,18 @@ The rule (issue 21 §2), the same for every cell:
 - above ABOVE (1.10) of the ceiling the cell served more than the demands allow: `unexplained` too
   (a demand measured at one user that the cell did not pay, e.g. a cold start);
 - one exception: a load generator measured at GENERATOR_SATURATED of a core binds whatever the
-  efficiency (the cell's numbers then describe Locust, not the server).
+  efficiency (the cell's numbers then describe Locust, not the server);
+- and a closed loop the load generator slowed without saturating it (`generator_queue`): below the band,
+  when the cell's requests spent more time outside the server (Locust's mean less the server's own) than
+  one user's did, that growth is time the requests queued on the client's side (Locust's greenlets on a
+  busy process, answers arriving in bursts). The users' bound counted with R0 grown by it is the
+  generator's ceiling; where the cell sits in the band of that ceiling, the generator binds.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from lab.model.bounds import Bound, bounds, ceiling, utilization
 from lab.model.inputs import Binding, Capacity, Demands, Load, Resource
@@ -86,3 +91,25 @@ def grown(verdict: Verdict) -> dict[Resource, float]:
         for r, u in verdict.measured.items()
         if u >= SATURATED and verdict.utilization.get(r, 0.0) > 0
     }
+
+
+def generator_queue(
+    verdict: Verdict, rps: float, demands: Demands, capacity: Capacity, load: Load, grown_ms: float | None
+) -> Verdict:
+    """`verdict`, or the load generator's where it explains a closed-loop cell below the band (see the
+    module): `grown_ms`, the cell's mean time outside the server less one user's."""
+    if (
+        verdict.binding != "unexplained" or verdict.efficiency is None or verdict.efficiency > ABOVE
+        or load.rate is not None or grown_ms is None or grown_ms <= 0
+    ):  # fmt: skip
+        return verdict
+    slowed = replace(demands, wall_ms=demands.wall_ms + grown_ms)
+    again = judge(rps, slowed, capacity, load, measured=verdict.measured)
+    top = ceiling(again.bounds)
+    if again.binding != "users" or top is None or again.ceiling_rps is None:
+        return verdict
+    formula = (
+        f"{top.formula}, R0 grown by {grown_ms:.3g} ms the requests spent outside the server beyond one "
+        f"user's (the load generator's side)"
+    )
+    return replace(again, binding="generator", ceiling_formula=formula, utilization=verdict.utilization)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lab.model.explain import grown, judge
+from lab.model.explain import generator_queue, grown, judge
 from lab.model.inputs import Capacity, Demands, Load
 from lab.model.mva import sweep
 from lab.model.verify import outcome, predict
@@ -93,3 +93,24 @@ def test_outcome_within_fifteen_percent() -> None:
     assert outcome(100, 86) == "confirmed"
     assert outcome(100, 84) == "refuted"
     assert outcome(100, None) == "not verifiable"
+
+
+def test_the_generator_queue_explains_only_a_closed_loop_below_the_band_that_grew_outside() -> None:
+    """R0 102 ms, 100 users: 790 req/s is 0.82 of the users' bound; 13.5 ms more outside the server
+    than at one user bring the bound to 866 req/s, where the cell sits in the band."""
+    d, cap = Demands(wall_ms=102.0, cpu_ms=0.5, threadpool_ms=101.0), Capacity(1, 1.0, 200)
+    closed = Load(users=100, think_ms=2.0)
+    v = judge(790.0, d, cap, closed)
+    assert v.binding == "unexplained"
+    found = generator_queue(v, 790.0, d, cap, closed, 13.5)
+    assert found.binding == "generator"
+    assert found.ceiling_rps == pytest.approx(100 / 0.1175)
+    assert found.utilization == v.utilization  # the law's, from the one-user demands, unchanged
+    assert generator_queue(v, 790.0, d, cap, closed, 0.0) is v  # nothing grew outside: unexplained
+    assert generator_queue(v, 790.0, d, cap, closed, None) is v  # not measured
+    assert generator_queue(v, 790.0, d, cap, closed, 200.0) is v  # far too much: above the band, no
+    explained = judge(950.0, d, cap, closed)
+    assert generator_queue(explained, 950.0, d, cap, closed, 13.5) is explained  # already in the band
+    opened = Load(rate=790.0)
+    open_v = judge(600.0, d, cap, opened)
+    assert generator_queue(open_v, 600.0, d, cap, opened, 13.5) is open_v  # an open model has no loop

@@ -62,6 +62,9 @@ class Measured(BaseModel):
     server_cpu_s: float | None = Field(None, description="CPU seconds of the server's processes.")
     server_window_s: float | None = Field(None, description="Seconds server_cpu_s and server_requests cover.")
     server_cores: float | None = Field(None, description="Cores the server used while users were sending.")
+    server_mean_ms: float | None = Field(
+        None, description="The server's own mean time per request in its window (the requested handlers')."
+    )
     loop_lag_p99_ms: float | None = None
     threadpool_in_use_max: float | None = Field(None, description="Most tokens in use at once.")
     threadpool_waiting_max: float | None = Field(None, description="Most requests waiting for a token.")

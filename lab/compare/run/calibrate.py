@@ -114,8 +114,8 @@ def diagnosed(
         rps=rps, server_cores=cell.server_cores, generator_busiest_cpu=cell.generator_busiest_cpu,
         generator_saturated=cell.generator_saturated,
         threadpool_in_use_max=cell.threadpool_in_use_max, threadpool_waiting_max=cell.threadpool_waiting_max,
-        mean_ms=cell.mean_ms,
-        other_cores=cell.other_cores,
+        mean_ms=cell.mean_ms, server_mean_ms=cell.server_mean_ms,
+        server_one_ms=diagnosis.service_ms(calibration.rows), other_cores=cell.other_cores,
     )  # fmt: skip
     one_user = diagnosis.demands(calibration, pools)
     think = diagnosis.paced_think_ms(scenario.wait_time, cell.think_ms, cell.mean_ms, one_user.wall_ms)

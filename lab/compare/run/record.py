@@ -10,6 +10,7 @@ from lab.compare import little
 from lab.compare.handlers import Breakdown
 from lab.compare.results.measured import Measured
 from lab.measure.cell import Measurement
+from lab.measure.scrape import ServerWindow
 from lab.shared.scenarios import Scenario
 from lab.shared.timeline import CellSeries
 from lab.stats.bootstrap import mean_ci
@@ -59,7 +60,7 @@ def measured(found: Measurement, usable_cores: float, split: Breakdown | None = 
         update=dict(
             server_requests=int(window.requests), server_cpu_s=r(window.cpu_s),
             server_window_s=r(window.window_s),
-            server_cores=r(window.cores, 2),
+            server_cores=r(window.cores, 2), server_mean_ms=r(server_mean_ms(window, split)),
             loop_lag_p99_ms=r(window.loop_lag_p99_ms),
             threadpool_in_use_max=window.threadpool_in_use_max,
             threadpool_waiting_max=window.threadpool_waiting_max,
@@ -71,6 +72,17 @@ def measured(found: Measurement, usable_cores: float, split: Breakdown | None = 
             handlers=split.rows if split is not None else [],
         )
     )  # fmt: skip
+
+
+def server_mean_ms(window: ServerWindow, split: Breakdown | None) -> float | None:
+    """The server's mean time per request over its window: the requested handlers' where the client's
+    names map to handlers (a user's scenario), else every handler it served."""
+    rows = [(h.server_requests, h.mean_ms) for h in split.rows if h.requested] if split is not None else [
+        (w.requests, w.mean_ms) for w in window.handlers.values()
+    ]  # fmt: skip
+    counted = [(n, m) for n, m in rows if n and m is not None]
+    total = sum(n for n, _ in counted)
+    return sum(n * m for n, m in counted) / total if total else None
 
 
 def median_run(runs: list[Measured]) -> Measured:
