@@ -60,6 +60,9 @@ def _tokens(args: Any) -> list[str]:
     words: list[str] = []
     for arg in args:
         word = os.fsdecode(arg)
+        if words[-1:] == ["-c"] and os.path.basename(words[0]).startswith("python"):
+            words.append("<code>")  # `python -c CODE`: its words (`from locust import`) start nothing
+            continue
         # `sh -c "uvicorn ..."`: the words of the shell's command line count too.
         words += shlex.split(word) if " " in word else [word]
     return words

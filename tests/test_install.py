@@ -69,6 +69,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     pip = subprocess.run(
         [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+         "--no-compile",  # the dependencies' bytecode: written on first import, of what is imported
          "-c", str(root / "src" / "constraints.txt"), str(root / "src")],
         capture_output=True, text=True, timeout=400,
     )  # fmt: skip

@@ -68,6 +68,8 @@ def test_programs_are_recognised_in_every_spelling() -> None:
     assert program_of([sys.executable, "-m", "lab", "compare", "--help"]) is None
     assert program_of([sys.executable, "-m", "lab.loadgen.inspect", "f.py"]) is None
     assert program_of(["git", "status", "--", "lab/serve"]) is None
+    # A Python script's code is no command line (it imports Locust without running it: no load, no lock).
+    assert program_of([sys.executable, "-c", "from locust import FastHttpUser", "f.py"]) is None
 
 
 def test_an_unmarked_test_that_starts_a_server_fails_naming_the_marker(tmp_path: Path) -> None:

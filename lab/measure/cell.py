@@ -4,6 +4,11 @@ Warm up (not counted), wait until the server has finished every request (what Lo
 must not leak into this window), watch the server's /metrics and its CPU from outside while Locust runs
 headless, then finish the window once the server has served what Locust abandoned at the stop.
 
+Each Locust process is started ahead, held at a gate (lab.loadgen.gate): the measured run's while the
+warm-up runs, both while a server just launched starts, and a caller may start a next load's meanwhile
+(`Locusts`). A Locust process spends a second or two starting (imports), and that start-up no longer adds
+to the cell; what each run measures starts at its gate, and no other Locust is starting up meanwhile.
+
 A running service the lab did not start (`lab run`, lab.runtime.service) is watched the same way through
 its --metrics-url; without one, the cell has Locust's side only (`window` None).
 """
@@ -11,6 +16,9 @@ its --metrics-url; without one, the cell has Locust's side only (`window` None).
 from __future__ import annotations
 
 import contextlib
+import functools
+import time
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +32,8 @@ from lab.runtime.generator import Generator
 from lab.runtime.launcher import Server
 from lab.runtime.service import Running
 from lab.shared.scenarios import Scenario
+
+START_UP_MAX_S = 60.0  # a Locust started ahead still starting after this is left to start meanwhile
 
 
 class MeasureError(RuntimeError):
@@ -69,6 +79,48 @@ def check_alive(server: Server | Running) -> None:
         raise MeasureError(f"the server ({server.config.server}) exited with code {code} during the cell")
 
 
+class Locusts:
+    """A load's Locust processes, started ahead and held at their gates (lab.loadgen.gate): the warm-up's,
+    and the measured run's when it has no master port to share with the warm-up's (one local process;
+    else it starts once the warm-up is over). Their start-ups overlap the server's, and whatever runs
+    before; `stop()` leaves none behind, used or not."""
+
+    def __init__(
+        self, server: Server | Running, load: Load, *, out: Path, tags: dict[str, str],
+        cpus: list[int] | None = None, generator: Generator | None = None,
+    ) -> None:  # fmt: skip
+        self.load, self.out = load, out
+        self._start = functools.partial(
+            headless.start, load.scenario, server.url, users=load.users, params=load.options, tags=tags,
+            cpus=cpus, generator=generator,
+        )  # fmt: skip
+        self.warmup: headless.Started | None = None
+        self.run: headless.Started | None = None
+        try:
+            if load.warmup_s > 0:
+                prefix = out.with_name(out.name + "-warmup")
+                self.warmup = self._start(seconds=load.warmup_s, out=prefix, gated=True)
+            if self.warmup is None or (generator or Generator()).single:
+                self.run = self._start(seconds=load.seconds, out=out, gated=True)
+        except BaseException:
+            self.stop()
+            raise
+
+    def measured(self) -> headless.Started:
+        """The measured run's Locust: the one started ahead, else one started now."""
+        if self.run is None:
+            self.run = self._start(seconds=self.load.seconds, out=self.out, gated=False)
+        return self.run
+
+    def started_up(self) -> bool:
+        return all(locust.started_up() for locust in (self.warmup, self.run) if locust is not None)
+
+    def stop(self) -> None:
+        for locust in (self.warmup, self.run):
+            if locust is not None:
+                locust.stop()
+
+
 def measure(
     server: Server | Running,
     load: Load,
@@ -78,23 +130,47 @@ def measure(
     cpus: list[int] | None = None,
     alongside: AbstractContextManager[object] | None = None,
     generator: Generator | None = None,
+    locusts: Locusts | None = None,
+    quiet: Sequence[Locusts] = (),
 ) -> Measurement:
     """Measure `load` against `server`; Locust's files go next to `out` (a path prefix).
 
-    `alongside` runs for exactly the measured run (e.g. a prober timing other requests meanwhile);
-    `generator` says how many Locust processes send, and where (default: one, here)."""
-    scenario = load.scenario
-    if load.warmup_s > 0:
-        # Only failures to run count; a queue so long that nothing is answered yet is fine.
-        with contextlib.suppress(headless.NoAnswerError):
-            headless.run(
-                scenario, server.url, users=load.users, seconds=load.warmup_s,
-                out=out.with_name(out.name + "-warmup"), params=load.options, tags=tags, cpus=cpus,
-                generator=generator,
-            )  # fmt: skip
-    check_alive(server)
+    `server` may be launched and not ready yet (`Server.launch`): Locust starts meanwhile. `alongside`
+    runs for exactly the measured run (e.g. a prober timing other requests meanwhile); `generator` says
+    how many Locust processes send, and where (default: one, here). `locusts`: this load's, started ahead
+    by the caller (else started here); `quiet`: other loads' started ahead, whose start-ups must be over
+    before the measured run (their CPU would be counted as the machine's)."""
+    with contextlib.ExitStack() as stack:
+        if locusts is None:
+            locusts = Locusts(server, load, out=out, tags=tags, cpus=cpus, generator=generator)
+        stack.callback(locusts.stop)  # whatever happens: none is left behind
+        server.wait_ready()  # a server just launched started meanwhile, as Locust did
+        if locusts.warmup is not None:
+            # Only failures to run count; a queue so long that nothing is answered yet is fine.
+            with contextlib.suppress(headless.NoAnswerError):
+                locusts.warmup.run()
+        check_alive(server)
+        run = locusts.measured()
+        _started_up(quiet)
+        return _measured(server, load, run, alongside)
+
+
+def _started_up(others: Sequence[Locusts], timeout_s: float = START_UP_MAX_S) -> None:
+    """Until every Locust of `others` waits at its gate (or has exited), at most `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while not all(o.started_up() for o in others) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def _measured(
+    server: Server | Running,
+    load: Load,
+    run: headless.Started,
+    alongside: AbstractContextManager[object] | None,
+) -> Measurement:
+    """The measured run: the server drained and watched from outside, `run`'s gate opened meanwhile."""
     metrics_url = server.metrics_url
-    watcher = None if metrics_url is None else _watch(server, metrics_url, scenario.handler)
+    watcher = None if metrics_url is None else _watch(server, metrics_url, load.scenario.handler)
     result: headless.LoadResult | None = None
     window = None
     with (
@@ -102,10 +178,7 @@ def measure(
         alongside if alongside is not None else contextlib.nullcontext(),
     ):
         try:
-            result = headless.run(
-                scenario, server.url, users=load.users, seconds=load.seconds, out=out,
-                params=load.options, tags=tags, cpus=cpus, generator=generator,
-            )  # fmt: skip
+            result = run.run()
         finally:
             check_alive(server)
             try:
@@ -119,11 +192,11 @@ def measure(
 def _watch(server: Server | Running, metrics_url: str, handler: str | None) -> scrape.Watcher:
     """The server drained of what an earlier run left, then watched from its first read."""
     try:
-        if not scrape.drain(metrics_url):
+        drained, first = scrape.settle(metrics_url)
+        if not drained:
             raise MeasureError(f"{server.config.name} still had requests in flight after 60 s")
-        watcher = scrape.Watcher(
-            metrics_url, handler, server_pid=server.process.pid if server.process else None
-        )
+        pid = server.process.pid if server.process else None
+        watcher = scrape.Watcher(metrics_url, handler, server_pid=pid, first=first)
     except httpx.HTTPError as exc:
         raise MeasureError(f"the server's metrics at {metrics_url} could not be read: {exc}") from None
     watcher.start()

@@ -23,22 +23,29 @@ PROCESS_CPU = names.total(names.PROCESS_CPU)
 
 
 def drain(url: str, timeout_s: float = 60.0) -> bool:
+    """Wait until the server has no request in flight (see `settle`); False if it did not drain in time."""
+    return settle(url, timeout_s)[0]
+
+
+def settle(url: str, timeout_s: float = 60.0) -> tuple[bool, Snapshot]:
     """Wait until the server has no request in flight (Locust stops users mid-request; their queued
-    work must not leak into the next measurement). False if it did not drain in time.
+    work must not leak into the next measurement): whether it drained in time, and the last read (the
+    window's first or last reading, read once).
 
     Drained means nothing in progress *and* nothing finished since the previous read: a blocked event
     loop answers one queued request at a time, and between two of them nothing is in progress."""
     deadline = time.monotonic() + timeout_s
     served: float | None = None
     path = urlsplit(url).path
-    while time.monotonic() < deadline:
+    while True:
         snapshot = read(url)
         now = apart(snapshot, REQUESTS, path)
         if in_progress(snapshot, path) <= 0 and now == served:
-            return True
+            return True, snapshot
+        if time.monotonic() >= deadline:
+            return False, snapshot
         served = now
         time.sleep(0.1)
-    return False
 
 
 def in_progress(snapshot: Snapshot, metrics_path: str) -> float:
@@ -154,14 +161,19 @@ class Watcher(threading.Thread):
     """Reads the server's metrics (`url`) every `interval_s` while a cell runs (as Prometheus would)."""
 
     def __init__(
-        self, url: str, handler: str | None, interval_s: float = 0.5, server_pid: int | None = None
+        self,
+        url: str,
+        handler: str | None,
+        interval_s: float = 0.5,
+        server_pid: int | None = None,
+        first: Snapshot | None = None,  # a read just made (`settle`'s), else read now
     ) -> None:
         super().__init__(name="lab-compare-watcher", daemon=True)
         self.url = url
         self.handler = handler
         self.interval_s = interval_s
         self.cpu = CpuSampler(server_pid) if server_pid else None
-        self.first = read(url)
+        self.first = first if first is not None else read(url)
         self.first_at = time.monotonic()
         self.samples: list[tuple[float, Snapshot]] = []
         self._stop_event = threading.Event()
@@ -182,8 +194,7 @@ class Watcher(threading.Thread):
         cores = _rate(self.cpu.finish(), load_window) if self.cpu is not None else None
         # The requests Locust abandoned at the stop are still being served: count them in the window,
         # so that server_requests = requests + abandoned when nothing is lost.
-        self.drained = drain(self.url)
-        last = read(self.url)
+        self.drained, last = settle(self.url)
         window_s = time.monotonic() - self.first_at
         request_labels = {"handler": self.handler} if self.handler else {}
         timeline = []

@@ -11,6 +11,7 @@ sums the workers' counts on the master either way, so a cell's counts stay exact
 from __future__ import annotations
 
 import contextlib
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from lab.shared.scenarios import EXPORTER_PLUGIN, Scenario
 
 DEFAULT_MASTER_PORT = 5557  # Locust's own default
 WORKERS_WAIT_S = 30.0
+SAMPLE_S = 0.2  # a Locust process tree's CPU, read from outside while it runs
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,11 @@ class Generator:
     def sending(self) -> int:
         """The processes that send the load: recorded in each cell as `generator_processes`."""
         return self.expect_workers or self.processes
+
+    @property
+    def single(self) -> bool:
+        """One local process, no master: two such Locust processes may run at once (a master binds a port)."""
+        return self.processes <= 1 and not self.expect_workers
 
     def arguments(self) -> list[str]:
         """Locust's options for this generator (none for one local process)."""
@@ -112,6 +119,17 @@ class TreeCpu:
                 with contextlib.suppress(psutil.Error):
                     times = process.cpu_times()
                     self.samples.setdefault(process.pid, []).append((time.time(), times.user + times.system))
+
+    def until_exit(self, process: subprocess.Popen[bytes], limit_s: float) -> int | None:
+        """Sample every SAMPLE_S until `process` exits (its return code, noticed at once), None after
+        `limit_s` seconds."""
+        deadline = time.monotonic() + limit_s
+        while True:
+            self.sample()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                return process.wait(timeout=SAMPLE_S)
+            if time.monotonic() > deadline:
+                return None
 
     def shares(self, start: float, end: float) -> dict[int, float]:
         """Cores each process used while the test ran (start-up, mostly imports, left out)."""

@@ -1,10 +1,15 @@
-"""One headless Locust run of one scenario, bounded in time, and what it measured."""
+"""One headless Locust run of one scenario, bounded in time, and what it measured.
+
+`run` starts Locust and waits for it; `start(..., gated=True)` starts it ahead, its test held at a gate
+(lab.loadgen.gate) until `Started.run()`: its start-up then overlaps what runs before (lab.measure.cell).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +17,7 @@ import psutil
 
 from lab.runtime import latency
 from lab.runtime.generator import Generator, TreeCpu, lost_reason, workers_missing
+from lab.runtime.latency import Latency
 from lab.runtime.locust_stats import (
     NameStats,
     Samples,
@@ -29,6 +35,7 @@ from lab.runtime.locust_stats import (
 )  # fmt: skip
 from lab.runtime.procs import Child
 from lab.shared import metric_names
+from lab.shared.gate import OPEN_SIGNAL, ready_marker
 from lab.shared.latency import LatencyFrom
 from lab.shared.scenarios import EXPORTER_PLUGIN, Scenario
 from lab.shared.timeline import HistoryPoint
@@ -68,12 +75,16 @@ class LoadResult:
     think_ms: float = 0.0  # mean time between a response and the same user's next request (lab.loadgen.think)
     max_ms: float | None = None  # the slowest request counted in `requests`
     # Exact percentiles (lab.loadgen.latency): from the schedule in the open model, with the uncorrected
-    # ones (from the send) beside them; the whole distribution as a .hgrm file's text.
+    # ones (from the send) beside them; the whole distribution as a .hgrm file's text (`hgrm`).
     latency_from: LatencyFrom = "send"
     p50_ms_uncorrected: float | None = None
     p95_ms_uncorrected: float | None = None
     p99_ms_uncorrected: float | None = None
-    hgrm: str = ""
+    exact: Latency | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def hgrm(self) -> str:
+        return self.exact.hgrm if self.exact is not None else ""
 
 
 def command(
@@ -85,6 +96,7 @@ def command(
     params: dict[str, str],
     tags: dict[str, str],
     generator: Generator | None = None,
+    gate: Path | None = None,
 ) -> list[str]:
     # The exporter comes as a second locustfile, so that any user's file is measured without importing it;
     # it comes last, so that Locust names the run after the scenario's file.
@@ -97,10 +109,93 @@ def command(
         "--metrics-port", "0", "--metrics-snapshot", f"{out}.prom",
         "--lab-config", tags.get("config", ""), "--run-id", tags.get("run_id", ""),
         *(generator or Generator()).arguments(),
+        *(["--lab-start-gate", str(gate)] if gate is not None else []),
     ]  # fmt: skip
     for option, value in [*scenario.options, *params.items()]:
         args += [option, value]
     return args
+
+
+@dataclass
+class Started:
+    """A headless Locust process, started (`start`); `run()` opens its gate, if it has one, and waits for
+    its result. Started ahead, it spends its start-up while something else runs (lab.loadgen.gate)."""
+
+    scenario: Scenario
+    out: Path
+    seconds: float
+    generator: Generator
+    locust: Child
+    cpu: TreeCpu  # its process tree's, read from outside
+    gate: Path | None = None  # the file that starts its test; None: it started sending at once
+
+    def run(self) -> LoadResult:
+        """Open the gate, wait until Locust exits (its tree's CPU sampled meanwhile), read what it wrote."""
+        try:
+            if self.gate is not None:
+                _open(self.gate, self.locust)
+            # Within the run time, its stop and a generous start-up; its tree's CPU sampled meanwhile.
+            limit = self.seconds + 60 + self.generator.start_up_s()
+            assert self.locust.process is not None
+            returncode = self.cpu.until_exit(self.locust.process, limit)
+            if returncode is None:
+                raise LoadError(f"Locust did not stop within {limit:.0f} s")
+        finally:
+            self.stop()
+        assert self.locust.log is not None
+        entries = _entries(self.out, self.locust.log, returncode, self.generator)
+        handler = self.scenario.handler
+        entry = next((e for e in entries if e["name"] == handler), None) if handler else None
+        if entry is None and entries:
+            entry = aggregate(entries)
+        if entry is None or not entry.get("num_requests"):
+            raise NoAnswerError(
+                f"no request was answered within the {self.seconds:.0f} s run (is the server answering, or "
+                "does one response take longer than the run?)"
+            )
+        return _result(self.scenario, self.out, entries, entry, self.cpu, self.generator)
+
+    def started_up(self) -> bool:
+        """Whether it waits at its gate (its start-up is over), or has exited; not gated: True."""
+        return self.gate is None or ready_marker(self.gate).exists() or not self.locust.alive()
+
+    def stop(self) -> None:
+        """Locust's whole tree (a no-op once it has exited), and its gate."""
+        self.locust.stop()
+        if self.gate is not None:
+            self.gate.unlink(missing_ok=True)
+            ready_marker(self.gate).unlink(missing_ok=True)
+
+
+def start(
+    scenario: Scenario,
+    url: str,
+    *,
+    users: int,
+    seconds: float,
+    out: Path,
+    params: dict[str, str] | None = None,
+    tags: dict[str, str] | None = None,
+    cpus: list[int] | None = None,
+    generator: Generator | None = None,
+    gated: bool = False,
+) -> Started:
+    """Start Locust headless against `url` for `seconds`, files next to `out` (a path prefix); `gated`: its
+    test waits for `Started.run()`, which the caller must call or `stop()`."""
+    generator = generator or Generator()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    log, gate = out.with_suffix(".log"), out.with_name(out.name + ".gate") if gated else None
+    for stale in (log, gate, ready_marker(gate) if gate else None):
+        if stale is not None:
+            stale.unlink(missing_ok=True)
+    cmd = command(scenario, url, users, seconds, out, params or {}, tags or {}, generator, gate)
+    locust = Child(log)
+    locust.what = "Locust"
+    locust.spawn(cmd, cpus=cpus)
+    assert locust.process is not None  # not reaped yet: its pid is still its own
+    return Started(
+        scenario, out, seconds, generator, locust, TreeCpu(psutil.Process(locust.process.pid)), gate
+    )
 
 
 def run(
@@ -116,42 +211,18 @@ def run(
     generator: Generator | None = None,
 ) -> LoadResult:
     """Run Locust headless against `url` for `seconds`; files are written next to `out` (a path prefix)."""
-    generator = generator or Generator()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    log = out.with_suffix(".log")
-    cmd = command(scenario, url, users, seconds, out, params or {}, tags or {}, generator)
-    returncode, cpu = _locust(cmd, log, seconds + 60 + generator.start_up_s(), cpus)
-    entries = _entries(out, log, returncode, generator)
-    entry = next((e for e in entries if e["name"] == scenario.handler), None) if scenario.handler else None
-    if entry is None and entries:
-        entry = aggregate(entries)
-    if entry is None or not entry.get("num_requests"):
-        raise NoAnswerError(
-            f"no request was answered within the {seconds:.0f} s run (is the server answering, or does one "
-            "response take longer than the run?)"
-        )
-    return _result(scenario, out, entries, entry, cpu, generator)
+    return start(
+        scenario, url, users=users, seconds=seconds, out=out, params=params, tags=tags, cpus=cpus,
+        generator=generator,
+    ).run()  # fmt: skip
 
 
-def _locust(cmd: list[str], log: Path, limit: float, cpus: list[int] | None) -> tuple[int | None, TreeCpu]:
-    """Locust's run to its end (within `limit` seconds: run time, stop timeout and a generous start-up),
-    its process tree's CPU sampled from outside meanwhile."""
-    log.unlink(missing_ok=True)
-    locust = Child(log)
-    locust.what = "Locust"
-    started = time.monotonic()
-    locust.spawn(cmd, cpus=cpus)
-    assert locust.process is not None
-    cpu = TreeCpu(psutil.Process(locust.process.pid))
-    try:
-        while locust.alive():
-            cpu.sample()
-            if time.monotonic() > started + limit:
-                raise LoadError(f"Locust did not stop within {limit:.0f} s")
-            time.sleep(0.2)
-        return locust.process.returncode, cpu
-    finally:
-        locust.stop()  # a no-op once Locust has exited; otherwise its whole tree goes
+def _open(gate: Path, locust: Child) -> None:
+    """Start a gated Locust's test: the gate, and a signal if it waits there already (lab.loadgen.gate)."""
+    gate.touch()
+    if ready_marker(gate).exists() and locust.process is not None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(locust.process.pid, OPEN_SIGNAL)
 
 
 def _entries(out: Path, log: Path, returncode: int | None, generator: Generator) -> list[StatsEntry]:
@@ -217,7 +288,7 @@ def _result(
         p50_ms_uncorrected=exact.p50_ms_uncorrected,
         p95_ms_uncorrected=exact.p95_ms_uncorrected,
         p99_ms_uncorrected=exact.p99_ms_uncorrected,
-        hgrm=exact.hgrm,
+        exact=exact,
     )
 
 

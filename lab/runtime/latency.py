@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from hdrh.histogram import HdrHistogram
@@ -29,7 +29,13 @@ class Latency:
     p50_ms_uncorrected: float | None = None
     p95_ms_uncorrected: float | None = None
     p99_ms_uncorrected: float | None = None
-    hgrm: str = ""  # the percentile distribution of the latency_from histogram, in milliseconds
+    histogram: HdrHistogram | None = field(default=None, repr=False, compare=False)  # latency_from's
+
+    @property
+    def hgrm(self) -> str:
+        """The percentile distribution of the latency_from histogram, in milliseconds ("" without one):
+        written out for the run that stands for a cell only, so drawn on demand (a quarter of a second)."""
+        return hgrm(self.histogram) if self.histogram is not None else ""
 
 
 def _ms(h: HdrHistogram, percent: float) -> float | None:
@@ -62,10 +68,10 @@ def of(rows: list[Row]) -> Latency | None:
     if send is None:
         return None
     if schedule is None:
-        return Latency("send", _ms(send, 50), _ms(send, 95), _ms(send, 99), hgrm=hgrm(send))
+        return Latency("send", _ms(send, 50), _ms(send, 95), _ms(send, 99), histogram=send)
     return Latency(
         "schedule", _ms(schedule, 50), _ms(schedule, 95), _ms(schedule, 99),
-        _ms(send, 50), _ms(send, 95), _ms(send, 99), hgrm=hgrm(schedule),
+        _ms(send, 50), _ms(send, 95), _ms(send, 99), histogram=schedule,
     )  # fmt: skip
 
 

@@ -158,6 +158,7 @@ class Server(Child):
         self.ready_timeout = ready_timeout
         self.extra_env = extra_env or {}
         self.metrics_dir: str | None = None
+        self.ready = False  # every worker answered once since the launch
         # --app wins over the configuration's `app`; either is resolved against the current directory.
         self.target = (target or config.target()).resolved()
         self.what = f"{config.server} for {config.name!r}"
@@ -186,17 +187,19 @@ class Server(Child):
         }
 
     def start(self) -> None:
+        """Launch the server and wait until it is ready."""
+        self.launch()
+        self.wait_ready()
+
+    def launch(self) -> None:
+        """Spawn the server, not waiting for it: `wait_ready()` does (meanwhile a caller may start Locust)."""
         check_installed(self.config)
         check_port(self.host, self.port)
         # prometheus_client globs this directory: an overridden name's brackets would be a pattern there.
         safe = re.sub(r"[^A-Za-z0-9._-]", "_", self.config.name)
         self.metrics_dir = tempfile.mkdtemp(prefix=f"lab-metrics-{safe}-")
+        self.ready = False
         self.spawn(self.command(), env=self.environment(), cpus=self.cpus)
-        try:
-            self.wait_ready()
-        except BaseException:
-            self.stop()
-            raise
 
     def live_worker_pids(self) -> set[str]:
         """pids of the workers whose lab_server_info is exported (each sets it once started)."""
@@ -210,15 +213,23 @@ class Server(Child):
         }
 
     def wait_ready(self) -> None:
-        """Until every worker has finished the app's startup; LaunchError if the server dies first.
+        """Until every worker has finished the app's startup (at once when it has already); LaunchError,
+        the server stopped, if it dies or times out first.
 
         A worker exports `lab_server_info` once the app's lifespan startup has completed (lab.server.wrap),
         so counting them needs nothing of the app: no health route, no knowledge of its endpoints."""
+        if self.ready:
+            return
 
         def ready() -> bool:
             return len(self.live_worker_pids()) >= self.workers
 
-        self.wait_until(ready, self.ready_timeout, LaunchError, self.url)
+        try:
+            self.wait_until(ready, self.ready_timeout, LaunchError, self.url)
+        except BaseException:
+            self.stop()
+            raise
+        self.ready = True
 
     def pids(self) -> list[int]:
         """The server's whole process tree: main process, workers, process pools."""
@@ -231,6 +242,7 @@ class Server(Child):
     def stop(self, grace: float = 10.0) -> None:
         """The whole tree (see lab.runtime.procs.Child.stop), then the metrics directory."""
         super().stop(grace)
+        self.ready = False
         if self.metrics_dir is not None:
             shutil.rmtree(self.metrics_dir, ignore_errors=True)
             self.metrics_dir = None

@@ -3,6 +3,7 @@
 A `Child` runs in its own session (so Ctrl-C reaches only the lab, which then stops it), asks the kernel to
 send it SIGTERM if the lab dies (PR_SET_PDEATHSIG), and is stopped with its whole process tree: SIGTERM to
 the group, SIGKILL to whatever is left after a grace period, including descendants that left the group.
+A process that has exited counts as stopped even before it is reaped (`dead`).
 """
 
 from __future__ import annotations
@@ -23,8 +24,30 @@ import psutil
 
 from lab.shared.lifetime import die_with_parent
 
+REAP_POLL_S = 0.02
 # "RuntimeError: ...", "sqlite3.OperationalError: ...": the line a traceback ends with.
 _EXCEPTION = re.compile(r"^\s*(?:[A-Za-z_][\w]*\.)*[A-Za-z_]\w*(?:Error|Exception|Exit|Interrupt): ")
+
+
+def dead(process: psutil.Process) -> bool:
+    """Gone, or a zombie: it has exited, only its parent has yet to reap it. A descendant orphaned by the
+    server's exit is reaped by the system's init, which may take seconds (2 s on a Firecracker VM)."""
+    try:
+        return not process.is_running() or process.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+    except psutil.Error:
+        return False
+
+
+def wait_dead(processes: list[psutil.Process], timeout: float) -> list[psutil.Process]:
+    """Until every process of `processes` is `dead`, at most `timeout` seconds; those still alive."""
+    deadline = time.monotonic() + timeout
+    alive = [p for p in processes if not dead(p)]
+    while alive and time.monotonic() < deadline:
+        time.sleep(REAP_POLL_S)
+        alive = [p for p in alive if not dead(p)]
+    return alive
 
 
 class Child:
@@ -130,11 +153,11 @@ class Child:
                 process.wait(timeout=grace)
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(process.pid, signal.SIGKILL)
-            _, survivors = psutil.wait_procs(tree, timeout=grace)
+            survivors = wait_dead(tree, grace)
             for survivor in survivors:
                 with contextlib.suppress(psutil.Error):
                     survivor.kill()
-            psutil.wait_procs(survivors, timeout=5)
+            wait_dead(survivors, 5)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=5)
         if self._log_handle is not None:

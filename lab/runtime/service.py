@@ -1,5 +1,5 @@
 """A running service as a cell's measurement sees it (`lab run --host`, issue 24): the same face as a
-launched `Server` (url, metrics_url, config, alive, stop), with nothing to start or stop.
+launched `Server` (url, metrics_url, config, alive, wait_ready, stop), with nothing to start or stop.
 
 Its process is elsewhere: no pid (the server's CPU is not sampled from outside), and its metrics only when
 the user gave `--metrics-url`.
@@ -35,6 +35,9 @@ class Running:
 
     def alive(self) -> bool:
         return True
+
+    def wait_ready(self) -> None:
+        """Nothing: it runs already (its cells say otherwise)."""
 
     def stop(self, grace: float = 0.0) -> None:
         """Nothing: the lab did not start it."""

@@ -1,6 +1,8 @@
 """`lab compare --app ...` on bad input (exit 2, nothing started) and on an app that crashes at startup.
 
-The apps and locustfiles are written here into a temporary directory: nothing of them is in the lab.
+The apps and locustfiles are written here into a temporary directory: nothing of them is in the lab. The
+bad inputs are refused in this process (tests/cli_support.py: the app is still imported in a process of
+its own, as the lab always does); the exit status end to end is tests/commands/test_compare.py's.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from tests.cli_support import refused
 
 pytestmark = pytest.mark.slow
 
@@ -44,10 +48,12 @@ def workdir(tmp_path: Path) -> Path:
     return tmp_path
 
 
+SHORT = ["--configs", "uvicorn-single", "--duration", "1", "--warmup", "0", "--calibrate", "0"]
+
+
 def _compare(cwd: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*LAB, "compare", "--configs", "uvicorn-single", "--duration", "1", "--warmup", "0",
-         "--calibrate", "0", *args],
+        [*LAB, "compare", *SHORT, *args],
         capture_output=True, text=True, timeout=timeout, cwd=cwd,
     )  # fmt: skip
 
@@ -65,10 +71,13 @@ def _compare(cwd: Path, *args: str, timeout: float = 120) -> subprocess.Complete
         (["--app", "svc:app", "--endpoint", "GET /hello", "--locustfile", "load.py"], r"choose one"),
     ],
 )  # fmt: skip
-def test_bad_input_exits_2_before_any_server(workdir: Path, args: list[str], expected: str) -> None:
-    done = _compare(workdir, *args, "--out", str(workdir / "out"))
-    assert done.returncode == 2, done.stderr
-    assert re.search(expected, done.stderr, re.IGNORECASE), done.stderr
+def test_bad_input_exits_2_before_any_server(
+    workdir: Path, args: list[str], expected: str, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.chdir(workdir)  # the app and the locustfiles are named relative to it, as a user does
+    err = refused(capsys, "compare", *SHORT, *args, "--out", str(workdir / "out"))
+    assert re.search(expected, err, re.IGNORECASE), err
     assert not (workdir / "out").exists()  # nothing started, nothing written
 
 

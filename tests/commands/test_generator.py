@@ -39,7 +39,7 @@ def _cells(out: Path) -> list[dict[str, Any]]:
 @pytest.mark.slow
 def test_two_generator_processes_give_one_exact_cell(tmp_path: Path) -> None:
     out = tmp_path / "two"
-    args = ["--scenarios", "noop-async", "--users", "10", "--duration", "3", "--generator-processes", "2"]
+    args = ["--scenarios", "noop-async", "--users", "10", "--duration", "2", "--generator-processes", "2"]
     done = subprocess.run([*LAB, *args, "--out", str(out)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     (cell,) = _cells(out)
@@ -167,7 +167,8 @@ def test_server_host_is_where_the_servers_bind_and_locust_sends(tmp_path: Path) 
         done = subprocess.run(
             [sys.executable, "-m", "lab", "compare", "--configs", "uvicorn-single",
              "--scenarios", "noop-async", "--users", "2", "--duration", "1", "--warmup", "0",
-             "--port", str(port), "--server-host", "127.0.0.2", "--out", str(tmp_path / "out")],
+             "--calibrate", "0", "--port", str(port), "--server-host", "127.0.0.2",
+             "--out", str(tmp_path / "out")],
             capture_output=True, text=True, timeout=120,
         )  # fmt: skip
     assert done.returncode == 0, done.stderr

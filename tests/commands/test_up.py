@@ -23,6 +23,7 @@ import pytest
 from lab.commands import up_resources
 from lab.runtime.launcher import LaunchError
 from lab.runtime.prom import lock_data_dir, write_targets
+from tests.cli_support import refused
 from tests.conftest import free_port
 from tests.locust_support import REPO, web_ui_args
 from tests.up_support import read_banner
@@ -416,16 +417,14 @@ def test_up_serves_a_user_app_with_its_locustfile_and_scrapes_its_metrics_path(
     ids=["import-error", "no-locustfile", "missing-locustfile", "bad-spec", "factory-alone"],
 )
 def test_a_bad_app_or_locustfile_is_refused_before_anything_starts(
-    up: Any, tmp_path: Path, flags: list[str], message: str
+    tmp_path: Path, flags: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """In this process (the app is still imported in one of its own); the exit status end to end: the
+    tests above that refuse a busy port, an address or a held data directory."""
     ports = _ports()
     data = tmp_path / "prom"
-    lab = up("uvicorn-single", *flags, *_args(ports), "--data-dir", str(data))
-    lab.process.communicate(timeout=60)
-    assert lab.process.returncode == 2, lab.stdout
-    error = lab.stderr.read_text()
-    assert error.startswith("lab: error: ") and message in error, error
-    assert not any(line.startswith("  app ") for line in lab.stdout)
+    error = refused(capsys, "up", "uvicorn-single", *flags, *_args(ports), "--data-dir", str(data))
+    assert error.startswith("lab: error: ") and message in error, error  # and no URL printed: no stdout
     assert not data.exists()  # Prometheus' directory was never claimed
     _assert_all_gone([], ports)  # nothing ever listened
 

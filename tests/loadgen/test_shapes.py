@@ -12,8 +12,6 @@ from lab.runtime.launcher import Server
 from lab.shared.scenarios import LOCUSTFILES, SCENARIOS, get_scenario
 from tests.locust_support import run_locust, run_python
 
-pytestmark = pytest.mark.serial  # asserts what a run measured: never beside another test
-
 SHAPES = sorted(str(p) for p in (LOCUSTFILES / "shapes").glob("*.py"))
 
 # Loads a shape file with Locust's loader next to a locustfile (as `-f io_wait.py,shapes/x.py` does), then
@@ -130,6 +128,7 @@ class ShortShape(StagesShape):
 
 
 @pytest.mark.slow
+@pytest.mark.serial  # the users a real run had, second by second
 def test_stages_shape_drives_a_real_run_and_ends_it(single_server: Server, tmp_path: Path) -> None:
     shape_file = tmp_path / "short_shape.py"
     shape_file.write_text(SHORT_SHAPE)
@@ -154,6 +153,7 @@ def test_stages_shape_drives_a_real_run_and_ends_it(single_server: Server, tmp_p
 
 
 @pytest.mark.slow
+@pytest.mark.serial  # the users a real run had, second by second
 def test_shape_scale_shortens_a_lab_shape_from_the_command_line(
     single_server: Server, tmp_path: Path
 ) -> None:

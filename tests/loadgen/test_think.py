@@ -10,8 +10,6 @@ from lab.runtime.launcher import Server
 from lab.shared.scenarios import EXPORTER_PLUGIN
 from tests.locust_support import run_locust, run_python
 
-pytestmark = pytest.mark.serial  # asserts what a run measured: never beside another test
-
 LOCUSTFILE = '''
 from locust import FastHttpUser, between, task
 
@@ -29,6 +27,7 @@ class Browsing(FastHttpUser):
 
 
 @pytest.mark.slow
+@pytest.mark.serial  # asserts what a run measured: never beside another test
 @pytest.mark.parametrize("processes", [0, 2], ids=["local", "processes-2"])
 def test_think_time_is_the_gap_to_the_same_users_next_request(
     single_server: Server, tmp_path: Path, processes: int
@@ -39,7 +38,7 @@ def test_think_time_is_the_gap_to_the_same_users_next_request(
     locustfile.write_text(LOCUSTFILE)
     result = run_locust(
         [locustfile, EXPORTER_PLUGIN], ["Browsing"], host=single_server.url, out_dir=tmp_path,
-        users=6, processes=processes, run_time=6 if processes else 4,
+        users=6, processes=processes, run_time=4,
     )  # fmt: skip
     assert result.returncode == 0, result.log
     count = result.metric("locust_think_seconds_count")

@@ -8,8 +8,11 @@ not counted twice.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
+import httpx
+import psutil
 import pytest
 
 from lab.runtime import headless, locust_stats
@@ -140,3 +143,51 @@ def test_a_lab_scenario_is_counted_once(single_server: Server, tmp_path: Path) -
 
     snapshot = parse_metrics(Path(f"{out}.prom").read_text())
     assert total(snapshot, "locust_requests_total", name="/noop/async") == result.requests > 0
+
+
+def served(server: Server, handler: str) -> float:
+    """Requests the server has finished for `handler` (its own /metrics)."""
+    text = httpx.get(server.metrics_url, timeout=10).text
+    return total(parse_metrics(text), "http_requests_total", handler=handler)
+
+
+@pytest.mark.slow
+def test_a_locust_started_ahead_sends_nothing_before_its_gate_opens(
+    single_server: Server, tmp_path: Path
+) -> None:
+    """lab.loadgen.gate: started ahead, Locust waits after its start-up; its test (and what it counts)
+    starts when `run()` opens the gate, and lasts what was asked from there."""
+    scenario = get_scenario("noop-async")
+    before = served(single_server, "/noop/async")
+    started = headless.start(scenario, single_server.url, users=2, seconds=2, out=tmp_path / "x", tags=TAGS,
+                             gated=True)  # fmt: skip
+    assert started.gate is not None and not started.gate.exists()
+    try:
+        deadline = time.monotonic() + 60
+        while not started.started_up() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)
+        assert started.started_up() and started.locust.alive()  # waiting at its gate, its start-up over
+        assert served(single_server, "/noop/async") == before
+        opened = time.time()
+        result = started.run()
+    finally:
+        started.stop()
+    assert opened <= result.window[0] and 1.95 <= result.window[1] - result.window[0] <= 3
+    # What it abandoned at the stop may have been served, or not even sent.
+    now = served(single_server, "/noop/async")
+    assert 0 < result.requests <= now - before <= result.requests + result.abandoned
+    assert not started.gate.exists() and not started.locust.alive()
+
+
+@pytest.mark.slow
+def test_a_locust_started_ahead_and_never_run_is_stopped_with_its_gate(
+    single_server: Server, tmp_path: Path
+) -> None:
+    started = headless.start(get_scenario("noop-async"), single_server.url, users=1, seconds=1,
+                             out=tmp_path / "x", tags=TAGS, gated=True)  # fmt: skip
+    assert started.locust.process is not None and started.gate is not None
+    process = psutil.Process(started.locust.process.pid)
+    started.stop()
+    assert not process.is_running()
+    assert not started.gate.exists()

@@ -36,7 +36,7 @@ def tuned(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any
     out = tmp_path_factory.mktemp("tune") / "out"
     done = lab(
         "tune", *APP, *LOAD, "--space", "threadpool=2,16", "--slo", SLO,
-        "--capacity-steps", "0", "--out", str(out),
+        "--capacity-steps", "0", "--calibrate", "1s", "--out", str(out),
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     again = lab(

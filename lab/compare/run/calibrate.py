@@ -11,6 +11,7 @@ sends three requests in a 3 s calibration. The requests counted are kept with th
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from pathlib import Path
 
 from lab.compare import diagnosis, handlers
@@ -39,9 +40,10 @@ def warmup_s(plan: Plan) -> float:
 
 def calibrate(
     server: Server | Running, scenario: Scenario, prefix: Path, plan: Plan, cpus: list[int] | None,
-    generator: Generator, run_id: str,
+    generator: Generator, run_id: str, quiet: Sequence[measurement.Locusts] = (),
 ) -> Calibration | None:  # fmt: skip
-    """The scenario at one user (see the module); None when off, or when nothing was answered."""
+    """The scenario at one user (see the module); None when off, or when nothing was answered. `quiet`:
+    Locust processes started ahead for the cell (lab.measure.cell.measure waits for their start-up)."""
     seconds = plan.calibration(scenario)
     if seconds <= 0:
         return None
@@ -52,7 +54,9 @@ def calibrate(
         load = measurement.Load(scenario, 1, seconds, plan.locust_options(scenario), warmup)
         out = prefix.with_name(f"{prefix.name}-calibrate{'' if attempt == 1 else attempt}")
         with contextlib.suppress(headless.NoAnswerError):  # nothing answered in time: as too few
-            found = measurement.measure(server, load, out=out, tags=tags, cpus=cpus, generator=generator)
+            found = measurement.measure(
+                server, load, out=out, tags=tags, cpus=cpus, generator=generator, quiet=quiet
+            )
         if found is not None and found.load.requests >= MIN_REQUESTS:
             break
         warmup, seconds = 0.0, min(seconds * 2, MAX_S)  # too few to trust: once more, longer

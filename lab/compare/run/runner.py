@@ -90,18 +90,43 @@ class Comparison:
 
     # -- one cell ---------------------------------------------------------------------------------------
     def _measure(
-        self, server: Server | Running, scenario: Scenario, prefix: Path, point: LoadPoint
-    ) -> Measurement:
+        self, server: Server | Running, scenario: Scenario, prefix: Path, point: LoadPoint,
+        calibrations: dict[str, Calibration | None],
+    ) -> Measurement:  # fmt: skip
+        """The cell's run, calibrated first if its scenario is not yet: the cell's Locust processes start
+        while the calibration's do (one local process each: no master port to share)."""
         plan = self.plan
         if self.sync is not None:
             self.sync()
         options = {**plan.locust_options(scenario), **point.options()}
         load = measurement.Load(scenario, point.users, plan.duration_s, options, plan.warmup_s)
         tags = {"config": server.config.name, "run_id": self.run_id}
-        return measurement.measure(
-            server, load, out=prefix, tags=tags, cpus=self.pinning.generator, generator=self.generator,
-            alongside=None if self.sync is None else _calling(self.sync),
-        )  # fmt: skip
+        cpus, generator = self.pinning.generator, self.generator
+        ahead = generator.single and scenario.name not in calibrations
+        locusts = (
+            measurement.Locusts(server, load, out=prefix, tags=tags, cpus=cpus, generator=generator)
+            if ahead
+            else None
+        )
+        try:
+            if scenario.name not in calibrations:
+                calibrations[scenario.name] = calibrate.calibrate(
+                    server,
+                    scenario,
+                    prefix,
+                    plan,
+                    cpus,
+                    generator,
+                    self.run_id,
+                    quiet=[locusts] if locusts else [],
+                )
+            return measurement.measure(
+                server, load, out=prefix, tags=tags, cpus=cpus, generator=generator, locusts=locusts,
+                alongside=None if self.sync is None else _calling(self.sync),
+            )  # fmt: skip
+        finally:
+            if locusts is not None:
+                locusts.stop()
 
     def _record(
         self, cfg: ServerConfig, workers: int, scenario: Scenario, runs: list[Measured], error: str | None,
@@ -194,7 +219,7 @@ class Comparison:
             log=self.plan.out / "logs" / f"{cfg.name}.server.log", target=self.plan.target(cfg),
             extra_env=self.plan.server_env,
         )  # fmt: skip
-        server.start()
+        server.launch()  # ready when its first cell's Locust is: lab.measure.cell waits for both
         return server
 
     def _attempt(
@@ -209,11 +234,7 @@ class Comparison:
                 self.server.stop()
             self.server = None
             self.server = self._start(cfg)
-        if scenario.name not in calibrations:
-            calibrations[scenario.name] = calibrate.calibrate(
-                self.server, scenario, prefix, self.plan, self.pinning.generator, self.generator, self.run_id
-            )
-        found = self._measure(self.server, scenario, prefix, point)
+        found = self._measure(self.server, scenario, prefix, point, calibrations)
         window = found.window
         split = (
             handlers.breakdown(found.load, window, self.plan.app_info(cfg))
