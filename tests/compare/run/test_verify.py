@@ -13,6 +13,7 @@ separate test once compared with 5 (issue 16), held to the same interval: 5 conn
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -154,14 +155,24 @@ def test_the_docs_verify_commands_parse_and_plan_reruns(tmp_path: Path) -> None:
 # -- one real run of each case --------------------------------------------------------------------------
 
 
-def _lab_postgres() -> set[int]:
-    """PostgreSQL postmasters the lab started (their data directory is a lab-postgres-* temp dir)."""
+def _lab_postgres(port: int | None = None) -> set[int]:
+    """PostgreSQL postmasters the lab started (their data directory is a lab-postgres-* temp dir); with
+    `port`, the one listening there (another test may run its own meanwhile, under pytest-xdist)."""
     found = set()
     for process in psutil.process_iter(["name", "cmdline"]):
         cmdline = process.info["cmdline"] or []
-        if process.info["name"] == "postgres" and any("lab-postgres-" in part for part in cmdline):
+        if process.info["name"] != "postgres" or not any("lab-postgres-" in part for part in cmdline):
+            continue
+        if port is None or f" -p {port} " in f" {' '.join(cmdline)} ":
             found.add(process.pid)
     return found
+
+
+def _postgres_port(out: Path) -> int | None:
+    """The port the run's PostgreSQL listened on, from its log."""
+    text = (out / "logs" / "postgres.log").read_text()
+    found = re.search(r"listening on IPv4 address .*, port (\d+)", text)
+    return int(found.group(1)) if found else None
 
 
 def _compare(out: Path, *args: str) -> dict[str, Any]:
@@ -184,7 +195,9 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
         base / "catalogue", "--configs", "uvicorn-single", "--set", "db_pool=5", "--scenarios", "db-async",
         "--users", "20",
     )  # fmt: skip
-    catalogue["postgres_left"] = sorted(_lab_postgres() - before)
+    port = _postgres_port(base / "catalogue")
+    assert port is not None, "the run's postgres.log says no port"
+    catalogue["postgres_left"] = sorted(_lab_postgres(port) - before)
     vendor = _compare(
         base / "vendor", "--app", "vendor:app", "--app-dir", str(APPS / "vendor_limit"),
         "--locustfile", str(APPS / "vendor_limit" / "locustfile.py"), "--configs", "threadpool-starved",
