@@ -39,7 +39,7 @@ def test_make_bench_runs_one_round_and_prints_the_ratios() -> None:
 
 
 def test_make_bench_generator_runs_one_round_and_prints_the_ratios() -> None:
-    out = make("bench-generator", "ARGS=--rounds 1 --seconds 2 --users 8")
+    out = make("bench-generator", "ARGS=--rounds 1 --seconds 1 --users 8")
     for variant in ("locust-1", "locust-2"):
         assert re.search(rf'"{variant}": \{{[^}}]*"ratio_to_wrk": \d+\.\d+', out, re.S), out
 
@@ -47,10 +47,10 @@ def test_make_bench_generator_runs_one_round_and_prints_the_ratios() -> None:
 def test_make_soak_runs_a_fraction_of_a_minute_with_one_kill(tmp_path: Path) -> None:
     out = make(
         "soak",
-        "MINUTES=0.15",
-        "KILL_EVERY=5s",
-        f"ARGS=--sample-every 5s --warmup 2s --users 5 --out {tmp_path}",
+        "MINUTES=0.1",
+        "KILL_EVERY=3s",
+        f"ARGS=--sample-every 3s --warmup 1s --users 5 --out {tmp_path}",
     )
-    assert "1 workers killed in 0.15 min; start -> end (ratio)" in out, out
+    assert "1 workers killed in 0.1 min; start -> end (ratio)" in out, out
     assert re.search(r"^\s+worker_rss_total\s.*\(\s*\d+\.\d{3}\)", out, re.M), out
     assert (tmp_path / "samples.json").is_file()
