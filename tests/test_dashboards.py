@@ -208,6 +208,11 @@ def _wait(predicate: Any, timeout: float, what: str) -> None:
         time.sleep(0.5)
 
 
+def _scraped_since(prom: Prometheus, moment: float) -> None:
+    """Until every target has been scraped after `moment` (a scrape a second: about one second)."""
+    prom.wait_for(f"min(timestamp(up)) > {moment}", timeout=30)
+
+
 def db(postgres: Postgres) -> dict[str, str]:
     return {DATABASE_URL_ENV: postgres.url}
 
@@ -241,7 +246,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                     spawn_rate=6,
                     user_classes=["MixedUser", "CpuProcessUser"],
                     host=server.url,
-                    run_time="6s",
+                    run_time="4s",
                     lab_config=server.config.name,
                     io_ms=20,
                     cpu_ms=5,
@@ -250,7 +255,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                 )
                 # Stopped by its run time, and Prometheus has scraped the stop.
                 prom.wait_for(f"locust_test_stop_time_seconds > {began}", timeout=60)
-            time.sleep(2)
+            _scraped_since(prom, time.time())  # the counters' last values, from every target
             yield Stack(prom, start - 5, time.time())
 
 
@@ -276,9 +281,9 @@ def user_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             _wait(lambda: sum(t["health"] == "up" for t in prom.targets()) == 2, 30, "2 targets up")
             start = time.time()
             classes = ["ItemUser", "QuoteUser", "BrowseUser"]
-            locust.swarm(users=6, spawn_rate=6, user_classes=classes, run_time="6s")
+            locust.swarm(users=6, spawn_rate=6, user_classes=classes, run_time="4s")
             prom.wait_for(f"locust_test_stop_time_seconds > {start}", timeout=60)
-            time.sleep(2)
+            _scraped_since(prom, time.time())  # the counters' last values, from every target
             yield Stack(prom, start - 5, time.time(), configs=(config.name,), catalogue=False)
 
 
@@ -383,7 +388,7 @@ def test_client_and_server_req_s_line_up_per_configuration_and_handler(stack: St
     # The same requests in the same units, and each configuration's share of them as the server saw it:
     # a client rate taken before the configuration is joined puts most of the first test's requests
     # under the second configuration (a share 0.3 to 0.4 off). The sums are loose because a counter's
-    # first sample is lost to rate() and each test lasts 6 s. /io/async also serves the fan-outs.
+    # first sample is lost to rate() and each test lasts 4 s. /io/async also serves the fan-outs.
     handlers = {handler for _, handler in client} - {"/io/async"}
     assert handlers
     for handler in sorted(handlers):
