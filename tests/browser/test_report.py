@@ -1,6 +1,6 @@
 """report.html of a real short comparison, opened from disk in a real browser, as a person opens it.
 
-One `lab compare` (uvicorn-single, io-sync and io-async, 2 s cells) makes the run; `lab report --baseline`
+One `lab compare` (uvicorn-single, io-sync and io-async, 1 s cells) makes the run; `lab report --baseline`
 renders a copy of it against the committed real run (tests/compare/data/real-run): the diff report.
 The page must work offline: no request but the file itself, nothing on the console, every section and
 chart there and drawn, every cell in the table.
@@ -51,12 +51,12 @@ def _lab(*args: str, cwd: Path) -> None:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A real comparison: one server configuration, two scenarios, 2 s per cell."""
+    """A real comparison: one server configuration, two scenarios, 1 s per cell."""
     out = tmp_path_factory.mktemp("report") / "run"
     scenarios = ",".join(SCENARIOS)
     _lab(
         "compare", "--configs", "uvicorn-single", "--scenarios", scenarios, "--users", "10",
-        "--duration", "2s", "--warmup", "0.5s", "--out", str(out), cwd=out.parent,
+        "--duration", "1s", "--warmup", "0.5s", "--out", str(out), cwd=out.parent,
     )  # fmt: skip
     return out
 
