@@ -221,42 +221,43 @@ def db(postgres: Postgres) -> dict[str, str]:
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     tmp = tmp_path_factory.mktemp("dashboards")
     catalogue = load_catalogue()
+    ports = [free_port() for _ in range(3)]  # a, b, Locust's exporter
+    hostport = [f"127.0.0.1:{port}" for port in ports]
+    config_file = prepare_config(tmp / "config", app=hostport[:2], locust=hostport[2:])
+    # Prometheus first: its first scrapes come seconds after it is ready, while the rest starts.
     with (
+        Prometheus(config_file, tmp / "data", port=free_port(), log=tmp / "prometheus.log") as prom,
         Postgres(log=tmp / "postgres.log") as postgres,  # behind /db/*: the database pool's panel
-        Server(catalogue[CONFIGS[0]], port=free_port(), log=tmp / "a.log", extra_env=db(postgres)) as a,
-        Server(catalogue[CONFIGS[1]], port=free_port(), log=tmp / "b.log", extra_env=db(postgres)) as b,
+        Server(catalogue[CONFIGS[0]], port=ports[0], log=tmp / "a.log", extra_env=db(postgres)) as a,
+        Server(catalogue[CONFIGS[1]], port=ports[1], log=tmp / "b.log", extra_env=db(postgres)) as b,
         LocustUI(
             a.url,
             web_port=free_port(),
-            metrics_port=free_port(),
+            metrics_port=ports[2],
             lab_config=a.config.name,
             log=tmp / "locust.log",
         ) as locust,
     ):
-        hostport = [s.url.removeprefix("http://") for s in (a, b)]
-        locust_target = f"127.0.0.1:{locust.metrics_port}"
-        config_file = prepare_config(tmp / "config", app=hostport, locust=[locust_target])
-        with Prometheus(config_file, tmp / "data", port=free_port(), log=tmp / "prometheus.log") as prom:
-            _wait(lambda: sum(t["health"] == "up" for t in prom.targets()) == 3, 30, "3 targets up")
-            start = time.time()
-            for server in (a, b):  # run, swap the configuration, rerun: as a user of `lab up` does
-                began = time.time()
-                locust.swarm(
-                    users=6,
-                    spawn_rate=6,
-                    user_classes=["MixedUser", "CpuProcessUser"],
-                    host=server.url,
-                    run_time="4s",
-                    lab_config=server.config.name,
-                    io_ms=20,
-                    cpu_ms=5,
-                    fanout_ms=10,
-                    background_ms=10,
-                )
-                # Stopped by its run time, and Prometheus has scraped the stop.
-                prom.wait_for(f"locust_test_stop_time_seconds > {began}", timeout=60)
-            _scraped_since(prom, time.time())  # the counters' last values, from every target
-            yield Stack(prom, start - 5, time.time())
+        _wait(lambda: sum(t["health"] == "up" for t in prom.targets()) == 3, 30, "3 targets up")
+        start = time.time()
+        for server in (a, b):  # run, swap the configuration, rerun: as a user of `lab up` does
+            began = time.time()
+            locust.swarm(
+                users=6,
+                spawn_rate=6,
+                user_classes=["MixedUser", "CpuProcessUser"],
+                host=server.url,
+                run_time="4s",
+                lab_config=server.config.name,
+                io_ms=20,
+                cpu_ms=5,
+                fanout_ms=10,
+                background_ms=10,
+            )
+            # Stopped by its run time, and Prometheus has scraped the stop.
+            prom.wait_for(f"locust_test_stop_time_seconds > {began}", timeout=60)
+        _scraped_since(prom, time.time())  # the counters' last values, from every target
+        yield Stack(prom, start - 5, time.time())
 
 
 @pytest.fixture(scope="module")
@@ -264,27 +265,29 @@ def user_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """examples/shop served by the lab, its metrics at /lab-metrics, loaded by its own locustfile."""
     tmp = tmp_path_factory.mktemp("dashboards-user-app")
     config = load_catalogue()[CONFIGS[0]]
+    shop_port, metrics_port = free_port(), free_port()
+    targets = [f"127.0.0.1:{shop_port}{SHOP.metrics_path}"]  # host:port/lab-metrics
+    config_file = prepare_config(tmp / "config", app=targets, locust=[f"127.0.0.1:{metrics_port}"])
     with (
-        Server(config, port=free_port(), log=tmp / "shop.log", target=SHOP) as shop,
+        Prometheus(config_file, tmp / "data", port=free_port(), log=tmp / "prometheus.log") as prom,
+        Server(config, port=shop_port, log=tmp / "shop.log", target=SHOP) as shop,
         LocustUI(
             shop.url,
             web_port=free_port(),
-            metrics_port=free_port(),
+            metrics_port=metrics_port,
             lab_config=config.name,
             locustfile=SHOP_LOCUSTFILE,
             log=tmp / "locust.log",
         ) as locust,
     ):
-        targets = [shop.metrics_url.removeprefix("http://")]  # host:port/lab-metrics
-        config_file = prepare_config(tmp / "config", app=targets, locust=[f"127.0.0.1:{locust.metrics_port}"])
-        with Prometheus(config_file, tmp / "data", port=free_port(), log=tmp / "prometheus.log") as prom:
-            _wait(lambda: sum(t["health"] == "up" for t in prom.targets()) == 2, 30, "2 targets up")
-            start = time.time()
-            classes = ["ItemUser", "QuoteUser", "BrowseUser"]
-            locust.swarm(users=6, spawn_rate=6, user_classes=classes, run_time="4s")
-            prom.wait_for(f"locust_test_stop_time_seconds > {start}", timeout=60)
-            _scraped_since(prom, time.time())  # the counters' last values, from every target
-            yield Stack(prom, start - 5, time.time(), configs=(config.name,), catalogue=False)
+        assert shop.metrics_url.removeprefix("http://") == targets[0]
+        _wait(lambda: sum(t["health"] == "up" for t in prom.targets()) == 2, 30, "2 targets up")
+        start = time.time()
+        classes = ["ItemUser", "QuoteUser", "BrowseUser"]
+        locust.swarm(users=6, spawn_rate=6, user_classes=classes, run_time="4s")
+        prom.wait_for(f"locust_test_stop_time_seconds > {start}", timeout=60)
+        _scraped_since(prom, time.time())  # the counters' last values, from every target
+        yield Stack(prom, start - 5, time.time(), configs=(config.name,), catalogue=False)
 
 
 def _regex(values: list[str]) -> str:
