@@ -39,7 +39,7 @@ def test_make_bench_runs_one_round_and_prints_the_ratios() -> None:
 
 
 def test_make_bench_generator_runs_one_round_and_prints_the_ratios() -> None:
-    out = make("bench-generator", "ARGS=--rounds 1 --seconds 1 --users 8")
+    out = make("bench-generator", "ARGS=--rounds 1 --seconds 2 --users 8")
     for variant in ("locust-1", "locust-2"):
         assert re.search(rf'"{variant}": \{{[^}}]*"ratio_to_wrk": \d+\.\d+', out, re.S), out
 
