@@ -73,6 +73,12 @@ def mean_ci(
     return Interval(statistics.fmean(values), lo, hi, level)
 
 
+def _check_paired(a: Sequence[float], b: Sequence[float]) -> None:
+    """ValueError unless round i of A has its round i of B."""
+    if len(a) != len(b):
+        raise ValueError(f"paired rounds: {len(a)} of A and {len(b)} of B")
+
+
 def ratio_ci(
     a: Sequence[float],
     b: Sequence[float],
@@ -84,8 +90,7 @@ def ratio_ci(
     """mean(b) / mean(a) and its bootstrap interval, rounds resampled in pairs (a[i] with b[i]).
 
     ValueError when the sides differ in length, have fewer than 2 rounds, or a side's mean is not > 0."""
-    if len(a) != len(b):
-        raise ValueError(f"paired rounds: {len(a)} of A and {len(b)} of B")
+    _check_paired(a, b)
     if len(a) < 2:
         raise ValueError(f"an interval needs at least 2 rounds, got {len(a)}")
     if min(statistics.fmean(a), statistics.fmean(b)) <= 0:
@@ -114,8 +119,7 @@ def paired_ratio_ci(
     For duet rounds, where a[i] and b[i] ran at the same time: each round's ratio cancels what slowed the
     machine then, and the rounds' ratios are what is resampled. ValueError as `ratio_ci`, and for a value
     that is not > 0."""
-    if len(a) != len(b):
-        raise ValueError(f"paired rounds: {len(a)} of A and {len(b)} of B")
+    _check_paired(a, b)
     if min(*a, *b) <= 0:
         raise ValueError("a ratio needs positive values on both sides")
     logs = mean_ci([math.log(y / x) for x, y in zip(a, b, strict=True)], level=level, resamples=resamples,
