@@ -52,7 +52,7 @@ def trial(kind: str, b_dir: Path, out: Path, args: argparse.Namespace) -> Trial:
         [sys.executable, "-m", "lab", "ab", str(APP / "a"), str(b_dir), "--app", "service:app",
          "--locustfile", str(APP / "locustfile.py"), "--scenarios", "WorkUser", "--rounds", str(args.rounds),
          "--duration", args.duration, "--users", str(args.users), "--fail-on-regression", str(args.pct),
-         "--mode", args.mode,
+         "--mode", args.mode, "--swap-every", args.swap_every,
          "--generator-processes", "1",  # 10 users of a ~2 ms handler: one Locust process is plenty
          "--out", str(out)],
         capture_output=True, text=True, cwd=ROOT, check=False,
@@ -65,6 +65,25 @@ def trial(kind: str, b_dir: Path, out: Path, args: argparse.Namespace) -> Trial:
         {r["metric"]: r["verdict"] for r in rows}, {r["metric"]: r["ratio"] for r in rows},
         {r["metric"]: r["ci"] for r in rows},
     )  # fmt: skip
+
+
+def widths(trials: list[Trial], limit: float = 0.07) -> dict[str, dict[str, float]]:
+    """Per metric, over the A/A trials: the intervals' half-widths relative to the ratio (median, max),
+    and the share of intervals that hold 1.0 and are narrower than +-`limit` (issue 22's second bar)."""
+    found = {}
+    for metric in ("rps", "p95_ms", "cpu_ms"):
+        pairs = [(t.ratios.get(metric), t.cis.get(metric)) for t in trials if t.kind == "A/A"]
+        rows = [(r, ci) for r, ci in pairs if r and ci]
+        if not rows:
+            continue
+        half = sorted((ci[1] - ci[0]) / 2 / r for r, ci in rows)
+        good = sum(ci[0] <= 1 <= ci[1] and (ci[1] - ci[0]) / 2 / r < limit for r, ci in rows)
+        found[metric] = {
+            "half_width_median": round(half[len(half) // 2], 4),
+            "half_width_max": round(half[-1], 4),
+            "holds_1_and_within_limit": round(good / len(rows), 2),
+        }
+    return found
 
 
 def rates(trials: list[Trial]) -> dict[str, float]:
@@ -88,6 +107,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--mode", choices=["duet", "sequential"], default="duet", help="lab ab --mode (default: duet)"
     )
+    parser.add_argument(
+        "--swap-every", default="100ms",
+        help="lab ab --swap-every (default: 100ms; 0: the sides share every core)",
+    )  # fmt: skip
     parser.add_argument("--pct", type=float, default=10.0, help="--fail-on-regression (default: 10)")
     parser.add_argument("--out", type=Path, default=Path("results") / "bench-ab")
     args = parser.parse_args(argv)
@@ -102,12 +125,18 @@ def main(argv: list[str] | None = None) -> int:
             )
             trials.append(found)
             print(f"{kind} {i + 1}: exit {found.exit_status}, {found.verdicts}, {found.ratios}", flush=True)
-    summary = {**rates(trials), "args": {k: str(v) for k, v in vars(args).items()},
+    spread = widths(trials)
+    summary = {**rates(trials), "widths": spread, "args": {k: str(v) for k, v in vars(args).items()},
                "trials": [asdict(t) for t in trials]}  # fmt: skip
     (args.out / "bench.json").write_text(json.dumps(summary, indent=2) + "\n")
     alarms, caught = summary["false_alarm_rate"], summary["catch_rate"]
     print(f"false alarms at {args.pct:g}%: {alarms:.0%} of {args.trials} unchanged copies; caught: "
           f"{caught:.0%} of {args.trials} with a handler {args.slower - 1:.0%} slower")  # fmt: skip
+    for metric, w in spread.items():
+        print(
+            f"unchanged copies, {metric}: half-width median {w['half_width_median']:.1%}, max "
+            f"{w['half_width_max']:.1%}; holding 1.0 within +-7%: {w['holds_1_and_within_limit']:.0%}"
+        )
     return 0
 
 

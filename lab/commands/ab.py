@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from lab.commands import generator, workload
 from lab.commands.common import add_configs_file, fail
 from lab.commands.compare import parse_duration
+from lab.compare.ab.cores import SWAP_S
 
 if TYPE_CHECKING:
     from lab.compare.ab.result import Side
@@ -63,6 +64,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--mode", choices=["duet", "sequential"], default="duet",
         help="duet: A and B at the same time in each round, each with its own server and Locust; "
         "sequential: one at a time, interleaved (default: duet)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--swap-every", type=parse_duration, default=SWAP_S, metavar="DURATION",
+        help="duet: each side on its own half of the cores, the halves swapped this often, so that neither "
+        f"gets the faster cores; 0: both share every core (default: {SWAP_S * 1000:.0f}ms)",
     )  # fmt: skip
     parser.add_argument("--out", type=Path, help="result directory (default: results/ab-<timestamp>)")
     parser.add_argument(
@@ -122,11 +128,13 @@ def _gate(args: argparse.Namespace) -> Gate:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lab.compare.ab import page, rounds
+    from lab.compare.ab import duet, page, rounds
+    from lab.compare.ab.cores import split_of
     from lab.compare.ab.result import AbMeta
     from lab.compare.ab.session import ab
     from lab.compare.run.plan import PlanError
     from lab.shared.configs import ConfigError
+    from lab.shared.cores import usable_cpus
     from lab.shared.provenance import utc_now
     from lab.shared.target import TargetError
     from lab.stats.bootstrap import LEVEL
@@ -144,13 +152,17 @@ def run(args: argparse.Namespace) -> int:
     except (ConfigError, workload.WorkloadError, PlanError, TargetError, ValueError) as exc:
         return fail(str(exc))
     plan = plans["A"]
+    split = split_of(args.swap_every, usable_cpus()) if args.mode == "duet" else None
+    cores = duet.Cores(split, args.swap_every)
     meta = AbMeta(
         a_dir=str(args.a_dir), b_dir=str(args.b_dir), app=args.app, config=plan.configs[0].name,
         users=args.users, duration_s=args.duration, warmup_s=args.warmup, mode=args.mode, rounds=args.rounds,
         order=[side for _, side in rounds.order(args.rounds)], alpha=ALPHA, level=LEVEL,
         fail_on_regression_pct=gate.pct, started=utc_now(),
+        swap_every_s=args.swap_every if cores.split else None,
+        cores={side: cores.split.of(side, 0)[0] for side in ("A", "B")} if cores.split else None,
     )  # fmt: skip
-    found, code = ab(plans, meta, args.out, gate)
+    found, code = ab(plans, meta, args.out, gate, cores)
     print("\n" + page.table(found), end="")
     junit = f"\njunit:  {gate.junit}" if gate.junit is not None else ""
     print(f"\nreport: {args.out / 'report.html'}\nab.json: {args.out / 'ab.json'}{junit}")

@@ -7,8 +7,8 @@ sqrt(n / (n - 1)) * t(n - 1) instead of 1.96. With 3 runs that is the whole rang
 
 A ratio B/A is resampled by round: round i of A and round i of B are drawn together, which is sound when
 the rounds were measured interleaved (A B A B ...): what drifted during round i hit both sides alike.
-Duet rounds (A and B measured at the same time) are judged by the ratio of each round instead: its
-geometric mean over the rounds, the interval that of the mean of the ratios' logs.
+Duet rounds (A and B measured at the same time) are judged by the ratio of each round instead, with a
+t interval (lab.stats.paired).
 """
 
 from __future__ import annotations
@@ -104,24 +104,3 @@ def ratio_ci(
         draws.append(sum(b[i] for i in picked) / base if base > 0 else float("inf"))
     lo, hi = _percentiles(draws, level, n)
     return Interval(statistics.fmean(b) / statistics.fmean(a), lo, hi, level)
-
-
-def paired_ratio_ci(
-    a: Sequence[float],
-    b: Sequence[float],
-    *,
-    level: float = LEVEL,
-    resamples: int = RESAMPLES,
-    seed: int = SEED,
-) -> Interval:
-    """The geometric mean of the ratios b[i] / a[i] and its bootstrap interval (of the mean of their logs).
-
-    For duet rounds, where a[i] and b[i] ran at the same time: each round's ratio cancels what slowed the
-    machine then, and the rounds' ratios are what is resampled. ValueError as `ratio_ci`, and for a value
-    that is not > 0."""
-    _check_paired(a, b)
-    if min(*a, *b) <= 0:
-        raise ValueError("a ratio needs positive values on both sides")
-    logs = mean_ci([math.log(y / x) for x, y in zip(a, b, strict=True)], level=level, resamples=resamples,
-                   seed=seed)  # fmt: skip
-    return Interval(math.exp(logs.estimate), math.exp(logs.lo), math.exp(logs.hi), level)

@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 
 from lab.cli import build_parser, main
+from lab.compare.ab.cores import halves
 from lab.compare.ab.result import AbResult, load
 from lab.compare.results.summary import load as load_summary
+from lab.shared.cores import usable_cpus
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ROOT / "tests" / "data" / "apps" / "ab"
@@ -53,6 +55,8 @@ def test_the_mode_is_duet_unless_asked_and_nothing_else(capsys: pytest.CaptureFi
     dirs = [str(APPS / "a"), str(APPS / "a"), "--app", "service:app"]
     assert build_parser().parse_args(["ab", *dirs]).mode == "duet"
     assert build_parser().parse_args(["ab", *dirs, "--mode", "sequential"]).mode == "sequential"
+    assert build_parser().parse_args(["ab", *dirs]).swap_every == 0.1
+    assert build_parser().parse_args(["ab", *dirs, "--swap-every", "50ms"]).swap_every == 0.05
     with pytest.raises(SystemExit) as exited:
         build_parser().parse_args(["ab", *dirs, "--mode", "both"])
     assert exited.value.code == 2 and "invalid choice: 'both'" in capsys.readouterr().err
@@ -136,6 +140,10 @@ def test_each_round_runs_both_sides_at_once_each_a_comparison(
         (3, "B"),
     ]
     assert found.meta.order == ["A", "B", "B", "A", "A", "B"]
+    # Each side on its own half of the cores, swapped every 100 ms (lab.compare.ab.cores).
+    split = halves(usable_cpus())
+    assert split is not None and found.meta.swap_every_s == 0.1
+    assert found.meta.cores == {"A": [*split.a, *split.shared], "B": [*split.b, *split.shared]}
     summaries = {(run.round, run.side): load_summary(out / run.out) for run in found.runs}
     for run in found.runs:
         summary = summaries[run.round, run.side]
@@ -144,6 +152,11 @@ def test_each_round_runs_both_sides_at_once_each_a_comparison(
         assert summary.meta.target is not None
         assert summary.meta.target.app_dir == str(Path(side_dir).resolve())
         assert (out / run.out / "lab.log").is_file()
+        pinning, half = summary.meta.pinning, found.meta.cores[run.side]
+        if pinning.server is None:  # the side's plan saw its half only (pinned inside it from 6 cores on)
+            assert f"share cores {half}" in pinning.note
+        else:
+            assert set(pinning.server) | set(pinning.generator or []) == set(half)
     for number in (1, 2, 3):
         a, b = summaries[number, "A"].meta, summaries[number, "B"].meta
         assert a.finished and b.finished

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from lab.stats.bootstrap import Interval, mean_ci, paired_ratio_ci, ratio_ci
+from lab.stats.bootstrap import Interval, mean_ci, ratio_ci
 
 
 def test_a_mean_interval_holds_the_mean_and_narrows_with_more_runs() -> None:
@@ -61,37 +61,3 @@ def test_an_interval_overlaps_and_measures_its_half_width() -> None:
     assert one.overlaps(two) and two.overlaps(one)
     assert not one.overlaps(Interval(120, 110, 130))
     assert one.half_width == pytest.approx(0.05)
-
-
-def test_duet_ratios_cancel_a_machine_whose_speed_jumps_between_rounds() -> None:
-    """Each round's ratio is steady (B 20% slower +-2%) while the machine's speed moves 2x: the ratio of
-    means resampled by round sees the jumps, the rounds' own ratios do not."""
-    speed = [1.0, 0.5, 0.8, 0.6, 0.9]
-    a = [1000 * s for s in speed]
-    b = [1200 * s * (1 + e) for s, e in zip(speed, [0.02, -0.01, 0.0, -0.02, 0.01], strict=True)]
-    duet = paired_ratio_ci(a, b)
-    assert duet.estimate == pytest.approx(1.2, abs=0.005)
-    assert 1.17 < duet.lo < duet.estimate < duet.hi < 1.23
-    assert duet == paired_ratio_ci(a, b)  # the same rounds, the same interval
-
-
-def test_duet_ratios_of_identical_sides_hold_one() -> None:
-    rng = random.Random(5)
-    speed = [rng.uniform(0.5, 1.0) for _ in range(5)]
-    a = [1000 * s * rng.gauss(1, 0.03) for s in speed]
-    b = [1000 * s * rng.gauss(1, 0.03) for s in speed]
-    found = paired_ratio_ci(a, b)
-    assert found.holds(1.0) and found.half_width < 0.07
-
-
-@pytest.mark.parametrize(
-    ("a", "b", "message"),
-    [
-        ([1.0, 2.0], [1.0], "paired rounds"),
-        ([1.0], [1.0], "at least 2"),
-        ([1.0, 0.0], [1.0, 1.0], "positive"),
-    ],
-)
-def test_duet_ratios_that_cannot_be_estimated_say_why(a: list[float], b: list[float], message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        paired_ratio_ci(a, b)

@@ -12,8 +12,9 @@ Both children wait for each other before each cell's warm-up and again before it
 barrier), so their measured windows coincide although their servers and Locusts start up at different
 speeds. A child has its own process group: a Ctrl-C typed at the terminal reaches `lab ab` alone, which
 passes it on once to each side; each then stops the way `lab compare` stops, keeping what it measured.
-The side started first alternates between rounds; both use the same cores (pinned or not), so neither
-side gets the faster ones.
+The side started first alternates between rounds. With 2 usable cores or more, each side runs on its
+own half of them and the halves are swapped every `--swap-every` (lab.compare.ab.cores), so that neither
+side gets the faster cores for a round.
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from multiprocessing.process import BaseProcess
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
+from lab.compare.ab.cores import Halves, Swapper
 from lab.compare.ab.result import Side
 from lab.compare.ab.rounds import Measured, order, record
 from lab.compare.run.plan import Plan
@@ -43,8 +45,11 @@ SYNC_S = 120.0
 _FORK = multiprocessing.get_context("fork")
 
 
-def _side(plan: Plan, barrier: Barrier, log: Path) -> None:
-    """A child's work: one side's comparison, its output to `log`; exit 0, or 130 when interrupted."""
+def _side(plan: Plan, barrier: Barrier, log: Path, cores: list[int] | None) -> None:
+    """A child's work: one side's comparison on `cores` (None: every core), its output to `log`; exit 0,
+    or 130 when interrupted."""
+    if cores is not None:  # before the plan reads its usable cores; the parent's swaps follow
+        os.sched_setaffinity(0, cores)
     os.setpgid(0, 0)  # the terminal's Ctrl-C reaches the parent only; it passes it on once
     die_with_parent(signal.SIGINT)  # `lab ab` gone: stop the way Ctrl-C stops
     fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
@@ -89,7 +94,18 @@ def _join(children: dict[Side, BaseProcess], interrupted: bool) -> bool:
     return not interrupted
 
 
-def _round(plans: dict[Side, Plan], number: int, first: Side, out: Path, measured: Measured) -> bool:
+@dataclass(frozen=True)
+class Cores:
+    """How the sides share the cores: `split` None, every core for both; else its halves, swapped every
+    `every_s`."""
+
+    split: Halves | None = None
+    every_s: float = 0.0
+
+
+def _round(
+    plans: dict[Side, Plan], number: int, first: Side, out: Path, measured: Measured, cores: Cores
+) -> bool:
     """One duet round; what each side measured appended to `measured`. False when interrupted."""
     sides: list[Side] = [first, "B" if first == "A" else "A"]
     barrier = _FORK.Barrier(len(sides))
@@ -100,13 +116,15 @@ def _round(plans: dict[Side, Plan], number: int, first: Side, out: Path, measure
         for side in sides:
             side_out[side].mkdir(parents=True, exist_ok=True)
             plan = replace(plans[side], out=side_out[side])
+            start = None if cores.split is None else cores.split.of(side, 0)[0]
             children[side] = _FORK.Process(
-                target=_side, args=(plan, barrier, plan.out / "lab.log"), name=f"lab ab {side}{number}"
+                target=_side, args=(plan, barrier, plan.out / "lab.log", start), name=f"lab ab {side}{number}"
             )
             children[side].start()
     except KeyboardInterrupt:
         interrupted = True
-    interrupted = not _join(children, interrupted)
+    with _swapping(cores, children):
+        interrupted = not _join(children, interrupted)
     for side, child in children.items():
         if child.exitcode not in (0, INTERRUPTED):
             print(f"lab: {side}{number} ended with exit {child.exitcode}: see "
@@ -116,15 +134,26 @@ def _round(plans: dict[Side, Plan], number: int, first: Side, out: Path, measure
     return not interrupted and len(children) == len(sides)
 
 
+def _swapping(cores: Cores, children: dict[Side, BaseProcess]) -> contextlib.AbstractContextManager[object]:
+    pids = {side: child.pid for side, child in children.items() if child.pid is not None}
+    if cores.split is None or len(pids) < len(children) or not pids:
+        return contextlib.nullcontext()
+    return Swapper(cores.split, pids, cores.every_s)
+
+
 def run(
-    plans: dict[Side, Plan], rounds: int, out: Path, saved: Callable[[Measured], None] | None = None
+    plans: dict[Side, Plan],
+    rounds: int,
+    out: Path,
+    saved: Callable[[Measured], None] | None = None,
+    cores: Cores | None = None,
 ) -> Measured:
     """Every duet round, each side written under out/runs/<side><round>; `saved` after each round."""
     measured = Measured()
     try:
         for number, first in order(rounds)[::2]:
             print(f"lab ab: round {number} of {rounds}, A and B at once", file=sys.stderr, flush=True)
-            if not _round(plans, number, first, out, measured):
+            if not _round(plans, number, first, out, measured, cores or Cores()):
                 measured.interrupted = True
                 break
             if saved is not None:

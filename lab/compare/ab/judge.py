@@ -2,8 +2,9 @@
 
 Round i of A is paired with round i of B (at the same time in a duet, back to back when sequential): a
 round where either side's cell failed is left out of both. Duet: the ratio is the geometric mean of the
-rounds' B/A, its interval a bootstrap over those ratios, the p-value the paired t-test on their logs (what
-slowed the machine in a round slowed both of its sides and cancels in its ratio). Sequential: a paired
+rounds' B/A, its interval Student's t over their logs (lab.stats.paired), the p-value the paired t-test on
+those logs, which that interval inverts (what slowed the machine in a round slowed both of its sides and
+cancels in its ratio). Sequential: a paired
 bootstrap of the ratio of means and Welch's t-test on the logs, the runs of a side being independent
 (lab.stats). A verdict names a direction only when both agree: p < alpha and the interval excludes 1.
 """
@@ -14,7 +15,8 @@ from collections.abc import Sequence
 
 from lab.compare.ab.result import AbMetric, AbRow, AbVerdict, Mode
 from lab.compare.results.summary import Cell
-from lab.stats.bootstrap import Interval, paired_ratio_ci, ratio_ci
+from lab.stats.bootstrap import Interval, ratio_ci
+from lab.stats.paired import paired_ratio_interval
 from lab.stats.significance import ALPHA, MIN_RUNS, paired_p, welch_p
 
 # metric -> True when higher is better (req/s), False when lower is (latency, cost). cpu_ms, the
@@ -63,7 +65,7 @@ def verdict(metric: AbMetric, ratio: float, lo: float, hi: float, p: float | Non
 def judged(a: list[float], b: list[float], mode: Mode) -> tuple[Interval, float | None]:
     """The ratio's interval and the p-value (None below MIN_RUNS rounds) of paired rounds."""
     if mode == "duet":
-        return paired_ratio_ci(a, b), paired_p(a, b)
+        return paired_ratio_interval(a, b), paired_p(a, b)
     return ratio_ci(a, b), welch_p(a, b) if len(a) >= MIN_RUNS else None
 
 

@@ -41,7 +41,10 @@ class AbRow(BaseModel):
         description="duet: the geometric mean of the rounds' B/A; sequential: mean(B) / mean(A); None "
         "when fewer than 2 rounds measured."
     )
-    ci: list[float] | None = Field(description="[lo, hi] of the ratio's 95% bootstrap interval.")
+    ci: list[float] | None = Field(
+        description="[lo, hi] of the ratio's 95% interval: duet, Student's t over the rounds' log ratios "
+        "(the one the paired t-test inverts); sequential, a bootstrap of the ratio of means."
+    )
     p_value: float | None = Field(
         description="duet: the paired t-test on the logs of the rounds' B/A; sequential: Welch's t-test "
         "on the logs; None below 3 rounds."
@@ -69,6 +72,15 @@ class AbMeta(BaseModel):
         "sequential", description="duet: both sides at once in each round, sharing the machine; "
         "sequential: one side at a time."
     )  # fmt: skip
+    swap_every_s: float | None = Field(
+        None, description="duet: each side ran on its own half of the cores (`cores`), the halves swapped "
+        "every this many seconds; None: the sides shared every core (sequential, --swap-every 0, or fewer "
+        "than 2 usable cores)."
+    )  # fmt: skip
+    cores: dict[Side, list[int]] | None = Field(
+        None,
+        description="The cores each side started a round on (with an odd count, the last is both sides').",
+    )
     rounds: int = Field(description="The rounds asked for.")
     order: list[Side] = Field(
         description="The order the runs were started in: A B, B A, A B, ... (duet: which side started first)."

@@ -47,8 +47,11 @@ def _write_junit(path: Path, measured: rounds.Measured, found: AbResult) -> None
     junit.write(path, cells, verdicts, name="lab ab")
 
 
-def ab(plans: dict[Side, Plan], meta: AbMeta, out: Path, gate: Gate) -> tuple[AbResult, int]:
-    """Run the rounds, judge them, write ab.json, ab.md, report.html (and the JUnit file); the exit status."""
+def ab(
+    plans: dict[Side, Plan], meta: AbMeta, out: Path, gate: Gate, cores: duet.Cores | None = None
+) -> tuple[AbResult, int]:
+    """Run the rounds (a duet's sides on `cores`), judge them, write ab.json, ab.md, report.html (and the
+    JUnit file); the exit status."""
     scenarios = [s.name for s in plans["A"].scenarios]
 
     def result_of(measured: rounds.Measured) -> AbResult:
@@ -63,7 +66,10 @@ def ab(plans: dict[Side, Plan], meta: AbMeta, out: Path, gate: Gate) -> tuple[Ab
 
     out.mkdir(parents=True, exist_ok=True)
     write(out, AbResult(meta=meta))
-    measured = (duet.run if meta.mode == "duet" else rounds.run)(plans, meta.rounds, out, saved)
+    if meta.mode == "duet":
+        measured = duet.run(plans, meta.rounds, out, saved, cores)
+    else:
+        measured = rounds.run(plans, meta.rounds, out, saved)
     found = result_of(measured)
     found = found.model_copy(update={"meta": found.meta.model_copy(update={"finished": utc_now()})})
     write(out, found)
