@@ -25,7 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lab.compare.results.measured import HandlerRow
-from lab.model.explain import ABOVE, GENERATOR_SATURATED, Verdict, generator_queue, grown, judge
+from lab.model import gil
+from lab.model.explain import ABOVE, EXPLAINED, GENERATOR_SATURATED, Verdict, generator_queue, grown, judge
 from lab.model.inputs import Capacity, Demands, Load, Resource
 from lab.model.measured import HandlerAtOneUser, class_demands, in_cell_cpu_ms
 from lab.model.mva import sweep
@@ -158,6 +159,7 @@ class Diagnosis:
     model_rps: float | None  # mean value analysis at the cell's users (a closed loop), steady state
     slowed: float | None = None  # the cell's mean response time over R0
     others: float | None = None  # cores the machine's other processes used meanwhile, where notable
+    contended: gil.Contention | None = None  # CPU-bound threads sharing each worker's GIL while cores idled
 
 
 def diagnose(
@@ -180,7 +182,10 @@ def diagnose(
     curve = sweep(one_user, capacity, think, [cell.users]) if cell.rate is None else []
     slowed = cell.mean_ms / one_user.wall_ms if cell.mean_ms and one_user.wall_ms > 0 else None
     others = cell.other_cores if cell.other_cores is not None and cell.other_cores >= OTHERS_NOTABLE else None
-    return Diagnosis(verdict, one_user, capacity, curve[0].rps if curve else None, slowed, others)
+    return Diagnosis(
+        verdict, one_user, capacity, curve[0].rps if curve else None, slowed, others,
+        gil.contention(cell.threadpool_in_use_max, cell.server_cores, cell.other_cores, one_user, capacity),
+    )  # fmt: skip
 
 
 def outside_grown_ms(cell: CellLoad, one_user: Demands) -> float | None:
@@ -189,19 +194,6 @@ def outside_grown_ms(cell: CellLoad, one_user: Demands) -> float | None:
     if cell.mean_ms is None or cell.server_mean_ms is None or cell.server_one_ms is None:
         return None
     return (cell.mean_ms - cell.server_mean_ms) - max(one_user.wall_ms - cell.server_one_ms, 0.0)
-
-
-PACED = ("constant_pacing", "constant_throughput")  # Locust's wait times that keep a user's cycle
-
-
-def paced_think_ms(
-    wait_time: str, think_ms: float | None, mean_ms: float | None, wall_ms: float
-) -> float | None:
-    """The think time of the users' bound: for a paced user, its cycle less R0 (the cell's think time plus
-    its response time, less R0); None for the others (the cell's think time)."""
-    if not wait_time.startswith(PACED) or think_ms is None or mean_ms is None:
-        return None
-    return max(think_ms + mean_ms - wall_ms, 0.0)
 
 
 def _f(value: float) -> str:
@@ -246,6 +238,8 @@ def sentence(diagnosis: Diagnosis | None) -> str:
             fuller += f"; requests took {diagnosis.slowed:.1f}x their time at one user (they queued)"
         if diagnosis.others is not None:
             fuller += f"; the machine's other processes used {diagnosis.others:.2f} cores meanwhile"
+        if diagnosis.contended is not None and v.efficiency < EXPLAINED:
+            fuller += "; " + diagnosis.contended.clause()
         why = (
             "above it: the demands measured at one user overstate what the cell's requests took"
             if v.efficiency > ABOVE

@@ -134,3 +134,16 @@ class Load:
             return 1.0
         cycle_s = (self.think_ms - wall_ms) / 1000
         return (self.window_s - self.spawn_s / 2 + cycle_s / 2) / self.window_s
+
+
+PACED = ("constant_pacing", "constant_throughput")  # Locust's wait times that keep a user's cycle
+
+
+def paced_think_ms(
+    wait_time: str, think_ms: float | None, mean_ms: float | None, wall_ms: float
+) -> float | None:
+    """The think time of the users' bound: for a paced user, its cycle less R0 (the cell's think time plus
+    its response time, less R0); None for the others (the cell's think time)."""
+    if not wait_time.startswith(PACED) or think_ms is None or mean_ms is None:
+        return None
+    return max(think_ms + mean_ms - wall_ms, 0.0)

@@ -12,7 +12,7 @@ from lab.compare.diagnosis import Calibration, CellLoad, Pools
 from lab.compare.report import tables
 from lab.compare.results.measured import HandlerRow
 from lab.compare.results.summary import Cell, Summary
-from lab.model.inputs import Capacity, Demands
+from lab.model.inputs import Capacity, Demands, paced_think_ms
 from lab.shared.provenance import Machine, Meta
 
 
@@ -93,9 +93,9 @@ def test_an_unexplained_cell_gives_its_utilizations_and_how_long_requests_waited
 def test_a_paced_user_keeps_its_cycle_in_the_users_bound() -> None:
     """constant_pacing(0.2): 140 ms of think in the cell where responses took 60 ms; at R0 = 12 ms the
     user would have thought 188 ms. A between() user's think time is the cell's as it is."""
-    think = diagnosis.paced_think_ms("constant_pacing(0.2)", 140.0, 60.0, 12.0)
+    think = paced_think_ms("constant_pacing(0.2)", 140.0, 60.0, 12.0)
     assert think == pytest.approx(188.0)
-    assert diagnosis.paced_think_ms("between(0.5, 1.5)", 900.0, 80.0, 8.0) is None
+    assert paced_think_ms("between(0.5, 1.5)", 900.0, 80.0, 8.0) is None
     one = Demands(wall_ms=12.0, cpu_ms=1.0)
     cell = load(rps=95.0, server_cores=0.2, think_ms=140.0, mean_ms=60.0)
     found = diagnosis.diagnose(cell, one, Capacity(workers=1, usable_cores=1.5, threadpool=40), think)
@@ -162,3 +162,24 @@ def test_requests_that_queued_outside_the_server_name_the_load_generator() -> No
     # Without the server's own time (an older file), nothing is attributed.
     assert diagnosis.diagnose(load(users=100, rps=790.0, server_cores=0.4, mean_ms=116.0, think_ms=2.0),
                               one, cap).verdict.binding == "unexplained"  # fmt: skip
+
+
+def test_cpu_bound_threads_sharing_a_gil_while_cores_idle_are_named() -> None:
+    """The catalogue's gunicorn-multi cpu-sync as measured (2 workers, 100 users on 2 cores): 55 tokens
+    in use at most, the workers on 1.57 of the 1.91 usable cores. With one token in use per worker the
+    same words would be wrong: it is not said."""
+    one = Demands(wall_ms=12.2, cpu_ms=11.6, threadpool_ms=11.7)
+    capacity = Capacity(workers=2, usable_cores=1.907, threadpool=40)
+    cell = load(users=100, rps=129.3, server_cores=1.57, threadpool_in_use_max=55.0, other_cores=0.03,
+                mean_ms=708.0, duration_s=6.0)  # fmt: skip
+    found = diagnosis.diagnose(cell, one, capacity)
+    text = diagnosis.sentence(found)
+    assert found.verdict.binding == "unexplained"
+    assert "; up to 28 threads per worker ran the CPU-bound handler at once, taking turns at its GIL, " in (
+        text
+    )
+    assert "while 0.31 of the usable cores sat idle (fewer threads per worker, e.g. --set threadpool" in text
+    alone = diagnosis.diagnose(load(**{**cell.__dict__, "threadpool_in_use_max": 2.0}), one, capacity)
+    assert alone.contended is None and "GIL" not in diagnosis.sentence(alone)
+    io_bound = diagnosis.diagnose(cell, Demands(wall_ms=100.0, cpu_ms=1.0, threadpool_ms=100.0), capacity)
+    assert io_bound.contended is None

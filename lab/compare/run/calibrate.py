@@ -19,7 +19,7 @@ from lab.compare.diagnosis import Calibration
 from lab.compare.results.summary import Cell
 from lab.compare.run.plan import Plan
 from lab.measure import cell as measurement
-from lab.model.inputs import Capacity
+from lab.model.inputs import Capacity, paced_think_ms
 from lab.runtime import headless
 from lab.runtime.generator import Generator
 from lab.runtime.launcher import Server
@@ -118,6 +118,6 @@ def diagnosed(
         server_one_ms=diagnosis.service_ms(calibration.rows), other_cores=cell.other_cores,
     )  # fmt: skip
     one_user = diagnosis.demands(calibration, pools)
-    think = diagnosis.paced_think_ms(scenario.wait_time, cell.think_ms, cell.mean_ms, one_user.wall_ms)
+    think = paced_think_ms(scenario.wait_time, cell.think_ms, cell.mean_ms, one_user.wall_ms)
     found = diagnosis.diagnose(seen, one_user, capacity, think)
     return cell.model_copy(update=diagnosis.fields(found, calibration.requests))

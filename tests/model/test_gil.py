@@ -1,0 +1,32 @@
+"""lab.model.gil: when CPU-bound threads sharing a worker's GIL are the evidence to name."""
+
+from __future__ import annotations
+
+import pytest
+
+from lab.model.gil import Contention, contention
+from lab.model.inputs import Capacity, Demands
+
+CPU = Demands(wall_ms=12.0, cpu_ms=11.0, threadpool_ms=11.5)
+TWO = Capacity(workers=2, usable_cores=1.9, threadpool=40)
+
+
+def test_many_cpu_threads_per_worker_and_idle_cores_are_contention() -> None:
+    assert contention(55.0, 1.57, 0.03, CPU, TWO) == Contention(27.5, pytest.approx(0.30))
+
+
+@pytest.mark.parametrize(
+    ("threads", "server", "others", "demands", "why"),
+    [
+        (2.0, 1.57, 0.0, CPU, "one thread per worker: nothing to take turns with"),
+        (55.0, 1.85, 0.0, CPU, "the cores were used"),
+        (55.0, 1.3, 0.55, CPU, "the machine's other processes used the rest"),
+        (55.0, 1.0, 0.0, Demands(wall_ms=100.0, cpu_ms=10.0, threadpool_ms=100.0), "the handler waits"),
+        (None, 1.0, 0.0, CPU, "the thread pool was not measured"),
+        (55.0, None, 0.0, CPU, "the server's cores were not measured"),
+    ],
+)
+def test_otherwise_none(
+    threads: float | None, server: float | None, others: float, demands: Demands, why: str
+) -> None:
+    assert contention(threads, server, others, demands, TWO) is None, why
