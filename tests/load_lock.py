@@ -1,9 +1,9 @@
 """One load at a time across pytest-xdist's workers (used by tests/process_guard.py).
 
-`make test` runs the tests not marked `serial` two at a time. A test that starts a load (Locust, a
+`make test` runs the tests not marked `serial` three at a time. A test that starts a load (Locust, a
 `lab compare`, `lab run` or `lab claims`, a bench through `make`) keeps both cores busy: two at once starved
 each other on 2 cores (cells with no request answered in their 2 s). So such a test takes a lock shared by
-the workers of the run when it starts its load, and holds it until its teardown ends; the other worker goes
+the workers of the run when it starts its load, and holds it until its teardown ends; the other workers go
 on with tests that start servers, Prometheus or a browser, which mostly wait. Outside xdist: no lock.
 
 With LAB_TESTS_LOCK_LOG=FILE, each test's wait for the lock and its time holding it are appended to FILE
@@ -44,7 +44,7 @@ def hold(nodeid: str, program: str | None) -> None:
 
 
 def release(nodeid: str) -> None:
-    """After a test's teardown: the other worker may start its load."""
+    """After a test's teardown: another worker may start its load."""
     handle = _held.pop(nodeid, None)
     if handle is not None:
         fcntl.flock(handle, fcntl.LOCK_UN)

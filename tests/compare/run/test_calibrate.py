@@ -16,7 +16,7 @@ import pytest
 
 from lab.compare.results.summary import Cell, load
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.serial]  # judges the demands and the bound a run measured
 
 ROOT = Path(__file__).resolve().parents[3]
 LEDGER = ROOT / "tests" / "data" / "apps" / "ledger"
