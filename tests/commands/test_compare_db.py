@@ -44,7 +44,7 @@ def test_db_async_on_half_the_pool_serves_half(tmp_path: Path) -> None:
         [
             *LAB, "compare", "--configs-file", str(tmp_path / "configs.toml"), "--configs", "pool5,pool10",
             "--scenarios", "db-async", "--users", "20", "--db-ms", "100", "--duration", "2s",
-            "--warmup", "1s", "--calibrate", "1s", "--out", str(out),
+            "--warmup", "0", "--calibrate", "1s", "--out", str(out),
         ],
         capture_output=True, text=True, timeout=150, cwd=tmp_path,
     )  # fmt: skip
