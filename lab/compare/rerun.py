@@ -17,9 +17,10 @@ from lab.compare import diagnosis
 from lab.compare.results.summary import Cell
 from lab.compare.results.verified import sentence
 from lab.measure.machine import usable_cores
+from lab.model import gil
 from lab.model.inputs import Binding, Capacity, Demands, Load, ModelInputError
 from lab.model.measured import in_cell_cpu_ms
-from lab.model.verify import TOLERANCE, Prediction, predict
+from lab.model.verify import TOLERANCE, Prediction, fewer_threads, predict
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class View:
     load: Load
     cores: int  # what `view` was given: the server's cores (pinned) or the machine's
     pinned: bool
+    contended: bool = False  # CPU-bound threads shared each worker's GIL while cores idled (lab.model.gil)
 
 
 def _capacity(cell: Cell, demands: Demands, usable: float, db_pool: int | None) -> Capacity:
@@ -79,7 +81,8 @@ def view(cell: Cell, db_pool: int | None, cores: int, pinned: bool) -> View | st
         )  # fmt: skip
     except ModelInputError as exc:
         return str(exc)
-    return View(cell.binding, demands, capacity, load, cores, pinned)
+    seen = gil.contention(cell.threadpool_in_use_max, cell.server_cores, cell.other_cores, found, capacity)
+    return View(cell.binding, demands, capacity, load, cores, pinned, seen is not None)
 
 
 def after(found: View, made: Prediction, rerun: Cell) -> View | str:
@@ -105,7 +108,11 @@ def after(found: View, made: Prediction, rerun: Cell) -> View | str:
 
 def prediction(found: View) -> Prediction | str:
     """The rerun `found` asks for, or why none can verify it: everything but the knob is the cell's (its
-    demands, think time and the cores Locust left its server), the knob doubled."""
+    demands, think time and the cores Locust left its server), the knob doubled (one thread per worker
+    for an unexplained cell whose threads contended for the GIL)."""
+    if found.binding == "unexplained" and found.contended:
+        fewer = fewer_threads(found.demands, found.capacity, found.load)
+        return fewer if fewer is not None else "unexplained: one thread per worker already"
     if found.binding in ("generator", "unexplained"):
         return f"{found.binding} names no knob"
     made = predict(found.binding, found.demands, found.capacity, found.load)

@@ -4,6 +4,10 @@ A knob is what the lab can change for a rerun: the configuration's workers, thre
 process_pool, or the load's users or rate. The CPU and the loop are relieved by more workers (while
 cores are left); the generator and `unexplained` name no knob: not verifiable. A rerun confirms the
 binding resource when its throughput is within TOLERANCE of the prediction (issue 21 §3).
+
+One exception: an unexplained CPU-bound cell whose threads contended for each worker's GIL while cores
+sat idle (lab.model.gil) is rerun with one thread per worker (`fewer_threads`): the model predicts the
+bounds' ceiling then, which a confirmed rerun reaches; what is verified is the contention ("gil").
 """
 
 from __future__ import annotations
@@ -33,6 +37,19 @@ class Prediction:
     binding: str  # what binds then (the next bound)
     capacity: Capacity
     load: Load
+    verifies: str | None = None  # what the rerun verifies when it is not `binding`'s knob ("gil")
+
+
+def fewer_threads(demands: Demands, capacity: Capacity, load: Load) -> Prediction | None:
+    """The rerun of a cell whose CPU-bound threads contended for each worker's GIL: one thread per
+    worker, predicted at the bounds' ceiling then; None where no bound applies or it has one already."""
+    if capacity.threadpool <= 1:
+        return None
+    fewer = dataclasses.replace(capacity, threadpool=1)
+    top = ceiling(bounds(demands, fewer, load))
+    if top is None:
+        return None
+    return Prediction("threadpool", capacity.threadpool, 1, top.rps, top.resource, fewer, load, "gil")
 
 
 def predict(binding: Binding, demands: Demands, capacity: Capacity, load: Load) -> Prediction | None:

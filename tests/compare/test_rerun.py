@@ -111,3 +111,44 @@ def test_the_sentence_gives_both_numbers_and_the_verdict() -> None:
     assert sentence("a · b", "not verifiable", calibration_off) == (
         "a · b: not verifiable (no demands measured at one user)"
     )
+
+
+def test_cpu_threads_contending_for_the_gil_are_rerun_with_one_thread_per_worker() -> None:
+    """The catalogue's gunicorn-multi cpu-sync as measured: unexplained at 0.83 of the CPU's bound, up to
+    27 threads per worker busy, 0.3 of the usable cores idle. The rerun: one token per worker, predicted
+    at the CPU's bound (the cell's 12.5 ms a request on 1.88 cores); verified as "gil"."""
+    stored = {
+        "binding": "unexplained", "demands": {"wall": 12.2, "cpu": 11.6, "threadpool": 11.7},
+        "usable_cores": 1.88, "server_cores": 1.57, "threadpool_in_use_max": 55.0, "other_cores": 0.01,
+    }  # fmt: skip
+    found = _view(cell("gunicorn-multi", "cpu-sync", 125.6, workers=2, users=100, **stored))
+    assert found.binding == "unexplained" and found.contended
+    made = rerun.prediction(found)
+    assert not isinstance(made, str)
+    assert (made.knob, made.before, made.after, made.binding, made.verifies) == (
+        "threadpool",
+        40,
+        1,
+        "cpu",
+        "gil",
+    )
+    assert made.rps == pytest.approx(1.88 / (1.57 / 125.6))
+    # With one busy thread per worker the same cell names no knob, as every unexplained cell.
+    alone = _view(
+        cell(
+            "gunicorn-multi",
+            "cpu-sync",
+            125.6,
+            workers=2,
+            users=100,
+            **{**stored, "threadpool_in_use_max": 2.0},
+        )
+    )
+    assert not alone.contended and rerun.prediction(alone) == "unexplained names no knob"
+    text = sentence("gunicorn-multi · cpu-sync", "confirmed", Rerun(
+        binding="gil", knob="threadpool", before=40, after=1, point="gunicorn-multi[threadpool=1]", rps=125.6,
+        predicted_rps=150.4, predicted_binding="cpu", measured_rps=136.6, rerun_binding="cpu",
+    ))  # fmt: skip
+    assert text.startswith(
+        "gunicorn-multi · cpu-sync: bound by gil at 125.6 req/s; threadpool 40 -> 1: predicted"
+    )

@@ -15,11 +15,15 @@ class Rerun(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     binding: str | None = Field(
-        None, description="The binding resource the cell was judged by, the one verified; None: no verdict."
+        None,
+        description='The binding resource the cell was judged by, the one verified ("gil": an unexplained '
+        "cell's CPU-bound threads contending for each worker's GIL); None: no verdict.",
     )
     knob: Knob | None = Field(None, description="What the rerun changed; None: no knob relieves it.")
     before: float | None = Field(None, description="The knob's value in the cell.")
-    after: float | None = Field(None, description="The knob's value in the rerun (doubled).")
+    after: float | None = Field(
+        None, description='The knob\'s value in the rerun (doubled; 1 thread per worker for "gil").'
+    )
     point: str | None = Field(
         None,
         description="The rerun's point, e.g. threadpool-starved[threadpool=8] or uvicorn-single@users=40.",

@@ -89,7 +89,8 @@ def verified(cell: Cell, found: rerun.View, rerun_of: Planned, after: Cell | Non
     measured = after.rps if after is not None and after.status == "ok" else None
     failed = f"the rerun failed: {after.error if after else 'not run'}"
     figures = Rerun(
-        binding=found.binding, knob=made.knob, before=made.before, after=made.after, point=rerun_of.name,
+        binding=made.verifies or found.binding, knob=made.knob, before=made.before, after=made.after,
+        point=rerun_of.name,
         rps=cell.rps, predicted_rps=round(made.rps, 3), predicted_binding=made.binding,
         measured_rps=measured, usable_cores=found.capacity.usable_cores,
         rerun_usable_cores=after_view.capacity.usable_cores if after_view is not None else None,
