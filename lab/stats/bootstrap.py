@@ -73,10 +73,12 @@ def mean_ci(
     return Interval(statistics.fmean(values), lo, hi, level)
 
 
-def _check_paired(a: Sequence[float], b: Sequence[float]) -> None:
-    """ValueError unless round i of A has its round i of B."""
+def check_paired(a: Sequence[float], b: Sequence[float]) -> None:
+    """ValueError unless round i of A has its round i of B, over 2 rounds at least."""
     if len(a) != len(b):
         raise ValueError(f"paired rounds: {len(a)} of A and {len(b)} of B")
+    if len(a) < 2:
+        raise ValueError(f"an interval needs at least 2 rounds, got {len(a)}")
 
 
 def ratio_ci(
@@ -90,9 +92,7 @@ def ratio_ci(
     """mean(b) / mean(a) and its bootstrap interval, rounds resampled in pairs (a[i] with b[i]).
 
     ValueError when the sides differ in length, have fewer than 2 rounds, or a side's mean is not > 0."""
-    _check_paired(a, b)
-    if len(a) < 2:
-        raise ValueError(f"an interval needs at least 2 rounds, got {len(a)}")
+    check_paired(a, b)
     if min(statistics.fmean(a), statistics.fmean(b)) <= 0:
         raise ValueError("a ratio of means needs positive values on both sides")
     rng = random.Random(seed)

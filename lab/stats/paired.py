@@ -20,7 +20,7 @@ import math
 import statistics
 from collections.abc import Sequence
 
-from lab.stats.bootstrap import LEVEL, Interval
+from lab.stats.bootstrap import LEVEL, Interval, check_paired
 from lab.stats.significance import t_quantile
 
 
@@ -28,10 +28,7 @@ def paired_ratio_interval(a: Sequence[float], b: Sequence[float], *, level: floa
     """The geometric mean of b[i] / a[i] and its t interval (see the module).
 
     ValueError when the sides differ in length, have fewer than 2 rounds, or a value is not > 0."""
-    if len(a) != len(b):
-        raise ValueError(f"paired rounds: {len(a)} of A and {len(b)} of B")
-    if len(a) < 2:
-        raise ValueError(f"an interval needs at least 2 rounds, got {len(a)}")
+    check_paired(a, b)
     if min(*a, *b) <= 0:
         raise ValueError("a ratio needs positive values on both sides")
     logs = [math.log(y / x) for x, y in zip(a, b, strict=True)]
