@@ -9,7 +9,8 @@
   fixtures have ended is stopped, and that last test fails; at the end of the session, any process of
   this session still alive (a descendant of pytest, or carrying the session's mark in its environment
   after its parent died) is stopped and the session fails.
-- Under pytest-xdist, a test that starts a load waits until no other worker runs one (tests/load_lock.py).
+- Under pytest-xdist, a test that starts a load waits until no other worker runs one, and the other
+  workers yield the cores to it (tests/load_lock.py).
 """
 
 from __future__ import annotations
@@ -181,6 +182,7 @@ def _module(item: pytest.Item) -> str:
 def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
     global _current
     _current = item
+    load_lock.start_test()
     try:
         return (yield)
     finally:
