@@ -79,7 +79,10 @@ def test_an_earlier_ab_is_never_overwritten(tmp_path: Path, capsys: pytest.Captu
 
 @pytest.fixture(scope="module")
 def slower(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
-    """One real A/B: version B's /work does five times the work of A's (a copy of A, one line changed)."""
+    """One real A/B: version B's /work does five times the work of A's (a copy of A, one line changed).
+
+    1 s runs (Locust's shortest): a fivefold slowdown shows in every round's req/s and CPU per request
+    whatever the run's length; each round's start-ups, not its second of load, are most of its time."""
     tmp = tmp_path_factory.mktemp("ab")
     b = tmp / "b"
     b.mkdir()
@@ -88,7 +91,7 @@ def slower(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.Complet
     out = tmp / "out"
     done = subprocess.run(
         [sys.executable, "-m", "lab", "ab", str(APPS / "a"), str(b), "--app", "service:app",
-         "--locustfile", str(LOCUSTFILE), "--scenarios", "WorkUser", "--rounds", "3", "--duration", "2",
+         "--locustfile", str(LOCUSTFILE), "--scenarios", "WorkUser", "--rounds", "3", "--duration", "1",
          "--warmup", "0", "--users", "10",
          "--generator-processes", "1", "--fail-on-regression", "10", "--junit", str(tmp / "junit.xml"),
          "--out", str(out)],

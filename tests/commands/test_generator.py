@@ -36,11 +36,32 @@ def _cells(out: Path) -> list[dict[str, Any]]:
     return list(json.loads((out / "summary.json").read_text())["cells"])
 
 
+@pytest.fixture(scope="module")
+def two_on_127_0_0_2(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """One real cell for two tests: two generator processes send to a server bound on 127.0.0.2 (loopback
+    still), 127.0.0.1:PORT taken so that the cell can only run there. Neither claim depends on the other
+    (each worker sends to the URL of the cell's server, wherever it binds): one run, not two. 1 s: the
+    counts reconcile at any length, and the busiest process's CPU is sampled every 0.2 s."""
+    out = tmp_path_factory.mktemp("generator") / "two"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        args = [
+            "--scenarios", "noop-async", "--users", "10", "--duration", "1", "--generator-processes", "2",
+            "--port", str(port), "--server-host", "127.0.0.2", "--out", str(out),
+        ]  # fmt: skip
+        done = subprocess.run([*LAB, *args], capture_output=True, text=True, timeout=120)
+    return done, out
+
+
 @pytest.mark.slow
-def test_two_generator_processes_give_one_exact_cell(tmp_path: Path) -> None:
-    out = tmp_path / "two"
-    args = ["--scenarios", "noop-async", "--users", "10", "--duration", "2", "--generator-processes", "2"]
-    done = subprocess.run([*LAB, *args, "--out", str(out)], capture_output=True, text=True, timeout=120)
+def test_two_generator_processes_give_one_exact_cell(
+    two_on_127_0_0_2: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    done, out = two_on_127_0_0_2
     assert done.returncode == 0, done.stderr
     (cell,) = _cells(out)
     assert cell["status"] == "ok" and cell["generator_processes"] == 2
@@ -70,10 +91,16 @@ def test_two_generator_processes_share_the_open_model_s_rate(tmp_path: Path) -> 
 
 @pytest.mark.slow
 def test_a_worker_that_dies_fails_its_cell_and_the_later_cells_fail_fast(tmp_path: Path) -> None:
+    """The worker dies 2 to 3 s into the first cell's test (seen: its last report 2.5 s in); the master
+    marks it missing 4 heartbeats (s) later, and its quit at the end of the test waits for that: a test
+    longer than 6 s adds its seconds (8 s ended 10 s after its start), a shorter one leaves less room for
+    the kill. The second cell's master waits 2 s for a worker that never comes (the first cell's worker,
+    started with `lab compare`, has connected by the time its master, started after the server's launch,
+    waits)."""
     out, port = tmp_path / "remote", free_port()
     args = [
-        "--scenarios", "noop-async,noop-sync,io-async", "--users", "4", "--duration", "8",
-        "--expect-workers", "1", "--master-bind-port", str(port), "--expect-workers-max-wait", "3",
+        "--scenarios", "noop-async,noop-sync,io-async", "--users", "4", "--duration", "6",
+        "--expect-workers", "1", "--master-bind-port", str(port), "--expect-workers-max-wait", "2",
         "--out", str(out),
     ]  # fmt: skip
     lab = subprocess.Popen([*LAB, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -158,21 +185,13 @@ def test_an_old_spelling_is_refused_as_the_new_one_is(
 
 
 @pytest.mark.slow
-def test_server_host_is_where_the_servers_bind_and_locust_sends(tmp_path: Path) -> None:
+def test_server_host_is_where_the_servers_bind_and_locust_sends(
+    two_on_127_0_0_2: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
     """--server-host 127.0.0.2 (loopback still): with 127.0.0.1:PORT taken, the cell can only run there."""
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        port = taken.getsockname()[1]
-        done = subprocess.run(
-            [sys.executable, "-m", "lab", "compare", "--configs", "uvicorn-single",
-             "--scenarios", "noop-async", "--users", "2", "--duration", "1", "--warmup", "0",
-             "--calibrate", "0", "--port", str(port), "--server-host", "127.0.0.2",
-             "--out", str(tmp_path / "out")],
-            capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
+    done, out = two_on_127_0_0_2
     assert done.returncode == 0, done.stderr
-    (cell,) = json.loads((tmp_path / "out" / "summary.json").read_text())["cells"]
+    (cell,) = _cells(out)
     assert cell["status"] == "ok" and cell["requests"] > 0 and cell["reconciled"]
 
 
