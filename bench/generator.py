@@ -8,7 +8,7 @@ lab's own path (FastHttpUser, the exporter, the snapshot). Reported: medians ove
 req/s per generator process, of Locust / wrk within a round, and the busiest Locust process's CPU (near 1:
 Locust is the limit; lower: the server or the machine is). The per-process figure is what
 lab/shared/generator_capacity.toml stores. Run it with `make bench-generator` or
-`python -m bench.generator --rounds 5` from the repository; the suite runs one round of 2 s (tests/bench).
+`python -m bench.generator --rounds 5` from the repository; the suite runs one round of 1 s (tests/bench).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Every `--sample-every` it records the RSS of every process (gunicorn master, eac
 child, Locust), the Prometheus multiprocess directory's file count and size, and the time to GET /metrics
 (median of a few). Samples go to results/soak-<timestamp>/samples.json and samples.csv; the summary
 compares start and end, and says whether each figure still grows in the second half of the run.
-Run it with `make soak` or `python bench/soak.py --minutes 3 --kill-every 1m`; the suite runs 9 s of it
+Run it with `make soak` or `python bench/soak.py --minutes 3 --kill-every 1m`; the suite runs 3 s of it
 with one kill (tests/bench).
 """
 
@@ -59,6 +59,9 @@ class SoakConfig:
     port: int = 0  # 0: a free one
     scrapes: int = 5  # GETs of /metrics per sample; the median is recorded
     out: Path | None = None
+    # Locust's run time past the last sample: the margin for a slow start and the last samples' waits (a
+    # killed worker's replacement); the soak waits it out. A short run can afford less (tests/bench).
+    tail_s: float = 10.0
 
 
 def _free_port() -> int:
@@ -185,7 +188,7 @@ def growth(samples: list[dict[str, Any]], figure: str) -> dict[str, Any]:
 
 def locust_command(config: SoakConfig, url: str, out: Path) -> list[str]:
     # Ends just after the last sample, so that the final count of requests sees no request in flight.
-    run_time = round(config.warmup_s + config.minutes * 60 + 10)
+    run_time = round(config.warmup_s + config.minutes * 60 + config.tail_s)
     return [
         sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "SoakUser", "--headless", "--host", url,
         "--users", str(config.users), "--spawn-rate", str(config.users), "--run-time", f"{run_time}s",
@@ -321,6 +324,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--config", default=d.config, help="server configuration (lab configs)")
     parser.add_argument("--port", type=int, default=d.port, help="server port (default: a free one)")
     parser.add_argument("--out", type=Path, default=None, help="directory (default results/soak-<time>)")
+    parser.add_argument("--tail", default="10s", help="Locust's run time past the last sample (e.g. 4s)")
     args = parser.parse_args(argv)
     config = SoakConfig(
         minutes=args.minutes,
@@ -331,6 +335,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         config=args.config,
         port=args.port,
         out=args.out,
+        tail_s=parse_timespan(args.tail),
     )
     signal.signal(signal.SIGTERM, _terminate)
     try:

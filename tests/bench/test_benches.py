@@ -39,18 +39,20 @@ def test_make_bench_runs_one_round_and_prints_the_ratios() -> None:
 
 
 def test_make_bench_generator_runs_one_round_and_prints_the_ratios() -> None:
-    out = make("bench-generator", "ARGS=--rounds 1 --seconds 2 --users 8")
+    out = make("bench-generator", "ARGS=--rounds 1 --seconds 1 --users 8")  # --seconds: whole seconds
     for variant in ("locust-1", "locust-2"):
         assert re.search(rf'"{variant}": \{{[^}}]*"ratio_to_wrk": \d+\.\d+', out, re.S), out
 
 
 def test_make_soak_runs_a_fraction_of_a_minute_with_one_kill(tmp_path: Path) -> None:
+    # 3 s sampled at 0, 2 and 3 s, the kill at 2 s; Locust stops 4 s after the last sample, not the
+    # default 10 s the soak would wait out (its start-up and the replacement of the killed worker fit in 4).
     out = make(
         "soak",
-        "MINUTES=0.1",
-        "KILL_EVERY=3s",
-        f"ARGS=--sample-every 3s --warmup 1s --users 5 --out {tmp_path}",
+        "MINUTES=0.05",
+        "KILL_EVERY=2s",
+        f"ARGS=--sample-every 2s --warmup 1s --tail 4s --users 5 --out {tmp_path}",
     )
-    assert "1 workers killed in 0.1 min; start -> end (ratio)" in out, out
+    assert "1 workers killed in 0.05 min; start -> end (ratio)" in out, out
     assert re.search(r"^\s+worker_rss_total\s.*\(\s*\d+\.\d{3}\)", out, re.M), out
     assert (tmp_path / "samples.json").is_file()
