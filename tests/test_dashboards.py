@@ -6,10 +6,12 @@ Locust runs the mixed scenario for a few seconds against one configuration, then
 (the swap-and-rerun loop), through its own HTTP API. Every panel query, every annotation query and every
 variable of every dashboard must then return data, for both configurations where it has a `config` label.
 
-A second live stack serves a user's app instead of the catalogue (examples/shop, `--metrics-path
-/lab-metrics`), loaded by its own plain locustfile with the exporter beside it, as `lab up --app
---locustfile` runs them (issue 11 §4: the dashboards work for any app). There too every query returns data,
-but for the panels whose description starts with "Catalogue only" (metrics only the lab's endpoints record).
+A second live stack, started beside the first (its own Prometheus, server and Locust; its run goes while
+the first stack's first run does), serves a user's app instead of the catalogue (examples/shop,
+`--metrics-path /lab-metrics`), loaded by its own plain locustfile with the exporter beside it, as `lab up
+--app --locustfile` runs them (issue 11 §4: the dashboards work for any app). There too every query returns
+data, but for the panels whose description starts with "Catalogue only" (metrics only the lab's endpoints
+record).
 """
 
 from __future__ import annotations
@@ -218,18 +220,33 @@ def db(postgres: Postgres) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def stacks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Stack]]:
+    """Both live stacks, "catalogue" and "user_app", started together: their Prometheus discover their
+    targets at once (about 6 s each, on its discovery's 5 s tick), and the user app's run goes beside the
+    catalogue's first run (each stack has its own Prometheus, server and Locust: neither sees the other)."""
     tmp = tmp_path_factory.mktemp("dashboards")
+    user = tmp / "user-app"
     catalogue = load_catalogue()
     ports = [free_port() for _ in range(3)]  # a, b, Locust's exporter
     hostport = [f"127.0.0.1:{port}" for port in ports]
     config_file = prepare_config(tmp / "config", app=hostport[:2], locust=hostport[2:])
+    # examples/shop served by the lab, its metrics at /lab-metrics, loaded by its own locustfile.
+    shop_config = catalogue[CONFIGS[0]]
+    shop_port, shop_metrics_port = free_port(), free_port()
+    shop_targets = [f"127.0.0.1:{shop_port}{SHOP.metrics_path}"]  # host:port/lab-metrics
+    shop_config_file = prepare_config(
+        user / "config", app=shop_targets, locust=[f"127.0.0.1:{shop_metrics_port}"]
+    )
     # Prometheus first: its first scrapes come seconds after it is ready, while the rest starts.
     with (
         Prometheus(config_file, tmp / "data", port=free_port(), log=tmp / "prometheus.log") as prom,
+        Prometheus(
+            shop_config_file, user / "data", port=free_port(), log=user / "prometheus.log"
+        ) as shop_prom,
         Postgres(log=tmp / "postgres.log") as postgres,  # behind /db/*: the database pool's panel
         Server(catalogue[CONFIGS[0]], port=ports[0], log=tmp / "a.log", extra_env=db(postgres)) as a,
         Server(catalogue[CONFIGS[1]], port=ports[1], log=tmp / "b.log", extra_env=db(postgres)) as b,
+        Server(shop_config, port=shop_port, log=user / "shop.log", target=SHOP) as shop,
         LocustUI(
             a.url,
             web_port=free_port(),
@@ -237,9 +254,21 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             lab_config=a.config.name,
             log=tmp / "locust.log",
         ) as locust,
+        LocustUI(
+            shop.url,
+            web_port=free_port(),
+            metrics_port=shop_metrics_port,
+            lab_config=shop_config.name,
+            locustfile=SHOP_LOCUSTFILE,
+            log=user / "locust.log",
+        ) as shop_locust,
     ):
+        assert shop.metrics_url.removeprefix("http://") == shop_targets[0]
         _wait(lambda: sum(t["health"] == "up" for t in prom.targets()) == 3, 30, "3 targets up")
+        _wait(lambda: sum(t["health"] == "up" for t in shop_prom.targets()) == 2, 30, "2 shop targets up")
         start = time.time()
+        classes = ["ItemUser", "QuoteUser", "BrowseUser"]
+        shop_locust.swarm(users=6, spawn_rate=6, user_classes=classes, run_time="4s")
         for server in (a, b):  # run, swap the configuration, rerun: as a user of `lab up` does
             began = time.time()
             locust.swarm(
@@ -256,38 +285,20 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             )
             # Stopped by its run time, and Prometheus has scraped the stop.
             prom.wait_for(f"locust_test_stop_time_seconds > {began}", timeout=60)
-        _scraped_since(prom, time.time())  # the counters' last values, from every target
-        yield Stack(prom, start - 5, time.time())
+        shop_prom.wait_for(f"locust_test_stop_time_seconds > {start}", timeout=60)
+        now = time.time()
+        for scraper in (prom, shop_prom):
+            _scraped_since(scraper, now)  # the counters' last values, from every target
+        end = time.time()
+        yield {
+            "catalogue": Stack(prom, start - 5, end),
+            "user_app": Stack(shop_prom, start - 5, end, configs=(shop_config.name,), catalogue=False),
+        }
 
 
 @pytest.fixture(scope="module")
-def user_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """examples/shop served by the lab, its metrics at /lab-metrics, loaded by its own locustfile."""
-    tmp = tmp_path_factory.mktemp("dashboards-user-app")
-    config = load_catalogue()[CONFIGS[0]]
-    shop_port, metrics_port = free_port(), free_port()
-    targets = [f"127.0.0.1:{shop_port}{SHOP.metrics_path}"]  # host:port/lab-metrics
-    config_file = prepare_config(tmp / "config", app=targets, locust=[f"127.0.0.1:{metrics_port}"])
-    with (
-        Prometheus(config_file, tmp / "data", port=free_port(), log=tmp / "prometheus.log") as prom,
-        Server(config, port=shop_port, log=tmp / "shop.log", target=SHOP) as shop,
-        LocustUI(
-            shop.url,
-            web_port=free_port(),
-            metrics_port=metrics_port,
-            lab_config=config.name,
-            locustfile=SHOP_LOCUSTFILE,
-            log=tmp / "locust.log",
-        ) as locust,
-    ):
-        assert shop.metrics_url.removeprefix("http://") == targets[0]
-        _wait(lambda: sum(t["health"] == "up" for t in prom.targets()) == 2, 30, "2 targets up")
-        start = time.time()
-        classes = ["ItemUser", "QuoteUser", "BrowseUser"]
-        locust.swarm(users=6, spawn_rate=6, user_classes=classes, run_time="4s")
-        prom.wait_for(f"locust_test_stop_time_seconds > {start}", timeout=60)
-        _scraped_since(prom, time.time())  # the counters' last values, from every target
-        yield Stack(prom, start - 5, time.time(), configs=(config.name,), catalogue=False)
+def stack(stacks: dict[str, Stack]) -> Stack:
+    return stacks["catalogue"]
 
 
 def _regex(values: list[str]) -> str:
@@ -338,9 +349,9 @@ def _finite(values: list[list[Any]]) -> bool:
 @pytest.mark.parametrize("app", ["catalogue", "user_app"])
 @pytest.mark.parametrize("name", DASHBOARDS)
 def test_every_query_returns_data_for_every_configuration(
-    name: str, app: str, request: pytest.FixtureRequest
+    name: str, app: str, stacks: dict[str, Stack]
 ) -> None:
-    stack: Stack = request.getfixturevalue("stack" if app == "catalogue" else "user_stack")
+    stack = stacks[app]
     dashboard = DASHBOARDS[name]
     values = _resolve_variables(dashboard, stack)
     problems = []

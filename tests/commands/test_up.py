@@ -1,5 +1,12 @@
 """`lab up` as a user runs it: a real server, Locust web UI and Prometheus on free ports; Ctrl-C ends all.
-Two at once: each scrapes only its own parts, in its own data directory."""
+Two at once: each scrapes only its own parts, in its own data directory.
+
+Each launch costs seconds of start-up CPU and about 6 s before its Prometheus has scraped anything (its
+service discovery sends the first targets on a 5 s tick), so launches are shared where a test's point
+allows: one PostgreSQL serves every launch but the first (which starts its own and must stop it on
+Ctrl-C), the rerun on another configuration is also the launch that proves --server-host, and the
+launches of later tests start with the first one (the `launches` fixture), so that the waits overlap.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +19,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +29,7 @@ import pytest
 
 from lab.commands import up_resources
 from lab.runtime.launcher import LaunchError
+from lab.runtime.postgres import DATABASE_URL_ENV, Postgres
 from lab.runtime.prom import lock_data_dir, write_targets
 from tests.cli_support import refused
 from tests.conftest import free_port
@@ -37,6 +45,13 @@ class Up:
     stdout: list[str]
     stderr: Path
     urls: dict[str, str]  # "app", "Locust UI", "Locust metrics", "Prometheus" -> URL, or "not started: ..."
+    ports: dict[str, int] = field(default_factory=dict)  # the port flags it was given
+
+    def ready(self) -> Up:
+        """Once its banner is read (at once if it was): its URLs."""
+        if not self.urls and self.process.poll() is None:
+            read_banner(self.process, self.stdout, self.urls)
+        return self
 
     def descendants(self) -> list[psutil.Process]:
         return psutil.Process(self.process.pid).children(recursive=True)
@@ -59,13 +74,23 @@ def _args(ports: dict[str, int]) -> list[str]:
     return [str(x) for flag, port in ports.items() for x in (flag, port)]
 
 
-@pytest.fixture
-def up(tmp_path: Path) -> Iterator[Any]:
-    """Start `lab up ...`; waits for its URLs; whatever the test did, nothing is left running after."""
-    started: list[Up] = []
+class Launcher:
+    """Starts `lab up ...` (in `cwd` unless told) and waits for its URLs; `spawn` starts it without waiting.
+    `close()` leaves nothing of them running."""
 
-    def start(*args: str, env: dict[str, str] | None = None) -> Up:
-        stderr = tmp_path / f"stderr-{len(started)}.txt"
+    def __init__(self, cwd: Path, env: dict[str, str]) -> None:
+        self.cwd = cwd
+        self.env = env  # unless a launch gives its own
+        self.started: list[Up] = []
+
+    def spawn(
+        self,
+        *args: str,
+        env: dict[str, str] | None = None,
+        ports: dict[str, int] | None = None,
+        cwd: Path | None = None,
+    ) -> Up:
+        stderr = self.cwd / f"stderr-{len(self.started)}.txt"
         with stderr.open("w") as err:
             process = subprocess.Popen(
                 [*LAB, "up", *args],
@@ -73,23 +98,101 @@ def up(tmp_path: Path) -> Iterator[Any]:
                 stderr=err,
                 text=True,
                 start_new_session=True,
-                env=env,
-                cwd=tmp_path,
+                env=self.env if env is None else env,
+                cwd=cwd or self.cwd,
             )
-        instance = Up(process, [], stderr, {})
-        started.append(instance)
-        read_banner(process, instance.stdout, instance.urls)
+        instance = Up(process, [], stderr, {}, ports or {})
+        self.started.append(instance)
         return instance
 
-    yield start
-    for instance in started:
-        if instance.process.poll() is None:
-            tree = instance.descendants()
-            os.killpg(instance.process.pid, signal.SIGKILL)
-            for child in tree:
-                with contextlib.suppress(psutil.NoSuchProcess):
-                    child.kill()
-        instance.process.communicate(timeout=30)
+    def __call__(
+        self, *args: str, env: dict[str, str] | None = None, ports: dict[str, int] | None = None
+    ) -> Up:
+        return self.spawn(*args, env=env, ports=ports).ready()
+
+    def close(self) -> None:
+        for instance in self.started:
+            if instance.process.poll() is None:
+                tree = instance.descendants()
+                os.killpg(instance.process.pid, signal.SIGKILL)
+                for child in tree:
+                    with contextlib.suppress(psutil.NoSuchProcess):
+                        child.kill()
+            instance.process.communicate(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """The environment of the module's launches: one PostgreSQL for all, named by LAB_DATABASE_URL (each
+    `lab up` of the catalogue would start its own: about a second and a CPU-second apiece)."""
+    with Postgres(log=tmp_path_factory.mktemp("postgres") / "postgres.log") as postgres:
+        yield {**os.environ, DATABASE_URL_ENV: postgres.url}
+
+
+@pytest.fixture
+def up(tmp_path: Path, database: dict[str, str]) -> Iterator[Launcher]:
+    """Start `lab up ...`; waits for its URLs; whatever the test did, nothing is left running after."""
+    launcher = Launcher(tmp_path, database)
+    yield launcher
+    launcher.close()
+
+
+@pytest.fixture(scope="module")
+def ups(tmp_path_factory: pytest.TempPathFactory, database: dict[str, str]) -> Iterator[Launcher]:
+    """`up` for the launches several tests share."""
+    launcher = Launcher(tmp_path_factory.mktemp("up"), database)
+    yield launcher
+    launcher.close()
+
+
+@pytest.fixture(scope="module")
+def launches(ups: Launcher) -> dict[str, Up]:
+    """The launches tests share, started together: their start-ups overlap, and so do the 6 s before each
+    Prometheus scrapes (a test that comes later finds its launch scraped already).
+
+    "first": uvicorn-single on ports set, with --data-dir and a PostgreSQL of its own (no
+    LAB_DATABASE_URL): the first test drives it and stops it; the rerun then finds its series.
+    "shop": a user's app with its locustfile. "a" and "b": the docs' two instances side by side in one
+    directory (see test_two_at_once_each_scrape_their_own_parts), "b" started once "a" holds its defaults.
+    """
+    first_ports, shop_ports = _ports(), _ports()
+    env = {k: v for k, v in os.environ.items() if k != DATABASE_URL_ENV}
+    first = ups.spawn(
+        "uvicorn-single", *_args(first_ports), "--data-dir", str(ups.cwd / "prom"), env=env, ports=first_ports
+    )
+    shop = ups.spawn(
+        "uvicorn-single", *SHOP, *SHOP_LOCUSTFILE, "--metrics-path", "/lab-metrics",
+        *_args(shop_ports), "--data-dir", str(ups.cwd / "shop-prom"), ports=shop_ports,
+    )  # fmt: skip
+    pair = ups.cwd / "pair"
+    pair.mkdir()
+    found = {"first": first, "shop": shop}
+    for name, config in (("a", "uvicorn-single"), ("b", "threadpool-starved")):
+        ports = {flag: free_port() for flag in ("--port", "--locust-port", "--prometheus-port")}
+        found[name] = ups.spawn(config, *_args(ports), ports=ports, cwd=pair).ready()
+    return found
+
+
+@pytest.fixture(scope="module")
+def first(launches: dict[str, Up]) -> Up:
+    return launches["first"].ready()
+
+
+@pytest.fixture(scope="module")
+def rerun(ups: Launcher, first: Up) -> Iterator[Up]:
+    """`lab up threadpool-starved` on the first launch's data directory once it has stopped; its app on
+    127.0.0.2 (--server-host) while 127.0.0.1:PORT is taken: one launch for the two tests after the first."""
+    if first.process.poll() is None:  # the first test did not stop it (deselected, or failed early)
+        _eventually(first.urls["Prometheus"], 'lab_server_info{config="uvicorn-single"}')
+        first.interrupt()
+    ports = _ports()
+    with socket.socket() as taken:  # until the launch has stopped: the app can only be on 127.0.0.2
+        taken.bind(("127.0.0.1", ports["--port"]))
+        taken.listen()
+        yield ups(
+            "threadpool-starved", *_args(ports), "--server-host", "127.0.0.2",
+            "--data-dir", str(ups.cwd / "prom"), ports=ports,
+        )  # fmt: skip
 
 
 def _prometheus(url: str, expr: str) -> list[dict[str, Any]]:
@@ -103,7 +206,7 @@ def _eventually(url: str, expr: str, timeout: float = 30) -> list[dict[str, Any]
     deadline = time.monotonic() + timeout
     while not (result := _prometheus(url, expr)):
         assert time.monotonic() < deadline, f"no data for {expr}"
-        time.sleep(0.5)
+        time.sleep(0.2)
     return result
 
 
@@ -133,9 +236,8 @@ def _assert_all_gone(tree: list[psutil.Process], ports: dict[str, int]) -> None:
 
 
 @pytest.mark.slow
-def test_up_serves_scrapes_drives_locust_and_stops_everything_on_ctrl_c(up: Any, tmp_path: Path) -> None:
-    ports = _ports()
-    lab = up("uvicorn-single", *_args(ports), "--data-dir", str(tmp_path / "prom"))
+def test_up_serves_scrapes_drives_locust_and_stops_everything_on_ctrl_c(first: Up) -> None:
+    lab, ports = first, first.ports
     app, ui, prom = lab.urls["app"], lab.urls["Locust UI"], lab.urls["Prometheus"]
     assert app == f"http://127.0.0.1:{ports['--port']}", lab.stdout
     assert ui == f"http://127.0.0.1:{ports['--locust-port']}"
@@ -171,54 +273,42 @@ def test_up_serves_scrapes_drives_locust_and_stops_everything_on_ctrl_c(up: Any,
     assert len(picker["users"]) >= 14
 
     tree = lab.descendants()
-    assert len(tree) >= 4  # server, its process pool, Locust, Prometheus
+    assert len(tree) >= 4  # server, its process pool, Locust, Prometheus (and its own PostgreSQL)
     lab.interrupt()
     assert lab.process.returncode == 0, lab.stderr.read_text()
     _assert_all_gone(tree, ports)
 
 
 @pytest.mark.slow
-def test_a_rerun_on_another_configuration_finds_the_first_in_prometheus(up: Any, tmp_path: Path) -> None:
-    data = str(tmp_path / "prom")
-    for config in ("uvicorn-single", "threadpool-starved"):
-        ports = _ports()
-        lab = up(config, *_args(ports), "--data-dir", data)
-        prom = lab.urls["Prometheus"]
-        _eventually(prom, f'lab_server_info{{config="{config}"}}')
-        if config == "threadpool-starved":
-            seen = _prometheus(prom, "group by (config) (last_over_time(lab_server_info[10m]))")
-            assert {r["metric"]["config"] for r in seen} == {"uvicorn-single", "threadpool-starved"}
-        tree = lab.descendants()
-        lab.interrupt()
-        assert lab.process.returncode == 0, lab.stderr.read_text()
-        _assert_all_gone(tree, ports)
+def test_a_rerun_on_another_configuration_finds_the_first_in_prometheus(rerun: Up) -> None:
+    """The first test's launch, stopped, then this one on its --data-dir (the `rerun` fixture); the next
+    test stops it."""
+    prom = rerun.urls["Prometheus"]
+    _eventually(prom, 'lab_server_info{config="threadpool-starved"}')
+    seen = _prometheus(prom, "group by (config) (last_over_time(lab_server_info[10m]))")
+    assert {r["metric"]["config"] for r in seen} == {"uvicorn-single", "threadpool-starved"}
 
 
 @pytest.mark.slow
-def test_server_host_is_where_the_app_binds_and_prometheus_scrapes(up: Any, tmp_path: Path) -> None:
+def test_server_host_is_where_the_app_binds_and_prometheus_scrapes(rerun: Up) -> None:
     """--server-host (issue 26 §3: the one name of the address the servers bind, as in serve and compare):
-    the app on 127.0.0.2 while 127.0.0.1:PORT is taken; Prometheus scrapes it there, the UI stays local."""
-    ports = _ports()
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", ports["--port"]))
-        taken.listen()
-        lab = up(
-            "uvicorn-single", *_args(ports), "--server-host", "127.0.0.2", "--data-dir", str(tmp_path / "p")
-        )
-        assert lab.urls["app"] == f"http://127.0.0.2:{ports['--port']}", (lab.stdout, lab.stderr.read_text())
-        assert httpx.get(f"{lab.urls['app']}/health", timeout=10).status_code == 200
-        assert lab.urls["Locust UI"] == f"http://127.0.0.1:{ports['--locust-port']}"
-        prom = lab.urls["Prometheus"]
-        _eventually(prom, f'up{{job="app", instance="127.0.0.2:{ports["--port"]}"}} == 1')
-        tree = lab.descendants()
-        lab.interrupt()
+    the app on 127.0.0.2 while 127.0.0.1:PORT is taken; Prometheus scrapes it there, the UI stays local.
+    (The rerun's launch: see the `rerun` fixture.)"""
+    lab, ports = rerun, rerun.ports
+    assert lab.urls["app"] == f"http://127.0.0.2:{ports['--port']}", (lab.stdout, lab.stderr.read_text())
+    assert httpx.get(f"{lab.urls['app']}/health", timeout=10).status_code == 200
+    assert lab.urls["Locust UI"] == f"http://127.0.0.1:{ports['--locust-port']}"
+    prom = lab.urls["Prometheus"]
+    _eventually(prom, f'up{{job="app", instance="127.0.0.2:{ports["--port"]}"}} == 1')
+    tree = lab.descendants()
+    lab.interrupt()  # 127.0.0.1:PORT still taken (the fixture holds it until the module ends)
     assert lab.process.returncode == 0, lab.stderr.read_text()
     assert "deprecated" not in lab.stderr.read_text()
     _assert_all_gone(tree, {k: v for k, v in ports.items() if k != "--port"})
 
 
 @pytest.mark.slow
-def test_server_host_every_interface_is_refused(up: Any, tmp_path: Path) -> None:
+def test_server_host_every_interface_is_refused(up: Launcher, tmp_path: Path) -> None:
     lab = up("uvicorn-single", "--server-host", "0.0.0.0", "--data-dir", str(tmp_path / "p"))
     lab.process.communicate(timeout=30)
     assert lab.process.returncode == 2
@@ -227,8 +317,8 @@ def test_server_host_every_interface_is_refused(up: Any, tmp_path: Path) -> None
 
 @pytest.mark.slow
 @pytest.mark.parametrize("missing", ["LAB_PROMETHEUS", "PATH"])
-def test_without_prometheus_app_and_locust_still_run(up: Any, tmp_path: Path, missing: str) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "LAB_PROMETHEUS"}
+def test_without_prometheus_app_and_locust_still_run(up: Launcher, tmp_path: Path, missing: str) -> None:
+    env = {k: v for k, v in up.env.items() if k != "LAB_PROMETHEUS"}
     env["PATH"] = str(Path(sys.executable).parent)  # the venv's bin: Python, no prometheus
     if missing == "LAB_PROMETHEUS":
         env["LAB_PROMETHEUS"] = str(tmp_path / "no-such-prometheus")
@@ -247,7 +337,7 @@ def test_without_prometheus_app_and_locust_still_run(up: Any, tmp_path: Path, mi
 
 
 @pytest.mark.slow
-def test_a_busy_port_is_refused_before_anything_starts(up: Any, tmp_path: Path) -> None:
+def test_a_busy_port_is_refused_before_anything_starts(up: Launcher, tmp_path: Path) -> None:
     ports = _ports()
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", ports["--prometheus-port"]))
@@ -259,13 +349,16 @@ def test_a_busy_port_is_refused_before_anything_starts(up: Any, tmp_path: Path) 
 
 
 @pytest.mark.slow
-def test_two_at_once_each_scrape_their_own_parts(up: Any, tmp_path: Path) -> None:
+def test_two_at_once_each_scrape_their_own_parts(ups: Launcher, launches: dict[str, Up]) -> None:
     """The docs' second instance next to a first one, both in one directory, neither with
-    --locust-metrics-port or --data-dir: the second picks a free port and its own data directory."""
+    --locust-metrics-port or --data-dir: the second picks a free port and its own data directory.
+    (Launched with the module's other shared launches: see `launches`.)"""
     runs = []  # (lab up, its configuration, its ports, its Prometheus data directory)
-    for config, data in (("uvicorn-single", "prometheus"), ("threadpool-starved", "prometheus-2")):
-        ports = {flag: free_port() for flag in ("--port", "--locust-port", "--prometheus-port")}
-        runs.append((up(config, *_args(ports)), config, ports, tmp_path / ".lab" / data))
+    for name, config, data in (
+        ("a", "uvicorn-single", "prometheus"),
+        ("b", "threadpool-starved", "prometheus-2"),
+    ):
+        runs.append((launches[name], config, launches[name].ports, ups.cwd / "pair" / ".lab" / data))
     for lab, _, ports, data in runs:
         assert lab.process.poll() is None, (lab.stdout, lab.stderr.read_text())
         ports["--locust-metrics-port"] = int(lab.urls["Locust metrics"].split(":")[2].split("/")[0])
@@ -286,7 +379,7 @@ def test_two_at_once_each_scrape_their_own_parts(up: Any, tmp_path: Path) -> Non
         deadline = time.monotonic() + 30
         while (seen := _targets(prom)) != own:
             assert time.monotonic() < deadline, (seen, own)
-            time.sleep(0.5)
+            time.sleep(0.2)
         _eventually(prom, f'lab_server_info{{config="{config}"}}')
         _eventually(prom, f'locust_users{{instance="127.0.0.1:{ports["--locust-metrics-port"]}"}}')
         # Nothing of the other instance was ever scraped into this one's data.
@@ -308,7 +401,7 @@ def test_two_at_once_each_scrape_their_own_parts(up: Any, tmp_path: Path) -> Non
 
 
 @pytest.mark.slow
-def test_a_data_dir_another_lab_up_holds_is_refused(up: Any, tmp_path: Path) -> None:
+def test_a_data_dir_another_lab_up_holds_is_refused(up: Launcher, tmp_path: Path) -> None:
     held = tmp_path / "prom"
     lock = lock_data_dir(held)
     assert lock is not None
@@ -349,13 +442,11 @@ SHOP_LOCUSTFILE = ["--locustfile", str(EXAMPLES / "shop" / "locustfile.py")]
 
 @pytest.mark.slow
 def test_up_serves_a_user_app_with_its_locustfile_and_scrapes_its_metrics_path(
-    up: Any, tmp_path: Path
+    launches: dict[str, Up],
 ) -> None:
-    ports = _ports()
-    lab = up(
-        "uvicorn-single", *SHOP, *SHOP_LOCUSTFILE, "--metrics-path", "/lab-metrics",
-        *_args(ports), "--data-dir", str(tmp_path / "prom"),
-    )  # fmt: skip
+    """(Launched with the module's other shared launches: see `launches`.)"""
+    lab = launches["shop"].ready()
+    ports = lab.ports
     app, ui, prom = lab.urls["app"], lab.urls["Locust UI"], lab.urls["Prometheus"]
     assert app == f"http://127.0.0.1:{ports['--port']}", (lab.stdout, lab.stderr.read_text())
     banner = "\n".join(lab.stdout)
@@ -380,7 +471,7 @@ def test_up_serves_a_user_app_with_its_locustfile_and_scrapes_its_metrics_path(
         if scraped == own:
             break
         assert time.monotonic() < deadline, scraped
-        time.sleep(0.5)
+        time.sleep(0.2)
     _eventually(prom, 'lab_server_info{config="uvicorn-single", app="shop.app:app"}')
 
     swarm = httpx.post(
