@@ -4,13 +4,14 @@ stages shape and a scaled lab shape drive real runs that end by themselves."""
 from __future__ import annotations
 
 import csv
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
 from lab.runtime.launcher import Server
 from lab.shared.scenarios import LOCUSTFILES, SCENARIOS, get_scenario
-from tests.locust_support import run_locust, run_python
+from tests.locust_support import LocustProcess, LocustResult, run_locust, run_python
 
 SHAPES = sorted(str(p) for p in (LOCUSTFILES / "shapes").glob("*.py"))
 
@@ -157,7 +158,9 @@ def test_stages_shape_drives_a_real_run_and_ends_it(single_server: Server, tmp_p
 def test_shape_scale_shortens_a_lab_shape_from_the_command_line(
     single_server: Server, tmp_path: Path
 ) -> None:
-    """ramp_hold takes 5 minutes; at --shape-scale 0.02, 6 s: ramp to 50 users in 1.2 s, hold, stop."""
+    """ramp_hold takes 5 minutes; at --shape-scale 0.01, 3 s: ramp to 50 users in 0.6 s, hold, stop. Locust
+    asks the shape each second and its history has a row each second: the rows at 1 and 2 s are in the
+    hold."""
     io = get_scenario("io-async")
     result = run_locust(
         [io.path, LOCUSTFILES / "shapes" / "ramp_hold.py"],
@@ -167,7 +170,7 @@ def test_shape_scale_shortens_a_lab_shape_from_the_command_line(
         users=None,
         run_time=None,
         timeout=60,  # unscaled, it would still be running: the run would fail here
-        args=["--shape-scale", "0.02", "--io-ms", "200", "--csv", str(tmp_path / "out" / "run"),
+        args=["--shape-scale", "0.01", "--io-ms", "200", "--csv", str(tmp_path / "out" / "run"),
               "--csv-full-history"],
     )  # fmt: skip
     assert result.returncode == 0, result.log
@@ -178,19 +181,27 @@ def test_shape_scale_shortens_a_lab_shape_from_the_command_line(
     assert result.locust_requests("/io/async") > 0
 
 
+@pytest.fixture(scope="module")
+def refused(tmp_path_factory: pytest.TempPathFactory) -> dict[str, LocustResult]:
+    """A scale of 0 on the command line and of -1 in the environment, both Locusts started at once (each
+    exits in its start-up: no server, no load)."""
+    io = get_scenario("io-async")
+    with ExitStack() as stack:
+        runs = {
+            how: stack.enter_context(LocustProcess(
+                [io.path, LOCUSTFILES / "shapes" / "spike.py"], [io.user_class], host="http://127.0.0.1:9",
+                out_dir=tmp_path_factory.mktemp(how), users=None, run_time=None,
+                args=["--shape-scale", "0"] if how == "flag" else [],
+                env={"LAB_SHAPE_SCALE": "-1"} if how == "env" else {},
+            ))
+            for how in ("flag", "env")
+        }  # fmt: skip
+        return {how: run.wait() for how, run in runs.items()}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("how", ["flag", "env"])
-def test_shape_scale_must_be_positive(tmp_path: Path, how: str) -> None:
-    io = get_scenario("io-async")
-    result = run_locust(
-        [io.path, LOCUSTFILES / "shapes" / "spike.py"],
-        [io.user_class],
-        host="http://127.0.0.1:9",
-        out_dir=tmp_path,
-        users=None,
-        run_time=None,
-        args=["--shape-scale", "0"] if how == "flag" else [],
-        env={"LAB_SHAPE_SCALE": "-1"} if how == "env" else {},
-    )
+def test_shape_scale_must_be_positive(refused: dict[str, LocustResult], how: str) -> None:
+    result = refused[how]
     assert result.returncode != 0
     assert "--shape-scale" in result.log and "must be greater than 0" in result.log, result.log

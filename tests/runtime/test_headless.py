@@ -3,12 +3,17 @@
 Every run loads the exporter as a second locustfile (lab/loadgen/lab_plugin.py): a user's locustfile with
 no import of the lab is measured like the lab's own, and a lab file that imports the exporter itself is
 not counted twice.
+
+The three runs that count their own requests (from their own files, none from the server's) start
+together in one module fixture (`headless.start` returns at once); the gated run, timed and compared with
+the server's count, runs alone.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -55,11 +60,37 @@ class IdleUser(HttpUser):
         raise AssertionError("not selected: never runs")
 """
 TAGS = {"config": "uvicorn-single", "run_id": "test-run"}
+Runs = dict[str, tuple[Path, headless.LoadResult]]  # name -> (the files' prefix, the result)
 
 
 def stats(out: Path) -> dict[str, int]:
     """Locust's own statistics (--json-file): requests by name."""
     return {e["name"]: int(e["num_requests"]) for e in json.loads(Path(f"{out}.json").read_text())}
+
+
+@pytest.fixture(scope="module")
+def runs(single_server: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
+    """The three runs below, 2 users for 2 s each, side by side."""
+    shop_dir = tmp_path_factory.mktemp("shop")
+    (shop_dir / "plugin.py").write_text('NOOP = "/noop/async"\n')
+    shop = shop_dir / "shop.py"
+    shop.write_text(USERS)
+    (user,) = select(custom_scenarios(shop, user_classes(shop)), ["ItemUser"])
+    scenarios = {
+        "user": user,
+        "endpoint": endpoint_scenario("GET /io/async?ms=1"),
+        "lab": get_scenario("noop-async"),
+    }
+    outs = {key: tmp_path_factory.mktemp(key) / s.slug for key, s in scenarios.items()}
+    started = {
+        key: headless.start(s, single_server.url, users=2, seconds=2, out=outs[key], tags=TAGS)
+        for key, s in scenarios.items()
+    }
+    try:
+        yield {key: (outs[key], run.run()) for key, run in started.items()}
+    finally:
+        for run in started.values():
+            run.stop()
 
 
 def test_command_loads_the_exporter_and_the_scenario_s_options(tmp_path: Path) -> None:
@@ -71,13 +102,8 @@ def test_command_loads_the_exporter_and_the_scenario_s_options(tmp_path: Path) -
 
 
 @pytest.mark.slow
-def test_a_user_s_class_runs_unchanged_and_is_measured(single_server: Server, tmp_path: Path) -> None:
-    (tmp_path / "plugin.py").write_text('NOOP = "/noop/async"\n')
-    (tmp_path / "shop.py").write_text(USERS)
-    shop = tmp_path / "shop.py"
-    (scenario,) = select(custom_scenarios(shop, user_classes(shop)), ["ItemUser"])
-    out = tmp_path / "out" / scenario.slug
-    result = headless.run(scenario, single_server.url, users=2, seconds=2, out=out, tags=TAGS)
+def test_a_user_s_class_runs_unchanged_and_is_measured(runs: Runs) -> None:
+    out, result = runs["user"]
 
     counted = stats(out)
     assert counted["on_start"] == 2  # once per user
@@ -123,10 +149,8 @@ def test_per_name_joins_locust_rows_and_abandoned_requests() -> None:
 
 
 @pytest.mark.slow
-def test_an_endpoint_runs_closed_loop(single_server: Server, tmp_path: Path) -> None:
-    scenario = endpoint_scenario("GET /io/async?ms=1")
-    out = tmp_path / scenario.slug
-    result = headless.run(scenario, single_server.url, users=2, seconds=2, out=out, tags=TAGS)
+def test_an_endpoint_runs_closed_loop(runs: Runs) -> None:
+    out, result = runs["endpoint"]
 
     assert stats(out) == {"/io/async?ms=1": result.requests}  # named as the path was given
     assert result.requests > 100 and result.failures == 0
@@ -135,11 +159,9 @@ def test_an_endpoint_runs_closed_loop(single_server: Server, tmp_path: Path) -> 
 
 
 @pytest.mark.slow
-def test_a_lab_scenario_is_counted_once(single_server: Server, tmp_path: Path) -> None:
+def test_a_lab_scenario_is_counted_once(runs: Runs) -> None:
     """noop.py imports the exporter itself and lab_plugin.py imports it again: one set of listeners."""
-    scenario = get_scenario("noop-async")
-    out = tmp_path / scenario.slug
-    result = headless.run(scenario, single_server.url, users=2, seconds=2, out=out, tags=TAGS)
+    out, result = runs["lab"]
 
     snapshot = parse_metrics(Path(f"{out}.prom").read_text())
     assert total(snapshot, "locust_requests_total", name="/noop/async") == result.requests > 0
