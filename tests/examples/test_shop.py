@@ -137,7 +137,8 @@ def test_the_lifespan_runs_once_per_worker(tmp_path: Path) -> None:
 
 
 def test_the_locustfile_runs_headless_without_failures(server: AppServer, tmp_path: Path) -> None:
-    run = run_plain_locust(LOCUSTFILE, server.url, tmp_path, users=3, run_time=3)
+    # 2 s: the 3 users spawn within 1 s (-r 3); the shopper sends a request every 10-50 ms meanwhile.
+    run = run_plain_locust(LOCUSTFILE, server.url, tmp_path, users=3, run_time=2)
     assert run.returncode == 0, run.log
     assert run.failures() == 0, run.log
     assert '"BrowseUser": 1, "ItemUser": 1, "QuoteUser": 1' in run.log
