@@ -10,6 +10,8 @@ import time
 
 import httpx
 
+from lab.shared import http_client
+
 PROBE_INTERVAL_S = 0.25  # between unrelated requests timed during a load
 PROBE_START_S = 1.0  # after Locust starts sending: its users are all spawned by then
 
@@ -29,7 +31,7 @@ class Prober(threading.Thread):
         while not self._stop_event.wait(PROBE_INTERVAL_S):
             started = time.perf_counter()
             try:
-                httpx.get(self.url, timeout=30).raise_for_status()
+                http_client.get(self.url, timeout=30).raise_for_status()
             except httpx.HTTPError:
                 continue
             self.latencies_ms.append((time.perf_counter() - started) * 1000)

@@ -6,10 +6,9 @@ breakdown (`lab.measure.handlers`) both read snapshots through it, so neither im
 
 from __future__ import annotations
 
-import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from lab.shared import metric_names
+from lab.shared import http_client, metric_names
 
 # Every sample of one read, by sample name: (labels, value) per series.
 Snapshot = dict[str, list[tuple[dict[str, str], float]]]
@@ -17,7 +16,7 @@ Snapshot = dict[str, list[tuple[dict[str, str], float]]]
 
 def read(url: str) -> Snapshot:
     """Every sample of the exposition at `url` (a server's `metrics_url`), by sample name."""
-    response = httpx.get(url, timeout=10)
+    response = http_client.get(url, timeout=10)
     response.raise_for_status()
     found: Snapshot = {}
     for family in text_string_to_metric_families(response.text):

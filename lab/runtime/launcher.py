@@ -17,11 +17,10 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from lab.runtime.procs import Child
-from lab.shared import metric_names
+from lab.shared import http_client, metric_names
 from lab.shared.configs import ServerConfig
 from lab.shared.cores import can_pin, usable_cpus
 from lab.shared.multiproc import mark_dead_workers
@@ -203,7 +202,7 @@ class Server(Child):
 
     def live_worker_pids(self) -> set[str]:
         """pids of the workers whose lab_server_info is exported (each sets it once started)."""
-        response = httpx.get(self.metrics_url, timeout=5)
+        response = http_client.get(self.metrics_url, timeout=5)
         response.raise_for_status()
         return {
             sample.labels.get("pid", "single")

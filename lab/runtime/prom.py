@@ -21,6 +21,7 @@ import httpx
 
 from lab.runtime.launcher import LaunchError, check_port
 from lab.runtime.procs import Child
+from lab.shared import http_client
 
 PROMETHEUS_ENV = "LAB_PROMETHEUS"
 # prometheus.yml and rules/: lab/prometheus links to the repository's prometheus/ and is shipped as package
@@ -184,7 +185,7 @@ class Prometheus(Child):
 
     def wait_ready(self) -> None:
         def ready() -> bool:
-            return httpx.get(f"{self.url}/-/ready", timeout=2).status_code == 200
+            return http_client.get(f"{self.url}/-/ready", timeout=2).status_code == 200
 
         self.wait_until(ready, self.ready_timeout, PrometheusError, self.url)
 
@@ -192,7 +193,7 @@ class Prometheus(Child):
 
     def _get(self, path: str, params: dict[str, str]) -> Any:
         try:
-            response = httpx.get(f"{self.url}{path}", params=params, timeout=10)
+            response = http_client.get(f"{self.url}{path}", params=params, timeout=10)
             body = response.json()
         except (httpx.HTTPError, ValueError) as exc:
             raise PrometheusError(f"{path}: {exc}") from exc
