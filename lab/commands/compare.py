@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 DEFAULT_CONFIGS = "uvicorn-single,gunicorn-multi,threadpool-tuned"
 DEFAULT_SCENARIOS = "io-sync,io-async,io-blocking,cpu-sync,cpu-async,cpu-thread,cpu-process"
-QUICK = {"duration": 2.0, "warmup": 1.0}
+PLAIN = {"duration": 5.0, "warmup": 1.0}
+QUICK = {"duration": 2.0, "warmup": 1.0}  # --quick's, where --duration or --warmup is not given
 AUTO_REPEAT = 10  # --repeat auto's cap
 QUICK_SCENARIOS = "io-sync,io-async,cpu-sync,cpu-process"  # one of each lesson, not the whole matrix
 EXIT_STATUSES = {
@@ -156,11 +157,15 @@ def _load_arguments(parser: argparse.ArgumentParser) -> None:
 def _run_arguments(parser: argparse.ArgumentParser) -> None:
     """How long each cell runs, and how often."""
     parser.add_argument(
-        "--duration", type=parse_duration, default=5.0, help="measured time per cell (default: 5s)"
-    )
+        "--duration", type=parse_duration, default=None,
+        help=f"measured time per cell (default: {PLAIN['duration']:.0f}s; with --quick: "
+        f"{QUICK['duration']:.0f}s)",
+    )  # fmt: skip
     parser.add_argument(
-        "--warmup", type=parse_duration, default=1.0, help="warm-up per cell, not counted (default: 1s)"
-    )
+        "--warmup", type=parse_duration, default=None,
+        help=f"warm-up per cell, not counted (default: {PLAIN['warmup']:.0f}s; with --quick: "
+        f"{QUICK['warmup']:.0f}s)",
+    )  # fmt: skip
     parser.add_argument(
         "--calibrate",
         type=parse_duration,
@@ -197,7 +202,8 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
         "--quick",
         action="store_true",
         help=f"a first look in about a minute: {QUICK['duration']:.0f}s cells after a {QUICK['warmup']:.0f}s "
-        f"warm-up, and unless --scenarios is given only {QUICK_SCENARIOS}",
+        f"warm-up unless --duration or --warmup says otherwise, and unless --scenarios is given only "
+        f"{QUICK_SCENARIOS}",
     )
 
 
@@ -215,8 +221,9 @@ def asked_of(args: argparse.Namespace) -> Asked:
     default_names = [] if custom else scenario_names(args)
     scenarios = workload.scenarios_of(args, _names(args.scenarios or ""), default_names)
     targets = workload.targets_of(args, configs)
-    if args.quick:
-        args.duration, args.warmup = QUICK["duration"], QUICK["warmup"]
+    given = QUICK if args.quick else PLAIN  # an explicit --duration or --warmup wins over --quick's
+    args.duration = given["duration"] if args.duration is None else args.duration
+    args.warmup = given["warmup"] if args.warmup is None else args.warmup
     return Asked(
         bases=bases, configs=configs, set_swept=set_swept, scenarios=scenarios, targets=targets,
         custom=custom, users=args.users, rates=args.rate, repeat=args.repeat or AUTO_REPEAT,

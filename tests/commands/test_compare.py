@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from lab.cli import build_parser
-from lab.commands.compare import DEFAULT_SCENARIOS, QUICK_SCENARIOS, scenario_names
+from lab.commands.compare import DEFAULT_SCENARIOS, QUICK_SCENARIOS, asked_of, scenario_names
 from tests.cli_support import refused
 
 LAB_COMPARE = [sys.executable, "-m", "lab", "compare"]
@@ -39,6 +39,19 @@ def test_quick_runs_fewer_scenarios_unless_they_are_named() -> None:
     assert scenario_names(quick) == QUICK_SCENARIOS.split(",")
     assert len(scenario_names(quick)) < len(scenario_names(default))
     assert scenario_names(named) == ["io-blocking"]
+
+
+@pytest.mark.parametrize(
+    ("flags", "duration", "warmup"),
+    [([], 5.0, 1.0), (["--quick"], 2.0, 1.0), (["--quick", "--duration", "1s", "--warmup", "0"], 1.0, 0.0),
+     (["--duration", "3s"], 3.0, 1.0)],
+)  # fmt: skip
+def test_quick_sets_the_cells_time_unless_duration_or_warmup_say_otherwise(
+    flags: list[str], duration: float, warmup: float, tmp_path: Path
+) -> None:
+    """--quick once replaced an explicit --duration 1s with its 2 s cells after 1 s of warm-up, silently."""
+    asked = asked_of(build_parser().parse_args(["compare", *flags, "--out", str(tmp_path / "out")]))
+    assert (asked.duration_s, asked.warmup_s) == (duration, warmup)
 
 
 @pytest.mark.slow
