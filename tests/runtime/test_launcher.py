@@ -114,7 +114,10 @@ def test_killed_gunicorn_worker_is_replaced_and_count_stays_exact(catalogue: dic
         ok = sum(r[0] for r in results)
         assert ok > 100
         # Counters of the dead worker stay in the sum: every answered request is counted exactly once.
-        assert total(server.url, "http_requests_total", handler="/io/async") == ok
+        # A request is counted just before its response's last bytes leave: one the kill cut there is
+        # counted and failed at its client, as Locust counts it (a failure is a request).
+        failed = sum(r[1] for r in results)
+        assert ok <= total(server.url, "http_requests_total", handler="/io/async") <= ok + failed
         assert total(server.url, "lab_threadpool_tokens") == 2 * 40
 
 
