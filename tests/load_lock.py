@@ -1,7 +1,8 @@
 """One load at a time across pytest-xdist's workers (used by tests/process_guard.py).
 
 `make test` runs the tests not marked `serial` three at a time. A test that starts a load (Locust, a
-`lab compare`, `lab run` or `lab claims`, a bench through `make`) keeps both cores busy: two at once starved
+`lab compare`, `lab run`, `lab claims`, `lab ab` or `lab tune`, a bench through `make`; in a terminal
+through tmux too) keeps both cores busy: two at once starved
 each other on 2 cores (cells with no request answered in their 2 s). So such a test takes a lock shared by
 the workers of the run when it starts its load, and holds it until its teardown ends; the other workers go
 on with tests that start servers, Prometheus or a browser, which mostly wait. Outside xdist: no lock.
@@ -30,7 +31,7 @@ from typing import IO
 import psutil
 
 # What keeps the cores busy for the length of a test.
-LOADS = frozenset({"locust", "lab compare", "lab claims", "lab run", "make"})
+LOADS = frozenset({"locust", "lab compare", "lab claims", "lab run", "lab ab", "lab tune", "make"})
 
 NICE = 10  # the workers' nice value while they hold no load (0: the lock holder's)
 

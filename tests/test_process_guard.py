@@ -14,7 +14,7 @@ from pathlib import Path
 
 import psutil
 
-from tests.process_guard import SESSION_VAR, program_of
+from tests.process_guard import SESSION_VAR, load_of, program_of
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -70,6 +70,18 @@ def test_programs_are_recognised_in_every_spelling() -> None:
     assert program_of(["git", "status", "--", "lab/serve"]) is None
     # A Python script's code is no command line (it imports Locust without running it: no load, no lock).
     assert program_of([sys.executable, "-c", "from locust import FastHttpUser", "f.py"]) is None
+
+
+def test_a_load_is_recognised_wherever_it_sits_in_the_command_line() -> None:
+    """A `lab ab` typed into a terminal (tmux) is a load: it held no lock, ran at nice 10 beside a load at
+    0, and did not stop within 60 s of its Ctrl-C (CI, 2026-12-03)."""
+    shell = f"cd /repo && {sys.executable} -m lab ab a b --rounds 3; echo $? > exit; sleep 60"
+    assert load_of(["tmux", "-L", "x", "new-session", "-d", "bash", "-c", shell]) == "lab ab"
+    assert load_of([sys.executable, "-m", "lab", "tune", "--slo", "p95<100ms"]) == "lab tune"
+    assert load_of([sys.executable, "-m", "locust", "-f", "f.py", "--headless"]) == "locust"
+    assert load_of(["tmux", "-L", "x", "send-keys", "C-c"]) is None
+    assert load_of([sys.executable, "-m", "lab", "serve", "uvicorn-single"]) is None
+    assert load_of(["/usr/bin/prometheus", "--config.file=p.yml"]) is None
 
 
 def test_an_unmarked_test_that_starts_a_server_fails_naming_the_marker(tmp_path: Path) -> None:
