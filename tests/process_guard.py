@@ -69,39 +69,29 @@ def _tokens(args: Any) -> list[str]:
     return words
 
 
-def program_of(args: Any) -> str | None:
-    """The slow program `args` would start (`uvicorn`, `lab compare`, ...), or None."""
+def _commands(args: Any) -> list[str]:
+    """Every program `args` names, in order, a `lab` command as `lab COMMAND` (none for `lab ... --help`)."""
+    found: list[str] = []
     with contextlib.suppress(ValueError):
         words = [os.path.basename(w) for w in _tokens(args)]
         for i, word in enumerate(words):
-            if word in PROGRAMS:
-                return word
-            if word == "lab":
-                command = next((w for w in words[i + 1 :] if not w.startswith("-")), "")
-                if command in LAB_SERVING and not {"-h", "--help"} & set(words[i + 1 :]):
-                    return f"lab {command}"
-    return None
+            if word != "lab":
+                found.append(word)
+            elif not {"-h", "--help"} & set(words[i + 1 :]):
+                found.append(f"lab {next((w for w in words[i + 1 :] if not w.startswith('-')), '')}")
+    return found
+
+
+def program_of(args: Any) -> str | None:
+    """The slow program `args` would start (`uvicorn`, `lab compare`, ...), or None."""
+    serving = {f"lab {command}" for command in LAB_SERVING}
+    return next((c for c in _commands(args) if c in PROGRAMS or c in serving), None)
 
 
 def load_of(args: Any) -> str | None:
     """The load (tests/load_lock.py's LOADS) `args` would start, wherever it sits in the command line:
     `tmux new-session ... bash -c "cd REPO && python -m lab ab ..."` is a `lab ab`, not only a tmux."""
-    with contextlib.suppress(ValueError):
-        words = [os.path.basename(w) for w in _tokens(args)]
-        for i, word in enumerate(words):
-            if word in load_lock.LOADS:
-                return word
-            if word == "lab":
-                command = next((w for w in words[i + 1 :] if not w.startswith("-")), "")
-                if f"lab {command}" in load_lock.LOADS:
-                    return f"lab {command}"
-    return None
-
-
-def _first_word(args: Any) -> str | None:
-    with contextlib.suppress(ValueError, IndexError):
-        return os.path.basename(_tokens(args)[0])
-    return None
+    return next((c for c in _commands(args) if c in load_lock.LOADS), None)
 
 
 def is_slow(item: pytest.Item) -> bool:
@@ -123,7 +113,7 @@ def _guarded_execute_child(self: subprocess.Popen[Any], args: Any, *rest: Any, *
         _blocked.add(item.nodeid)
         pytest.fail(message, pytrace=False)
     if item is not None:
-        load_lock.hold(item.nodeid, load_of(args) or program or _first_word(args))
+        load_lock.hold(item.nodeid, load_of(args))
     _execute_child(self, args, *rest, **kwargs)
     if item is not None and not _wide:
         with contextlib.suppress(psutil.Error):

@@ -79,6 +79,8 @@ def test_a_load_is_recognised_wherever_it_sits_in_the_command_line() -> None:
     assert load_of(["tmux", "-L", "x", "new-session", "-d", "bash", "-c", shell]) == "lab ab"
     assert load_of([sys.executable, "-m", "lab", "tune", "--slo", "p95<100ms"]) == "lab tune"
     assert load_of([sys.executable, "-m", "locust", "-f", "f.py", "--headless"]) == "locust"
+    assert load_of(["make", "-o", ".venv/.installed", "soak", "MINUTES=0.05"]) == "make"
+    assert load_of([sys.executable, "-m", "lab", "ab", "--help"]) is None
     assert load_of(["tmux", "-L", "x", "send-keys", "C-c"]) is None
     assert load_of([sys.executable, "-m", "lab", "serve", "uvicorn-single"]) is None
     assert load_of(["/usr/bin/prometheus", "--config.file=p.yml"]) is None
