@@ -16,7 +16,7 @@ from lab.claims.numbers import ExperimentError, Numbers, median_of
 from lab.claims.spec import Burst, LoopProbe, Target, Timing
 from lab.measure import samples
 from lab.runtime.launcher import Server
-from lab.shared import metric_names
+from lab.shared import http_client, metric_names
 from lab.shared.configs import thread_tokens
 
 
@@ -99,7 +99,7 @@ def _loop_probe(url: str, experiment: LoopProbe) -> Numbers:
 
     def long_request() -> None:
         started = time.perf_counter()
-        httpx.get(
+        http_client.get(
             url + experiment.path, params={"ms": experiment.ms}, timeout=experiment.ms / 1000 + 30
         ).raise_for_status()
         background["ms"] = (time.perf_counter() - started) * 1000
@@ -109,7 +109,7 @@ def _loop_probe(url: str, experiment: LoopProbe) -> Numbers:
     try:
         time.sleep(experiment.delay_ms / 1000)
         started = time.perf_counter()
-        httpx.get(url + experiment.probe, timeout=experiment.ms / 1000 + 30).raise_for_status()
+        http_client.get(url + experiment.probe, timeout=experiment.ms / 1000 + 30).raise_for_status()
         probe_ms = (time.perf_counter() - started) * 1000
     finally:
         thread.join(timeout=experiment.ms / 1000 + 35)
