@@ -6,9 +6,13 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test test-fast lint bench bench-generator bench-tune bench-ab soak venv test-tools clean up claims docs screenshot
 
+## The venv: uv installs the pinned versions in seconds (pip took 45 s on a fresh clone); pip does it alone
+## where uv cannot be installed.
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check --no-compile -c constraints.txt -e '.[dev]'
+	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt uv \
+	    && $(PY) -m uv pip install -q --python $(PY) -c constraints.txt -e '.[dev]' \
+	    || $(PY) -m pip install -q --disable-pip-version-check --no-compile -c constraints.txt -e '.[dev]'
 	touch $@
 
 venv: $(STAMP)

@@ -15,8 +15,9 @@ from lab.shared.configs import ServerConfig, load_catalogue
 settings.register_profile("lab", deadline=None)
 settings.load_profile("lab")
 
-# The `slow` marker's guard, SIGINT restored under nohup, no process left behind: see the module.
-pytest_plugins = ["tests.process_guard"]
+# The `slow` marker's guard, SIGINT restored under nohup, no process left behind; the first phase's
+# order of modules: see the modules.
+pytest_plugins = ["tests.process_guard", "tests.scheduling"]
 
 
 def free_port() -> int:

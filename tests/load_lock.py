@@ -14,8 +14,9 @@ one holding the lock runs at 0, with whatever it and its module's fixtures start
 cores first (CFS weights 1024 against 110) and the others run in what it leaves. Without that right, the
 workers keep their nice value and only the lock orders the loads.
 
-With LAB_TESTS_LOCK_LOG=FILE, each test's wait for the lock and its time holding it are appended to FILE
-(tab-separated: nodeid, waited s, held s): how much of the first phase the loads take.
+With LAB_TESTS_LOCK_LOG=FILE, every test appends a line to FILE (tab-separated: nodeid, seconds waited
+for the lock, seconds holding it, seconds in all): how much of the first phase the loads take, and what
+`python -m tests.scheduling FILE` turns into tests/durations.tsv, the costs the first phase is ordered by.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ LOADS = frozenset({"locust", "lab compare", "lab claims", "lab run", "lab ab", "
 NICE = 10  # the workers' nice value while they hold no load (0: the lock holder's)
 
 _held: dict[str, IO[bytes]] = {}  # nodeid -> the open lock file
-_since: dict[str, tuple[float, float]] = {}  # nodeid -> (asked at, taken at), for LAB_TESTS_LOCK_LOG
+_since: dict[str, tuple[float, float]] = {}  # nodeid -> (asked at, taken at)
 
 
 def _path() -> Path | None:
@@ -92,16 +93,23 @@ def hold(nodeid: str, program: str | None) -> None:
         _set_nice(0)
 
 
-def release(nodeid: str) -> None:
-    """After a test's teardown: another worker may start its load."""
+def release(nodeid: str) -> tuple[float, float]:
+    """After a test's teardown: another worker may start its load. Returns the seconds the test waited for
+    the lock and held it (0, 0 when it took none)."""
     handle = _held.pop(nodeid, None)
-    if handle is not None:
-        if _renice:
-            _set_nice(NICE)
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        handle.close()
-        asked, taken = _since.pop(nodeid)
-        log = os.environ.get("LAB_TESTS_LOCK_LOG")
-        if log:
-            with open(log, "a") as out:
-                out.write(f"{nodeid}\t{taken - asked:.2f}\t{time.monotonic() - taken:.2f}\n")
+    if handle is None:
+        return 0.0, 0.0
+    if _renice:
+        _set_nice(NICE)
+    fcntl.flock(handle, fcntl.LOCK_UN)
+    handle.close()
+    asked, taken = _since.pop(nodeid)
+    return taken - asked, time.monotonic() - taken
+
+
+def log(nodeid: str, waited: float, held: float, seconds: float) -> None:
+    """One test's line in LAB_TESTS_LOCK_LOG's file, if it names one."""
+    path = os.environ.get("LAB_TESTS_LOCK_LOG")
+    if path:
+        with open(path, "a") as out:
+            out.write(f"{nodeid}\t{waited:.2f}\t{held:.2f}\t{seconds:.2f}\n")

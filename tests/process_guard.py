@@ -21,6 +21,7 @@ import os
 import shlex
 import signal
 import subprocess
+import time
 import uuid
 import warnings
 from collections.abc import Generator, Iterable
@@ -188,12 +189,14 @@ def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object
     global _current
     _current = item
     load_lock.start_test()
+    began = time.monotonic()
     try:
         return (yield)
     finally:
         _current = None
         _violations.pop(item.nodeid, None)
-        load_lock.release(item.nodeid)
+        waited, held = load_lock.release(item.nodeid)
+        load_lock.log(item.nodeid, waited, held, time.monotonic() - began)
 
 
 @pytest.hookimpl(wrapper=True)
