@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -19,40 +20,75 @@ VENV = Path(sys.prefix)
 
 pytestmark = pytest.mark.slow
 
+Done = subprocess.CompletedProcess[str]
 
-def make(target: str, *variables: str, timeout: float = 120) -> str:
-    """`make TARGET VAR=...` in the repository with this venv; its output once it exited 0."""
+
+def make(target: str, *variables: str) -> subprocess.Popen[str]:
+    """`make TARGET VAR=...` started in the repository with this venv."""
     command = ["make", "-o", f"{VENV}/.installed", target, f"VENV={VENV}", *variables]
-    done = subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
-    )
-    assert done.returncode == 0, f"{' '.join(command)}: exit {done.returncode}\n{done.stdout}\n{done.stderr}"
+    return subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def finished(run: subprocess.Popen[str]) -> Done:
+    try:
+        stdout, stderr = run.communicate(timeout=180)
+    except subprocess.TimeoutExpired:
+        run.terminate()  # stopped as on Ctrl-C, what it started with it
+        stdout, stderr = run.communicate(timeout=60)
+    return subprocess.CompletedProcess(run.args, run.returncode, stdout, stderr)
+
+
+def output(done: Done) -> str:
+    """What `done` printed, if it exited 0."""
+    said = f"{' '.join(done.args)}: exit {done.returncode}\n{done.stdout}\n{done.stderr}"
+    assert done.returncode == 0, said
     return done.stdout
 
 
-def test_make_bench_runs_one_round_and_prints_the_ratios() -> None:
-    out = make("bench", "ARGS=--rounds 1 --seconds 1 --warmup 1 --no-multiprocess")
-    # Every variant against `off`, both ratios: stock and defaults are the apps the wrapper once broke.
+@pytest.fixture(scope="module")
+def soak_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("soak")
+
+
+@pytest.fixture(scope="module")
+def runs(soak_dir: Path) -> dict[str, Done]:
+    """`make bench` and `make soak` side by side, then `make bench-generator` alone, all ended before the
+    first test reads its own (the load lock is the first test's while they run). Nothing here is judged by
+    speed, so sharing the cores only makes each slower; but the generator bench's 1 s runs beside two
+    others answered no request in a busy spell (its runs are whole seconds: 2 s would cost more than it
+    saves), so it runs after them."""
+    started = {
+        "bench": make("bench", "ARGS=--rounds 1 --seconds 1 --warmup 1 --no-multiprocess"),
+        "soak": make(
+            "soak", "MINUTES=0.05", "KILL_EVERY=2s",
+            f"ARGS=--sample-every 2s --warmup 1s --tail 4s --users 5 --out {soak_dir}",
+        ),
+    }  # fmt: skip
+    with ThreadPoolExecutor(len(started)) as pool:  # each pipe read as it fills
+        done = dict(zip(started, pool.map(finished, started.values()), strict=True))
+    return done | {"generator": finished(make("bench-generator", "ARGS=--rounds 1 --seconds 1 --users 8"))}
+
+
+def test_make_bench_runs_one_round_and_prints_the_ratios(runs: dict[str, Done]) -> None:
+    out = output(runs["bench"])
     for variant in ("lab", "stock", "defaults"):
         for kind in ("throughput", "cpu_per_request"):
             assert re.search(rf"^{variant}\s+/ off, {kind}\s+\d\.\d{{3}} \(rounds", out, re.M), out
 
 
-def test_make_bench_generator_runs_one_round_and_prints_the_ratios() -> None:
-    out = make("bench-generator", "ARGS=--rounds 1 --seconds 1 --users 8")  # --seconds: whole seconds
+def test_make_bench_generator_runs_one_round_and_prints_the_ratios(
+    runs: dict[str, Done],
+) -> None:
+    out = output(runs["generator"])
     for variant in ("locust-1", "locust-2"):
         assert re.search(rf'"{variant}": \{{[^}}]*"ratio_to_wrk": \d+\.\d+', out, re.S), out
 
 
-def test_make_soak_runs_a_fraction_of_a_minute_with_one_kill(tmp_path: Path) -> None:
-    # 3 s sampled at 0, 2 and 3 s, the kill at 2 s; Locust stops 4 s after the last sample, not the
-    # default 10 s the soak would wait out (its start-up and the replacement of the killed worker fit in 4).
-    out = make(
-        "soak",
-        "MINUTES=0.05",
-        "KILL_EVERY=2s",
-        f"ARGS=--sample-every 2s --warmup 1s --tail 4s --users 5 --out {tmp_path}",
-    )
+def test_make_soak_runs_a_fraction_of_a_minute_with_one_kill(runs: dict[str, Done], soak_dir: Path) -> None:
+    out = output(runs["soak"])
     assert "1 workers killed in 0.05 min; start -> end (ratio)" in out, out
     assert re.search(r"^\s+worker_rss_total\s.*\(\s*\d+\.\d{3}\)", out, re.M), out
-    assert (tmp_path / "samples.json").is_file()
+    assert (soak_dir / "samples.json").is_file()

@@ -1,8 +1,9 @@
 """lab.compare.run.verify: the reruns `lab compare --verify` plans and the verdicts it records.
 
 The planning and the verdicts are checked in-process on cells built as the runner builds them; two real
-runs (slow) hold the whole to the issue's cases: a DB pool of 5, doubled, moves throughput as predicted,
-and an app bound by a limit the model cannot see is refuted. The catalogue's starved thread pool and CPU
+runs, side by side (slow, and serial: they judge what a run measured), hold the whole to the issue's
+cases: a DB pool of 5, doubled, moves throughput as predicted, and an app bound by a limit the model
+cannot see is refuted. The catalogue's starved thread pool and CPU
 work on one gunicorn worker are the real runs of docs/model.md (the thread-pool knob is this test's
 vendor_limit rerun; a CPU bound on a 2-core machine shared with other work is no test that passes on
 any machine). The DB run starts a real PostgreSQL and stops it; its rerun on 10 connections is what a
@@ -16,6 +17,7 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -175,43 +177,58 @@ def _postgres_port(out: Path) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def _compare(out: Path, *args: str) -> dict[str, Any]:
+def _start(out: Path, *args: str) -> subprocess.Popen[str]:
     """`lab compare --verify`: 2 s cells. The calibration (the demands the predictions stand on) runs 2 s,
     not the default 3 s: at one user it counts ~19 requests of db-async's 100 ms and ~45 of the vendor's
     42 ms, over the 10 below which the lab runs it again, twice as long (calibrate.MIN_REQUESTS)."""
-    result = subprocess.run(
+    return subprocess.Popen(
         [*LAB, "compare", "--duration", "2", "--warmup", "0.5", "--calibrate", "2", "--verify",
          "--out", str(out), *args],
-        capture_output=True, text=True, timeout=240, cwd=out.parent,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=out.parent,
     )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def _finish(run: subprocess.Popen[str], out: Path) -> dict[str, Any]:
+    stdout, stderr = run.communicate(timeout=240)
+    assert run.returncode == 0, stderr[-3000:]
     found: dict[str, Any] = json.loads((out / "summary.json").read_text())
-    found["stdout"], found["out"] = result.stdout, str(out)
+    found["stdout"], found["out"] = stdout, str(out)
     return found
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    """db-async on 5 connections, and vendor_limit on 4 tokens, each rerun with its binding knob doubled."""
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[str, Any]]]:
+    """db-async on 5 connections, and vendor_limit on 4 tokens, each rerun with its binding knob doubled.
+    The two runs go side by side: both wait on a pool (100 ms queries, 42 ms calls), neither comes near a
+    core, so each judges its own pool; together they take the time of the longer."""
     base = tmp_path_factory.mktemp("verify")
     before = _lab_postgres()
-    catalogue = _compare(
+    db = _start(
         base / "catalogue", "--configs", "uvicorn-single", "--set", "db_pool=5", "--scenarios", "db-async",
         "--users", "20",
     )  # fmt: skip
-    port = _postgres_port(base / "catalogue")
-    assert port is not None, "the run's postgres.log says no port"
-    catalogue["postgres_left"] = sorted(_lab_postgres(port) - before)
-    vendor = _compare(
+    vendor_run = _start(
         base / "vendor", "--app", "vendor:app", "--app-dir", str(APPS / "vendor_limit"),
         "--locustfile", str(APPS / "vendor_limit" / "locustfile.py"), "--configs", "threadpool-starved",
         "--users", "16",
     )  # fmt: skip
+    try:
+        catalogue = _finish(db, base / "catalogue")
+        vendor = _finish(vendor_run, base / "vendor")
+    finally:
+        for run in (db, vendor_run):
+            if run.poll() is None:  # the other failed: this one stops as on Ctrl-C, its servers with it
+                run.terminate()
+                run.wait(timeout=60)
+    port = _postgres_port(base / "catalogue")
+    assert port is not None, "the run's postgres.log says no port"
+    catalogue["postgres_left"] = sorted(_lab_postgres(port) - before)
     cells = {c["scenario"]: c for c in catalogue["cells"]} | {"vendor": vendor["cells"][0]}
-    return {**cells, "_catalogue": catalogue, "_vendor": vendor}
+    yield {**cells, "_catalogue": catalogue, "_vendor": vendor}
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_a_db_pool_of_5_doubled_moves_throughput_as_predicted(runs: dict[str, dict[str, Any]]) -> None:
     found = runs["db-async"]
     figures = found["verify"]
@@ -228,12 +245,14 @@ def test_a_db_pool_of_5_doubled_moves_throughput_as_predicted(runs: dict[str, di
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_the_database_the_run_started_is_stopped(runs: dict[str, dict[str, Any]]) -> None:
     assert runs["_catalogue"]["postgres_left"] == []
     assert (Path(runs["_catalogue"]["out"]) / "logs" / "postgres.log").is_file()
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_a_limit_the_model_cannot_see_is_refuted(runs: dict[str, dict[str, Any]]) -> None:
     found = runs["vendor"]
     figures = found["verify"]
@@ -244,6 +263,7 @@ def test_a_limit_the_model_cannot_see_is_refuted(runs: dict[str, dict[str, Any]]
 
 
 @pytest.mark.slow
+@pytest.mark.serial
 def test_the_report_and_the_terminal_say_both_numbers(runs: dict[str, dict[str, Any]]) -> None:
     vendor = runs["_vendor"]
     figures = vendor["cells"][0]["verify"]
