@@ -25,7 +25,9 @@ import contextlib
 import fcntl
 import os
 import tempfile
+import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
@@ -36,8 +38,25 @@ LOADS = frozenset({"locust", "lab compare", "lab claims", "lab run", "lab ab", "
 
 NICE = 10  # the workers' nice value while they hold no load (0: the lock holder's)
 
-_held: dict[str, IO[bytes]] = {}  # nodeid -> the open lock file
-_since: dict[str, tuple[float, float]] = {}  # nodeid -> (asked at, taken at)
+POLL = 0.2  # seconds between two looks at whether a test's loads have ended
+
+
+@dataclass
+class _Hold:
+    """One test's use of the lock: possibly taken and released more than once."""
+
+    handle: IO[bytes] | None = None  # the open lock file while the lock is this test's
+    taken: float = 0.0
+    waited: float = 0.0  # seconds in all
+    held: float = 0.0  # seconds in all, up to the last release
+    loads: list[psutil.Process] = field(default_factory=list)  # ended -> the lock may go early
+    early: bool = True  # False once a load was started that its process's end does not bound
+    starting: int = 0  # loads asked for and not started yet: the lock stays while any is
+
+
+_holds: dict[str, _Hold] = {}  # nodeid -> its hold, from its first load to its teardown
+_mutex = threading.Lock()  # _holds is read by the watcher thread too
+_watcher: threading.Thread | None = None
 
 
 def _path() -> Path | None:
@@ -80,31 +99,80 @@ def _set_nice(value: int) -> None:
 
 
 def hold(nodeid: str, program: str | None) -> None:
-    """Before a test starts `program`: wait for the lock if it is a load (once per test)."""
+    """Before a test starts `program`: wait for the lock if it is a load and the test does not hold it."""
     path = _path()
-    if path is None or program not in LOADS or nodeid in _held:
+    if path is None or program not in LOADS:
         return
+    with _mutex:
+        hold = _holds.setdefault(nodeid, _Hold())
+        hold.starting += 1
+        if hold.handle is not None:
+            return
     handle = path.open("ab")
     asked = time.monotonic()
     fcntl.flock(handle, fcntl.LOCK_EX)
-    _held[nodeid] = handle
-    _since[nodeid] = (asked, time.monotonic())
+    with _mutex:
+        hold.handle, hold.taken = handle, time.monotonic()
+        hold.waited += hold.taken - asked
     if _renice:
         _set_nice(0)
 
 
-def release(nodeid: str) -> tuple[float, float]:
-    """After a test's teardown: another worker may start its load. Returns the seconds the test waited for
-    the lock and held it (0, 0 when it took none)."""
-    handle = _held.pop(nodeid, None)
-    if handle is None:
-        return 0.0, 0.0
+def started(nodeid: str, process: psutil.Process, bounded: bool) -> None:
+    """After a test started a load (`hold` took the lock for it). `bounded`: the load is `process` itself,
+    started by the test, so the load is over when it has exited, and the lock may go then, before the
+    test's teardown (its report opened in a browser, its queries to Prometheus wait no longer for it). A
+    load started inside tmux, or by the lab in pytest's own process (a cell's Locust: the next cell's
+    comes soon after), holds the lock to the end of the test."""
+    global _watcher
+    with _mutex:
+        hold = _holds.get(nodeid)
+        if hold is None or hold.handle is None:
+            return
+        hold.starting -= 1
+        hold.loads.append(process)
+        hold.early = hold.early and bounded
+    if _watcher is None:
+        _watcher = threading.Thread(target=_watch, name="load-lock", daemon=True)
+        _watcher.start()
+
+
+def _ended(process: psutil.Process) -> bool:
+    with contextlib.suppress(psutil.Error):
+        return not process.is_running() or process.status() == psutil.STATUS_ZOMBIE
+    return True
+
+
+def _watch() -> None:
+    """Lets the lock go once every load of a test that holds it has ended (see `started`)."""
+    while True:
+        time.sleep(POLL)
+        with _mutex:
+            for hold in _holds.values():
+                if hold.handle and hold.early and not hold.starting and all(_ended(p) for p in hold.loads):
+                    _unlock(hold)
+
+
+def _unlock(hold: _Hold) -> None:
+    assert hold.handle is not None
     if _renice:
         _set_nice(NICE)
-    fcntl.flock(handle, fcntl.LOCK_UN)
-    handle.close()
-    asked, taken = _since.pop(nodeid)
-    return taken - asked, time.monotonic() - taken
+    fcntl.flock(hold.handle, fcntl.LOCK_UN)
+    hold.handle.close()
+    hold.handle, hold.loads, hold.early, hold.starting = None, [], True, 0
+    hold.held += time.monotonic() - hold.taken
+
+
+def release(nodeid: str) -> tuple[float, float]:
+    """After a test's teardown: another worker may start its load. Returns the seconds the test waited for
+    the lock and held it, in all (0, 0 when it took none)."""
+    with _mutex:
+        hold = _holds.pop(nodeid, None)
+        if hold is None:
+            return 0.0, 0.0
+        if hold.handle is not None:
+            _unlock(hold)
+        return hold.waited, hold.held
 
 
 def log(nodeid: str, waited: float, held: float, seconds: float) -> None:

@@ -21,15 +21,18 @@ import os
 import shlex
 import signal
 import subprocess
+import sys
 import time
 import uuid
 import warnings
 from collections.abc import Generator, Iterable
+from pathlib import Path
 from typing import Any
 
 import psutil
 import pytest
 
+import lab
 from tests import load_lock
 
 SLOW = "slow"
@@ -45,6 +48,9 @@ PROGRAMS = frozenset(
 LAB_SERVING = frozenset(
     {"serve", "up", "compare", "claims", "run", "ab"}
 )  # the lab commands that start the above
+# Programs that may leave what they start running after they exit.
+WRAPPERS = frozenset({"tmux", "sh", "bash", "setsid", "nohup", "docker", "docker-compose"})
+LAB_DIR = Path(lab.__file__).parent
 # multiprocessing's helper outlives the pools that started it by design; it ends with pytest.
 HARMLESS = ("multiprocessing.resource_tracker",)
 
@@ -113,12 +119,29 @@ def _guarded_execute_child(self: subprocess.Popen[Any], args: Any, *rest: Any, *
         _violations.setdefault(item.nodeid, []).append(message)
         _blocked.add(item.nodeid)
         pytest.fail(message, pytrace=False)
+    load = load_of(args) if item is not None else None
     if item is not None:
-        load_lock.hold(item.nodeid, load_of(args))
+        load_lock.hold(item.nodeid, load)
     _execute_child(self, args, *rest, **kwargs)
+    if item is not None and load is not None:
+        with contextlib.suppress(psutil.Error):
+            load_lock.started(item.nodeid, psutil.Process(self.pid), _bounded(args))
     if item is not None and not _wide:
         with contextlib.suppress(psutil.Error):
             _started.setdefault(_module(item), []).append(psutil.Process(self.pid))
+
+
+def _bounded(args: Any) -> bool:
+    """Whether the load `args` starts ends with the process started: not one left behind by a wrapper
+    (tmux, a shell, setsid, nohup), nor a cell's Locust that the lab runs in pytest's own process."""
+    if WRAPPERS & set(_commands(args)):
+        return False
+    frame = sys._getframe(2)
+    while frame is not None:
+        if Path(frame.f_code.co_filename).is_relative_to(LAB_DIR):
+            return False
+        frame = frame.f_back  # type: ignore[assignment]
+    return True
 
 
 def _tree(pid: int) -> list[psutil.Process]:

@@ -32,15 +32,19 @@ FAKE = Path(__file__).parent / "bin" / "uvicorn"
 """
 
 
-def _session(tmp_path: Path, body: str, *, ignore_sigint: bool = False) -> subprocess.CompletedProcess[str]:
+def _session(
+    tmp_path: Path, body: str, *, ignore_sigint: bool = False, env_extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     (tmp_path / "pytest.ini").write_text(INI)
     (tmp_path / "bin").mkdir()
-    fake = tmp_path / "bin" / "uvicorn"
-    fake.write_text("#!/bin/sh\nexit 0\n")
-    fake.chmod(0o755)
+    for name, script in (("uvicorn", "exit 0"), ("locust", "sleep 0.3")):
+        fake = tmp_path / "bin" / name
+        fake.write_text(f"#!/bin/sh\n{script}\n")
+        fake.chmod(0o755)
     (tmp_path / "test_inner.py").write_text(HEADER + body)
     env = {k: v for k, v in os.environ.items() if k != SESSION_VAR}
     env["PYTHONPATH"] = str(REPO)
+    env.update(env_extra or {})
 
     def preexec() -> None:
         if ignore_sigint:  # as `nohup make test &` starts the suite
@@ -175,3 +179,43 @@ def test_child_disposition():
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "PASSED test_inner.py::test_child_disposition" in done.stdout
+
+
+def test_the_load_lock_goes_when_the_load_ends_unless_a_wrapper_may_leave_it_running(tmp_path: Path) -> None:
+    """As under pytest-xdist (its run id set): a load the test starts itself frees the lock once it has
+    exited, before the test ends; one started through a shell holds it to the test's end."""
+    log = tmp_path / "lock.tsv"
+    done = _session(
+        tmp_path,
+        """
+import fcntl, os, tempfile, time
+
+def lock_free():
+    path = Path(tempfile.gettempdir()) / f"lab-tests-load-{os.environ['PYTEST_XDIST_TESTRUNUID']}.lock"
+    with path.open("ab") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return True
+
+@pytest.mark.slow
+def test_bounded():
+    subprocess.run([str(FAKE.with_name("locust"))], check=True)
+    deadline = time.monotonic() + 30
+    while not lock_free() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert lock_free()
+
+@pytest.mark.slow
+def test_wrapped():
+    subprocess.run(["sh", "-c", str(FAKE.with_name("locust"))], check=True)
+    time.sleep(1)  # five times the watcher's poll
+    assert not lock_free()
+""",
+        env_extra={"PYTEST_XDIST_TESTRUNUID": f"guard-{os.getpid()}", "LAB_TESTS_LOCK_LOG": str(log)},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    held = {line.split("\t")[0]: float(line.split("\t")[2]) for line in log.read_text().splitlines()}
+    assert held["test_inner.py::test_bounded"] > 0 and held["test_inner.py::test_wrapped"] >= 1
