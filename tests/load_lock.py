@@ -176,8 +176,8 @@ def release(nodeid: str) -> tuple[float, float]:
 
 
 def log(nodeid: str, waited: float, held: float, seconds: float) -> None:
-    """One test's line in LAB_TESTS_LOCK_LOG's file, if it names one."""
+    """One test's line in LAB_TESTS_LOCK_LOG's file, if it names one, under xdist (the first phase)."""
     path = os.environ.get("LAB_TESTS_LOCK_LOG")
-    if path:
+    if path and _path() is not None:
         with open(path, "a") as out:
             out.write(f"{nodeid}\t{waited:.2f}\t{held:.2f}\t{seconds:.2f}\n")

@@ -42,7 +42,9 @@ def _session(
         fake.write_text(f"#!/bin/sh\n{script}\n")
         fake.chmod(0o755)
     (tmp_path / "test_inner.py").write_text(HEADER + body)
-    env = {k: v for k, v in os.environ.items() if k != SESSION_VAR}
+    # Not the outer run's session, xdist run (its load lock) or lock log.
+    outer = {SESSION_VAR, "PYTEST_XDIST_TESTRUNUID", "PYTEST_XDIST_WORKER", "LAB_TESTS_LOCK_LOG"}
+    env = {k: v for k, v in os.environ.items() if k not in outer}
     env["PYTHONPATH"] = str(REPO)
     env.update(env_extra or {})
 
