@@ -4,8 +4,10 @@
 `lab compare`, `lab run`, `lab claims`, `lab ab` or `lab tune`, a bench through `make`; in a terminal
 through tmux too) keeps both cores busy: two at once starved
 each other on 2 cores (cells with no request answered in their 2 s). So such a test takes a lock shared by
-the workers of the run when it starts its load, and holds it until its teardown ends; the other workers go
-on with tests that start servers, Prometheus or a browser, which mostly wait. Outside xdist: no lock.
+the workers of the run when it starts its load, and holds it until the load has ended (see `started`:
+when the test started the load's process itself, its exit; otherwise the test's teardown); the other
+workers go on with tests that start servers, Prometheus or a browser, which mostly wait. Outside xdist:
+no lock.
 
 The other workers' tests are not idle, though: servers, Prometheus, a browser, mkdocs and fuzzing use the
 cores too, and a 1 s `lab compare` that takes 4 s alone took 13 s beside them. So where the kernel lets
@@ -14,9 +16,10 @@ one holding the lock runs at 0, with whatever it and its module's fixtures start
 cores first (CFS weights 1024 against 110) and the others run in what it leaves. Without that right, the
 workers keep their nice value and only the lock orders the loads.
 
-With LAB_TESTS_LOCK_LOG=FILE, every test appends a line to FILE (tab-separated: nodeid, seconds waited
-for the lock, seconds holding it, seconds in all): how much of the first phase the loads take, and what
-`python -m tests.scheduling FILE` turns into tests/durations.tsv, the costs the first phase is ordered by.
+With LAB_TESTS_LOCK_LOG=FILE, every test of the first phase appends a line to FILE (tab-separated:
+nodeid, seconds waited for the lock, seconds holding it, seconds in all, when it ended, its worker): how
+much of the first phase the loads take, and what `python -m tests.scheduling FILE` turns into
+tests/durations.tsv, the costs the first phase is ordered by.
 """
 
 from __future__ import annotations
@@ -180,4 +183,5 @@ def log(nodeid: str, waited: float, held: float, seconds: float) -> None:
     path = os.environ.get("LAB_TESTS_LOCK_LOG")
     if path and _path() is not None:
         with open(path, "a") as out:
-            out.write(f"{nodeid}\t{waited:.2f}\t{held:.2f}\t{seconds:.2f}\n")
+            worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+            out.write(f"{nodeid}\t{waited:.2f}\t{held:.2f}\t{seconds:.2f}\t{time.time():.2f}\t{worker}\n")

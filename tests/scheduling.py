@@ -61,11 +61,11 @@ def pick(left: Mapping[str, Cost], load_running: bool) -> str:
 
 
 def summarize(lines: list[str]) -> dict[str, Cost]:
-    """Per module, from LAB_TESTS_LOCK_LOG's lines (nodeid, waited, held, seconds)."""
+    """Per module, from LAB_TESTS_LOCK_LOG's lines (nodeid, waited, held, seconds, then more)."""
     seconds: dict[str, float] = defaultdict(float)
     load: dict[str, float] = defaultdict(float)
     for line in lines:
-        nodeid, waited, held, total = line.rstrip("\n").split("\t")
+        nodeid, waited, held, total = line.rstrip("\n").split("\t")[:4]
         module = nodeid.split("::")[0]
         seconds[module] += float(total) - float(waited)
         load[module] += float(held)
