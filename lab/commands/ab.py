@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -119,6 +120,14 @@ def _plan(args: argparse.Namespace, directory: Path, side: str) -> Plan:
     return build(asked)
 
 
+def _plans(args: argparse.Namespace) -> dict[Side, Plan]:
+    """Both sides' plans at once: each imports its app in a process of its own (lab.runtime.appcheck),
+    a second or more each, and the two imports need not wait for each other (A's error first, as before)."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        a, b = pool.submit(_plan, args, args.a_dir, "A"), pool.submit(_plan, args, args.b_dir, "B")
+        return {"A": a.result(), "B": b.result()}
+
+
 def _gate(args: argparse.Namespace) -> Gate:
     from lab.compare.ab.session import Gate
     from lab.compare.report.diff import parse_percent
@@ -148,7 +157,7 @@ def run(args: argparse.Namespace) -> int:
         return fail("; ".join(problems))
     try:
         gate = _gate(args)
-        plans: dict[Side, Plan] = {"A": _plan(args, args.a_dir, "A"), "B": _plan(args, args.b_dir, "B")}
+        plans = _plans(args)
     except (ConfigError, workload.WorkloadError, PlanError, TargetError, ValueError) as exc:
         return fail(str(exc))
     plan = plans["A"]
