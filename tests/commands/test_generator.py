@@ -32,6 +32,11 @@ LAB = [
 ]
 
 
+# locust.runners.WORKER_REPORT_INTERVAL: how often a worker reports (importing it would import Locust, and
+# its gevent patching, into pytest)
+WORKER_REPORT_INTERVAL_S = 3.0
+
+
 def _cells(out: Path) -> list[dict[str, Any]]:
     return list(json.loads((out / "summary.json").read_text())["cells"])
 
@@ -91,28 +96,31 @@ def test_two_generator_processes_share_the_open_model_s_rate(tmp_path: Path) -> 
 
 @pytest.mark.slow
 def test_a_worker_that_dies_fails_its_cell_and_the_later_cells_fail_fast(tmp_path: Path) -> None:
-    """The worker dies 2 to 3 s into the first cell's test (seen: its last report 2.5 s in); the master
-    marks it missing 4 heartbeats (s) later, and its quit at the end of the test waits for that: a test
-    longer than 6 s adds its seconds (8 s ended 10 s after its start), a shorter one leaves less room for
-    the kill. The second cell's master waits 2 s for a worker that never comes (the first cell's worker,
-    started with `lab compare`, has connected by the time its master, started after the server's launch,
-    waits)."""
+    """The worker is killed one report interval (WORKER_REPORT_INTERVAL_S) and 1 s after its
+    log says its users were spawned: by then it has reported requests to the master at least once (a cell
+    without any is refused as unanswered before the lost worker is looked at). The master marks it missing
+    4 heartbeats (s) later and stops waiting for it then: the cell's 7 s cover the kill (about 4.5 s in)
+    with room to spare at no cost, as the cell lasts until the worker is missing anyway. The second cell's
+    master waits 2 s for a worker that never comes (the first cell's worker, started with `lab compare`,
+    has connected by the time its master, started after the server's launch, waits)."""
     out, port = tmp_path / "remote", free_port()
     args = [
-        "--scenarios", "noop-async,noop-sync,io-async", "--users", "4", "--duration", "6",
+        "--scenarios", "noop-async,noop-sync,io-async", "--users", "4", "--duration", "7",
         "--expect-workers", "1", "--master-bind-port", str(port), "--expect-workers-max-wait", "2",
         "--out", str(out),
     ]  # fmt: skip
     lab = subprocess.Popen([*LAB, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    command = worker_command(get_scenario("noop-async"), "127.0.0.1", port).split()
-    worker = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    command = [*worker_command(get_scenario("noop-async"), "127.0.0.1", port).split(), "--loglevel", "DEBUG"]
+    log = tmp_path / "worker.log"
+    with log.open("wb") as written:
+        worker = subprocess.Popen(command, stdout=written, stderr=subprocess.STDOUT)
     try:
-        # Kill the worker once the first cell's test has run for a while (Locust's history has rows).
         deadline = time.monotonic() + 60
-        history = out / "logs" / "uvicorn-single__noop-async__1_stats_history.csv"
-        while time.monotonic() < deadline and len(_lines(history)) < 3:
-            time.sleep(0.2)
-        assert len(_lines(history)) >= 3, "the first cell never started"
+        while time.monotonic() < deadline and "users spawned" not in log.read_text(errors="replace"):
+            time.sleep(0.05)
+        assert "users spawned" in log.read_text(errors="replace"), "the first cell never started"
+        time.sleep(WORKER_REPORT_INTERVAL_S + 1.0)
+        assert not (out / "logs" / "uvicorn-single__noop-async__1.json").exists(), "the cell ended first"
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=10)
         _, stderr = lab.communicate(timeout=120)
@@ -127,10 +135,6 @@ def test_a_worker_that_dies_fails_its_cell_and_the_later_cells_fail_fast(tmp_pat
     assert first["status"] == "failed" and "died or lost the master" in first["error"]
     assert second["status"] == "failed" and "fewer than 1 Locust worker(s) connected" in second["error"]
     assert third["status"] == "failed" and third["error"].startswith("not run: an earlier cell's")
-
-
-def _lines(path: Path) -> list[str]:
-    return path.read_text().splitlines() if path.exists() else []
 
 
 @pytest.mark.parametrize(
