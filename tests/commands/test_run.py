@@ -2,9 +2,10 @@
 
 The test starts the target itself on loopback: an app the lab never wrapped (plain FastAPI with
 prometheus-fastapi-instrumentator's metrics, under plain uvicorn), and runs the real command against it:
-a user's locustfile with a LoadTestShape, reconciled through --metrics-url; then once more without
---metrics-url. (The lab's own wrapper as the target: tests/runtime/test_generator_hosts.py.) Bad input
-is checked in-process, through the parser and the plan builder.
+a user's locustfile with a LoadTestShape, reconciled through --metrics-url; beside it, on a second
+instance of the service, once more without --metrics-url. (The lab's own wrapper as the target:
+tests/runtime/test_generator_hosts.py.) Bad input is checked in-process, through the parser and the plan
+builder.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -51,30 +53,60 @@ class Instrumented(Child):
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instrumented]:
-    with Instrumented(tmp_path_factory.mktemp("instrumented") / "uvicorn.log") as server:
-        yield server
+def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Instrumented, Instrumented]]:
+    """Two instances of the service: the run reconciled against the first's counts has it to itself."""
+    logs = tmp_path_factory.mktemp("instrumented")
+    with Instrumented(logs / "one.log") as one, Instrumented(logs / "two.log") as two:
+        yield one, two
 
 
-def _lab_run(server: Instrumented, out: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+def _lab_run(server: Instrumented, out: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
         [*LAB, "run", "--host", server.url, "--locustfile", str(SHAPED), "--duration", "20",
          "--out", str(out), *args],
-        capture_output=True, text=True, timeout=150,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
+
+
+def _done(run: subprocess.Popen[str]) -> subprocess.CompletedProcess[str]:
+    try:
+        stdout, stderr = run.communicate(timeout=150)
+    except subprocess.TimeoutExpired:
+        run.terminate()
+        stdout, stderr = run.communicate(timeout=60)
+    return subprocess.CompletedProcess(run.args, run.returncode, stdout, stderr)
 
 
 @pytest.fixture(scope="module")
-def measured(service: Instrumented, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """One real `lab run` with --metrics-url, a check and JUnit; its result directory."""
-    out = tmp_path_factory.mktemp("run") / "out"
-    done = _lab_run(
-        service, out, "--metrics-url", service.metrics_url,
-        "--check", "failure_ratio<0.01", "--junit", str(out.parent / "junit.xml"),
-    )  # fmt: skip
+def runs(
+    services: tuple[Instrumented, Instrumented], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, tuple[subprocess.CompletedProcess[str], Path]]:
+    """Two real `lab run`s side by side, on a service each (nothing here is judged by speed): one with
+    --metrics-url, a check and JUnit; one without --metrics-url, of one class."""
+    one, two = services
+    base = tmp_path_factory.mktemp("run")
+    outs = {"measured": base / "measured" / "out", "plain": base / "plain" / "out"}
+    for out in outs.values():
+        out.parent.mkdir()
+    started = {
+        "measured": _lab_run(
+            one, outs["measured"], "--metrics-url", one.metrics_url,
+            "--check", "failure_ratio<0.01", "--junit", str(outs["measured"].parent / "junit.xml"),
+        ),
+        "plain": _lab_run(two, outs["plain"], "--scenarios", "AsyncReader"),
+    }  # fmt: skip
+    with ThreadPoolExecutor(len(started)) as pool:  # each pipe read as it fills
+        done = dict(zip(started, pool.map(_done, started.values()), strict=True))
+    return {name: (done[name], outs[name]) for name in started}
+
+
+@pytest.fixture(scope="module")
+def measured(runs: dict[str, tuple[subprocess.CompletedProcess[str], Path]]) -> Path:
+    """The run with --metrics-url, a check and JUnit; its result directory."""
+    done, out = runs["measured"]
     assert done.returncode == 0, done.stdout + done.stderr
     assert "lab run ->" in done.stderr
-    yield out
+    return out
 
 
 @pytest.mark.slow
@@ -115,10 +147,9 @@ def test_the_shape_set_the_users_and_ended_the_run(measured: Path) -> None:
 
 @pytest.mark.slow
 def test_without_metrics_url_the_server_sections_say_why_they_are_empty(
-    service: Instrumented, tmp_path: Path
+    runs: dict[str, tuple[subprocess.CompletedProcess[str], Path]],
 ) -> None:
-    out = tmp_path / "out"
-    done = _lab_run(service, out, "--scenarios", "AsyncReader")
+    done, out = runs["plain"]
     assert done.returncode == 0, done.stdout + done.stderr
     (cell,) = json.loads((out / "summary.json").read_text())["cells"]
     assert cell["status"] == "ok" and cell["requests"] > 0
