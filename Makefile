@@ -25,9 +25,9 @@ run: $(STAMP)
 	$(VENV)/bin/lab compare
 
 ## The whole suite: lint, types, then every test (real servers, Locust, Prometheus), in two phases: the tests
-## not marked `serial` three at a time (pytest-xdist, one module per worker; one load at a time among them, see
-## tests/load_lock.py), then the `serial` ones (those that
-## judge what a run measured) alone. Both phases always run; either failing fails the target.
+## not marked `serial` three at a time (pytest-xdist, one module per worker, in the order tests/scheduling.py
+## picks; one load at a time among them, see tests/load_lock.py), then the `serial` ones (those that judge
+## what a run measured) alone. Both phases always run; either failing fails the target.
 test: $(STAMP) test-tools lint
 	$(VENV)/bin/pytest -n 3 --dist loadfile -m "not serial"; first=$$?; \
 	$(VENV)/bin/pytest -m serial; second=$$?; \
