@@ -86,11 +86,10 @@ def _scheduler_class() -> type:
 
         def _load_running(self, node: Any) -> bool:
             return any(
-                self._cost(scope).load > 0 and not all(tests.values())
+                scope in self.costs and self.costs[scope].load > 0 and not all(tests.values())
                 for other, work in self.assigned_work.items()
                 if other is not node
                 for scope, tests in work.items()
-                if scope in self.costs
             )
 
         def _assign_work_unit(self, node: Any) -> None:

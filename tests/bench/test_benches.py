@@ -10,17 +10,16 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+
+from tests.subprocess_support import Done, finished, side_by_side
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV = Path(sys.prefix)
 
 pytestmark = pytest.mark.slow
-
-Done = subprocess.CompletedProcess[str]
 
 
 def make(target: str, *variables: str) -> subprocess.Popen[str]:
@@ -30,15 +29,6 @@ def make(target: str, *variables: str) -> subprocess.Popen[str]:
         command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         stdin=subprocess.DEVNULL,
     )  # fmt: skip
-
-
-def finished(run: subprocess.Popen[str]) -> Done:
-    try:
-        stdout, stderr = run.communicate(timeout=180)
-    except subprocess.TimeoutExpired:
-        run.terminate()  # stopped as on Ctrl-C, what it started with it
-        stdout, stderr = run.communicate(timeout=60)
-    return subprocess.CompletedProcess(run.args, run.returncode, stdout, stderr)
 
 
 def output(done: Done) -> str:
@@ -67,9 +57,9 @@ def runs(soak_dir: Path) -> dict[str, Done]:
             f"ARGS=--sample-every 2s --warmup 1s --tail 4s --users 5 --out {soak_dir}",
         ),
     }  # fmt: skip
-    with ThreadPoolExecutor(len(started)) as pool:  # each pipe read as it fills
-        done = dict(zip(started, pool.map(finished, started.values()), strict=True))
-    return done | {"generator": finished(make("bench-generator", "ARGS=--rounds 1 --seconds 1 --users 8"))}
+    return side_by_side(started) | {
+        "generator": finished(make("bench-generator", "ARGS=--rounds 1 --seconds 1 --users 8"))
+    }
 
 
 def test_make_bench_runs_one_round_and_prints_the_ratios(runs: dict[str, Done]) -> None:

@@ -15,7 +15,6 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -29,6 +28,7 @@ from lab.compare.run.plan import PlanError
 from lab.runtime.procs import Child
 from lab.runtime.provenance import free_port
 from lab.shared.scenarios import get_scenario
+from tests.subprocess_support import side_by_side
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SHAPED = DATA / "shaped" / "locustfile.py"
@@ -68,15 +68,6 @@ def _lab_run(server: Instrumented, out: Path, *args: str) -> subprocess.Popen[st
     )  # fmt: skip
 
 
-def _done(run: subprocess.Popen[str]) -> subprocess.CompletedProcess[str]:
-    try:
-        stdout, stderr = run.communicate(timeout=150)
-    except subprocess.TimeoutExpired:
-        run.terminate()
-        stdout, stderr = run.communicate(timeout=60)
-    return subprocess.CompletedProcess(run.args, run.returncode, stdout, stderr)
-
-
 @pytest.fixture(scope="module")
 def runs(
     services: tuple[Instrumented, Instrumented], tmp_path_factory: pytest.TempPathFactory
@@ -95,8 +86,7 @@ def runs(
         ),
         "plain": _lab_run(two, outs["plain"], "--scenarios", "AsyncReader"),
     }  # fmt: skip
-    with ThreadPoolExecutor(len(started)) as pool:  # each pipe read as it fills
-        done = dict(zip(started, pool.map(_done, started.values()), strict=True))
+    done = side_by_side(started, timeout=150)
     return {name: (done[name], outs[name]) for name in started}
 
 

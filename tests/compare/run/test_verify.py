@@ -17,7 +17,6 @@ import json
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ from lab.shared.configs import get, load_catalogue
 from lab.shared.scenarios import get_scenario
 from tests import docs_support as docs
 from tests.compare.support import cell, parse, write_run
+from tests.subprocess_support import Done, side_by_side
 
 LAB = [sys.executable, "-m", "lab"]
 APPS = Path(__file__).resolve().parents[2] / "data" / "apps"
@@ -188,16 +188,15 @@ def _start(out: Path, *args: str) -> subprocess.Popen[str]:
     )  # fmt: skip
 
 
-def _finish(run: subprocess.Popen[str], out: Path) -> dict[str, Any]:
-    stdout, stderr = run.communicate(timeout=240)
-    assert run.returncode == 0, stderr[-3000:]
+def _summary(done: Done, out: Path) -> dict[str, Any]:
+    assert done.returncode == 0, done.stderr[-3000:]
     found: dict[str, Any] = json.loads((out / "summary.json").read_text())
-    found["stdout"], found["out"] = stdout, str(out)
+    found["stdout"], found["out"] = done.stdout, str(out)
     return found
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[str, Any]]]:
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     """db-async on 5 connections, and vendor_limit on 4 tokens, each rerun with its binding knob doubled.
     The two runs go side by side: both wait on a pool (100 ms queries, 42 ms calls), neither comes near a
     core, so each judges its own pool; together they take the time of the longer."""
@@ -212,19 +211,13 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[st
         "--locustfile", str(APPS / "vendor_limit" / "locustfile.py"), "--configs", "threadpool-starved",
         "--users", "16",
     )  # fmt: skip
-    try:
-        catalogue = _finish(db, base / "catalogue")
-        vendor = _finish(vendor_run, base / "vendor")
-    finally:
-        for run in (db, vendor_run):
-            if run.poll() is None:  # the other failed: this one stops as on Ctrl-C, its servers with it
-                run.terminate()
-                run.wait(timeout=60)
+    done = side_by_side({"catalogue": db, "vendor": vendor_run}, timeout=240)
+    catalogue, vendor = (_summary(done[name], base / name) for name in ("catalogue", "vendor"))
     port = _postgres_port(base / "catalogue")
     assert port is not None, "the run's postgres.log says no port"
     catalogue["postgres_left"] = sorted(_lab_postgres(port) - before)
     cells = {c["scenario"]: c for c in catalogue["cells"]} | {"vendor": vendor["cells"][0]}
-    yield {**cells, "_catalogue": catalogue, "_vendor": vendor}
+    return {**cells, "_catalogue": catalogue, "_vendor": vendor}
 
 
 @pytest.mark.slow
