@@ -16,6 +16,13 @@ one holding the lock runs at 0, with whatever it and its module's fixtures start
 cores first (CFS weights 1024 against 110) and the others run in what it leaves. Without that right, the
 workers keep their nice value and only the lock orders the loads.
 
+A test marked `serial` judges what a real run measured (a rate, a ratio, an efficiency). It holds the
+lock from its set-up to its teardown (`hold_whole`), whatever it starts, and while it holds it the other
+workers and everything they started run at NICE_JUDGED: CFS gives them 15 of every 1039 weight units,
+so they run in the time the judged run leaves idle (it uses about one core of two on average) and yield
+it at once when the run wants it. Without the right to renice, the Makefile runs the `serial` tests
+after the others instead (`python -m tests.load_lock` says which).
+
 With LAB_TESTS_LOCK_LOG=FILE, every test of the first phase appends a line to FILE (tab-separated:
 nodeid, seconds waited for the lock, seconds holding it, seconds in all, when it ended, its worker): how
 much of the first phase the loads take, and what `python -m tests.scheduling FILE` turns into
@@ -40,6 +47,8 @@ import psutil
 LOADS = frozenset({"locust", "lab compare", "lab claims", "lab run", "lab ab", "lab tune", "make"})
 
 NICE = 10  # the workers' nice value while they hold no load (0: the lock holder's)
+NICE_JUDGED = 19  # the other workers' while a `serial` test holds the lock
+SERIAL = "serial"  # the marker whose tests hold the lock throughout (`hold_whole`)
 
 POLL = 0.2  # seconds between two looks at whether a test's loads have ended
 
@@ -54,6 +63,7 @@ class _Hold:
     held: float = 0.0  # seconds in all, up to the last release
     loads: list[psutil.Process] = field(default_factory=list)  # ended -> the lock may go early
     early: bool = True  # False once a load was started that its process's end does not bound
+    whole: bool = False  # a `serial` test's: the others run at NICE_JUDGED meanwhile
     starting: int = 0  # loads asked for and not started yet: the lock stays while any is
 
 
@@ -67,7 +77,7 @@ def _path() -> Path | None:
     return Path(tempfile.gettempdir()) / f"lab-tests-load-{run}.lock" if run else None
 
 
-def _may_renice() -> bool:
+def may_renice() -> bool:
     """Whether this process may lower its nice value again once it raised it (tried in a fork)."""
     child = os.fork()
     if child == 0:  # pragma: no cover - the child's exit status is the answer
@@ -88,17 +98,40 @@ def start_test() -> None:
     """Before each test. At the first, in an xdist worker that may renice: run at NICE from now on."""
     global _renice
     if _renice is None:
-        _renice = _path() is not None and _may_renice()
+        _renice = _path() is not None and may_renice()
         if _renice:
             _set_nice(NICE)
 
 
-def _set_nice(value: int) -> None:
-    """This process and everything it started (a module's server, a Locust still running) at `value`."""
+def _nice_all(processes: list[psutil.Process], value: int) -> None:
+    """Every thread of `processes` at `value`: Linux's nice is a thread's (setpriority on a pid sets only
+    its main thread's), and a server's pool threads made at one value keep it."""
+    for process in processes:
+        with contextlib.suppress(OSError, psutil.Error):
+            for task in process.threads():
+                with contextlib.suppress(OSError):
+                    os.setpriority(os.PRIO_PROCESS, task.id, value)
+
+
+def _mine() -> list[psutil.Process]:
+    """This worker and everything it started (a module's server, a Locust still running)."""
     me = psutil.Process()
-    for process in [me, *me.children(recursive=True)]:
-        with contextlib.suppress(psutil.Error):
-            process.nice(value)
+    return [me, *me.children(recursive=True)]
+
+
+def _others() -> list[psutil.Process]:
+    """The run's other workers and everything they started (the controller's other descendants)."""
+    mine = {p.pid for p in _mine()}
+    with contextlib.suppress(psutil.Error):
+        parent = psutil.Process().parent()
+        if parent is not None:
+            return [p for p in parent.children(recursive=True) if p.pid not in mine]
+    return []
+
+
+def _set_nice(value: int) -> None:
+    """This worker and everything it started at `value`."""
+    _nice_all(_mine(), value)
 
 
 def hold(nodeid: str, program: str | None) -> None:
@@ -119,6 +152,23 @@ def hold(nodeid: str, program: str | None) -> None:
         hold.waited += hold.taken - asked
     if _renice:
         _set_nice(0)
+
+
+def hold_whole(nodeid: str) -> None:
+    """Before a `serial` test's set-up: the lock until its teardown, the other workers at NICE_JUDGED."""
+    path = _path()
+    if path is None:
+        return
+    handle = path.open("ab")
+    asked = time.monotonic()
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    with _mutex:
+        hold = _holds.setdefault(nodeid, _Hold())
+        hold.handle, hold.taken, hold.early, hold.whole = handle, time.monotonic(), False, True
+        hold.waited += hold.taken - asked
+    if _renice:
+        _set_nice(0)
+        _nice_all(_others(), NICE_JUDGED)
 
 
 def started(nodeid: str, process: psutil.Process, bounded: bool) -> None:
@@ -160,9 +210,11 @@ def _unlock(hold: _Hold) -> None:
     assert hold.handle is not None
     if _renice:
         _set_nice(NICE)
+        if hold.whole:
+            _nice_all(_others(), NICE)
     fcntl.flock(hold.handle, fcntl.LOCK_UN)
     hold.handle.close()
-    hold.handle, hold.loads, hold.early, hold.starting = None, [], True, 0
+    hold.handle, hold.loads, hold.early, hold.starting, hold.whole = None, [], True, 0, False
     hold.held += time.monotonic() - hold.taken
 
 
@@ -185,3 +237,7 @@ def log(nodeid: str, waited: float, held: float, seconds: float) -> None:
         with open(path, "a") as out:
             worker = os.environ.get("PYTEST_XDIST_WORKER", "")
             out.write(f"{nodeid}\t{waited:.2f}\t{held:.2f}\t{seconds:.2f}\t{time.time():.2f}\t{worker}\n")
+
+
+if __name__ == "__main__":  # exit 0 when this process may renice (the Makefile's choice of phases)
+    raise SystemExit(0 if may_renice() else 1)

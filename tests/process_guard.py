@@ -10,7 +10,7 @@
   this session still alive (a descendant of pytest, or carrying the session's mark in its environment
   after its parent died) is stopped and the session fails.
 - Under pytest-xdist, a test that starts a load waits until no other worker runs one, and the other
-  workers yield the cores to it (tests/load_lock.py).
+  workers yield the cores to it; a `serial` test holds the lock throughout (tests/load_lock.py).
 """
 
 from __future__ import annotations
@@ -213,6 +213,8 @@ def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object
     _current = item
     load_lock.start_test()
     began = time.monotonic()
+    if item.get_closest_marker(load_lock.SERIAL) is not None:
+        load_lock.hold_whole(item.nodeid)
     try:
         return (yield)
     finally:

@@ -7,6 +7,7 @@ suite loads it; a fake `uvicorn` (a shell script that exits) stands for a real s
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -20,7 +21,9 @@ REPO = Path(__file__).resolve().parent.parent
 
 INI = """[pytest]
 addopts = -p tests.process_guard --strict-markers -p no:cacheprovider
-markers = slow: starts a server
+markers =
+    slow: starts a server
+    serial: judges what a run measured
 """
 
 HEADER = """
@@ -33,8 +36,15 @@ FAKE = Path(__file__).parent / "bin" / "uvicorn"
 
 
 def _session(
-    tmp_path: Path, body: str, *, ignore_sigint: bool = False, env_extra: dict[str, str] | None = None
+    tmp_path: Path,
+    body: str,
+    *,
+    ignore_sigint: bool = False,
+    env_extra: dict[str, str] | None = None,
+    beside: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
+    """pytest on `body` in a child; `beside`: a shell command run next to it, as a sibling (an xdist
+    worker's neighbour: the parent's other child), its pid in the file `beside.pid`."""
     (tmp_path / "pytest.ini").write_text(INI)
     (tmp_path / "bin").mkdir()
     for name, script in (("uvicorn", "exit 0"), ("locust", "sleep 0.3")):
@@ -52,8 +62,12 @@ def _session(
         if ignore_sigint:  # as `nohup make test &` starts the suite
             signal.signal(signal.SIGINT, signal.SIG_IGN)
 
+    argv = [sys.executable, "-m", "pytest", "-rA", "test_inner.py"]
+    if beside is not None:
+        run = " ".join(shlex.quote(a) for a in argv)
+        argv = ["sh", "-c", f"{beside} & echo $! > beside.pid; {run}; status=$?; kill $!; exit $status"]
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-rA", "test_inner.py"],
+        argv,
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -221,3 +235,54 @@ def test_wrapped():
     assert done.returncode == 0, done.stdout + done.stderr
     held = {line.split("\t")[0]: float(line.split("\t")[2]) for line in log.read_text().splitlines()}
     assert held["test_inner.py::test_bounded"] > 0 and held["test_inner.py::test_wrapped"] >= 1
+
+
+def test_a_serial_test_holds_the_lock_throughout_while_its_neighbours_run_at_nice_19(tmp_path: Path) -> None:
+    """As under pytest-xdist: a `serial` test holds the load lock from its set-up to its teardown though it
+    starts no load, and (where the run may renice, as root) the worker's neighbour, a sibling process and
+    every one of its threads, runs at NICE_JUDGED meanwhile and at NICE again once the test is over."""
+    done = _session(
+        tmp_path,
+        """
+import fcntl, os, tempfile
+import psutil
+from tests import load_lock
+
+def lock_free():
+    path = Path(tempfile.gettempdir()) / f"lab-tests-load-{os.environ['PYTEST_XDIST_TESTRUNUID']}.lock"
+    with path.open("ab") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return True
+
+def neighbour_nices():
+    sibling = psutil.Process(int(Path("beside.pid").read_text()))
+    return {os.getpriority(os.PRIO_PROCESS, t.id) for t in sibling.threads()}
+
+@pytest.fixture
+def judged():
+    assert not lock_free()  # already in the set-up
+    yield
+
+@pytest.mark.serial
+def test_judged(judged):
+    assert not lock_free()
+    if load_lock.may_renice():
+        assert neighbour_nices() == {load_lock.NICE_JUDGED}
+        assert os.getpriority(os.PRIO_PROCESS, 0) == 0
+
+def test_after():
+    assert lock_free()
+    if load_lock.may_renice():
+        assert neighbour_nices() == {load_lock.NICE}
+""",
+        env_extra={"PYTEST_XDIST_TESTRUNUID": f"serial-{os.getpid()}"},
+        beside=f"{shlex.quote(sys.executable)} -c 'import threading, time; "
+        "threading.Thread(target=time.sleep, args=(60,)).start(); time.sleep(60)'",
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "PASSED test_inner.py::test_judged" in done.stdout
+    assert "PASSED test_inner.py::test_after" in done.stdout
