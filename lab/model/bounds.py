@@ -5,8 +5,10 @@ U = X x D / capacity <= 1, so X <= capacity / D; Lazowska et al. ch. 5):
 
     users         N / (R0 + Z)                          a closed loop: each user has one request out
     cpu           min(processes, usable cores) / CPU    a Python process uses one core at a time
-                                                        (processes: the workers and their pools)
-    threadpool    workers x tokens / token time
+                                                        (processes: the workers and their pools),
+                                                        x the GIL share where threads contend
+    threadpool    workers x tokens / token time         (workers: as the requests were spread over
+                                                        them, see Capacity.balanced)
     loop          workers / loop time                   one event loop per worker
     db_pool       workers x db_pool / connection time
     process_pool  workers x process_pool / pool time
@@ -37,16 +39,23 @@ def _ms(value: float) -> str:
     return f"{value:.3g} ms"
 
 
+def _workers(capacity: Capacity) -> str:
+    """`workers 2`, or where the requests were spread unevenly `workers 2 spread as 1.65`."""
+    if capacity.balanced >= capacity.workers:
+        return f"workers {capacity.workers}"
+    return f"workers {capacity.workers} spread as {capacity.balanced:.3g}"
+
+
 def _processes(capacity: Capacity) -> str:
     if capacity.process_pool is None:
-        return f"workers {capacity.workers}"
-    return f"workers {capacity.workers} x (1 + process_pool {capacity.process_pool})"
+        return _workers(capacity)
+    return f"{_workers(capacity)} x (1 + process_pool {capacity.process_pool})"
 
 
 def bounds(demands: Demands, capacity: Capacity, load: Load) -> list[Bound]:
     """Every bound that applies, in the order of RESOURCES (the tie-break order)."""
     found: dict[Resource, Bound] = {}
-    workers = capacity.workers
+    workers, named = capacity.balanced, _workers(capacity)
     if load.users is not None and load.rate is None:
         cycle = demands.wall_ms + load.think_ms
         if cycle >= MIN_DEMAND_MS:
@@ -65,25 +74,26 @@ def bounds(demands: Demands, capacity: Capacity, load: Load) -> list[Bound]:
         if demand_ms >= MIN_DEMAND_MS:
             found[resource] = Bound(resource, servers * 1000 / demand_ms, f"{what} / {_ms(demand_ms)}")
 
+    gil = "" if capacity.gil_share >= 1 else f" x GIL share {capacity.gil_share:.3g}"
     held(
         "cpu", capacity.cpu_servers, demands.cpu_ms,
-        f"min({_processes(capacity)}, usable cores {capacity.usable_cores:.3g}) / CPU",
+        f"min({_processes(capacity)}, usable cores {capacity.usable_cores:.3g}){gil} / CPU",
     )  # fmt: skip
     if capacity.process_pool is not None:
         held(
             "process_pool", workers * capacity.process_pool, demands.process_pool_ms,
-            f"workers {workers} x process_pool {capacity.process_pool}",
+            f"{named} x process_pool {capacity.process_pool}",
         )  # fmt: skip
     if capacity.db_pool is not None:
         held(
             "db_pool", workers * capacity.db_pool, demands.db_pool_ms,
-            f"workers {workers} x db_pool {capacity.db_pool}",
+            f"{named} x db_pool {capacity.db_pool}",
         )  # fmt: skip
     held(
         "threadpool", workers * capacity.threadpool, demands.threadpool_ms,
-        f"workers {workers} x tokens {capacity.threadpool}",
+        f"{named} x tokens {capacity.threadpool}",
     )  # fmt: skip
-    held("loop", workers, demands.loop_ms, f"workers {workers} (one loop each)")
+    held("loop", workers, demands.loop_ms, f"{named} (one loop each)")
     return [found[r] for r in RESOURCES if r in found]
 
 

@@ -19,10 +19,11 @@ The rule (issue 21 §2), the same for every cell:
 - one exception: a load generator measured at GENERATOR_SATURATED of a core binds whatever the
   efficiency (the cell's numbers then describe Locust, not the server);
 - and a closed loop the load generator slowed without saturating it (`generator_queue`): below the band,
-  when the cell's requests spent more time outside the server (Locust's mean less the server's own) than
-  one user's did, that growth is time the requests queued on the client's side (Locust's greenlets on a
-  busy process, answers arriving in bursts). The users' bound counted with R0 grown by it is the
-  generator's ceiling; where the cell sits in the band of that ceiling, the generator binds.
+  or bound by the users under TIGHT (0.9) of their bound, when the cell's requests spent more time
+  outside the server (Locust's mean less the server's own) than one user's did, that growth is time the
+  requests queued on the client's side (Locust's greenlets on a busy process, answers arriving in
+  bursts). The users' bound counted with R0 grown by it is the generator's ceiling; where the cell sits
+  in the band of that ceiling, the generator binds.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ EXPLAINED = 0.85  # efficiency from which the ceiling's resource is taken as the
 SATURATED = 0.8  # a measured utilization from which a resource is near saturation
 KNEE = 0.98  # mean value analysis under this share of the smallest bound: the cell is near its knee
 GENERATOR_SATURATED = 0.9  # the busiest Locust process's share of a core (as lab compare flags it)
+TIGHT = 0.9  # a users-bound closed loop under this share of its ceiling is checked for the generator's queue
 
 
 @dataclass(frozen=True)
@@ -96,10 +98,14 @@ def grown(verdict: Verdict) -> dict[Resource, float]:
 def generator_queue(
     verdict: Verdict, rps: float, demands: Demands, capacity: Capacity, load: Load, grown_ms: float | None
 ) -> Verdict:
-    """`verdict`, or the load generator's where it explains a closed-loop cell below the band (see the
-    module): `grown_ms`, the cell's mean time outside the server less one user's."""
+    """`verdict`, or the load generator's where it explains a closed-loop cell below the band, or one the
+    users bind under TIGHT (see the module): `grown_ms`, the cell's mean time outside the server less
+    one user's."""
+    short = verdict.binding == "unexplained" or (
+        verdict.binding == "users" and verdict.efficiency is not None and verdict.efficiency < TIGHT
+    )
     if (
-        verdict.binding != "unexplained" or verdict.efficiency is None or verdict.efficiency > ABOVE
+        not short or verdict.efficiency is None or verdict.efficiency > ABOVE
         or load.rate is not None or grown_ms is None or grown_ms <= 0
     ):  # fmt: skip
         return verdict

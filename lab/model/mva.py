@@ -85,7 +85,7 @@ def servers(resource: str, capacity: Capacity) -> float:
     }  # fmt: skip
     if resource == "cpu":
         return capacity.cpu_servers
-    return float(capacity.workers * per_worker[resource])
+    return capacity.balanced * per_worker[resource]
 
 
 def network(demands: Demands, capacity: Capacity) -> list[Station]:

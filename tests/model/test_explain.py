@@ -95,7 +95,7 @@ def test_outcome_within_fifteen_percent() -> None:
     assert outcome(100, None) == "not verifiable"
 
 
-def test_the_generator_queue_explains_only_a_closed_loop_below_the_band_that_grew_outside() -> None:
+def test_the_generator_queue_explains_only_a_closed_loop_short_of_its_bound_that_grew_outside() -> None:
     """R0 102 ms, 100 users: 790 req/s is 0.82 of the users' bound; 13.5 ms more outside the server
     than at one user bring the bound to 866 req/s, where the cell sits in the band."""
     d, cap = Demands(wall_ms=102.0, cpu_ms=0.5, threadpool_ms=101.0), Capacity(1, 1.0, 200)
@@ -110,7 +110,12 @@ def test_the_generator_queue_explains_only_a_closed_loop_below_the_band_that_gre
     assert generator_queue(v, 790.0, d, cap, closed, None) is v  # not measured
     assert generator_queue(v, 790.0, d, cap, closed, 200.0) is v  # far too much: above the band, no
     explained = judge(950.0, d, cap, closed)
-    assert generator_queue(explained, 950.0, d, cap, closed, 13.5) is explained  # already in the band
+    assert generator_queue(explained, 950.0, d, cap, closed, 13.5) is explained  # 0.99: at the users' bound
+    short = judge(850.0, d, cap, closed)  # 0.88 of the users' bound: named, but short of it
+    assert short.binding == "users"
+    queued = generator_queue(short, 850.0, d, cap, closed, 13.5)
+    assert queued.binding == "generator" and queued.efficiency == pytest.approx(850 / (100 / 0.1175))
+    assert generator_queue(short, 850.0, d, cap, closed, 0.0) is short  # nothing grew outside: the users
     opened = Load(rate=790.0)
     open_v = judge(600.0, d, cap, opened)
     assert generator_queue(open_v, 600.0, d, cap, opened, 13.5) is open_v  # an open model has no loop
