@@ -77,6 +77,14 @@ def _rss(pid: int) -> int:
         return 0
 
 
+def _children(worker: psutil.Process) -> list[psutil.Process]:
+    """A worker's process pool; none when the worker is gone (killed between listing and looking)."""
+    try:
+        return worker.children(recursive=True)
+    except psutil.Error:
+        return []
+
+
 def _dir_stats(directory: str) -> tuple[int, int, int]:
     """Files, total bytes, and files of processes that no longer exist (`*_<pid>.db`)."""
     files = size = dead = 0
@@ -121,7 +129,7 @@ def sample(server: Server, locust: Child, t: float, kills: int, scrapes: int) ->
     assert server.process is not None and server.metrics_dir is not None
     master = psutil.Process(server.process.pid)
     workers = master.children()
-    pools = [child for w in workers for child in w.children(recursive=True)]
+    pools = [child for w in workers for child in _children(w)]
     worker_rss = [_rss(w.pid) for w in workers]
     pool_rss = [_rss(p.pid) for p in pools]
     files, size, dead_files = _dir_stats(server.metrics_dir)

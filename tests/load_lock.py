@@ -1,6 +1,6 @@
 """One load at a time across pytest-xdist's workers (used by tests/process_guard.py).
 
-`make test` runs the tests not marked `serial` three at a time. A test that starts a load (Locust, a
+`make test` runs the tests three modules at a time. A test that starts a load (Locust, a
 `lab compare`, `lab run`, `lab claims`, `lab ab` or `lab tune`, a bench through `make`; in a terminal
 through tmux too) keeps both cores busy: two at once starved
 each other on 2 cores (cells with no request answered in their 2 s). So such a test takes a lock shared by
@@ -23,10 +23,10 @@ so they run in the time the judged run leaves idle (it uses about one core of tw
 it at once when the run wants it. Without the right to renice, the Makefile runs the `serial` tests
 after the others instead (`python -m tests.load_lock` says which).
 
-With LAB_TESTS_LOCK_LOG=FILE, every test of the first phase appends a line to FILE (tab-separated:
-nodeid, seconds waited for the lock, seconds holding it, seconds in all, when it ended, its worker): how
-much of the first phase the loads take, and what `python -m tests.scheduling FILE` turns into
-tests/durations.tsv, the costs the first phase is ordered by.
+With LAB_TESTS_LOCK_LOG=FILE, every test under xdist appends a line to FILE (tab-separated: nodeid,
+seconds waited for the lock, seconds holding it, seconds in all, when it ended, its worker): how much of
+the run the loads take, and what `python -m tests.scheduling FILE` turns into tests/durations.tsv, the
+costs the modules are ordered by.
 """
 
 from __future__ import annotations
@@ -231,7 +231,7 @@ def release(nodeid: str) -> tuple[float, float]:
 
 
 def log(nodeid: str, waited: float, held: float, seconds: float) -> None:
-    """One test's line in LAB_TESTS_LOCK_LOG's file, if it names one, under xdist (the first phase)."""
+    """One test's line in LAB_TESTS_LOCK_LOG's file, if it names one, under xdist."""
     path = os.environ.get("LAB_TESTS_LOCK_LOG")
     if path and _path() is not None:
         with open(path, "a") as out:
