@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import time
+import weakref
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -34,6 +35,10 @@ from lab.runtime.service import Running
 from lab.shared.scenarios import Scenario
 
 START_UP_MAX_S = 60.0  # a Locust started ahead still starting after this is left to start meanwhile
+
+# Each launched server's last read that found it drained (its pid then, and the read): the next cell's
+# drain starts from it, so a server sent nothing since (no warm-up) is drained after one read, not two.
+_DRAINED: weakref.WeakKeyDictionary[Server, tuple[int | None, scrape.Read]] = weakref.WeakKeyDictionary()
 
 
 class MeasureError(RuntimeError):
@@ -185,17 +190,25 @@ def _measured(
                 window = watcher.finish(result.window if result else None) if watcher else None
             except httpx.HTTPError as exc:
                 raise MeasureError(f"the server stopped answering {metrics_url}: {exc}") from None
+            if watcher is not None and watcher.drained_read is not None and isinstance(server, Server):
+                _DRAINED[server] = (_pid(server), watcher.drained_read)
     assert result is not None
     return Measurement(result, window, machine.busy_cores(result.window))
+
+
+def _pid(server: Server | Running) -> int | None:
+    return server.process.pid if server.process else None
 
 
 def _watch(server: Server | Running, metrics_url: str, handler: str | None) -> scrape.Watcher:
     """The server drained of what an earlier run left, then watched from its first read."""
     try:
-        drained, first = scrape.settle(metrics_url)
+        known = _DRAINED.get(server) if isinstance(server, Server) else None
+        since = known[1] if known is not None and known[0] == _pid(server) else None
+        drained, first = scrape.settle(metrics_url, since=since)
         if not drained:
             raise MeasureError(f"{server.config.name} still had requests in flight after 60 s")
-        pid = server.process.pid if server.process else None
+        pid = _pid(server)
         watcher = scrape.Watcher(metrics_url, handler, server_pid=pid, first=first)
     except httpx.HTTPError as exc:
         raise MeasureError(f"the server's metrics at {metrics_url} could not be read: {exc}") from None
