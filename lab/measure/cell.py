@@ -19,7 +19,7 @@ import contextlib
 import functools
 import time
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,6 +137,7 @@ def measure(
     generator: Generator | None = None,
     locusts: Locusts | None = None,
     quiet: Sequence[Locusts] = (),
+    then: Callable[[], None] | None = None,
 ) -> Measurement:
     """Measure `load` against `server`; Locust's files go next to `out` (a path prefix).
 
@@ -144,7 +145,8 @@ def measure(
     runs for exactly the measured run (e.g. a prober timing other requests meanwhile); `generator` says
     how many Locust processes send, and where (default: one, here). `locusts`: this load's, started ahead
     by the caller (else started here); `quiet`: other loads' started ahead, whose start-ups must be over
-    before the measured run (their CPU would be counted as the machine's)."""
+    before the measured run (their CPU would be counted as the machine's); `then`: called once the measured
+    run's Locust has exited, before the server's last drain (a caller may start a next run's Locusts)."""
     with contextlib.ExitStack() as stack:
         if locusts is None:
             locusts = Locusts(server, load, out=out, tags=tags, cpus=cpus, generator=generator)
@@ -157,7 +159,7 @@ def measure(
         check_alive(server)
         run = locusts.measured()
         _started_up(quiet)
-        return _measured(server, load, run, alongside)
+        return _measured(server, load, run, alongside, then)
 
 
 def _started_up(others: Sequence[Locusts], timeout_s: float = START_UP_MAX_S) -> None:
@@ -172,6 +174,7 @@ def _measured(
     load: Load,
     run: headless.Started,
     alongside: AbstractContextManager[object] | None,
+    then: Callable[[], None] | None = None,
 ) -> Measurement:
     """The measured run: the server drained and watched from outside, `run`'s gate opened meanwhile."""
     metrics_url = server.metrics_url
@@ -184,6 +187,8 @@ def _measured(
     ):
         try:
             result = run.run()
+            if then is not None:
+                then()  # the users have stopped: what starts now is outside the measured window
         finally:
             check_alive(server)
             try:
