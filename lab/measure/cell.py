@@ -137,7 +137,7 @@ def measure(
     generator: Generator | None = None,
     locusts: Locusts | None = None,
     quiet: Sequence[Locusts] = (),
-    then: Callable[[], None] | None = None,
+    then: Callable[[], Locusts | None] | None = None,
 ) -> Measurement:
     """Measure `load` against `server`; Locust's files go next to `out` (a path prefix).
 
@@ -145,21 +145,23 @@ def measure(
     runs for exactly the measured run (e.g. a prober timing other requests meanwhile); `generator` says
     how many Locust processes send, and where (default: one, here). `locusts`: this load's, started ahead
     by the caller (else started here); `quiet`: other loads' started ahead, whose start-ups must be over
-    before the measured run (their CPU would be counted as the machine's); `then`: called once the measured
-    run's Locust has exited, before the server's last drain (a caller may start a next run's Locusts)."""
+    before the measured run (their CPU would be counted as the machine's). `then` may start a next run's
+    Locusts: called as the warm-up starts, when there is one (their start-up must be over before the
+    measured run, as `quiet`'s), else once the measured run's Locust has exited, before the last drain."""
     with contextlib.ExitStack() as stack:
         if locusts is None:
             locusts = Locusts(server, load, out=out, tags=tags, cpus=cpus, generator=generator)
         stack.callback(locusts.stop)  # whatever happens: none is left behind
         server.wait_ready()  # a server just launched started meanwhile, as Locust did
+        early = then() if then is not None and locusts.warmup is not None else None  # not ours to stop
         if locusts.warmup is not None:
             # Only failures to run count; a queue so long that nothing is answered yet is fine.
             with contextlib.suppress(headless.NoAnswerError):
                 locusts.warmup.run()
         check_alive(server)
         run = locusts.measured()
-        _started_up(quiet)
-        return _measured(server, load, run, alongside, then)
+        _started_up([*quiet, *([early] if early is not None else [])])
+        return _measured(server, load, run, alongside, then if locusts.warmup is None else None)
 
 
 def _started_up(others: Sequence[Locusts], timeout_s: float = START_UP_MAX_S) -> None:
@@ -174,7 +176,7 @@ def _measured(
     load: Load,
     run: headless.Started,
     alongside: AbstractContextManager[object] | None,
-    then: Callable[[], None] | None = None,
+    then: Callable[[], object] | None = None,
 ) -> Measurement:
     """The measured run: the server drained and watched from outside, `run`'s gate opened meanwhile."""
     metrics_url = server.metrics_url

@@ -1,10 +1,10 @@
-"""The next run's Locust processes, started as soon as this run's Locust has exited.
+"""The next run's Locust processes, started during this run's warm-up, or once its users have stopped.
 
 A Locust process spends about a second starting (imports). lab.measure.cell starts a run's Locusts ahead,
-held at their gates, so that their start-up overlaps what comes before the measured run; between two runs
-on one server what comes before is this run's drain and the writing of its cell. So the runner starts the
-next run's Locusts once this run's users have stopped (lab.measure.cell.measure's `then`): never during a
-measured run, and the next run waits for their start-up as it waits for any started ahead.
+held at their gates, so that their start-up overlaps what comes before the measured run. The runner starts
+the next run's as this run's warm-up starts (their start-up must be over before this run's measured run
+starts, as for any Locust started ahead) or, without a warm-up, once this run's users have stopped, while
+its server drains and its cell is written (lab.measure.cell.measure's `then`): never during a measured run.
 
 The next run takes them only if it is the run they were started for (same server, same load, same files);
 otherwise, or at the configuration's end, they are stopped unused.
@@ -49,13 +49,15 @@ class Ahead:
             run.server, run.load, out=run.prefix, tags=tags, cpus=self.cpus, generator=self.generator
         )
 
-    def start(self, run: Run) -> None:
-        """Start `run`'s Locusts, held at their gates (any others started ahead are stopped first)."""
+    def start(self, run: Run) -> measurement.Locusts | None:
+        """Start `run`'s Locusts, held at their gates (any others started ahead are stopped first); None if
+        they could not start."""
         self.discard()
         try:
             self._pending = (run, self.locusts(run))
         except Exception:  # met again, and reported, when the run starts its own
-            self._pending = None
+            return None
+        return self._pending[1]
 
     def take(self, run: Run) -> measurement.Locusts | None:
         """The Locusts started for `run`, now the caller's to stop; None (any others stopped) if none."""

@@ -119,12 +119,13 @@ class Comparison:
             if locusts is not None:
                 locusts.stop()
 
-    def _start_next(self) -> None:
-        """The next run's Locusts, while this run's server drains and its cell is written (one local process
-        each, as ahead of a calibration; not in `lab ab`'s duet, which starts both sides' runs together)."""
+    def _start_next(self) -> measurement.Locusts | None:
+        """The next run's Locusts, during this run's warm-up or once its users stop (one local process each,
+        as ahead of a calibration; not in `lab ab`'s duet, which starts both sides' runs together)."""
         if self.upcoming and self.server and self.sync is None and self.generator.single:
             scenario, point, prefix = self.upcoming
-            self.ahead.start(ahead.Run(self.server, ahead.load(self.plan, scenario, point), prefix))
+            return self.ahead.start(ahead.Run(self.server, ahead.load(self.plan, scenario, point), prefix))
+        return None
 
     def _record(
         self, cfg: ServerConfig, workers: int, scenario: Scenario, runs: list[Measured], error: str | None,
