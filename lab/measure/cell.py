@@ -18,7 +18,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import time
-from collections.abc import Sequence
+import weakref
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,10 @@ from lab.runtime.service import Running
 from lab.shared.scenarios import Scenario
 
 START_UP_MAX_S = 60.0  # a Locust started ahead still starting after this is left to start meanwhile
+
+# Each launched server's last read that found it drained (its pid then, and the read): the next cell's
+# drain starts from it, so a server sent nothing since (no warm-up) is drained after one read, not two.
+_DRAINED: weakref.WeakKeyDictionary[Server, tuple[int | None, scrape.Read]] = weakref.WeakKeyDictionary()
 
 
 class MeasureError(RuntimeError):
@@ -132,6 +137,7 @@ def measure(
     generator: Generator | None = None,
     locusts: Locusts | None = None,
     quiet: Sequence[Locusts] = (),
+    then: Callable[[], Locusts | None] | None = None,
 ) -> Measurement:
     """Measure `load` against `server`; Locust's files go next to `out` (a path prefix).
 
@@ -139,20 +145,23 @@ def measure(
     runs for exactly the measured run (e.g. a prober timing other requests meanwhile); `generator` says
     how many Locust processes send, and where (default: one, here). `locusts`: this load's, started ahead
     by the caller (else started here); `quiet`: other loads' started ahead, whose start-ups must be over
-    before the measured run (their CPU would be counted as the machine's)."""
+    before the measured run (their CPU would be counted as the machine's). `then` may start a next run's
+    Locusts: called as the warm-up starts, when there is one (their start-up must be over before the
+    measured run, as `quiet`'s), else once the measured run's Locust has exited, before the last drain."""
     with contextlib.ExitStack() as stack:
         if locusts is None:
             locusts = Locusts(server, load, out=out, tags=tags, cpus=cpus, generator=generator)
         stack.callback(locusts.stop)  # whatever happens: none is left behind
         server.wait_ready()  # a server just launched started meanwhile, as Locust did
+        early = then() if then is not None and locusts.warmup is not None else None  # not ours to stop
         if locusts.warmup is not None:
             # Only failures to run count; a queue so long that nothing is answered yet is fine.
             with contextlib.suppress(headless.NoAnswerError):
                 locusts.warmup.run()
         check_alive(server)
         run = locusts.measured()
-        _started_up(quiet)
-        return _measured(server, load, run, alongside)
+        _started_up([*quiet, *([early] if early is not None else [])])
+        return _measured(server, load, run, alongside, then if locusts.warmup is None else None)
 
 
 def _started_up(others: Sequence[Locusts], timeout_s: float = START_UP_MAX_S) -> None:
@@ -167,6 +176,7 @@ def _measured(
     load: Load,
     run: headless.Started,
     alongside: AbstractContextManager[object] | None,
+    then: Callable[[], object] | None = None,
 ) -> Measurement:
     """The measured run: the server drained and watched from outside, `run`'s gate opened meanwhile."""
     metrics_url = server.metrics_url
@@ -179,23 +189,33 @@ def _measured(
     ):
         try:
             result = run.run()
+            if then is not None:
+                then()  # the users have stopped: what starts now is outside the measured window
         finally:
             check_alive(server)
             try:
                 window = watcher.finish(result.window if result else None) if watcher else None
             except httpx.HTTPError as exc:
                 raise MeasureError(f"the server stopped answering {metrics_url}: {exc}") from None
+            if watcher is not None and watcher.drained_read is not None and isinstance(server, Server):
+                _DRAINED[server] = (_pid(server), watcher.drained_read)
     assert result is not None
     return Measurement(result, window, machine.busy_cores(result.window))
+
+
+def _pid(server: Server | Running) -> int | None:
+    return server.process.pid if server.process else None
 
 
 def _watch(server: Server | Running, metrics_url: str, handler: str | None) -> scrape.Watcher:
     """The server drained of what an earlier run left, then watched from its first read."""
     try:
-        drained, first = scrape.settle(metrics_url)
+        known = _DRAINED.get(server) if isinstance(server, Server) else None
+        since = known[1] if known is not None and known[0] == _pid(server) else None
+        drained, first = scrape.settle(metrics_url, since=since)
         if not drained:
             raise MeasureError(f"{server.config.name} still had requests in flight after 60 s")
-        pid = server.process.pid if server.process else None
+        pid = _pid(server)
         watcher = scrape.Watcher(metrics_url, handler, server_pid=pid, first=first)
     except httpx.HTTPError as exc:
         raise MeasureError(f"the server's metrics at {metrics_url} could not be read: {exc}") from None

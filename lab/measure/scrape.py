@@ -22,21 +22,31 @@ REQUESTS = names.total(names.HTTP_REQUESTS)
 PROCESS_CPU = names.total(names.PROCESS_CPU)
 
 
+POLL_S = 0.1  # between two reads of a drain: nothing may finish in it
+
+Read = tuple[float, Snapshot]  # a read of a server's metrics, and when it came back (time.monotonic())
+
+
 def drain(url: str, timeout_s: float = 60.0) -> bool:
     """Wait until the server has no request in flight (see `settle`); False if it did not drain in time."""
     return settle(url, timeout_s)[0]
 
 
-def settle(url: str, timeout_s: float = 60.0) -> tuple[bool, Snapshot]:
+def settle(url: str, timeout_s: float = 60.0, since: Read | None = None) -> tuple[bool, Snapshot]:
     """Wait until the server has no request in flight (Locust stops users mid-request; their queued
     work must not leak into the next measurement): whether it drained in time, and the last read (the
     window's first or last reading, read once).
 
-    Drained means nothing in progress *and* nothing finished since the previous read: a blocked event
-    loop answers one queued request at a time, and between two of them nothing is in progress."""
+    Drained means nothing in progress *and* nothing finished since the previous read, at least POLL_S
+    before: a blocked event loop answers one queued request at a time, and between two of them nothing is
+    in progress. `since`, an earlier read of the same server, stands for that previous read (a server
+    that drained at one cell's end and was sent nothing since is drained at the next one's first read)."""
     deadline = time.monotonic() + timeout_s
-    served: float | None = None
     path = urlsplit(url).path
+    served: float | None = None
+    if since is not None:  # the previous read: this one comes at least POLL_S after it
+        served = apart(since[1], REQUESTS, path)
+        time.sleep(max(0.0, since[0] + POLL_S - time.monotonic()))
     while True:
         snapshot = read(url)
         now = apart(snapshot, REQUESTS, path)
@@ -45,7 +55,7 @@ def settle(url: str, timeout_s: float = 60.0) -> tuple[bool, Snapshot]:
         if time.monotonic() >= deadline:
             return False, snapshot
         served = now
-        time.sleep(0.1)
+        time.sleep(POLL_S)
 
 
 def in_progress(snapshot: Snapshot, metrics_path: str) -> float:
@@ -178,6 +188,7 @@ class Watcher(threading.Thread):
         self.samples: list[tuple[float, Snapshot]] = []
         self._stop_event = threading.Event()
         self.drained = False  # whether the server had finished every request at the last read
+        self.drained_read: Read | None = None  # that last read, when it found the server drained
 
     def run(self) -> None:
         if self.cpu is not None:
@@ -196,6 +207,7 @@ class Watcher(threading.Thread):
         # so that server_requests = requests + abandoned when nothing is lost.
         self.drained, last = settle(self.url)
         window_s = time.monotonic() - self.first_at
+        self.drained_read = (time.monotonic(), last) if self.drained else None
         request_labels = {"handler": self.handler} if self.handler else {}
         timeline = []
         previous = self.first

@@ -6,19 +6,30 @@ import asyncio
 import contextlib
 import os
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 import httpx
 from fastapi import FastAPI
 
-from lab.server import db, pool, work
+from lab.server import pool, work
 from lab.server.routes import cpu, fanout, io, misc, noop
 from lab.server.routes import db as db_routes
 from lab.server.settings import AppSettings
 from lab.server.wrap import LabApp, wrap
 
+if TYPE_CHECKING:
+    from lab.server.db import Pools
+
 # Fan-out must measure the server, not a client pool that runs out of connections first.
 _UPSTREAM_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
 _UPSTREAM_TIMEOUT = httpx.Timeout(60.0)
+
+
+async def _open_db(url: str, size: int, timeout_s: float) -> Pools:
+    # Imported here: psycopg costs a worker about 0.2 s at start, paid only when a database is configured.
+    from lab.server import db
+
+    return await db.open_pools(url, size, timeout_s)
 
 
 @contextlib.asynccontextmanager
@@ -32,7 +43,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.http_async = httpx.AsyncClient(limits=_UPSTREAM_LIMITS, timeout=_UPSTREAM_TIMEOUT)
     # The database pools only with a database: without one the catalogue starts, and /db/* answer 503.
     url, size = settings.database_url, settings.serving.db_pool
-    app.state.db = await db.open_pools(url, size, settings.db_pool_timeout_s) if url else None
+    app.state.db = await _open_db(url, size, settings.db_pool_timeout_s) if url else None
     try:
         yield
     finally:

@@ -1,5 +1,6 @@
 """The catalogue's database pools (issue 16): one psycopg `ConnectionPool` and one `AsyncConnectionPool` per
-worker, opened in the lifespan when `LAB_DATABASE_URL` is set, closed at shutdown.
+worker, opened in the lifespan when `LAB_DATABASE_URL` is set, closed at shutdown. Only then is this module
+(and psycopg with it) imported: a worker without a database does not pay for the driver.
 
 Each pool holds exactly `db_pool` connections (min = max), so the pool is a fixed limit as in production and
 no request pays for a connection being opened. A request waits for a connection at most
@@ -19,12 +20,9 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool, ConnectionPool, PoolTimeout
 
 from lab.server import metrics
+from lab.server.unavailable import Unavailable
 
 OPEN_TIMEOUT_S = 30.0  # how long a worker's startup waits for its pools to fill
-
-
-class Unavailable(Exception):
-    """No connection within the pool's timeout, or the database failed; the message says which."""
 
 
 def redacted(url: str) -> str:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import json
+import random
+import re
 from pathlib import Path
 
 import pytest
+from hdrh.histogram import HdrHistogram
 
-from lab.runtime.latency import of, percentiles, read
-from lab.shared.latency import Row, encoded, histogram, microseconds
+from lab.runtime.latency import TICKS_PER_HALF_DISTANCE, hgrm, of, percentiles, read
+from lab.shared.latency import DIGITS, US_PER_MS, Row, encoded, histogram, microseconds
 
 
 def _encoded(ms: list[float]) -> str | None:
@@ -66,3 +70,28 @@ def test_read_picks_the_cells_name_else_merges_every_name(tmp_path: Path) -> Non
     assert merged is not None and merged.p50_ms == pytest.approx(30, rel=1e-3)
     assert read(tmp_path / "missing.json", "/a") is None
     assert of([]) is None
+
+
+def _hdrh_own(h: HdrHistogram) -> str:
+    """What lab.runtime.latency.hgrm must equal: hdrh's own file, its standard deviation scaled to ms."""
+    out = io.BytesIO()
+    h.output_percentile_distribution(out, US_PER_MS, TICKS_PER_HALF_DISTANCE)
+    stddev = f"StdDeviation   = {h.get_stddev() / US_PER_MS:12.{DIGITS}f}]"
+    return re.sub(r"StdDeviation   = +[0-9.]+\]", stddev, out.getvalue().decode("ascii"), count=1)
+
+
+@pytest.mark.parametrize(("seed", "count"), [(0, 1), (1, 300), (2, 5000)])
+def test_the_hgrm_is_byte_for_byte_hdrhs_own_file(seed: int, count: int) -> None:
+    rng = random.Random(seed)
+    draws = [
+        lambda: rng.lognormvariate(-4, 1.5),
+        lambda: rng.choice([0.000001, 0.05, 0.05, 2.0]),
+        lambda: rng.uniform(0, 4000),
+    ]
+    h = histogram()
+    for _ in range(count):
+        h.record_value(microseconds(draws[seed]()))
+    decoded = histogram()  # as the lab reads them: decoded and merged
+    decoded.decode_and_add(h.encode())
+    for each in (h, decoded, histogram()):
+        assert hgrm(each) == _hdrh_own(each)

@@ -23,7 +23,7 @@ from lab.compare.report import tables
 from lab.compare.results import flags
 from lab.compare.results.measured import Measured
 from lab.compare.results.summary import Cell, Summary
-from lab.compare.run import calibrate, record
+from lab.compare.run import ahead, calibrate, record
 from lab.compare.run.plan import Plan, target_record
 from lab.compare.run.points import LoadPoint
 from lab.compare.run.progress import Progress
@@ -76,6 +76,8 @@ class Comparison:
             self.generator = dataclasses.replace(self.generator, processes=auto)
         self.workers_gone: str | None = None  # why the workers elsewhere are gone: later cells fail fast
         self.server: Server | Running | None = None  # the configuration's server while its cells run
+        self.upcoming: tuple[Scenario, LoadPoint, Path] | None = None  # the next run: what, its files
+        self.ahead = ahead.Ahead(self.run_id, self.pinning.generator, self.generator)  # its Locusts, early
         chosen = self.pinning
         pinning = Pinning(server=chosen.server, generator=chosen.generator, note=chosen.note)
         self.meta = Meta(
@@ -97,38 +99,35 @@ class Comparison:
     ) -> Measurement:  # fmt: skip
         """The cell's run, calibrated first if its scenario is not yet: the cell's Locust processes start
         while the calibration's do (one local process each: no master port to share)."""
-        plan = self.plan
         if self.sync is not None:
             self.sync()
-        options = {**plan.locust_options(scenario), **point.options()}
-        load = measurement.Load(scenario, point.users, plan.duration_s, options, plan.warmup_s)
+        load = ahead.load(self.plan, scenario, point)
+        locusts = self.ahead.take(ahead.Run(server, load, prefix))
+        if locusts is None and self.generator.single and scenario.name not in calibrations:
+            locusts = self.ahead.locusts(ahead.Run(server, load, prefix))
+        plan, cpus, generator = self.plan, self.pinning.generator, self.generator
         tags = {"config": server.config.name, "run_id": self.run_id}
-        cpus, generator = self.pinning.generator, self.generator
-        ahead = generator.single and scenario.name not in calibrations
-        locusts = (
-            measurement.Locusts(server, load, out=prefix, tags=tags, cpus=cpus, generator=generator)
-            if ahead
-            else None
-        )
         try:
             if scenario.name not in calibrations:
                 calibrations[scenario.name] = calibrate.calibrate(
-                    server,
-                    scenario,
-                    prefix,
-                    plan,
-                    cpus,
-                    generator,
-                    self.run_id,
+                    server, scenario, prefix, plan, cpus, generator, self.run_id,
                     quiet=[locusts] if locusts else [],
-                )
+                )  # fmt: skip
             return measurement.measure(
                 server, load, out=prefix, tags=tags, cpus=cpus, generator=generator, locusts=locusts,
-                alongside=None if self.sync is None else _calling(self.sync),
+                alongside=None if self.sync is None else _calling(self.sync), then=self._start_next,
             )  # fmt: skip
         finally:
             if locusts is not None:
                 locusts.stop()
+
+    def _start_next(self) -> measurement.Locusts | None:
+        """The next run's Locusts, during this run's warm-up or once its users stop (one local process each,
+        as ahead of a calibration; not in `lab ab`'s duet, which starts both sides' runs together)."""
+        if self.upcoming and self.server and self.sync is None and self.generator.single:
+            scenario, point, prefix = self.upcoming
+            return self.ahead.start(ahead.Run(self.server, ahead.load(self.plan, scenario, point), prefix))
+        return None
 
     def _record(
         self, cfg: ServerConfig, workers: int, scenario: Scenario, runs: list[Measured], error: str | None,
@@ -252,8 +251,9 @@ class Comparison:
         plan = self.plan
         workers = cfg.resolved_workers(self.pinning.server)
         calibrations: dict[str, Calibration | None] = {}  # per scenario, once per configuration
+        cells = list(plan.cells())
         try:
-            for scenario, point in plan.cells():
+            for i, (scenario, point) in enumerate(cells):
                 name = plan.sweep.name(cfg, point)  # the cell's point, in file names
                 runs: list[Measured] = []
                 series: list[record.Detail] = []  # per run: Locust's history, the server's timeline, .hgrm
@@ -263,7 +263,8 @@ class Comparison:
                         f"{name} x {scenario.name}" + (f" (run {attempt + 1})" if plan.repeat > 1 else "")
                     )
                     try:
-                        prefix = plan.out / "logs" / f"{name}__{scenario.slug}__{attempt + 1}"
+                        prefix = ahead.prefix(plan, cfg, scenario, point, attempt)
+                        self.upcoming = ahead.upcoming(plan, cfg, cells, i, attempt)
                         run, run_series = self._attempt(cfg, scenario, point, prefix, calibrations)
                         runs.append(run)
                         series.append(run_series)
@@ -292,6 +293,8 @@ class Comparison:
                 )
                 self.save()
         finally:
+            self.upcoming = None
+            self.ahead.discard()
             if self.server is not None:
                 self.server.stop()
                 self.server = None

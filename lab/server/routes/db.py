@@ -7,12 +7,15 @@ request that gets no connection within the pool's timeout answers 503 too, never
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, HTTPException, Request
 
-from lab.server.db import Pools, Unavailable
 from lab.server.routes.params import Ms
+from lab.server.unavailable import Unavailable
+
+if TYPE_CHECKING:  # the pools' module imports psycopg, which a worker loads only with a database
+    from lab.server.db import Pools
 
 QUERY = "SELECT pg_sleep(%s)"  # the wait happens in the database, as a slow query's would
 
