@@ -1,12 +1,12 @@
 """The order of the suite's modules under xdist (a pytest plugin, loaded by tests/conftest.py).
 
-`make test` runs modules three at a time (pytest-xdist, `--dist loadfile`) with one load at a time among
-them, a `serial` test counting as one for its whole length (tests/load_lock.py). What holds the lock is
-nearly all of the run, so the run ends no sooner than the loads do: the order that makes it short keeps
-one module with a load running at all times and gives the other workers the longest modules without
-one, so that nothing long is left for the end. xdist's own order (most tests first, two modules queued per worker) let the loads wait behind each
-other early and idle late: measured on one run's costs, that order ends at 452 s where this one ends at
-373 s (the lock's own total being 353 s).
+`make test` runs modules three at a time (pytest-xdist, `--dist loadfile`) with one load at a time among them,
+a `serial` test counting as one for its whole length (tests/load_lock.py). What holds the lock is nearly all
+of the run, so the run ends no sooner than the loads do: the order that makes it short keeps one module with a
+load running at all times and gives the other workers the longest modules without one, so that nothing long is
+left for the end. xdist's own order (most tests first, two modules queued per worker) let the loads wait
+behind each other early and idle late: measured on one run's costs, that order ends at 452 s where this one
+ends at 373 s (the lock's own total being 353 s).
 
 The costs are tests/durations.tsv (module, seconds in all, seconds holding the lock), written from a run:
 `LAB_TESTS_LOCK_LOG=FILE make test`, then `python -m tests.scheduling FILE > tests/durations.tsv`. A module
