@@ -35,6 +35,22 @@ FAKE = Path(__file__).parent / "bin" / "uvicorn"
 """
 
 
+# Inner tests under an xdist run id: whether the run's load lock is free right now.
+LOCK_FREE = """
+import fcntl, os, tempfile
+
+def lock_free():
+    path = Path(tempfile.gettempdir()) / f"lab-tests-load-{os.environ['PYTEST_XDIST_TESTRUNUID']}.lock"
+    with path.open("ab") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return True
+"""
+
+
 def _session(
     tmp_path: Path,
     body: str,
@@ -203,18 +219,9 @@ def test_the_load_lock_goes_when_the_load_ends_unless_a_wrapper_may_leave_it_run
     log = tmp_path / "lock.tsv"
     done = _session(
         tmp_path,
-        """
-import fcntl, os, tempfile, time
-
-def lock_free():
-    path = Path(tempfile.gettempdir()) / f"lab-tests-load-{os.environ['PYTEST_XDIST_TESTRUNUID']}.lock"
-    with path.open("ab") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        return True
+        LOCK_FREE
+        + """
+import time
 
 @pytest.mark.slow
 def test_bounded():
@@ -243,20 +250,10 @@ def test_a_serial_test_holds_the_lock_throughout_while_its_neighbours_run_at_nic
     every one of its threads, runs at NICE_JUDGED meanwhile and at NICE again once the test is over."""
     done = _session(
         tmp_path,
-        """
-import fcntl, os, tempfile
+        LOCK_FREE
+        + """
 import psutil
 from tests import load_lock
-
-def lock_free():
-    path = Path(tempfile.gettempdir()) / f"lab-tests-load-{os.environ['PYTEST_XDIST_TESTRUNUID']}.lock"
-    with path.open("ab") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        return True
 
 def neighbour_nices():
     sibling = psutil.Process(int(Path("beside.pid").read_text()))
