@@ -20,7 +20,7 @@ from lab.measure.machine import usable_cores
 from lab.model import gil
 from lab.model.inputs import Binding, Capacity, Demands, Load, ModelInputError
 from lab.model.measured import in_cell_cpu_ms
-from lab.model.verify import TOLERANCE, Prediction, ShareOf, fewer_threads, predict
+from lab.model.verify import TOLERANCE, Prediction, fewer_threads, predict
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def _capacity(cell: Cell, demands: Demands, usable: float, db_pool: int | None) 
     return Capacity(
         workers=cell.workers, usable_cores=usable, threadpool=cell.threadpool,
         db_pool=db_pool if demands.db_pool_ms else None,
-        process_pool=cell.process_pool if demands.process_pool_ms else None, gil_share=cell.gil_share or 1.0,
+        process_pool=cell.process_pool if demands.process_pool_ms else None,
         spread=None if cell.workers_busy is None else max(cell.workers_busy, 1.0),
     )  # fmt: skip
 
@@ -107,17 +107,16 @@ def after(found: View, made: Prediction, rerun: Cell) -> View | str:
     return View(binding, demands, judged.capacity, made.load, found.cores, found.pinned)
 
 
-def prediction(found: View, share_of: ShareOf | None = None) -> Prediction | str:
+def prediction(found: View) -> Prediction | str:
     """The rerun `found` asks for, or why none can verify it: everything but the knob is the cell's (its
     demands, think time and the cores Locust left its server), the knob doubled (one thread per worker
-    for an unexplained cell whose threads contended for the GIL); `share_of` measures the GIL share of
-    the rerun's shape."""
+    for an unexplained cell whose threads contended for the GIL)."""
     if found.binding == "unexplained" and found.contended:
         fewer = fewer_threads(found.demands, found.capacity, found.load)
         return fewer if fewer is not None else "unexplained: one thread per worker already"
     if found.binding in ("generator", "unexplained"):
         return f"{found.binding} names no knob"
-    made = predict(found.binding, found.demands, found.capacity, found.load, share_of)
+    made = predict(found.binding, found.demands, found.capacity, found.load)
     return made if made is not None else f"no knob of the configuration or the load relieves {found.binding}"
 
 

@@ -5,8 +5,7 @@ U = X x D / capacity <= 1, so X <= capacity / D; Lazowska et al. ch. 5):
 
     users         N / (R0 + Z)                          a closed loop: each user has one request out
     cpu           min(processes, usable cores) / CPU    a Python process uses one core at a time
-                                                        (processes: the workers and their pools),
-                                                        x the GIL share where threads contend
+                                                        (processes: the workers and their pools)
     threadpool    workers x tokens / token time         (workers: as the requests were spread over
                                                         them, see Capacity.balanced)
     loop          workers / loop time                   one event loop per worker
@@ -74,10 +73,9 @@ def bounds(demands: Demands, capacity: Capacity, load: Load) -> list[Bound]:
         if demand_ms >= MIN_DEMAND_MS:
             found[resource] = Bound(resource, servers * 1000 / demand_ms, f"{what} / {_ms(demand_ms)}")
 
-    gil = "" if capacity.gil_share >= 1 else f" x GIL share {capacity.gil_share:.3g}"
     held(
         "cpu", capacity.cpu_servers, demands.cpu_ms,
-        f"min({_processes(capacity)}, usable cores {capacity.usable_cores:.3g}){gil} / CPU",
+        f"min({_processes(capacity)}, usable cores {capacity.usable_cores:.3g}) / CPU",
     )  # fmt: skip
     if capacity.process_pool is not None:
         held(

@@ -1,14 +1,10 @@
-"""CPU-bound handlers sharing a worker's GIL: how many threads contend, and the evidence an unexplained
-cell's sentence names.
+"""CPU-bound handlers sharing a worker's GIL: the evidence an unexplained cell's sentence names.
 
 The model's bounds give a CPU-bound configuration min(processes, usable cores) cores. A worker whose
 thread pool runs several CPU-bound handlers at once can fall short of its core on a machine whose cores
 all hold a worker: the threads take turns at the worker's GIL (CPython asks the holder to let go every
 5 ms, `sys.getswitchinterval()`), and a thread handed the GIL may wait for a core the other worker holds
-while its own sits idle. The share of their cores such workers get is measured on the machine
-(lab.measure.gil_probe) for the threads `contending_threads` counts, and the CPU bound multiplies by it
-(Capacity.gil_share). Where it was not measured and the cell falls short, `contention` gives the
-evidence its sentence names.
+while its own sits idle. No bound predicts that loss; the lab names it, with what it measured.
 """
 
 from __future__ import annotations
@@ -63,18 +59,3 @@ def contention(
     if not cpu_bound or per_worker < CONTENDED_THREADS or idle < IDLE_NOTABLE:
         return None
     return Contention(per_worker, idle)
-
-
-def contending_threads(one_user: Demands, capacity: Capacity, users: int | None) -> int:
-    """Threads per worker that want its GIL at once in a closed loop of `users` (every token, for an open
-    model): each worker's share of the users, at most its tokens, where the class's requests run CPU-bound
-    Python in pool threads (the CPU and a token held for half R0 or more); 1 where they do not."""
-    wall = one_user.wall_ms
-    if (
-        wall <= 0
-        or one_user.cpu_ms / wall < CPU_BOUND_SHARE
-        or one_user.threadpool_ms / wall < CPU_BOUND_SHARE
-    ):
-        return 1
-    per_worker = capacity.threadpool if users is None else -(-users // capacity.workers)
-    return max(1, min(capacity.threadpool, per_worker))

@@ -72,9 +72,6 @@ class Capacity:
     threadpool: int  # tokens per worker
     db_pool: int | None = None  # connections per worker
     process_pool: int | None = None  # processes per worker
-    # The share of their cores CPU-bound workers get while several threads of each want its GIL, as
-    # lab.measure.gil_probe measured it on this machine (1: not measured, or nothing contends).
-    gil_share: float = 1.0
     # Workers the requests were spread over, as measured in the cell (total / the busiest worker's share,
     # lab.measure.scrape.spread): a closed loop's keep-alive users stay on the worker that accepted them,
     # and the busiest worker's pools fill first. None: spread evenly over every worker.
@@ -87,8 +84,6 @@ class Capacity:
             )
         if not self.usable_cores > 0:
             raise ModelInputError(f"usable_cores must be > 0, got {self.usable_cores!r}")
-        if not 0 < self.gil_share <= 1:
-            raise ModelInputError(f"gil_share must be in (0, 1], got {self.gil_share!r}")
         if self.spread is not None and not self.spread >= 1:
             raise ModelInputError(f"spread must be >= 1 (or None: even), got {self.spread!r}")
         for name in ("db_pool", "process_pool"):
@@ -110,9 +105,9 @@ class Capacity:
     @property
     def cpu_servers(self) -> float:
         """A Python process runs Python on one core at a time: min(processes, usable cores) (the processes
-        as the requests were spread over them), times the share its contending threads leave it."""
+        as the requests were spread over them)."""
         processes = self.balanced * (1 + (self.process_pool or 0))
-        return min(processes, self.usable_cores) * self.gil_share
+        return min(processes, self.usable_cores)
 
 
 @dataclass(frozen=True)

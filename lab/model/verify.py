@@ -13,15 +13,12 @@ bounds' ceiling then, which a confirmed rerun reaches; what is verified is the c
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 from lab.model.bounds import bounds, ceiling
-from lab.model.gil import contending_threads
 from lab.model.inputs import Binding, Capacity, Demands, Load
 
-ShareOf = Callable[[int, int], float]  # (processes, threads per process) -> GIL share, measured
 Knob = Literal["workers", "threadpool", "db_pool", "process_pool", "users", "rate"]
 Outcome = Literal["confirmed", "refuted", "not verifiable"]
 TOLERANCE = 0.15
@@ -55,22 +52,8 @@ def fewer_threads(demands: Demands, capacity: Capacity, load: Load) -> Predictio
     return Prediction("threadpool", capacity.threadpool, 1, top.rps, top.resource, fewer, load, "gil")
 
 
-def regil(demands: Demands, capacity: Capacity, load: Load, share_of: ShareOf | None) -> Capacity:
-    """`capacity` with the GIL share of its own shape (threads per worker under `load`), measured by
-    `share_of`; 1 where nothing contends; unchanged without `share_of`."""
-    if share_of is None:
-        return capacity
-    threads = contending_threads(demands, capacity, load.users if load.rate is None else None)
-    share = share_of(capacity.workers, threads) if threads > 1 else 1.0
-    return dataclasses.replace(capacity, gil_share=share)
-
-
-def predict(
-    binding: Binding, demands: Demands, capacity: Capacity, load: Load, share_of: ShareOf | None = None
-) -> Prediction | None:
-    """The rerun `--verify` makes for a cell bound by `binding`; None where no knob relieves it.
-    `share_of`: measures the GIL share of the rerun's shape (a knob that changes the workers or their
-    threads changes it); without it the cell's is kept."""
+def predict(binding: Binding, demands: Demands, capacity: Capacity, load: Load) -> Prediction | None:
+    """The rerun `--verify` makes for a cell bound by `binding`; None where no knob relieves it."""
     knob = KNOBS.get(binding)
     if knob is None:
         return None
@@ -86,7 +69,6 @@ def predict(
         capacity = dataclasses.replace(capacity, **{knob: value * 2})
         if knob == "workers" and capacity.spread is not None:  # the requests spread alike over twice as many
             capacity = dataclasses.replace(capacity, spread=capacity.spread * 2)
-    capacity = regil(demands, capacity, load, share_of)
     top = ceiling(bounds(demands, capacity, load))
     if top is None:
         return None

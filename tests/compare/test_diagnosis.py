@@ -183,17 +183,3 @@ def test_cpu_bound_threads_sharing_a_gil_while_cores_idle_are_named() -> None:
     assert alone.contended is None and "GIL" not in diagnosis.sentence(alone)
     io_bound = diagnosis.diagnose(cell, Demands(wall_ms=100.0, cpu_ms=1.0, threadpool_ms=100.0), capacity)
     assert io_bound.contended is None
-
-
-def test_with_the_gil_share_measured_the_same_cell_is_bound_by_the_cpu() -> None:
-    """The cell above, with the share of their cores two processes of 40 spinning threads got on the
-    machine (lab.measure.gil_probe, 0.82): the CPU's bound is 1.907 x 0.82 / 12.1 ms (the cell's own CPU
-    per request), and the cell sits at it."""
-    one = Demands(wall_ms=12.2, cpu_ms=11.6, threadpool_ms=11.7)
-    capacity = Capacity(workers=2, usable_cores=1.907, threadpool=40, gil_share=0.82)
-    cell = load(users=100, rps=129.3, server_cores=1.57, threadpool_in_use_max=55.0, other_cores=0.03,
-                mean_ms=708.0, duration_s=6.0)  # fmt: skip
-    found = diagnosis.diagnose(cell, one, capacity)
-    assert found.verdict.binding == "cpu"
-    assert found.verdict.efficiency == pytest.approx(129.3 / (1.907 * 0.82 / (1.57 / 129.3)))
-    assert "x GIL share 0.82 / CPU" in diagnosis.sentence(found)

@@ -84,8 +84,6 @@ def test_a_mix_weighs_each_request_type_by_its_share() -> None:
         lambda: Capacity(workers=0, usable_cores=1, threadpool=1),
         lambda: Capacity(workers=1, usable_cores=0, threadpool=1),
         lambda: Capacity(workers=1, usable_cores=1, threadpool=1, db_pool=0),
-        lambda: Capacity(workers=1, usable_cores=1, threadpool=1, gil_share=0),
-        lambda: Capacity(workers=1, usable_cores=1, threadpool=1, gil_share=1.2),
         lambda: Capacity(workers=2, usable_cores=1, threadpool=1, spread=0.5),
         lambda: Load(),
         lambda: Load(users=0),
@@ -133,20 +131,6 @@ def test_a_short_window_counts_each_users_first_request_unthought() -> None:
     assert spawned is not None and spawned.rps == pytest.approx(200 * (5 - 0.5 - 0.05) / 5)
     with pytest.raises(ModelInputError, match="window_s"):
         Load(users=1, window_s=1, spawn_s=2)
-
-
-def test_the_gil_share_scales_the_cpu_bound_and_is_said() -> None:
-    """Two workers on 1.9 usable cores whose CPU-bound threads got 0.82 of their cores (as the probe
-    measured): 1.9 x 0.82 / 12 ms, and the formula names the share; the other bounds keep theirs."""
-    d = Demands(wall_ms=12.5, cpu_ms=12.0, threadpool_ms=12.2)
-    plain = Capacity(workers=2, usable_cores=1.9, threadpool=40)
-    shared = Capacity(workers=2, usable_cores=1.9, threadpool=40, gil_share=0.82)
-    cpu = {b.resource: b for b in bounds(d, shared, Load(users=100))}["cpu"]
-    assert cpu.rps == pytest.approx(1.9 * 0.82 * 1000 / 12.0)
-    assert "x GIL share 0.82 / CPU" in cpu.formula
-    assert "GIL" not in {b.resource: b for b in bounds(d, plain, Load(users=100))}["cpu"].formula
-    pool = {b.resource: b.rps for b in bounds(d, shared, Load(users=100))}["threadpool"]
-    assert pool == pytest.approx(2 * 40 * 1000 / 12.2)
 
 
 def test_an_uneven_spread_bounds_the_per_worker_resources_by_the_busiest_worker() -> None:

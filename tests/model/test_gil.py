@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lab.model.gil import Contention, contending_threads, contention
+from lab.model.gil import Contention, contention
 from lab.model.inputs import Capacity, Demands
 
 CPU = Demands(wall_ms=12.0, cpu_ms=11.0, threadpool_ms=11.5)
@@ -30,17 +30,3 @@ def test_otherwise_none(
     threads: float | None, server: float | None, others: float, demands: Demands, why: str
 ) -> None:
     assert contention(threads, server, others, demands, TWO) is None, why
-
-
-def test_contending_threads_are_each_workers_users_up_to_its_tokens_for_cpu_bound_pool_work() -> None:
-    """100 users over 2 workers of 40 tokens: 40 threads each; 30 users: 15; an open model: every token.
-    Handlers that are not CPU-bound, or run their CPU outside the pool (inline in `async def`), or a
-    process pool's: 1 (nothing contends for a worker's GIL)."""
-    assert contending_threads(CPU, TWO, 100) == 40
-    assert contending_threads(CPU, TWO, 30) == 15
-    assert contending_threads(CPU, TWO, 3) == 2
-    assert contending_threads(CPU, TWO, None) == 40
-    io = Demands(wall_ms=100.0, cpu_ms=0.5, threadpool_ms=100.0)
-    inline = Demands(wall_ms=12.0, cpu_ms=11.0, loop_ms=11.5)
-    assert contending_threads(io, TWO, 100) == 1
-    assert contending_threads(inline, TWO, 100) == 1

@@ -90,12 +90,6 @@ class Cell(Measured, Repeated):
     )
     utilization: dict[str, float] = Field(default_factory=dict, description="Per resource: X x D / capacity.")
     model_rps: float | None = Field(None, description="Mean value analysis's X(users) over the demands.")
-    gil_share: float | None = Field(
-        None,
-        description="The share of their cores the workers got whose pool threads contended for each GIL, "
-        "measured on the machine for the cell's threads per worker (the CPU bound's factor); None: nothing "
-        "contended, or not measured.",
-    )
     calibration_requests: int | None = Field(None, description="Requests the one-user calibration counted.")
     rps_runs: list[float] = Field(default_factory=list, description="req/s of every run, in order.")
     rps_spread: float | None = Field(None, description="(max - min) / median of rps_runs.")

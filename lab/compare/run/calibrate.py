@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
 from lab.compare import diagnosis, handlers
@@ -20,8 +19,6 @@ from lab.compare.diagnosis import Calibration
 from lab.compare.results.summary import Cell
 from lab.compare.run.plan import Plan
 from lab.measure import cell as measurement
-from lab.measure.gil_probe import ShareOf
-from lab.model import gil
 from lab.model.inputs import Capacity, paced_think_ms
 from lab.runtime import headless
 from lab.runtime.generator import Generator
@@ -97,12 +94,10 @@ def _spread(cell: Cell) -> float | None:
 
 
 def diagnosed(
-    cell: Cell, cfg: ServerConfig, scenario: Scenario, calibration: Calibration | None, cores: int,
-    gil_share: ShareOf | None = None,
-) -> Cell:  # fmt: skip
+    cell: Cell, cfg: ServerConfig, scenario: Scenario, calibration: Calibration | None, cores: int
+) -> Cell:
     """The cell with lab.model's verdict (lab.compare.diagnosis); `cores`: the server's, where the cell
-    measured no usable cores; `gil_share`: measures the share of their cores workers get whose threads
-    contend for its GIL (lab.measure.gil_probe), where the class's CPU-bound requests run in pool threads."""
+    measured no usable cores."""
     rps = cell.rps or 0.0
     if cfg.server == EXTERNAL:  # lab run: no calibration, no ceiling
         known = cell.server_requests is not None
@@ -128,11 +123,6 @@ def diagnosed(
         server_one_ms=diagnosis.service_ms(calibration.rows), other_cores=cell.other_cores,
     )  # fmt: skip
     one_user = diagnosis.demands(calibration, pools)
-    threads = gil.contending_threads(one_user, capacity, cell.users if cell.target_rps is None else None)
-    share = gil_share(capacity.workers, threads) if gil_share is not None and threads > 1 else None
-    if share is not None:
-        capacity = replace(capacity, gil_share=share)
     think = paced_think_ms(scenario.wait_time, cell.think_ms, cell.mean_ms, one_user.wall_ms)
     found = diagnosis.diagnose(seen, one_user, capacity, think)
-    update = diagnosis.fields(found, calibration.requests)
-    return cell.model_copy(update={**update, "gil_share": None if share is None else round(share, 3)})
+    return cell.model_copy(update=diagnosis.fields(found, calibration.requests))

@@ -30,7 +30,6 @@ from lab.compare.run.progress import Progress
 from lab.compare.run.record import median_run
 from lab.measure import cell as measurement
 from lab.measure.cell import Measurement
-from lab.measure.gil_probe import GilShares
 from lab.runtime import headless
 from lab.runtime.generator import waiting_note
 from lab.runtime.launcher import LaunchError, Server
@@ -69,7 +68,6 @@ class Comparison:
         usable = usable_cpus()
         self.pinning = choose_pinning(plan.pin, usable, can_pin())
         self.cores = len(self.pinning.server) if self.pinning.server else len(usable)
-        self.gil_shares = GilShares(self.pinning.server)  # measured once per shape, on the server's cores
         self.generator = plan.generator
         if not self.generator.processes:
             auto = generator_processes(self.pinning, len(usable))
@@ -155,7 +153,7 @@ class Comparison:
         rps = median.rps or 0.0
         spread = (max(rps_runs) - min(rps_runs)) / statistics.median(rps_runs) if len(runs) > 1 else 0.0
         cell = Cell(**base, **median.model_dump(), rps_spread=spread, status="ok")
-        cell = calibrate.diagnosed(cell, cfg, scenario, calibration, self.cores, self.gil_shares)
+        cell = calibrate.diagnosed(cell, cfg, scenario, calibration, self.cores)
         # Little's law for a closed loop; an open model's wait is what it measured, not users / throughput.
         wait = little.expected_wait_s(point.users, cell.ceiling_rps, rps) if point.rate is None else None
         cell = cell.model_copy(update={

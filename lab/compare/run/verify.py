@@ -24,7 +24,7 @@ from lab.compare.run.gates import Gates
 from lab.compare.run.plan import Plan
 from lab.compare.run.points import LoadPoint, Sweep, fmt_rate
 from lab.compare.run.runner import Comparison
-from lab.model.verify import Prediction, ShareOf, outcome
+from lab.model.verify import Prediction, outcome
 from lab.shared.configs import ConfigError, ServerConfig
 from lab.shared.scenarios import Scenario
 
@@ -42,12 +42,9 @@ class Planned:
     prediction: Prediction
 
 
-def planned(
-    cell: Cell, cfg: ServerConfig, scenario: Scenario, found: rerun.View, share_of: ShareOf | None = None
-) -> Planned | str:
-    """The rerun that verifies `cell`'s binding resource, or why there is none (`share_of`: measures the
-    GIL share of the rerun's shape, lab.measure.gil_probe)."""
-    made = rerun.prediction(found, share_of)
+def planned(cell: Cell, cfg: ServerConfig, scenario: Scenario, found: rerun.View) -> Planned | str:
+    """The rerun that verifies `cell`'s binding resource, or why there is none."""
+    made = rerun.prediction(found)
     if isinstance(made, str):
         return made
     after = made.after
@@ -117,7 +114,7 @@ def _one(comparison: Comparison, cell: Cell) -> Cell | None:
     )
     if isinstance(found, str):
         return unverifiable(cell, found, found)
-    rerun_of = planned(cell, cfg, scenario, found, comparison.gil_shares)
+    rerun_of = planned(cell, cfg, scenario, found)
     if isinstance(rerun_of, str):
         return unverifiable(cell, found, rerun_of)
     print(
