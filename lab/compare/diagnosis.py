@@ -43,6 +43,12 @@ PHRASES: dict[str, str] = {
 }  # fmt: skip
 
 
+def spread(workers_busy: float | None) -> float | None:
+    """The workers a cell's requests were spread over (its measured `workers_busy`), at least 1, for
+    Capacity.spread; None where it was not measured."""
+    return None if workers_busy is None else max(workers_busy, 1.0)
+
+
 def pooled(handler: str) -> bool:
     """A handler of the lab's own catalogue that holds a thread-pool token, by its route."""
     return handler.endswith(POOLED_SUFFIXES) or handler.startswith(POOLED_PREFIXES)

@@ -41,7 +41,7 @@ def _capacity(cell: Cell, demands: Demands, usable: float, db_pool: int | None) 
         workers=cell.workers, usable_cores=usable, threadpool=cell.threadpool,
         db_pool=db_pool if demands.db_pool_ms else None,
         process_pool=cell.process_pool if demands.process_pool_ms else None,
-        spread=None if cell.workers_busy is None else max(cell.workers_busy, 1.0),
+        spread=diagnosis.spread(cell.workers_busy),
     )  # fmt: skip
 
 

@@ -88,11 +88,6 @@ def wall_ms(load: headless.LoadResult) -> float:
     return max((mean * n - slowest) / (n - 1), 0.0)
 
 
-def _spread(cell: Cell) -> float | None:
-    """The workers the cell's requests were spread over (lab.measure.scrape.spread), at least 1."""
-    return None if cell.workers_busy is None else max(cell.workers_busy, 1.0)
-
-
 def diagnosed(
     cell: Cell, cfg: ServerConfig, scenario: Scenario, calibration: Calibration | None, cores: int
 ) -> Cell:
@@ -112,7 +107,7 @@ def diagnosed(
     )
     capacity = Capacity(
         workers=cell.workers, usable_cores=cell.usable_cores or float(cores), threadpool=cfg.threadpool,
-        db_pool=pools.db_pool, process_pool=pools.process_pool, spread=_spread(cell),
+        db_pool=pools.db_pool, process_pool=pools.process_pool, spread=diagnosis.spread(cell.workers_busy),
     )  # fmt: skip
     seen = diagnosis.CellLoad(
         users=cell.users, rate=cell.target_rps, think_ms=cell.think_ms or 0.0, duration_s=cell.duration_s,
