@@ -81,7 +81,7 @@ def with_calibration(rows: Sequence[HandlerRow], calibration: Calibration) -> li
     """A cell's handler rows with each handler's time and CPU at one user (the calibration's)."""
     alone = {r.handler: r for r in calibration.rows}
     return [
-        r.model_copy(update={"service_ms": a.service_ms, "cpu_ms": a.cpu_ms})
+        r.model_copy(update={"service_ms": a.service_ms, "cpu_ms": a.cpu_ms, "loop_ms": a.loop_ms})
         if (a := alone.get(r.handler))
         else r
         for r in rows
@@ -105,7 +105,8 @@ def demands(calibration: Calibration, pools: Pools) -> Demands:
         wall_ms=calibration.wall_ms, rps=calibration.rps, server_cores=calibration.server_cores,
         loop_lag_p99_ms=calibration.loop_lag_p99_ms, loop_lag_mean_ms=calibration.loop_lag_mean_ms,
         loops=calibration.loops,
-        handlers=[HandlerAtOneUser(r.share or 0.0, r.service_ms or 0.0, r.threadpool) for r in rows],
+        handlers=[HandlerAtOneUser(r.share or 0.0, r.service_ms or 0.0, r.threadpool, r.loop_ms)
+                  for r in rows],
     )  # fmt: skip
     total = sum(r.share or 0.0 for r in rows) or 1.0
 

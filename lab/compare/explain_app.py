@@ -16,7 +16,7 @@ from lab.shared.output import fmt
 
 HANDLER_COLUMNS = [
     "handler", "kind", "client requests", "abandoned", "server requests", "share", "mean ms (load)",
-    "p95 ms (load)", "time ms (1 user)", "CPU ms (1 user)",
+    "p95 ms (load)", "time ms (1 user)", "CPU ms (1 user)", "loop ms (1 user)",
 ]  # fmt: skip
 
 
@@ -74,6 +74,7 @@ def _row(r: HandlerRow) -> list[str]:
         fmt(r.p95_ms),
         fmt(r.service_ms),
         fmt(r.cpu_ms),
+        fmt(r.loop_ms),
     ]
 
 

@@ -2,7 +2,8 @@
 
 A user's scenario may call several endpoints, and the app may call itself (an upstream on the same server):
 the report reconciles and explains each handler on its own (issue 11 §4). Counted from the server's
-request counter, latency histogram and CPU-per-request histogram (lab.server.demand) read at the start and
+request counter, latency histogram, CPU-per-request histogram (lab.server.demand) and loop-time histogram
+(lab.server.loop_time) read at the start and
 at the end of the window.
 """
 
@@ -18,13 +19,15 @@ REQUESTS = names.total(names.HTTP_REQUESTS)
 
 @dataclass(frozen=True)
 class HandlerWindow:
-    """One handler over a window: requests it finished, their mean and p95 latency (server side), and the
-    worker's mean CPU while one was in flight (its own CPU at one user; None from a server without it)."""
+    """One handler over a window: requests it finished, their mean and p95 latency (server side), the
+    worker's mean CPU while one was in flight (its own CPU at one user; None from a server without it) and
+    the mean time its tasks held the event loop."""
 
     requests: float
     mean_ms: float | None
     p95_ms: float | None
     cpu_ms: float | None = None
+    loop_ms: float | None = None  # the time its tasks held the event loop (lab.server.loop_time)
 
 
 def _per_handler(snapshot: Snapshot, name: str) -> dict[str, float]:
@@ -66,5 +69,6 @@ def breakdown(first: Snapshot, last: Snapshot, exclude: tuple[str, ...] = ()) ->
             mean_ms=_mean_ms(first, last, names.HTTP_LATENCY, handler),
             p95_ms=None if p95 is None else round(p95 * 1000, 3),
             cpu_ms=_mean_ms(first, last, names.REQUEST_CPU, handler),
+            loop_ms=_mean_ms(first, last, names.REQUEST_LOOP, handler),
         )
     return found

@@ -20,6 +20,7 @@ from lab.shared.timeline import TimelinePoint
 
 REQUESTS = names.total(names.HTTP_REQUESTS)
 PROCESS_CPU = names.total(names.PROCESS_CPU)
+WORKER_REQUESTS = names.total(names.WORKER_REQUESTS)
 
 
 POLL_S = 0.1  # between two reads of a drain: nothing may finish in it
@@ -98,12 +99,25 @@ def _rate(series: list[tuple[float, float]], window: tuple[float, float] | None)
     return grown / (inside[-1][0] - inside[0][0])
 
 
-def _by_pid(snapshot: Snapshot) -> dict[str, float]:
-    """CPU seconds per worker (its process pool included), by the worker's pid."""
-    cpu: dict[str, float] = {}
-    for labels, value in snapshot.get(PROCESS_CPU, []):
-        cpu[labels.get("pid", "")] = cpu.get(labels.get("pid", ""), 0.0) + value
-    return cpu
+def _by_pid(snapshot: Snapshot, name: str = PROCESS_CPU) -> dict[str, float]:
+    """A counter per worker, by the worker's pid: CPU seconds (its process pool included), or requests."""
+    found: dict[str, float] = {}
+    for labels, value in snapshot.get(name, []):
+        found[labels.get("pid", "")] = found.get(labels.get("pid", ""), 0.0) + value
+    return found
+
+
+def _per_worker(first: Snapshot, last: Snapshot, name: str = PROCESS_CPU) -> dict[str, float]:
+    """Each worker's increase of a counter (`_by_pid`) over a window. The spread over workers is taken from
+    the requests where the server counts them per worker: where a request costs little CPU (a blocked
+    loop, a sleeping thread) the CPU's shares are the scrapes' as much as the requests'."""
+    before = _by_pid(first, name)
+    return {pid: value - before.get(pid, 0.0) for pid, value in _by_pid(last, name).items()}
+
+
+def _workers_busy(first: Snapshot, last: Snapshot) -> float | None:
+    served = _per_worker(first, last, WORKER_REQUESTS)
+    return spread(served.values()) if any(served.values()) else spread(_per_worker(first, last).values())
 
 
 def spread(shares: Iterable[float]) -> float | None:
@@ -124,7 +138,7 @@ class ServerWindow:
     threadpool_in_use_max: float
     threadpool_waiting_max: float
     process_pool_pending_max: float
-    workers_busy: float | None  # CPU-weighted number of busy workers: N when N share the work evenly
+    workers_busy: float | None  # busy workers, request-weighted (else CPU-weighted): N when N share evenly
     drained: bool = True  # False: requests were still in flight at the last read (not all counted)
     timeline: list[TimelinePoint] = field(default_factory=list)  # every read while the cell ran
     # The loop probe's mean lag over every loop's probes, and how many loops probed (one per worker).
@@ -236,7 +250,7 @@ class Watcher(threading.Thread):
             for part in ("sum", "count")
         )  # fmt: skip
         snaps = [s for _, s in self.samples] + [last]
-        per_worker = {pid: cpu - _by_pid(self.first).get(pid, 0.0) for pid, cpu in _by_pid(last).items()}
+        per_worker = _per_worker(self.first, last)
         return ServerWindow(
             window_s=window_s,
             cores=cores,
@@ -252,7 +266,7 @@ class Watcher(threading.Thread):
             threadpool_in_use_max=max(total(s, names.THREADPOOL_IN_USE) for s in snaps),
             threadpool_waiting_max=max(total(s, names.THREADPOOL_WAITING) for s in snaps),
             process_pool_pending_max=max(total(s, names.PROCESS_POOL_PENDING) for s in snaps),
-            workers_busy=spread(per_worker.values()),
+            workers_busy=_workers_busy(self.first, last),
             drained=self.drained,
             timeline=timeline,
             handlers=breakdown(self.first, last, exclude=(urlsplit(self.url).path,)),

@@ -8,13 +8,17 @@ runner's calibration), each handler's row included:
   replaces it with the server's own CPU per request where the server measured it: lab.server.demand);
 - thread pool: each handler that holds a token (`def`, or `def` dependencies) holds it for its server-side
   time, weighted by its share of the requests;
-- event loop: an `async` handler holds its worker's loop for what blocks it. Awaiting I/O leaves the loop
-  free; CPU inline or a blocking call holds it. The loop probe's timer, due at random moments, is late by
-  what is left of the episode it lands in: its mean lag is lambda E[B^2] / 2 per loop (the residual life
-  of the busy episodes B, requests arriving at lambda per loop), so B = sqrt(2 x mean lag x loops / req/s)
-  at one user. Where B reaches BLOCKING_SHARE of an async handler's time it holds the loop for that time,
-  capped by B; else 0. The mean, not the p99: a 20 ms preemption by another process in one probe of a
-  hundred moves the p99 to 20 ms, the mean by 0.2 ms. Without the mean (an old file), the p99 stands in.
+- event loop: what a request's tasks held their worker's loop for, measured by the server (each step of
+  its tasks, from a resume to the next suspension: lab.server.loop_time) where every handler has it:
+  CPU inline and blocking calls hold the loop; awaited I/O does not; a `def` handler's dispatch does.
+  Without it (a server whose tasks the lab cannot time, an old file), estimated from the loop probe: its
+  timer, due at random moments, is late by what is left of the episode it lands in, so its mean lag is
+  lambda E[B^2] / 2 per loop (the residual life of the busy episodes B, requests arriving at lambda per
+  loop), B = sqrt(2 x mean lag x loops / req/s) at one user; where B reaches BLOCKING_SHARE of an async
+  handler's time it holds the loop for that time, capped by B; else 0. That estimate needs every loop to
+  serve (one user on two workers leaves one loop idle, diluting the mean) and a loop nothing else delays
+  (another process on its core reads as blocking): the measured time needs neither. Without the mean (an
+  older file), the probe's p99 stands in.
 The DB pool and the process pool of a user's app are not seen by the lab: 0 (no bound).
 """
 
@@ -34,6 +38,7 @@ class HandlerAtOneUser:
     share: float  # of the class's requests
     server_ms: float  # server-side mean time at one user
     threadpool: bool  # holds a thread-pool token
+    loop_ms: float | None = None  # its tasks' time on the event loop, measured (None: not measured)
 
 
 def class_demands(
@@ -54,10 +59,22 @@ def class_demands(
         cpu_ms = server_cores / rps * 1000
     total = sum(h.share for h in handlers) or 1.0
     pool_ms = sum(h.share * h.server_ms for h in handlers if h.threadpool) / total
-    lag = loop_lag_p99_ms or 0.0
-    if loop_lag_mean_ms is not None:  # B = sqrt(2 x mean lag x loops / lambda), in ms
-        lag = math.sqrt(2 * loop_lag_mean_ms * max(loops, 1) * 1000 / rps)
-    loop_ms = (
+    if handlers and all(h.loop_ms is not None for h in handlers):
+        loop_ms = sum(h.share * (h.loop_ms or 0.0) for h in handlers) / total
+    else:
+        loop_ms = _probed_loop_ms(handlers, total, rps, loop_lag_p99_ms, loop_lag_mean_ms, loops)
+    return Demands(wall_ms=wall_ms, cpu_ms=cpu_ms, threadpool_ms=pool_ms, loop_ms=loop_ms)
+
+
+def _probed_loop_ms(
+    handlers: Sequence[HandlerAtOneUser], total: float, rps: float, lag_p99_ms: float | None,
+    lag_mean_ms: float | None, loops: int,
+) -> float:  # fmt: skip
+    """The loop demand estimated from the loop probe's lag (see the module), where it was not measured."""
+    lag = lag_p99_ms or 0.0
+    if lag_mean_ms is not None:  # B = sqrt(2 x mean lag x loops / lambda), in ms
+        lag = math.sqrt(2 * lag_mean_ms * max(loops, 1) * 1000 / rps)
+    return (
         sum(
             h.share * min(h.server_ms, lag)
             for h in handlers
@@ -65,7 +82,6 @@ def class_demands(
         )
         / total
     )
-    return Demands(wall_ms=wall_ms, cpu_ms=cpu_ms, threadpool_ms=pool_ms, loop_ms=loop_ms)
 
 
 def in_cell_cpu_ms(server_cores: float | None, rps: float | None) -> float | None:

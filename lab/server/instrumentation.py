@@ -20,14 +20,14 @@ from dataclasses import dataclass, field
 from timeit import default_timer
 from typing import Any
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Gauge, Histogram, Summary
 from prometheus_fastapi_instrumentator import Instrumentator
 from prometheus_fastapi_instrumentator.middleware import PrometheusInstrumentatorMiddleware
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from lab.server import demand, metrics
+from lab.server import demand, loop_time, metrics
 
 # Routes are resolved once per (root_path, method, path). A path parameter makes every URL a new key, so
 # past this many keys lookups are no longer stored: memory stays bounded, metrics stay right.
@@ -64,6 +64,8 @@ class _Route:
     method: str
     inprogress: Gauge
     duration: Histogram
+    cpu: Histogram  # lab.server.demand's, and lab.server.loop_time's
+    loop: Summary
     requests: dict[int, Counter] = field(default_factory=dict)  # by status code
 
 
@@ -125,6 +127,8 @@ class LabInstrumentatorMiddleware(PrometheusInstrumentatorMiddleware):
                 method,
                 self._inprogress.labels(method=method, handler=handler),
                 self._duration.labels(handler=handler, method=method),
+                demand.REQUEST_CPU.labels(handler=handler),
+                loop_time.REQUEST_LOOP.labels(handler=handler),
             )
         if len(self._routes) < ROUTE_CACHE_SIZE:
             self._routes[key] = route
@@ -148,6 +152,7 @@ class LabInstrumentatorMiddleware(PrometheusInstrumentatorMiddleware):
             return
 
         status = 500  # what is counted when the app raises before it starts a response
+        held = loop_time.begin()
         counted = False
 
         def count() -> None:
@@ -158,6 +163,7 @@ class LabInstrumentatorMiddleware(PrometheusInstrumentatorMiddleware):
                 if counter is None:
                     counter = self._requests_child(route, status)
                 counter.inc()
+                metrics.SERVED[0] += 1
 
         async def send_wrapper(message: Message) -> None:
             nonlocal status
@@ -172,11 +178,12 @@ class LabInstrumentatorMiddleware(PrometheusInstrumentatorMiddleware):
 
         route.inprogress.inc()
         try:
-            await self.app(scope, receive, send_wrapper)
+            await loop_time.timed(self.app(scope, receive, send_wrapper))
         finally:
             # Like the instrumentator: the whole response, streaming included.
             route.duration.observe(max(default_timer() - start, 0.0))
-            demand.observe(route.handler, cpu)
+            demand.observe(route.cpu, cpu)
+            loop_time.observe(route.loop, held)
             route.inprogress.dec()
             count()  # a response never finished (the app raised) is counted once here
 

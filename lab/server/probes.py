@@ -19,13 +19,15 @@ from lab.server import metrics
 
 
 async def loop_probe(interval_s: float) -> None:
-    """Forever: sleep `interval_s`, record how late the wake-up was, sample the thread limiter."""
+    """Forever: sleep `interval_s`, record how late the wake-up was, sample the thread limiter, publish
+    this worker's requests (metrics.publish_served)."""
     loop = asyncio.get_running_loop()
     limiter = anyio.to_thread.current_default_thread_limiter()
     while True:
         start = loop.time()
         await asyncio.sleep(interval_s)
         metrics.EVENT_LOOP_LAG.observe(max(0.0, loop.time() - start - interval_s))
+        metrics.publish_served()
         stats = limiter.statistics()
         metrics.THREADPOOL_TOKENS.set(stats.total_tokens)
         metrics.THREADPOOL_IN_USE.set(stats.borrowed_tokens)

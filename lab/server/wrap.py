@@ -7,7 +7,8 @@ wraps it, outside, without changing it:
 - HTTP metrics by route template (`lab.server.instrumentation`), resolved against the app's own routes;
 - the Prometheus exposition at `LAB_METRICS_PATH` (default /metrics), every series labelled `config`;
 - at lifespan startup, before the app's own: the configuration's thread-pool size, dead-worker handling
-  in multiprocess mode, the event-loop lag probe and the CPU/memory sampler; once the app's startup has
+  in multiprocess mode, the event-loop lag probe, the CPU/memory sampler and the timing of each request's
+  loop steps (lab.server.loop_time); once the app's startup has
   completed, `lab_server_info` (the launcher counts it to know every worker is ready); after the app's
   shutdown, the probes stop.
 
@@ -26,7 +27,7 @@ import anyio.to_thread
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from lab.server import exposition, metrics, probes
+from lab.server import exposition, loop_time, metrics, probes
 from lab.server.instrumentation import instrumented
 from lab.server.loading import load, routing_app
 from lab.server.settings import AppSettings, multiprocess_dir
@@ -51,6 +52,8 @@ class _Probes:
         self.sampler = probes.ResourceSampler(settings.sample_interval_s)
         self.sampler.start()
         self.loop_probe = asyncio.create_task(probes.loop_probe(settings.loop_lag_interval_s))
+        if settings.instrument:  # each request's loop time (lab.server.loop_time), from here on
+            loop_time.install(asyncio.get_running_loop())
 
     def announce(self) -> None:
         """This worker is ready: export `lab_server_info`."""
@@ -61,6 +64,8 @@ class _Probes:
         ).set(1)  # fmt: skip
 
     async def stop(self) -> None:
+        loop_time.uninstall(asyncio.get_running_loop())
+        metrics.publish_served()
         if self.loop_probe is not None:
             self.loop_probe.cancel()
             with contextlib.suppress(asyncio.CancelledError):

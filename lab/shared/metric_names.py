@@ -26,8 +26,10 @@ DB_POOL_IN_USE = "lab_db_pool_in_use"  # gauge {pool}
 DB_POOL_WAITING = "lab_db_pool_waiting"  # gauge {pool}
 CPU_WORK = "lab_cpu_work_seconds"  # histogram {handler}
 PROCESS_CPU = "lab_process_cpu_seconds"  # counter {pid,kind}
+WORKER_REQUESTS = "lab_worker_requests"  # counter {pid}
 PROCESS_RSS = "lab_process_resident_memory_bytes"  # gauge
 REQUEST_CPU = "lab_request_cpu_seconds"  # histogram {handler} (lab.server.demand)
+REQUEST_LOOP = "lab_request_loop_seconds"  # summary {handler} (lab.server.loop_time)
 
 # The load generator (lab.loadgen.metrics, lab.loadgen.series).
 LOCUST_LATENCY = "locust_request_duration_seconds"  # histogram {name,method}
@@ -44,9 +46,18 @@ LOCUST_CPU_SATURATED = "locust_cpu_saturated"  # gauge
 LOCUST_WORKER_LOST = "locust_worker_lost"  # gauge {worker}
 
 COUNTERS = frozenset(
-    {HTTP_REQUESTS, PROCESS_CPU, LOCUST_REQUESTS, LOCUST_FAILURES, LOCUST_ABANDONED, LOCUST_PROCESS_CPU}
+    {
+        HTTP_REQUESTS,
+        PROCESS_CPU,
+        WORKER_REQUESTS,
+        LOCUST_REQUESTS,
+        LOCUST_FAILURES,
+        LOCUST_ABANDONED,
+        LOCUST_PROCESS_CPU,
+    }
 )
 HISTOGRAMS = frozenset({HTTP_LATENCY, EVENT_LOOP_LAG, CPU_WORK, REQUEST_CPU, LOCUST_LATENCY})
+SUMMARIES = frozenset({REQUEST_LOOP})  # _sum and _count, no quantiles
 GAUGES = frozenset(
     {
         HTTP_INPROGRESS, SERVER_INFO, THREADPOOL_TOKENS, THREADPOOL_IN_USE, THREADPOOL_WAITING,
@@ -55,7 +66,7 @@ GAUGES = frozenset(
         LOCUST_WORKER_LOST,
     }
 )  # fmt: skip
-DECLARED = COUNTERS | HISTOGRAMS | GAUGES
+DECLARED = COUNTERS | HISTOGRAMS | SUMMARIES | GAUGES
 
 
 def total(counter: str) -> str:
@@ -65,8 +76,9 @@ def total(counter: str) -> str:
 
 
 def sample(histogram: str, part: str) -> str:
-    """A histogram's `bucket`, `sum` or `count` sample name."""
-    assert histogram in HISTOGRAMS and part in ("bucket", "sum", "count"), (histogram, part)
+    """A histogram's `bucket`, `sum` or `count` sample name (a summary's `sum` or `count`)."""
+    parts = ("bucket", "sum", "count") if histogram in HISTOGRAMS else ("sum", "count")
+    assert histogram in HISTOGRAMS | SUMMARIES and part in parts, (histogram, part)
     return f"{histogram}_{part}"
 
 
@@ -74,4 +86,5 @@ def exported() -> frozenset[str]:
     """Every sample name the lab's processes expose (what a dashboard or a rule may query)."""
     names = set(GAUGES) | {total(c) for c in COUNTERS}
     names |= {sample(h, part) for h in HISTOGRAMS for part in ("bucket", "sum", "count")}
+    names |= {sample(s, part) for s in SUMMARIES for part in ("sum", "count")}
     return frozenset(names)

@@ -132,8 +132,8 @@ def test_the_report_explains_each_cell_and_tables_its_handlers_demands() -> None
     assert "time in the server at one user 13 ms" in sentence and "bound by the CPU (1 of 1" in sentence
     assert "/upstream (30)" in also
     (table,) = explain_app.handler_tables([cell])
-    assert table.columns[-2:] == ["time ms (1 user)", "CPU ms (1 user)"]
-    assert table.rows[0][:2] == ["/items/{id}", "def"] and table.rows[0][-2:] == ["10", "4"]
+    assert table.columns[-3:] == ["time ms (1 user)", "CPU ms (1 user)", "loop ms (1 user)"]
+    assert table.rows[0][:2] == ["/items/{id}", "def"] and table.rows[0][-3:] == ["10", "4", ""]
     meta = Meta(run_id="x", started="now", machine=Machine(cores=2), users=20, duration_s=2, warmup_s=0)
     assert "Per handler, shop · BrowseUser:" in tables.markdown(Summary(meta=meta, cells=[cell]))
 

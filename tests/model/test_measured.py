@@ -57,3 +57,18 @@ def test_the_loop_demand_comes_from_the_mean_lag_not_a_preempted_probe() -> None
         wall_ms=101, rps=9.9, server_cores=0.01, loop_lag_mean_ms=12.5, loops=4, handlers=blocking
     )
     assert d.loop_ms == pytest.approx(100, rel=0.01)
+
+
+def test_the_loop_time_the_server_measured_is_the_loop_demand() -> None:
+    """Every handler with its tasks' loop time measured (lab.server.loop_time): their mix is the demand,
+    whatever the probe says: a process pool's awaits hold 0.4 ms of loop even where a busy core made the
+    probe late (the estimate from its mean lag would say 7 ms), and a `def` handler's dispatch counts."""
+    measured = [HandlerAtOneUser(0.5, 12, False, loop_ms=0.4), HandlerAtOneUser(0.5, 100, True, loop_ms=0.6)]
+    d = class_demands(
+        wall_ms=56, rps=18, server_cores=0.2, loop_lag_mean_ms=0.5, loop_lag_p99_ms=9, handlers=measured
+    )
+    assert d.loop_ms == pytest.approx(0.5)
+    # One handler without it (an older server): the probe's estimate for all, as before.
+    partly = [HandlerAtOneUser(0.5, 100, False, loop_ms=100), HandlerAtOneUser(0.5, 100, False)]
+    d = class_demands(wall_ms=101, rps=9.9, server_cores=0.01, loop_lag_mean_ms=50, handlers=partly)
+    assert d.loop_ms == pytest.approx(100, rel=0.01)

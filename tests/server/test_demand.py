@@ -25,11 +25,11 @@ def test_cpu_of_a_request_in_another_thread_is_counted_and_a_sleep_is_not() -> N
     worker = threading.Thread(target=spin)
     worker.start()
     worker.join()
-    demand.observe("/spin", cpu)
+    demand.observe(demand.REQUEST_CPU.labels(handler="/spin"), cpu)
     assert 0.025 <= _sum("/spin") - before <= 0.2
 
     before = _sum("/sleep")
     cpu = demand.started()
     time.sleep(0.05)
-    demand.observe("/sleep", cpu)
+    demand.observe(demand.REQUEST_CPU.labels(handler="/sleep"), cpu)
     assert _sum("/sleep") - before < 0.01

@@ -27,6 +27,9 @@ class HandlerRow(BaseModel):
     p95_ms: float | None = None
     service_ms: float | None = Field(None, description="Server-side mean latency at one user (calibration).")
     cpu_ms: float | None = Field(None, description="The worker's CPU per request at one user (calibration).")
+    loop_ms: float | None = Field(
+        None, description="Event-loop time per request at one user (calibration): its tasks' steps, measured."
+    )
     share: float | None = Field(None, description="Of the requested handlers' server requests.")
 
 
@@ -69,7 +72,11 @@ class Measured(BaseModel):
     threadpool_in_use_max: float | None = Field(None, description="Most tokens in use at once.")
     threadpool_waiting_max: float | None = Field(None, description="Most requests waiting for a token.")
     process_pool_pending_max: float | None = None
-    workers_busy: float | None = Field(None, description="Busy workers, CPU-weighted.")
+    workers_busy: float | None = Field(
+        None,
+        description="Busy workers: total / busiest of the requests each worker finished, or of their CPU "
+        "where the server does not count requests per worker; N when N share the work evenly.",
+    )
     generator_cpu: float | None = Field(None, description="Cores Locust used on average.")
     generator_saturated: bool | None = Field(None, description="A Locust process passed 90% of a core.")
     generator_processes: int | None = Field(

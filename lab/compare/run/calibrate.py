@@ -2,7 +2,8 @@
 
 At one user nothing queues, so what one request holds of each resource is measured there (issue 21 §1):
 Locust's R0 and req/s, the server's cores and event-loop lag, and per handler its share, its time in the
-server and its CPU (lab_request_cpu_seconds). A short warm-up first (none with `--warmup 0`); a run that
+server, its CPU (lab_request_cpu_seconds) and its event-loop time
+(lab_request_loop_seconds). A short warm-up first (none with `--warmup 0`); a run that
 counted fewer than MIN_REQUESTS runs again, twice as long (at most twice more): a user who thinks a second
 sends three requests in a 3 s calibration. The requests counted are kept with the cell
 (`calibration_requests`).
@@ -69,7 +70,7 @@ def calibrate(
         pooled = row.threadpool if info is not None else diagnosis.pooled(row.handler)
         rows.append(row.model_copy(update={
             "threadpool": pooled, "service_ms": seen.mean_ms if seen else None,
-            "cpu_ms": seen.cpu_ms if seen else None,
+            "cpu_ms": seen.cpu_ms if seen else None, "loop_ms": seen.loop_ms if seen else None,
         }))  # fmt: skip
     return Calibration(
         wall_ms=wall_ms(found.load), rps=found.load.rps, requests=found.load.requests,

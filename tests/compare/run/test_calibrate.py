@@ -54,6 +54,9 @@ def test_the_calibration_measures_the_demands_at_one_user(ledger: tuple[Cell, st
     # Thirty journal entries validated and totalled cost more CPU than a constant lookup.
     assert post.cpu_ms and lookup.cpu_ms and post.cpu_ms > lookup.cpu_ms
     assert post.service_ms and post.share and post.share > 0.5  # four posts to one lookup
+    # The validation runs inline on the loop: the server timed its steps (lab.server.loop_time).
+    assert post.loop_ms and 0.3 * post.cpu_ms <= post.loop_ms <= post.service_ms * 1.05, post
+    assert cell.demands["loop"] > 0
 
 
 def test_the_paced_users_bind_and_the_model_explains_the_cell(ledger: tuple[Cell, str]) -> None:
@@ -79,4 +82,38 @@ def test_the_paced_users_bind_and_the_model_explains_the_cell(ledger: tuple[Cell
     else:
         assert cell.binding == "unexplained" and cell.efficiency and cell.efficiency < 0.85, cell.bottleneck
         assert "utilization law: users " in (cell.bottleneck or "") and "cpu " in (cell.bottleneck or "")
-    assert "CPU ms (1 user)" in report
+    assert "CPU ms (1 user)" in report and "loop ms (1 user)" in report
+
+
+@pytest.fixture(scope="module")
+def two_workers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Cell]:
+    """The catalogue's gunicorn-multi (2 workers), 4 users: io-blocking (`time.sleep(0.1)` in `async def`)
+    and cpu-process (CPU in a process pool, awaited). At one user one worker serves while the other's loop
+    idles, and the process pool's children take a core the loop probe's timer then waits for: the probe's
+    estimate said 84 ms of loop for the first and 7.4 ms for the second (2026-12-04); the loop time the
+    server measures is neither diluted nor delayed."""
+    out = tmp_path_factory.mktemp("two-workers") / "out"
+    done = subprocess.run(
+        [
+            sys.executable, "-m", "lab", "compare", "--configs", "gunicorn-multi",
+            "--scenarios", "io-blocking,cpu-process", "--users", "4", "--duration", "2s", "--warmup", "0.5s",
+            "--calibrate", "2s", "--out", str(out),
+        ],
+        capture_output=True, text=True, timeout=180, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return {c.scenario: c for c in load(out).cells}
+
+
+def test_a_blocked_loop_is_measured_on_two_workers_and_binds(two_workers: dict[str, Cell]) -> None:
+    cell = two_workers["io-blocking"]
+    wall, loop = cell.demands["wall"], cell.demands.get("loop", 0.0)  # R0 as Locust saw it, about 101 ms
+    assert 0.9 * wall <= loop <= wall, cell.demands
+    assert cell.binding == "loop", cell.bottleneck
+    assert cell.efficiency and 0.85 <= cell.efficiency <= 1.10, cell.bottleneck
+
+
+def test_awaiting_a_process_pool_holds_little_loop(two_workers: dict[str, Cell]) -> None:
+    cell = two_workers["cpu-process"]
+    assert "loop" in cell.demands and cell.demands["loop"] < 0.25 * cell.demands["wall"], cell.demands
+    assert cell.binding != "loop", cell.bottleneck
