@@ -21,7 +21,9 @@ class Contention:
     it, so on a machine whose cores all hold a worker the holder often waits for a core and the others
     for it. Measured on the catalogue's gunicorn-multi cpu-sync (2 workers, 100 users, 2 cores): 40
     tokens per worker, 1.57 cores used and 11 to 17% of the machine idle; 1 token, 1.67 cores and 1 to 4%
-    idle."""
+    idle. Where the cores go: two processes of 34 spinning threads got 0.86 to 0.95 of a core each, and
+    0.996 to 1.0 with each process pinned to a core of its own (2026-12-04): the kernel wakes the thread
+    handed the GIL on the core the other process holds while its own worker's core idles."""
 
     threads_per_worker: float  # threads busy at once in a worker (the thread pool's in-use maximum)
     idle_cores: float  # usable cores neither the server nor the machine's other processes used

@@ -11,7 +11,7 @@ runner's calibration), each handler's row included:
 - event loop: what a request's tasks held their worker's loop for, measured by the server (each step of
   its tasks, from a resume to the next suspension: lab.server.loop_time) where every handler has it:
   CPU inline and blocking calls hold the loop; awaited I/O does not; a `def` handler's dispatch does.
-  Without it (a server whose tasks the lab cannot time, an old file), estimated from the loop probe: its
+  Without it (the file of an older lab), estimated from the loop probe: its
   timer, due at random moments, is late by what is left of the episode it lands in, so its mean lag is
   lambda E[B^2] / 2 per loop (the residual life of the busy episodes B, requests arriving at lambda per
   loop), B = sqrt(2 x mean lag x loops / req/s) at one user; where B reaches BLOCKING_SHARE of an async
