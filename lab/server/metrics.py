@@ -114,8 +114,8 @@ PROCESS_RSS = Gauge(
 
 
 # This worker's requests, counted by the lab's middleware as a plain addition (a counter's inc() takes a
-# lock and costs about 2 us, a tenth of a zero-work request's cost to the lab) and published into
-# WORKER_REQUESTS by the loop probe, every 50 ms.
+# lock: 0.5 to 2 us a call in-process, docs/bench.md) and published into WORKER_REQUESTS by the loop
+# probe every 50 ms, and once more as the worker stops.
 SERVED = [0]
 _published: tuple[int, Counter, list[int]] | None = None
 
