@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= python3
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast lint bench bench-generator bench-tune bench-ab soak venv test-tools clean up claims docs screenshot
+.PHONY: run test test-fast lint bench bench-generator bench-tune bench-ab bench-gil soak venv test-tools clean up claims docs screenshot
 
 ## The venv: uv installs the pinned versions in seconds (pip took 45 s on a fresh clone); pip does it alone
 ## where uv cannot be installed. Both write the bytecode of what they install, and compileall the lab's own:
@@ -71,6 +71,10 @@ bench-generator: $(STAMP)
 ## lab ab's false alarms (an unchanged copy) and catches (a handler 20% slower), trials interleaved: docs/bench.md.
 bench-ab: $(STAMP)
 	$(PY) -m bench.ab_rates $(ARGS)
+
+## Where CPU-bound threads of one process per core lose their cores: free against pinned, threads per process.
+bench-gil: $(STAMP)
+	$(PY) -m bench.gil_placement $(ARGS)
 
 ## Soak: gunicorn-multi under moderate load for 30 min, a worker SIGKILLed every 3 min (MINUTES=, KILL_EVERY=).
 MINUTES ?= 30

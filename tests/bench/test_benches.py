@@ -56,6 +56,7 @@ def runs(soak_dir: Path) -> dict[str, Done]:
             "soak", "MINUTES=0.05", "KILL_EVERY=2s",
             f"ARGS=--sample-every 2s --warmup 1s --tail 4s --users 5 --out {soak_dir}",
         ),
+        "gil": make("bench-gil", "ARGS=--threads 1,2 --seconds 0.3 --rounds 1"),
     }  # fmt: skip
     return side_by_side(started) | {
         "generator": finished(make("bench-generator", "ARGS=--rounds 1 --seconds 1 --users 8"))
@@ -82,3 +83,19 @@ def test_make_soak_runs_a_fraction_of_a_minute_with_one_kill(runs: dict[str, Don
     assert "1 workers killed in 0.05 min; start -> end (ratio)" in out, out
     assert re.search(r"^\s+worker_rss_total\s.*\(\s*\d+\.\d{3}\)", out, re.M), out
     assert (soak_dir / "samples.json").is_file()
+
+
+def test_make_bench_gil_runs_one_round_and_prints_free_against_pinned(runs: dict[str, Done]) -> None:
+    out = output(runs["gil"])
+    assert "processes (one per core:" in out, out
+    for threads in (1, 2):
+        assert re.search(rf"^\s+{threads}\s+\d\.\d{{3}}\s+\d\.\d{{3}}\s+\d\.\d{{3}}$", out, re.M), out
+
+
+@pytest.mark.parametrize("cores", [2, 16, 64])
+def test_one_process_per_core_this_process_may_use(monkeypatch: pytest.MonkeyPatch, cores: int) -> None:
+    from bench import gil_placement
+
+    allowed = set(range(cores, 2 * cores))  # not from 0: a pinned run (taskset) keeps its own cores
+    monkeypatch.setattr(gil_placement.os, "sched_getaffinity", lambda pid: allowed)
+    assert gil_placement.cores_of_this_process() == sorted(allowed)
