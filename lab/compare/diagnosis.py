@@ -28,7 +28,7 @@ from lab.compare.results.measured import HandlerRow
 from lab.model import gil
 from lab.model.explain import ABOVE, EXPLAINED, GENERATOR_SATURATED, Verdict, generator_queue, grown, judge
 from lab.model.inputs import Capacity, Demands, Load, Resource
-from lab.model.measured import HandlerAtOneUser, class_demands, in_cell_cpu_ms
+from lab.model.measured import HandlerAtOneUser, class_demands, in_cell
 from lab.model.mva import sweep
 
 # The catalogue's handlers that hold a thread-pool token: `def` endpoints, `to_thread`, background tasks.
@@ -140,6 +140,7 @@ class CellLoad:
     threadpool_in_use_max: float | None
     threadpool_waiting_max: float | None
     other_cores: float | None = None  # the machine's other processes, meanwhile
+    loop_busy: float | None = None  # loop-seconds per second the requests' steps held, all workers
     mean_ms: float | None = None  # Locust's mean response time in the cell
     server_mean_ms: float | None = None  # the server's own mean time per request in the cell
     server_one_ms: float | None = None  # the same at one user (the calibration's)
@@ -173,8 +174,7 @@ def diagnose(
     cell: CellLoad, one_user: Demands, capacity: Capacity, think_ms: float | None = None
 ) -> Diagnosis:
     """lab.model's verdict on one cell (see the module); `think_ms`: a paced user's, else the cell's."""
-    in_cell = in_cell_cpu_ms(cell.server_cores, cell.rps)
-    bound = dataclasses.replace(one_user, cpu_ms=in_cell) if in_cell else one_user
+    bound = in_cell(one_user, cell.server_cores, cell.loop_busy, cell.rps)
     window = cell.duration_s if cell.duration_s and cell.duration_s > 0 else None
     think = cell.think_ms if think_ms is None else think_ms
     load = Load(users=cell.users, think_ms=think, rate=cell.rate, window_s=window)

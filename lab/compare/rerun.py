@@ -19,7 +19,7 @@ from lab.compare.results.verified import sentence
 from lab.measure.machine import usable_cores
 from lab.model import gil
 from lab.model.inputs import Binding, Capacity, Demands, Load, ModelInputError
-from lab.model.measured import in_cell_cpu_ms
+from lab.model.measured import in_cell
 from lab.model.verify import TOLERANCE, Prediction, fewer_threads, predict
 
 
@@ -54,8 +54,7 @@ def usable(cell: Cell, cores: int, pinned: bool) -> float:
 
 
 def _in_cell(cell: Cell, demands: Demands) -> Demands:
-    cpu_ms = in_cell_cpu_ms(cell.server_cores, cell.rps)
-    return replace(demands, cpu_ms=cpu_ms) if cpu_ms else demands
+    return in_cell(demands, cell.server_cores, cell.loop_busy, cell.rps)
 
 
 def _demands(cell: Cell) -> Demands | None:
@@ -97,7 +96,7 @@ def after(found: View, made: Prediction, rerun: Cell) -> View | str:
         rps=rerun.rps, server_cores=rerun.server_cores, generator_busiest_cpu=rerun.generator_busiest_cpu,
         generator_saturated=rerun.generator_saturated, threadpool_in_use_max=rerun.threadpool_in_use_max,
         threadpool_waiting_max=rerun.threadpool_waiting_max, other_cores=rerun.other_cores,
-        mean_ms=rerun.mean_ms,
+        mean_ms=rerun.mean_ms, loop_busy=rerun.loop_busy,
     )  # fmt: skip
     judged = diagnosis.diagnose(seen, found.demands, capacity, think_ms=made.load.think_ms)
     binding = judged.verdict.binding

@@ -115,6 +115,25 @@ def _per_worker(first: Snapshot, last: Snapshot, name: str = PROCESS_CPU) -> dic
     return {pid: value - before.get(pid, 0.0) for pid, value in _by_pid(last, name).items()}
 
 
+def _lag_mean_ms(first: Snapshot, last: Snapshot) -> float | None:
+    """The loop probe's mean lag over a window, every loop's probes."""
+    lag_sum, lag_count = (
+        increase(total(first, names.sample(names.EVENT_LOOP_LAG, part)),
+                 total(last, names.sample(names.EVENT_LOOP_LAG, part)))
+        for part in ("sum", "count")
+    )  # fmt: skip
+    return lag_sum / lag_count * 1000 if lag_count > 0 else None
+
+
+def _loop_seconds(first: Snapshot, last: Snapshot) -> float | None:
+    """The time the requests' steps held the event loops over a window, every handler and worker; None from
+    a server that does not time them."""
+    name = names.sample(names.REQUEST_LOOP, "sum")
+    if name not in last:
+        return None
+    return increase(total(first, name), total(last, name))
+
+
 def _workers_busy(first: Snapshot, last: Snapshot) -> float | None:
     served = _per_worker(first, last, WORKER_REQUESTS)
     return spread(served.values()) if any(served.values()) else spread(_per_worker(first, last).values())
@@ -141,11 +160,17 @@ class ServerWindow:
     workers_busy: float | None  # busy workers, request-weighted (else CPU-weighted): N when N share evenly
     drained: bool = True  # False: requests were still in flight at the last read (not all counted)
     timeline: list[TimelinePoint] = field(default_factory=list)  # every read while the cell ran
+    loop_s: float | None = None  # the request steps' time on the loops, all workers (None: not timed)
     # The loop probe's mean lag over every loop's probes, and how many loops probed (one per worker).
     loop_lag_mean_ms: float | None = None
     loops: int = 1
     # Every handler the server served in the window (route template -> its numbers), the metrics path aside.
     handlers: dict[str, HandlerWindow] = field(default_factory=dict)
+
+    @property
+    def loop_busy(self) -> float | None:
+        """Loop-seconds per second the requests' steps held, all workers (1 = one loop busy throughout)."""
+        return self.loop_s / self.window_s if self.loop_s is not None and self.window_s > 0 else None
 
 
 def tree_cpu_seconds(pid: int) -> float:
@@ -244,11 +269,6 @@ class Watcher(threading.Thread):
             previous = snap
         lag_window = _delta(buckets(last, names.EVENT_LOOP_LAG), buckets(self.first, names.EVENT_LOOP_LAG))
         lag_p99 = quantile(0.99, lag_window)
-        lag_sum, lag_count = (
-            increase(total(self.first, names.sample(names.EVENT_LOOP_LAG, part)),
-                     total(last, names.sample(names.EVENT_LOOP_LAG, part)))
-            for part in ("sum", "count")
-        )  # fmt: skip
         snaps = [s for _, s in self.samples] + [last]
         per_worker = _per_worker(self.first, last)
         return ServerWindow(
@@ -267,9 +287,10 @@ class Watcher(threading.Thread):
             threadpool_waiting_max=max(total(s, names.THREADPOOL_WAITING) for s in snaps),
             process_pool_pending_max=max(total(s, names.PROCESS_POOL_PENDING) for s in snaps),
             workers_busy=_workers_busy(self.first, last),
+            loop_s=_loop_seconds(self.first, last),
             drained=self.drained,
             timeline=timeline,
             handlers=breakdown(self.first, last, exclude=(urlsplit(self.url).path,)),
-            loop_lag_mean_ms=lag_sum / lag_count * 1000 if lag_count > 0 else None,
+            loop_lag_mean_ms=_lag_mean_ms(self.first, last),
             loops=max(len(per_worker), 1),
         )

@@ -9,13 +9,13 @@ for an open model the rate, capped by the bounds, and the response time of R0 / 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from lab.compare.results.checks import measured as field_value
 from lab.compare.results.summary import Cell
 from lab.model.bounds import bounds, ceiling
 from lab.model.inputs import Capacity, Demands, Load, ModelInputError
-from lab.model.measured import in_cell_cpu_ms
+from lab.model.measured import in_cell
 from lab.model.mva import sweep
 from lab.shared.configs import ServerConfig
 
@@ -67,9 +67,7 @@ def model_of(cell: Cell) -> Model | None:
         demands = Demands(**{f"{name}_ms": ms for name, ms in cell.demands.items()})
     except (ModelInputError, TypeError):
         return None
-    cpu_ms = in_cell_cpu_ms(cell.server_cores, cell.rps)
-    if cpu_ms:
-        demands = replace(demands, cpu_ms=cpu_ms)
+    demands = in_cell(demands, cell.server_cores, cell.loop_busy, cell.rps)
     cores = cell.usable_cores or 1.0
     return Model(demands, cores, cell.think_ms or 0.0, cell.users, cell.target_rps)
 

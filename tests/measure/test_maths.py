@@ -13,6 +13,7 @@ from lab.measure.scrape import (
     REQUESTS,
     WORKER_REQUESTS,
     _delta,
+    _loop_seconds,
     _rate,
     _workers_busy,
     apart,
@@ -95,3 +96,11 @@ def test_the_metrics_read_itself_is_neither_work_nor_in_flight() -> None:
     }
     assert in_progress(labelled, "/metrics") == 2.0
     assert in_progress({}, "/metrics") == 0.0  # nothing served yet
+
+
+def test_the_loop_seconds_of_a_window_and_none_from_a_server_without_them() -> None:
+    name = metric_names.sample(metric_names.REQUEST_LOOP, "sum")
+    first = {name: [({"handler": "/a"}, 1.0), ({"handler": "/b"}, 0.5)]}
+    last = {name: [({"handler": "/a"}, 2.5), ({"handler": "/b"}, 1.0)]}
+    assert _loop_seconds(first, last) == pytest.approx(2.0)
+    assert _loop_seconds({}, {}) is None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lab.model.inputs import ModelInputError
-from lab.model.measured import HandlerAtOneUser, class_demands, in_cell_cpu_ms
+from lab.model.inputs import Demands, ModelInputError
+from lab.model.measured import HandlerAtOneUser, class_demands, in_cell, in_cell_cpu_ms, in_cell_loop_ms
 
 
 def test_a_mix_of_def_and_async_handlers() -> None:
@@ -72,3 +72,16 @@ def test_the_loop_time_the_server_measured_is_the_loop_demand() -> None:
     partly = [HandlerAtOneUser(0.5, 100, False, loop_ms=100), HandlerAtOneUser(0.5, 100, False)]
     d = class_demands(wall_ms=101, rps=9.9, server_cores=0.01, loop_lag_mean_ms=50, handlers=partly)
     assert d.loop_ms == pytest.approx(100, rel=0.01)
+
+
+def test_the_cells_own_loop_time_where_it_is_less_than_one_users() -> None:
+    """0.9 loop seconds per second at 600 req/s: 1.5 ms a request in the cell, under one user's 3.2 ms (a
+    loop less busy than one user's figure says): 1.5 bounds. A cell whose steps took longer than alone
+    waited (for a core, for the GIL its threads hold): one user's figure stays. Not measured: it stays."""
+    alone = Demands(wall_ms=24, cpu_ms=3.0, loop_ms=3.2)
+    assert in_cell_loop_ms(0.9, 600, alone) == pytest.approx(1.5)
+    assert in_cell(alone, 1.2, 0.9, 600) == Demands(wall_ms=24, cpu_ms=2.0, loop_ms=1.5)
+    threaded = Demands(wall_ms=24, cpu_ms=12.0, threadpool_ms=20, loop_ms=1.0)
+    assert in_cell_loop_ms(0.9, 300, threaded) == pytest.approx(1.0)  # 3 ms in the cell: it waited
+    assert in_cell(threaded, None, 0.9, 300) == threaded
+    assert in_cell_loop_ms(None, 600, alone) is None and in_cell_loop_ms(0.9, 0, alone) is None

@@ -65,6 +65,11 @@ class Measured(BaseModel):
     server_cpu_s: float | None = Field(None, description="CPU seconds of the server's processes.")
     server_window_s: float | None = Field(None, description="Seconds server_cpu_s and server_requests cover.")
     server_cores: float | None = Field(None, description="Cores the server used while users were sending.")
+    loop_busy: float | None = Field(
+        None,
+        description="Seconds per second the requests' steps held the server's event loops, all workers "
+        "(1 = one loop busy all the time), over the server's window.",
+    )
     server_mean_ms: float | None = Field(
         None, description="The server's own mean time per request in its window (the requested handlers')."
     )

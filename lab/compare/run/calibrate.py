@@ -113,6 +113,7 @@ def diagnosed(
     seen = diagnosis.CellLoad(
         users=cell.users, rate=cell.target_rps, think_ms=cell.think_ms or 0.0, duration_s=cell.duration_s,
         rps=rps, server_cores=cell.server_cores, generator_busiest_cpu=cell.generator_busiest_cpu,
+        loop_busy=cell.loop_busy,
         generator_saturated=cell.generator_saturated,
         threadpool_in_use_max=cell.threadpool_in_use_max, threadpool_waiting_max=cell.threadpool_waiting_max,
         mean_ms=cell.mean_ms, server_mean_ms=cell.server_mean_ms,

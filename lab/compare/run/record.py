@@ -61,6 +61,7 @@ def measured(found: Measurement, usable_cores: float, split: Breakdown | None = 
             server_requests=int(window.requests), server_cpu_s=r(window.cpu_s),
             server_window_s=r(window.window_s),
             server_cores=r(window.cores, 2), server_mean_ms=r(server_mean_ms(window, split)),
+            loop_busy=r(window.loop_busy, 3),
             loop_lag_p99_ms=r(window.loop_lag_p99_ms),
             threadpool_in_use_max=window.threadpool_in_use_max,
             threadpool_waiting_max=window.threadpool_waiting_max,
