@@ -53,10 +53,6 @@ def usable(cell: Cell, cores: int, pinned: bool) -> float:
     return float(cores) if pinned else usable_cores(cores, cell.generator_cpu or 0.0)
 
 
-def _in_cell(cell: Cell, demands: Demands) -> Demands:
-    return in_cell(demands, cell.server_cores, cell.loop_busy, cell.rps)
-
-
 def _demands(cell: Cell) -> Demands | None:
     """The demands at one user the cell carries (lab.compare.diagnosis: "wall", "cpu", ... in ms)."""
     if not cell.demands:
@@ -73,7 +69,7 @@ def view(cell: Cell, db_pool: int | None, cores: int, pinned: bool) -> View | st
         found = _demands(cell)
         if found is None or cell.binding is None:
             return "no demands measured at one user (the calibration was off or too short)"
-        demands = _in_cell(cell, found)
+        demands = in_cell(found, cell.server_cores, cell.loop_busy, cell.rps)
         capacity = _capacity(cell, demands, usable(cell, cores, pinned), db_pool)
         load = Load(
             users=cell.users, think_ms=cell.think_ms or 0.0, rate=cell.target_rps,
@@ -102,7 +98,7 @@ def after(found: View, made: Prediction, rerun: Cell) -> View | str:
     binding = judged.verdict.binding
     if binding is None:
         return "no bound applies"
-    demands = _in_cell(rerun, found.demands)
+    demands = in_cell(found.demands, rerun.server_cores, rerun.loop_busy, rerun.rps)
     return View(binding, demands, judged.capacity, made.load, found.cores, found.pinned)
 
 

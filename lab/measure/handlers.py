@@ -2,9 +2,8 @@
 
 A user's scenario may call several endpoints, and the app may call itself (an upstream on the same server):
 the report reconciles and explains each handler on its own (issue 11 §4). Counted from the server's
-request counter, latency histogram, CPU-per-request histogram (lab.server.demand) and loop-time histogram
-(lab.server.loop_time) read at the start and
-at the end of the window.
+request counter, latency histogram, CPU-per-request histogram (lab.server.demand) and loop-time summary
+(lab.server.loop_time), read at the start and at the end of the window.
 """
 
 from __future__ import annotations

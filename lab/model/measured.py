@@ -8,17 +8,17 @@ runner's calibration), each handler's row included:
   replaces it with the server's own CPU per request where the server measured it: lab.server.demand);
 - thread pool: each handler that holds a token (`def`, or `def` dependencies) holds it for its server-side
   time, weighted by its share of the requests;
-- event loop: what a request's tasks held their worker's loop for, measured by the server (each step of
-  its tasks, from a resume to the next suspension: lab.server.loop_time) where every handler has it:
-  CPU inline and blocking calls hold the loop; awaited I/O does not; a `def` handler's dispatch does.
-  Without it (the file of an older lab), estimated from the loop probe: its
-  timer, due at random moments, is late by what is left of the episode it lands in, so its mean lag is
-  lambda E[B^2] / 2 per loop (the residual life of the busy episodes B, requests arriving at lambda per
-  loop), B = sqrt(2 x mean lag x loops / req/s) at one user; where B reaches BLOCKING_SHARE of an async
-  handler's time it holds the loop for that time, capped by B; else 0. That estimate needs every loop to
-  serve (one user on two workers leaves one loop idle, diluting the mean) and a loop nothing else delays
-  (another process on its core reads as blocking): the measured time needs neither. Without the mean (an
-  older file), the probe's p99 stands in.
+- event loop: what a request's steps held their worker's loop for, measured by the server (each step,
+  from a resume to the next suspension, of the request and of the tasks it starts: lab.server.loop_time)
+  where every handler has it: CPU inline and blocking calls hold the loop; awaited I/O does not; a `def`
+  handler's dispatch and response do. Without it (the file of an older lab), estimated from the loop
+  probe: its timer, due at random moments, is late by what is left of the episode it lands in, so its
+  mean lag is lambda E[B^2] / 2 per loop (the residual life of the busy episodes B, requests arriving at
+  lambda per loop), B = sqrt(2 x mean lag x loops / req/s) at one user; where B reaches BLOCKING_SHARE of
+  an async handler's time it holds the loop for that time, capped by B; else 0. That estimate needs every
+  loop to serve (one user on two workers leaves one loop idle, diluting the mean) and a loop nothing else
+  delays (another process on its core reads as blocking): the measured time needs neither. Without the
+  mean (an older file), the probe's p99 stands in.
 The DB pool and the process pool of a user's app are not seen by the lab: 0 (no bound).
 """
 

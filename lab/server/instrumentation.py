@@ -64,8 +64,8 @@ class _Route:
     method: str
     inprogress: Gauge
     duration: Histogram
-    cpu: Histogram  # lab.server.demand's, and lab.server.loop_time's
-    loop: Summary
+    cpu: Histogram  # lab.server.demand.REQUEST_CPU's child
+    loop: Summary  # lab.server.loop_time.REQUEST_LOOP's child
     requests: dict[int, Counter] = field(default_factory=dict)  # by status code
 
 

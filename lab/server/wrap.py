@@ -7,10 +7,10 @@ wraps it, outside, without changing it:
 - HTTP metrics by route template (`lab.server.instrumentation`), resolved against the app's own routes;
 - the Prometheus exposition at `LAB_METRICS_PATH` (default /metrics), every series labelled `config`;
 - at lifespan startup, before the app's own: the configuration's thread-pool size, dead-worker handling
-  in multiprocess mode, the event-loop lag probe, the CPU/memory sampler and the timing of each request's
-  loop steps (lab.server.loop_time); once the app's startup has
-  completed, `lab_server_info` (the launcher counts it to know every worker is ready); after the app's
-  shutdown, the probes stop.
+  in multiprocess mode, the event-loop lag probe, the CPU/memory sampler and the task factory that times
+  the tasks a request starts (lab.server.loop_time); once the app's startup has completed,
+  `lab_server_info` (the launcher counts it to know every worker is ready); after the app's shutdown, the
+  probes stop.
 
 The app's lifespan runs once per worker, as it would without the lab: its messages pass through. An app
 that does not speak the lifespan protocol (it raises on it before starting up) is treated as uvicorn

@@ -2,11 +2,10 @@
 
 At one user nothing queues, so what one request holds of each resource is measured there (issue 21 §1):
 Locust's R0 and req/s, the server's cores and event-loop lag, and per handler its share, its time in the
-server, its CPU (lab_request_cpu_seconds) and its event-loop time
-(lab_request_loop_seconds). A short warm-up first (none with `--warmup 0`); a run that
-counted fewer than MIN_REQUESTS runs again, twice as long (at most twice more): a user who thinks a second
-sends three requests in a 3 s calibration. The requests counted are kept with the cell
-(`calibration_requests`).
+server, its CPU (lab_request_cpu_seconds) and its event-loop time (lab_request_loop_seconds). A short
+warm-up first (none with `--warmup 0`); a run that counted fewer than MIN_REQUESTS runs again, twice as
+long (at most twice more): a user who thinks a second sends three requests in a 3 s calibration. The
+requests counted are kept with the cell (`calibration_requests`).
 """
 
 from __future__ import annotations
