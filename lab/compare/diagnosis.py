@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from lab.compare.results.measured import HandlerRow
 from lab.model import gil
+from lab.model.bounds import cores_counted
 from lab.model.explain import ABOVE, EXPLAINED, GENERATOR_SATURATED, Verdict, generator_queue, grown, judge
 from lab.model.inputs import Capacity, Demands, Load, Resource
 from lab.model.measured import HandlerAtOneUser, class_demands, in_cell
@@ -217,7 +218,7 @@ def limit(diagnosis: Diagnosis) -> str | None:
     if binding is None:
         return None
     detail = {
-        "cpu": f" ({_f(cap.cpu_servers)} of {cap.workers} worker(s), {_f(cap.usable_cores)} usable cores)",
+        "cpu": f" ({cores_counted(cap)})",
         "threadpool": f" ({cap.workers} x {cap.threadpool} tokens)",
         "db_pool": f" ({cap.workers} x {cap.db_pool} connections)",
         "process_pool": f" ({cap.workers} x {cap.process_pool} processes)",

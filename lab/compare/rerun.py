@@ -41,7 +41,7 @@ def _capacity(cell: Cell, demands: Demands, usable: float, db_pool: int | None) 
         workers=cell.workers, usable_cores=usable, threadpool=cell.threadpool,
         db_pool=db_pool if demands.db_pool_ms else None,
         process_pool=cell.process_pool if demands.process_pool_ms else None,
-        spread=diagnosis.spread(cell.workers_busy),
+        spread=diagnosis.spread(cell.workers_busy), worker_cores=cell.worker_busiest_cpu,
     )  # fmt: skip
 
 

@@ -6,7 +6,6 @@ import contextlib
 import itertools
 import threading
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -15,12 +14,11 @@ import psutil
 
 from lab.measure.handlers import HandlerWindow, breakdown
 from lab.measure.samples import Snapshot, buckets, increase, quantile, read, total
+from lab.measure.workers import PROCESS_CPU, busiest_share, per_worker, workers_busy
 from lab.shared import metric_names as names
 from lab.shared.timeline import TimelinePoint
 
 REQUESTS = names.total(names.HTTP_REQUESTS)
-PROCESS_CPU = names.total(names.PROCESS_CPU)
-WORKER_REQUESTS = names.total(names.WORKER_REQUESTS)
 
 
 POLL_S = 0.1  # between two reads of a drain: nothing may finish in it
@@ -99,22 +97,6 @@ def _rate(series: list[tuple[float, float]], window: tuple[float, float] | None)
     return grown / (inside[-1][0] - inside[0][0])
 
 
-def _by_pid(snapshot: Snapshot, name: str = PROCESS_CPU) -> dict[str, float]:
-    """A counter per worker, by the worker's pid: CPU seconds (its process pool included), or requests."""
-    found: dict[str, float] = {}
-    for labels, value in snapshot.get(name, []):
-        found[labels.get("pid", "")] = found.get(labels.get("pid", ""), 0.0) + value
-    return found
-
-
-def _per_worker(first: Snapshot, last: Snapshot, name: str = PROCESS_CPU) -> dict[str, float]:
-    """Each worker's increase of a counter (`_by_pid`) over a window. The spread over workers is taken from
-    the requests where the server counts them per worker: where a request costs little CPU (a blocked
-    loop, a sleeping thread) the CPU's shares are the scrapes' as much as the requests'."""
-    before = _by_pid(first, name)
-    return {pid: value - before.get(pid, 0.0) for pid, value in _by_pid(last, name).items()}
-
-
 def _lag_mean_ms(first: Snapshot, last: Snapshot) -> float | None:
     """The loop probe's mean lag over a window, every loop's probes."""
     lag_sum, lag_count = (
@@ -132,17 +114,6 @@ def _loop_seconds(first: Snapshot, last: Snapshot) -> float | None:
     if name not in last:
         return None
     return increase(total(first, name), total(last, name))
-
-
-def _workers_busy(first: Snapshot, last: Snapshot) -> float | None:
-    served = _per_worker(first, last, WORKER_REQUESTS)
-    return spread(served.values()) if any(served.values()) else spread(_per_worker(first, last).values())
-
-
-def spread(shares: Iterable[float]) -> float | None:
-    """How many workers the work was spread over: total / busiest (1 = one did it all, N = even)."""
-    values = [v for v in shares if v > 0]
-    return sum(values) / max(values) if values else None
 
 
 @dataclass
@@ -164,6 +135,7 @@ class ServerWindow:
     # The loop probe's mean lag over every loop's probes, and how many loops probed (one per worker).
     loop_lag_mean_ms: float | None = None
     loops: int = 1
+    worker_share: float | None = None  # the busiest worker's own CPU over the server's (lab.measure.workers)
     # Every handler the server served in the window (route template -> its numbers), the metrics path aside.
     handlers: dict[str, HandlerWindow] = field(default_factory=dict)
 
@@ -171,6 +143,11 @@ class ServerWindow:
     def loop_busy(self) -> float | None:
         """Loop-seconds per second the requests' steps held, all workers (1 = one loop busy throughout)."""
         return self.loop_s / self.window_s if self.loop_s is not None and self.window_s > 0 else None
+
+    @property
+    def worker_busiest_cpu(self) -> float | None:
+        """Cores the busiest worker process used (its own threads): above one, its CPU ran outside the GIL."""
+        return None if self.cores is None or self.worker_share is None else self.cores * self.worker_share
 
 
 def tree_cpu_seconds(pid: int) -> float:
@@ -270,7 +247,7 @@ class Watcher(threading.Thread):
         lag_window = _delta(buckets(last, names.EVENT_LOOP_LAG), buckets(self.first, names.EVENT_LOOP_LAG))
         lag_p99 = quantile(0.99, lag_window)
         snaps = [s for _, s in self.samples] + [last]
-        per_worker = _per_worker(self.first, last)
+        workers = per_worker(self.first, last)
         return ServerWindow(
             window_s=window_s,
             cores=cores,
@@ -286,11 +263,12 @@ class Watcher(threading.Thread):
             threadpool_in_use_max=max(total(s, names.THREADPOOL_IN_USE) for s in snaps),
             threadpool_waiting_max=max(total(s, names.THREADPOOL_WAITING) for s in snaps),
             process_pool_pending_max=max(total(s, names.PROCESS_POOL_PENDING) for s in snaps),
-            workers_busy=_workers_busy(self.first, last),
+            workers_busy=workers_busy(self.first, last),
+            worker_share=busiest_share(self.first, last),
             loop_s=_loop_seconds(self.first, last),
             drained=self.drained,
             timeline=timeline,
             handlers=breakdown(self.first, last, exclude=(urlsplit(self.url).path,)),
             loop_lag_mean_ms=_lag_mean_ms(self.first, last),
-            loops=max(len(per_worker), 1),
+            loops=max(len(workers), 1),
         )

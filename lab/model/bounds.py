@@ -5,7 +5,9 @@ U = X x D / capacity <= 1, so X <= capacity / D; Lazowska et al. ch. 5):
 
     users         N / (R0 + Z)                          a closed loop: each user has one request out
     cpu           min(processes, usable cores) / CPU    a Python process uses one core at a time
-                                                        (processes: the workers and their pools)
+                                                        (processes: the workers and their pools;
+                                                        a worker measured above one core: its
+                                                        threads, its CPU outside the GIL)
     threadpool    workers x tokens / token time         (workers: as the requests were spread over
                                                         them, see Capacity.balanced)
     loop          workers / loop time                   one event loop per worker
@@ -46,9 +48,23 @@ def _workers(capacity: Capacity) -> str:
 
 
 def _processes(capacity: Capacity) -> str:
+    if capacity.parallel:
+        return (
+            f"{_workers(capacity)} x threads {capacity.threads} (a worker used "
+            f"{capacity.worker_cores:.3g} cores: its CPU runs outside the GIL)"
+        )
     if capacity.process_pool is None:
         return _workers(capacity)
     return f"{_workers(capacity)} x (1 + process_pool {capacity.process_pool})"
+
+
+def cores_counted(capacity: Capacity) -> str:
+    """The CPU bound's cores in words: `1.93 of 2 worker(s), 1.93 usable cores`."""
+    threads = f" x {capacity.threads} threads, their CPU outside the GIL" if capacity.parallel else ""
+    return (
+        f"{capacity.cpu_servers:.3g} of {capacity.workers} worker(s){threads}, "
+        f"{capacity.usable_cores:.3g} usable cores"
+    )
 
 
 def bounds(demands: Demands, capacity: Capacity, load: Load) -> list[Bound]:

@@ -58,6 +58,6 @@ def contention(
     per_worker = threads_in_use / capacity.workers
     idle = capacity.usable_cores - server_cores - (other_cores or 0.0)
     cpu_bound = one_user.cpu_ms / one_user.wall_ms >= CPU_BOUND_SHARE
-    if not cpu_bound or per_worker < CONTENDED_THREADS or idle < IDLE_NOTABLE:
+    if not cpu_bound or capacity.parallel or per_worker < CONTENDED_THREADS or idle < IDLE_NOTABLE:
         return None
     return Contention(per_worker, idle)

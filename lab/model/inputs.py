@@ -22,6 +22,13 @@ RESOURCES: tuple[Resource, ...] = (
 )  # fmt: skip
 
 
+# Cores one worker process was measured using, from which its CPU runs outside its GIL: a process runs
+# Python on one core at a time, so above it the handlers' CPU is C code that releases the GIL (hashing,
+# compression, numpy, the kernel's work for blocking calls). Not 1.0: a worker's share is read from
+# counters sampled every 0.25 s; pure-Python handlers' single workers measured 1.0 to 1.01 (2026-12-04).
+PARALLEL_CORES = 1.1
+
+
 class ModelInputError(ValueError):
     """A demand, a capacity or a load the model cannot use (negative, zero where it divides)."""
 
@@ -76,6 +83,9 @@ class Capacity:
     # lab.measure.scrape.spread): a closed loop's keep-alive users stay on the worker that accepted them,
     # and the busiest worker's pools fill first. None: spread evenly over every worker.
     spread: float | None = None
+    # Cores the busiest worker process used in the cell with its own threads (lab.measure.workers), where
+    # measured: from PARALLEL_CORES on, a worker is not held to one core (see `parallel`).
+    worker_cores: float | None = None
 
     def __post_init__(self) -> None:
         if self.workers < 1 or self.threadpool < 1:
@@ -84,6 +94,8 @@ class Capacity:
             )
         if not self.usable_cores > 0:
             raise ModelInputError(f"usable_cores must be > 0, got {self.usable_cores!r}")
+        if self.worker_cores is not None and not self.worker_cores >= 0:
+            raise ModelInputError(f"worker_cores must be >= 0 (or None), got {self.worker_cores!r}")
         if self.spread is not None and not self.spread >= 1:
             raise ModelInputError(f"spread must be >= 1 (or None: even), got {self.spread!r}")
         for name in ("db_pool", "process_pool"):
@@ -103,10 +115,23 @@ class Capacity:
         return self.workers if self.spread is None else min(self.spread, float(self.workers))
 
     @property
+    def parallel(self) -> bool:
+        """A worker was measured using more than one core at once: its handlers' CPU runs outside the GIL,
+        on as many cores as it has threads to run it (its tokens and its loop)."""
+        return self.worker_cores is not None and self.worker_cores >= PARALLEL_CORES
+
+    @property
+    def threads(self) -> int:
+        """The threads a worker runs requests on: one per token, and its event loop's."""
+        return self.threadpool + 1
+
+    @property
     def cpu_servers(self) -> float:
         """A Python process runs Python on one core at a time: min(processes, usable cores) (the processes
-        as the requests were spread over them)."""
-        processes = self.balanced * (1 + (self.process_pool or 0))
+        as the requests were spread over them); a worker whose CPU ran outside the GIL (`parallel`) counts
+        as its threads."""
+        per_worker = self.threads if self.parallel else 1
+        processes = self.balanced * (per_worker + (self.process_pool or 0))
         return min(processes, self.usable_cores)
 
 

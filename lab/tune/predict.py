@@ -37,6 +37,7 @@ class Model:
     think_ms: float
     users: int
     rate: float | None
+    worker_cores: float | None = None  # the busiest worker's cores in that cell (Capacity.parallel)
 
     def estimate(self, cfg: ServerConfig, workers: int) -> Estimate | None:
         """The model's raw estimate for `cfg` run with `workers` processes; None where it has no bound."""
@@ -45,6 +46,7 @@ class Model:
                 workers=workers, usable_cores=self.usable_cores, threadpool=cfg.threadpool,
                 db_pool=cfg.db_pool if self.demands.db_pool_ms else None,
                 process_pool=cfg.process_pool if self.demands.process_pool_ms else None,
+                worker_cores=self.worker_cores,
             )  # fmt: skip
             if self.rate is None:
                 (point,) = sweep(self.demands, capacity, self.think_ms, [self.users])
@@ -69,7 +71,7 @@ def model_of(cell: Cell) -> Model | None:
         return None
     demands = in_cell(demands, cell.server_cores, cell.loop_busy, cell.rps)
     cores = cell.usable_cores or 1.0
-    return Model(demands, cores, cell.think_ms or 0.0, cell.users, cell.target_rps)
+    return Model(demands, cores, cell.think_ms or 0.0, cell.users, cell.target_rps, cell.worker_busiest_cpu)
 
 
 def distance(a: dict[str, str], b: dict[str, str]) -> tuple[int, float]:

@@ -8,18 +8,7 @@ import math
 import pytest
 
 from lab.measure.samples import increase, quantile
-from lab.measure.scrape import (
-    PROCESS_CPU,
-    REQUESTS,
-    WORKER_REQUESTS,
-    _delta,
-    _loop_seconds,
-    _rate,
-    _workers_busy,
-    apart,
-    in_progress,
-    spread,
-)
+from lab.measure.scrape import REQUESTS, _delta, _loop_seconds, _rate, apart, in_progress
 from lab.shared import metric_names
 
 INF = math.inf
@@ -62,23 +51,6 @@ def test_rate_inside_the_window_across_a_reset() -> None:
     assert _rate(series, (1.0, 4.0)) == pytest.approx(25 / 3)
     assert _rate(series, (1.0, 1.5)) is None  # one reading: no rate
     assert _rate(series, None) is None
-
-
-def test_spread_counts_how_many_shared_the_work() -> None:
-    assert spread([2.0, 2.0, 2.0]) == pytest.approx(3.0)
-    assert spread([4.0, 0.0]) == pytest.approx(1.0)
-    assert spread([0.0]) is None
-
-
-def test_the_workers_busy_are_counted_by_requests_where_the_server_counts_them() -> None:
-    """Two workers' loops blocked by the same handler, each serving its users' requests back to back: as
-    many requests each, but one worker also answered the lab's scrapes, so its CPU is a third higher.
-    By requests: 2 workers; by CPU: 1.75. Without the per-worker count (an older server): the CPU's."""
-    cpu = [({"pid": "1", "kind": "worker"}, 0.04), ({"pid": "2", "kind": "worker"}, 0.03)]
-    served = [({"pid": "1"}, 40.0), ({"pid": "2"}, 40.0)]
-    first = {PROCESS_CPU: [(labels, 0.0) for labels, _ in cpu], WORKER_REQUESTS: [({"pid": "1"}, 0.0)]}
-    assert _workers_busy(first, {PROCESS_CPU: cpu, WORKER_REQUESTS: served}) == pytest.approx(2.0)
-    assert _workers_busy(first, {PROCESS_CPU: cpu}) == pytest.approx(1.75)
 
 
 def test_the_metrics_read_itself_is_neither_work_nor_in_flight() -> None:

@@ -85,6 +85,7 @@ def test_a_mix_weighs_each_request_type_by_its_share() -> None:
         lambda: Capacity(workers=1, usable_cores=0, threadpool=1),
         lambda: Capacity(workers=1, usable_cores=1, threadpool=1, db_pool=0),
         lambda: Capacity(workers=2, usable_cores=1, threadpool=1, spread=0.5),
+        lambda: Capacity(workers=1, usable_cores=1, threadpool=1, worker_cores=-0.1),
         lambda: Load(),
         lambda: Load(users=0),
         lambda: Load(users=1, think_ms=-5),
@@ -149,3 +150,25 @@ def test_an_uneven_spread_bounds_the_per_worker_resources_by_the_busiest_worker(
     assert found["users"].rps == {b.resource: b for b in bounds(d, even, Load(users=100))}["users"].rps
     # A spread measured over more workers than there are (rounding) counts them all.
     assert Capacity(workers=2, usable_cores=1.9, threadpool=40, spread=2.01).balanced == 2
+
+
+def test_a_worker_measured_above_one_core_counts_its_threads_not_one_core() -> None:
+    """PBKDF2 in a `def` handler (hashlib releases the GIL): one uvicorn worker's 20 threads used 1.88 of
+    the 1.92 cores Locust left, 15.5 ms of CPU a request. Held to one core, the bound (65 req/s) is half
+    what it served; counted as its threads (40 tokens and the loop), the usable cores bind: 124 req/s. A
+    worker at one core (pure Python, measured 1.0 to 1.01) keeps the one-core rule; spread or not, a
+    parallel worker's cores are the machine's."""
+    d = Demands(wall_ms=16.1, cpu_ms=15.5, threadpool_ms=15.7, loop_ms=1.0)
+    one = Capacity(workers=1, usable_cores=1.92, threadpool=40, worker_cores=1.01)
+    free = Capacity(workers=1, usable_cores=1.92, threadpool=40, worker_cores=1.88)
+    assert not one.parallel and free.parallel and free.threads == 41
+    assert one.cpu_servers == 1 and free.cpu_servers == pytest.approx(1.92)
+    found = {b.resource: b for b in bounds(d, free, Load(users=20))}
+    assert found["cpu"].rps == pytest.approx(1.92 * 1000 / 15.5)
+    assert "workers 1 x threads 41 (a worker used 1.88 cores: its CPU runs outside the GIL)" in (
+        found["cpu"].formula
+    )
+    # Two tokens a worker: at most three threads run its CPU at once, even on 16 cores.
+    narrow = Capacity(workers=2, usable_cores=16, threadpool=2, worker_cores=2.5, spread=1.6)
+    assert narrow.cpu_servers == pytest.approx(1.6 * 3)
+    assert Capacity(workers=2, usable_cores=1.9, threadpool=40).cpu_servers == pytest.approx(1.9)

@@ -30,3 +30,9 @@ def test_otherwise_none(
     threads: float | None, server: float | None, others: float, demands: Demands, why: str
 ) -> None:
     assert contention(threads, server, others, demands, TWO) is None, why
+
+
+def test_a_worker_whose_cpu_runs_outside_the_gil_is_no_contention() -> None:
+    """Idle cores beside a worker measured above one core are not its GIL's: its CPU does not hold it."""
+    free = Capacity(workers=2, usable_cores=1.9, threadpool=40, worker_cores=1.2)
+    assert contention(55.0, 1.57, 0.03, CPU, free) is None

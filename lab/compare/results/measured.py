@@ -82,6 +82,11 @@ class Measured(BaseModel):
         description="Busy workers: total / busiest of the requests each worker finished, or of their CPU "
         "where the server does not count requests per worker; N when N share the work evenly.",
     )
+    worker_busiest_cpu: float | None = Field(
+        None,
+        description="Cores the busiest worker process used with its own threads (its process pool aside): "
+        "above 1, its CPU ran outside the GIL.",
+    )
     generator_cpu: float | None = Field(None, description="Cores Locust used on average.")
     generator_saturated: bool | None = Field(None, description="A Locust process passed 90% of a core.")
     generator_processes: int | None = Field(

@@ -108,6 +108,7 @@ def diagnosed(
     capacity = Capacity(
         workers=cell.workers, usable_cores=cell.usable_cores or float(cores), threadpool=cfg.threadpool,
         db_pool=pools.db_pool, process_pool=pools.process_pool, spread=diagnosis.spread(cell.workers_busy),
+        worker_cores=cell.worker_busiest_cpu,
     )  # fmt: skip
     seen = diagnosis.CellLoad(
         users=cell.users, rate=cell.target_rps, think_ms=cell.think_ms or 0.0, duration_s=cell.duration_s,

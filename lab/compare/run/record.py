@@ -66,7 +66,7 @@ def measured(found: Measurement, usable_cores: float, split: Breakdown | None = 
             threadpool_in_use_max=window.threadpool_in_use_max,
             threadpool_waiting_max=window.threadpool_waiting_max,
             process_pool_pending_max=window.process_pool_pending_max,
-            workers_busy=r(window.workers_busy, 2),
+            workers_busy=r(window.workers_busy, 2), worker_busiest_cpu=r(window.worker_busiest_cpu, 2),
             unaccounted=unaccounted, reconciled=reconciled, server_drained=window.drained,
             server_requests_compared=compared if split is not None else None,
             unmapped=split.unmapped if split is not None else [],

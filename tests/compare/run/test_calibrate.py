@@ -3,7 +3,8 @@
 tests/data/apps/ledger: pydantic v2 validation inline in `async def`, a locustfile whose users post a batch
 every 0.2 s at most (`constant_pacing(0.2)`) and look an account up now and then. One `lab compare` run,
 uvicorn-single, 20 users: the calibration at one user measures the demands, Locust measures the think time,
-and the closed loop of 20 users, one request per 0.2 s each, binds at about 100 req/s.
+and the closed loop of 20 users, one request per 0.2 s each, binds at about 100 req/s. The catalogue's
+two workers' loops, and tests/data/apps/accounts: a worker whose CPU runs outside the GIL.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from lab.compare.results.summary import Cell, load
+from lab.model.inputs import PARALLEL_CORES
 
 pytestmark = [pytest.mark.slow, pytest.mark.serial]  # judges the demands and the bound a run measured
 
@@ -117,3 +119,36 @@ def test_awaiting_a_process_pool_holds_little_loop(two_workers: dict[str, Cell])
     cell = two_workers["cpu-process"]
     assert "loop" in cell.demands and cell.demands["loop"] < 0.25 * cell.demands["wall"], cell.demands
     assert cell.binding != "loop", cell.bottleneck
+
+
+@pytest.fixture(scope="module")
+def accounts(tmp_path_factory: pytest.TempPathFactory) -> Cell:
+    """tests/data/apps/accounts: PBKDF2 password checks (about 15 ms of CPU, hashlib releases the GIL) in
+    a `def` handler, one uvicorn worker, 20 users: its threads run the hashing on every core at once."""
+    out = tmp_path_factory.mktemp("accounts") / "out"
+    app = ROOT / "tests" / "data" / "apps" / "accounts"
+    done = subprocess.run(
+        [
+            sys.executable, "-m", "lab", "compare", "--app", "accounts:app", "--app-dir", str(app),
+            "--locustfile", str(app / "locustfile.py"), "--configs", "uvicorn-single", "--users", "20",
+            "--duration", "3s", "--warmup", "0.5s", "--calibrate", "2s", "--out", str(out),
+        ],
+        capture_output=True, text=True, timeout=180, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    (cell,) = load(out).cells
+    return cell
+
+
+def test_a_worker_whose_cpu_runs_outside_the_gil_is_bound_by_the_cores(accounts: Cell) -> None:
+    """Held to one core, this worker's bound would be half what it serves on two cores (efficiency 1.9,
+    before the worker's own cores were measured); measured above one core, it counts its threads."""
+    cell = accounts
+    assert cell.status == "ok" and "failing" not in cell.flags, cell.failure_codes
+    assert cell.worker_busiest_cpu is not None and cell.usable_cores and cell.server_cores
+    free = cell.usable_cores - (cell.other_cores or 0.0)
+    if free >= 1.5:  # a second core to hash on
+        assert cell.worker_busiest_cpu >= PARALLEL_CORES, (cell.worker_busiest_cpu, cell.server_cores)
+        assert "its CPU runs outside the GIL" in (cell.ceiling_formula or ""), cell.ceiling_formula
+    assert cell.binding in ("cpu", "users"), cell.bottleneck
+    assert cell.efficiency and 0.85 <= cell.efficiency <= 1.10, cell.bottleneck

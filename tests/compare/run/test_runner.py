@@ -19,7 +19,7 @@ import pytest
 from lab.compare.results import summary
 from lab.compare.results.summary import SCHEMA, SCHEMA_PATH
 from lab.compare.run.runner import choose_pinning
-from lab.measure.scrape import spread
+from lab.measure.workers import spread
 from lab.runtime.latency import percentiles
 from tests.cli_support import refused
 from tests.compare.support import parse
