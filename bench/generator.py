@@ -25,7 +25,7 @@ from bench.instrumentation import ensure_wrk, wrk
 from lab.runtime import headless
 from lab.runtime.generator import Generator
 from lab.runtime.launcher import Server
-from lab.runtime.provenance import free_port
+from lab.runtime.ports import free_port
 from lab.shared.configs import load_catalogue
 from lab.shared.cores import usable_cpus
 from lab.shared.scenarios import get_scenario

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
+from lab.runtime import ports
 from lab.runtime.launcher import Server
 from lab.shared.configs import ServerConfig, load_catalogue
 
@@ -21,9 +21,9 @@ pytest_plugins = ["tests.process_guard", "tests.scheduling"]
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A free port outside the ephemeral range (lab.runtime.ports: one bind(0) gives may be taken by
+    another test's outgoing connection before the server binds it)."""
+    return ports.free_port()
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from lab.measure import cell as measurement
 from lab.measure.prober import Prober
 from lab.runtime import headless
 from lab.runtime.launcher import Server
-from lab.runtime.provenance import free_port
+from lab.runtime.ports import free_port
 from lab.shared.configs import ServerConfig, get
 from lab.shared.scenarios import get_scenario
 

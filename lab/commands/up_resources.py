@@ -8,9 +8,10 @@ takes no lock of its own).
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 from typing import IO
+
+from lab.runtime.ports import free_port
 
 # lab.runtime.launcher and lab.runtime.prom are imported where used: `lab --help` imports every command.
 HOST = "127.0.0.1"
@@ -35,9 +36,7 @@ def _free(port: int, host: str = HOST) -> bool:
 
 
 def _any_free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
+    return free_port(HOST)
 
 
 def resolve_ports(given: dict[str, int | None], app_host: str = HOST) -> tuple[dict[str, int], list[str]]:

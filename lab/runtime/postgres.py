@@ -23,8 +23,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from lab.runtime.launcher import LaunchError, check_port
+from lab.runtime.ports import free_port
 from lab.runtime.procs import Child
-from lab.runtime.provenance import free_port
 
 DATABASE_URL_ENV = "LAB_DATABASE_URL"  # the servers read it (lab.server.settings.AppSettings.database_url)
 BINDIR_ENV = "LAB_POSTGRES_BIN"  # a directory holding initdb and postgres

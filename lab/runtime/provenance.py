@@ -5,18 +5,11 @@ from __future__ import annotations
 import contextlib
 import importlib.metadata
 import platform
-import socket
 import subprocess
 from pathlib import Path
 
 PACKAGES = ("fastapi", "starlette", "anyio", "uvicorn", "gunicorn", "uvicorn-worker", "granian", "uvloop",
             "httptools", "locust", "prometheus-client", "prometheus-fastapi-instrumentator")  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def git_commit() -> str | None:

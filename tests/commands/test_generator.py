@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from lab.runtime.generator import worker_command
-from lab.runtime.provenance import free_port
+from lab.runtime.ports import free_port
 from lab.shared.scenarios import get_scenario
 from tests.cli_support import refused
 

@@ -25,8 +25,8 @@ from lab.commands import run
 from lab.commands.workload import WorkloadError
 from lab.compare.run.asked import Asked, build
 from lab.compare.run.plan import PlanError
+from lab.runtime.ports import free_port
 from lab.runtime.procs import Child
-from lab.runtime.provenance import free_port
 from lab.shared.scenarios import get_scenario
 from tests.subprocess_support import side_by_side
 

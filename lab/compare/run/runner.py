@@ -33,7 +33,8 @@ from lab.measure.cell import Measurement
 from lab.runtime import headless
 from lab.runtime.generator import waiting_note
 from lab.runtime.launcher import LaunchError, Server
-from lab.runtime.provenance import free_port, git_commit, versions
+from lab.runtime.ports import free_port
+from lab.runtime.provenance import git_commit, versions
 from lab.runtime.service import Running
 from lab.shared.configs import ServerConfig
 from lab.shared.cores import can_pin, choose_pinning, generator_processes, usable_cpus
