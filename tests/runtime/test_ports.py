@@ -3,6 +3,7 @@ theirs (the suite once lost a Locust exporter's port to one, picked by bind(0) a
 
 from __future__ import annotations
 
+import contextlib
 import socket
 
 import pytest
@@ -41,10 +42,8 @@ def test_a_port_in_use_is_never_handed_out() -> None:
         for port in range(LOWEST, LOWEST + 9):
             sock = socket.socket()
             held.append(sock)
-            try:
+            with contextlib.suppress(OSError):  # taken already, by something else: as good
                 sock.bind(("127.0.0.1", port))
-            except OSError:
-                pass  # taken already, by something else: as good
         assert free_port(ephemeral=(LOWEST + 10, 65535)) == LOWEST + 9
     finally:
         for sock in held:
