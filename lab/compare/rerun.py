@@ -20,7 +20,7 @@ from lab.measure.machine import usable_cores
 from lab.model import gil
 from lab.model.inputs import Binding, Capacity, Demands, Load, ModelInputError
 from lab.model.measured import in_cell
-from lab.model.verify import TOLERANCE, Prediction, fewer_threads, predict
+from lab.model.verify import TOLERANCE, Prediction, fewer_threads, predict, sharing
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class View:
     cores: int  # what `view` was given: the server's cores (pinned) or the machine's
     pinned: bool
     contended: bool = False  # CPU-bound threads shared each worker's GIL while cores idled (lab.model.gil)
+    generator_ms: float = 0.0  # Locust's CPU per request in the cell (its cores over req/s)
 
 
 def _capacity(cell: Cell, demands: Demands, usable: float, db_pool: int | None) -> Capacity:
@@ -78,7 +79,8 @@ def view(cell: Cell, db_pool: int | None, cores: int, pinned: bool) -> View | st
     except ModelInputError as exc:
         return str(exc)
     seen = gil.contention(cell.threadpool_in_use_max, cell.server_cores, cell.other_cores, found, capacity)
-    return View(cell.binding, demands, capacity, load, cores, pinned, seen is not None)
+    locust = (cell.generator_cpu or 0.0) / cell.rps * 1000
+    return View(cell.binding, demands, capacity, load, cores, pinned, seen is not None, locust)
 
 
 def after(found: View, made: Prediction, rerun: Cell) -> View | str:
@@ -107,12 +109,14 @@ def prediction(found: View) -> Prediction | str:
     demands, think time and the cores Locust left its server), the knob doubled (one thread per worker
     for an unexplained cell whose threads contended for the GIL)."""
     if found.binding == "unexplained" and found.contended:
-        fewer = fewer_threads(found.demands, found.capacity, found.load)
-        return fewer if fewer is not None else "unexplained: one thread per worker already"
-    if found.binding in ("generator", "unexplained"):
+        made = fewer_threads(found.demands, found.capacity, found.load)
+        if made is None:
+            return "unexplained: one thread per worker already"
+    elif found.binding in ("generator", "unexplained"):
         return f"{found.binding} names no knob"
-    made = predict(found.binding, found.demands, found.capacity, found.load)
-    return made if made is not None else f"no knob of the configuration or the load relieves {found.binding}"
+    elif (made := predict(found.binding, found.demands, found.capacity, found.load)) is None:
+        return f"no knob of the configuration or the load relieves {found.binding}"
+    return made if found.pinned else sharing(made, found.demands, float(found.cores), found.generator_ms)
 
 
 TITLE = (

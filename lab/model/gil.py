@@ -53,11 +53,11 @@ def contention(
     """The evidence (see Contention) in a cell whose thread pools had at most `threads_in_use` tokens in
     use (all workers) while the server used `server_cores` and the machine's other processes
     `other_cores`; None where it does not apply."""
-    if server_cores is None or threads_in_use is None or one_user.wall_ms <= 0:
+    if server_cores is None or threads_in_use is None or one_user.held_ms <= 0:
         return None
     per_worker = threads_in_use / capacity.workers
     idle = capacity.usable_cores - server_cores - (other_cores or 0.0)
-    cpu_bound = one_user.cpu_ms / one_user.wall_ms >= CPU_BOUND_SHARE
+    cpu_bound = one_user.cpu_ms / one_user.held_ms >= CPU_BOUND_SHARE
     if not cpu_bound or capacity.parallel or per_worker < CONTENDED_THREADS or idle < IDLE_NOTABLE:
         return None
     return Contention(per_worker, idle)

@@ -48,6 +48,12 @@ class Demands:
     process_pool_ms: float = 0.0  # a process of a worker's pool held
     db_pool_ms: float = 0.0  # a database connection held
 
+    @property
+    def held_ms(self) -> float:
+        """The longest the server holds the request by any measure: R0, or longer where work outlives the
+        response (a background task holds its token after the user has the answer)."""
+        return max(self.wall_ms, self.threadpool_ms, self.db_pool_ms, self.process_pool_ms)
+
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)

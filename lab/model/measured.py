@@ -32,6 +32,9 @@ from dataclasses import dataclass
 from lab.model.inputs import Demands, ModelInputError
 
 BLOCKING_SHARE = 0.5  # loop lag at one user, of an async handler's time, from which it blocks the loop
+# The handlers' own CPU per request over the server's whole CPU per request, from which a one-user run's
+# requests overlapped (see `overlap_scale`); under it the lab's probes and scrapes make up the difference.
+OVERLAP = 1.25
 
 
 @dataclass(frozen=True)
@@ -116,3 +119,18 @@ def in_cell_cpu_ms(server_cores: float | None, rps: float | None) -> float | Non
     if server_cores is None or not rps:
         return None
     return server_cores / rps * 1000
+
+
+def overlap_scale(shares_cpu_ms: Sequence[tuple[float, float]], class_cpu_ms: float | None) -> float:
+    """What each handler's CPU per request measured at one user is multiplied by: 1, unless the requests
+    overlapped in their worker. The server measures a request's CPU as its worker's (every thread) while
+    the request is in flight; at one user that is the request's own, unless work outlives its response
+    (a background task: a sign-up's 60 ms e-mail, 40 of them in flight behind one user). Their weighted
+    mean (`shares_cpu_ms`: share, ms) then exceeds the server's whole CPU per request (its cores over
+    req/s, `class_cpu_ms`: the utilization law, which no overlap inflates), and the figures are scaled
+    to it, keeping the handlers' proportions."""
+    total = sum(share for share, _ in shares_cpu_ms)
+    if not class_cpu_ms or total <= 0:
+        return 1.0
+    weighted = sum(share * ms for share, ms in shares_cpu_ms) / total
+    return class_cpu_ms / weighted if weighted > OVERLAP * class_cpu_ms else 1.0

@@ -94,7 +94,9 @@ def network(demands: Demands, capacity: Capacity) -> list[Station]:
     top = ceiling(held)
     if top is None:
         return [Station("the rest of R0", demands.wall_ms / 1000, delay=True)]
-    demand_ms = float(getattr(demands, _HELD[top.resource]))
+    # Work that outlives the response (a background task) holds the resource but not the user: the cycle
+    # counts at most R0 of it, and `sweep` keeps X under the resource's bound.
+    demand_ms = min(float(getattr(demands, _HELD[top.resource])), demands.wall_ms)
     stations = seidmann(top.resource, demand_ms / 1000, servers(top.resource, capacity))
     rest = max(demands.wall_ms - demand_ms, 0.0)
     return [*stations, Station("the rest of R0", rest / 1000, delay=True)]
@@ -105,4 +107,13 @@ def sweep(demands: Demands, capacity: Capacity, think_ms: float, users: Sequence
     if not users:
         return []
     curve = mva(network(demands, capacity), think_ms / 1000, max(users))
-    return [curve[n - 1] for n in users]
+    top = ceiling([b for b in bounds(demands, capacity, Load(users=1)) if b.resource in _HELD])
+    limit = top.rps if top is not None else float("inf")
+    return [_under(curve[n - 1], limit, think_ms) for n in users]
+
+
+def _under(point: Point, limit: float, think_ms: float) -> Point:
+    """The point held under a resource's bound (R from the interactive response time law, N / X - Z)."""
+    if point.rps <= limit:
+        return point
+    return Point(point.users, limit, max(point.users / limit * 1000 - think_ms, 0.0))

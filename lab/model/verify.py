@@ -8,6 +8,9 @@ binding resource when its throughput is within TOLERANCE of the prediction (issu
 One exception: an unexplained CPU-bound cell whose threads contended for each worker's GIL while cores
 sat idle (lab.model.gil) is rerun with one thread per worker (`fewer_threads`): the model predicts the
 bounds' ceiling then, which a confirmed rerun reaches; what is verified is the contention ("gil").
+
+Where Locust shares the server's cores (not pinned), `sharing` solves the prediction for the cores Locust
+leaves at the predicted rate, not at the cell's.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Literal
 
-from lab.model.bounds import bounds, ceiling
+from lab.model.bounds import Bound, bounds, ceiling
 from lab.model.inputs import Binding, Capacity, Demands, Load
 
 Knob = Literal["workers", "threadpool", "db_pool", "process_pool", "users", "rate"]
@@ -73,6 +76,37 @@ def predict(binding: Binding, demands: Demands, capacity: Capacity, load: Load) 
     if top is None:
         return None
     return Prediction(knob, value, value * 2, top.rps, top.resource, capacity, load)
+
+
+MIN_USABLE = 0.1  # cores: what the server keeps however much the load generator would take
+
+
+def sharing(made: Prediction, demands: Demands, cores: float, generator_ms: float) -> Prediction:
+    """`made` on cores the load generator shares with the server (not pinned): Locust takes
+    `generator_ms` of CPU per request (the cell's: its cores over its req/s), so at X req/s the server's
+    usable cores are cores - X x generator_ms (the cell measured them at its own X). The prediction is
+    the X at which the bounds, over the cores left at X, allow X (the ceiling falls as X rises: a
+    bisection). Doubling a knob that lets the server send more also makes Locust work more: on 2 cores a
+    `def` sign-up's rerun with twice the tokens was predicted 1967 req/s on the cell's 1.48 cores and
+    served 1660; at 1660 req/s Locust had left it 1.27."""
+
+    def at(x: float) -> tuple[Bound | None, Capacity]:
+        usable = max(cores - x * generator_ms / 1000, MIN_USABLE)
+        capacity = dataclasses.replace(made.capacity, usable_cores=usable)
+        return ceiling(bounds(demands, capacity, made.load)), capacity
+
+    highest, _ = at(0.0)
+    if generator_ms <= 0 or highest is None:
+        return made
+    low, high = 0.0, highest.rps
+    for _ in range(60):
+        mid = (low + high) / 2
+        top, _ = at(mid)
+        low, high = (mid, high) if top is not None and top.rps >= mid else (low, mid)
+    top, capacity = at(low)
+    if top is None:
+        return made
+    return dataclasses.replace(made, rps=low, binding=top.resource, capacity=capacity)
 
 
 def outcome(predicted_rps: float, measured_rps: float | None) -> Outcome:

@@ -34,14 +34,23 @@ def test_a_db_pool_counts_only_where_the_scenario_holds_a_connection() -> None:
 
 
 def test_cpu_work_on_one_worker_asks_for_two_up_to_the_usable_cores() -> None:
-    # 0.9 cores for 80 req/s: 11.25 ms of CPU a request, measured in the cell itself; 1.9 cores usable.
-    busy = cell("gunicorn-multi[workers=1]", "cpu-sync", 80.0, users=8, server_cores=0.9, usable_cores=1.9)
+    """0.9 cores for 80 req/s: 11.25 ms of CPU a request, measured in the cell itself; Locust used 0.1 of
+    the 2 cores (1.25 ms a request), 1.9 usable. Two workers would serve more, and Locust would take
+    more of the cores it shares with them: X = 2 cores / (11.25 + 1.25 ms) = 160 req/s, where it leaves
+    the server 1.8. Pinned apart, the server's cores stay its own: 1.9 / 11.25 ms."""
+    busy = cell("gunicorn-multi[workers=1]", "cpu-sync", 80.0, users=8, server_cores=0.9, usable_cores=1.9,
+                generator_cpu=0.1)  # fmt: skip
     found = _view(busy)
     assert found.binding == "cpu" and found.capacity.usable_cores == 1.9
-    assert found.demands.cpu_ms == pytest.approx(11.25)
+    assert found.demands.cpu_ms == pytest.approx(11.25) and found.generator_ms == pytest.approx(1.25)
     made = rerun.prediction(found)
     assert not isinstance(made, str) and made.knob == "workers" and made.after == 2
-    assert made.rps == pytest.approx(1.9 / 11.25e-3)
+    assert made.rps == pytest.approx(2 / (11.25e-3 + 1.25e-3), rel=1e-6) and made.binding == "cpu"
+    assert made.capacity.usable_cores == pytest.approx(2 - made.rps * 1.25e-3)
+    pinned = rerun.view(busy, db_pool=10, cores=2, pinned=True)
+    assert isinstance(pinned, rerun.View)
+    alone = rerun.prediction(pinned)
+    assert not isinstance(alone, str) and alone.rps == pytest.approx(1.9 / 11.25e-3)
 
 
 def test_without_usable_cores_measured_what_locust_left_counts() -> None:
@@ -116,10 +125,11 @@ def test_the_sentence_gives_both_numbers_and_the_verdict() -> None:
 def test_cpu_threads_contending_for_the_gil_are_rerun_with_one_thread_per_worker() -> None:
     """The catalogue's gunicorn-multi cpu-sync as measured: unexplained at 0.83 of the CPU's bound, up to
     27 threads per worker busy, 0.3 of the usable cores idle. The rerun: one token per worker, predicted
-    at the CPU's bound (the cell's 12.5 ms a request on 1.88 cores); verified as "gil"."""
+    at the CPU's bound (the cell's 12.5 ms a request on the cores Locust leaves); verified as "gil"."""
     stored = {
         "binding": "unexplained", "demands": {"wall": 12.2, "cpu": 11.6, "threadpool": 11.7},
         "usable_cores": 1.88, "server_cores": 1.57, "threadpool_in_use_max": 55.0, "other_cores": 0.01,
+        "generator_cpu": 0.12,
     }  # fmt: skip
     found = _view(cell("gunicorn-multi", "cpu-sync", 125.6, workers=2, users=100, **stored))
     assert found.binding == "unexplained" and found.contended
@@ -132,7 +142,8 @@ def test_cpu_threads_contending_for_the_gil_are_rerun_with_one_thread_per_worker
         "cpu",
         "gil",
     )
-    assert made.rps == pytest.approx(1.88 / (1.57 / 125.6))
+    # The cores Locust leaves at the predicted rate (0.12 cores at 125.6 req/s: 0.955 ms a request).
+    assert made.rps == pytest.approx(2 / (1.57 / 125.6 + 0.12 / 125.6), rel=1e-6)
     # With one busy thread per worker the same cell names no knob, as every unexplained cell.
     alone = _view(
         cell(

@@ -36,3 +36,10 @@ def test_a_worker_whose_cpu_runs_outside_the_gil_is_no_contention() -> None:
     """Idle cores beside a worker measured above one core are not its GIL's: its CPU does not hold it."""
     free = Capacity(workers=2, usable_cores=1.9, threadpool=40, worker_cores=1.2)
     assert contention(55.0, 1.57, 0.03, CPU, free) is None
+
+
+def test_a_background_task_s_cpu_is_weighed_against_the_time_it_holds_not_r0() -> None:
+    """A sign-up answers in 1.3 ms and keeps its token 61.6 ms for a background e-mail: 0.7 ms of CPU is
+    half of R0 but a hundredth of what the request holds; the thread pool, not the GIL, is full."""
+    background = Demands(wall_ms=1.3, cpu_ms=0.7, threadpool_ms=61.6)
+    assert contention(80.0, 0.8, 0.03, background, TWO) is None

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from lab.model.inputs import Demands, ModelInputError
-from lab.model.measured import HandlerAtOneUser, class_demands, in_cell, in_cell_cpu_ms, in_cell_loop_ms
+from lab.model.measured import (
+    HandlerAtOneUser,
+    class_demands,
+    in_cell,
+    in_cell_cpu_ms,
+    in_cell_loop_ms,
+    overlap_scale,
+)
 
 
 def test_a_mix_of_def_and_async_handlers() -> None:
@@ -85,3 +92,16 @@ def test_the_cells_own_loop_time_where_it_is_less_than_one_users() -> None:
     assert in_cell_loop_ms(0.9, 300, threaded) == pytest.approx(1.0)  # 3 ms in the cell: it waited
     assert in_cell(threaded, None, 0.9, 300) == threaded
     assert in_cell_loop_ms(None, 600, alone) is None and in_cell_loop_ms(0.9, 0, alone) is None
+
+
+def test_cpu_measured_while_requests_overlapped_is_scaled_to_the_servers() -> None:
+    """A sign-up whose e-mail goes out in a background task (60 ms) after the response: behind one user
+    40 of them are in flight, and each request's CPU (its worker's, while it is in flight) counted its
+    neighbours': 22.5 ms a request, where the server's cores over req/s gave 0.7. The figures are scaled
+    to the server's, in proportion; requests that did not overlap keep theirs (the lab's probes and
+    scrapes make the server's a little more)."""
+    assert overlap_scale([(1.0, 22.5)], 0.7) == pytest.approx(0.7 / 22.5)
+    assert overlap_scale([(0.75, 30.0), (0.25, 6.0)], 1.2) == pytest.approx(1.2 / 24.0)
+    assert overlap_scale([(1.0, 1.1)], 1.0) == 1.0  # within OVERLAP: as measured
+    assert overlap_scale([(1.0, 0.8)], 1.0) == 1.0
+    assert overlap_scale([(1.0, 5.0)], None) == 1.0  # the server's cores not read: nothing to scale to

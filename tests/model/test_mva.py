@@ -79,3 +79,20 @@ def test_the_curve_starts_at_one_over_r0_plus_z_and_rises_to_the_ceiling(
             assert p.rps <= top.rps * (1 + 1e-9)
     if top is not None:
         assert rps[-1] == pytest.approx(top.rps, rel=0.05)
+
+
+def test_work_that_outlives_the_response_loads_the_pool_but_not_the_users_cycle() -> None:
+    """A `def` sign-up answers in 1.34 ms and leaves a 60 ms background task on the thread pool: 61.6 ms
+    of token time a request, 40 tokens. A user who thinks 10 ms cycles in R0 + Z (88 req/s), not in
+    61.6 ms + Z; twenty would send 1760 req/s, past the pool's bound, 40 / 61.6 ms = 649 req/s, which
+    holds with R from N / X - Z. Without thinking, one user alone would fill the pool (746 x 61.6 ms is
+    46 tokens): the bound from the first user."""
+    d = Demands(wall_ms=1.34, cpu_ms=0.7, threadpool_ms=61.6)
+    cap = Capacity(workers=1, usable_cores=1.7, threadpool=40)
+    one, twenty = sweep(d, cap, 10.0, [1, 20])
+    assert one.rps == pytest.approx(1000 / 11.34, rel=0.01)
+    assert one.response_ms == pytest.approx(1.34, rel=0.01)
+    assert twenty.rps == pytest.approx(40 * 1000 / 61.6)
+    assert twenty.response_ms == pytest.approx(20 / twenty.rps * 1000 - 10.0)
+    (alone,) = sweep(d, cap, 0.0, [1])
+    assert alone.rps == pytest.approx(40 * 1000 / 61.6)

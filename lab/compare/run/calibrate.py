@@ -16,10 +16,12 @@ from pathlib import Path
 
 from lab.compare import diagnosis, handlers
 from lab.compare.diagnosis import Calibration
+from lab.compare.results.measured import HandlerRow
 from lab.compare.results.summary import Cell
 from lab.compare.run.plan import Plan
 from lab.measure import cell as measurement
 from lab.model.inputs import Capacity, paced_think_ms
+from lab.model.measured import in_cell_cpu_ms, overlap_scale
 from lab.runtime import headless
 from lab.runtime.generator import Generator
 from lab.runtime.launcher import Server
@@ -71,11 +73,22 @@ def calibrate(
             "threadpool": pooled, "service_ms": seen.mean_ms if seen else None,
             "cpu_ms": seen.cpu_ms if seen else None, "loop_ms": seen.loop_ms if seen else None,
         }))  # fmt: skip
+    rows = overlap_scaled(rows, found.window.cores, found.load.rps)
     return Calibration(
         wall_ms=wall_ms(found.load), rps=found.load.rps, requests=found.load.requests,
         server_cores=found.window.cores, loop_lag_p99_ms=found.window.loop_lag_p99_ms, rows=rows,
         loop_lag_mean_ms=found.window.loop_lag_mean_ms, loops=found.window.loops,
     )  # fmt: skip
+
+
+def overlap_scaled(rows: list[HandlerRow], cores: float | None, rps: float) -> list[HandlerRow]:
+    """The rows with their CPU per request scaled where the one-user run's requests overlapped
+    (lab.model.measured.overlap_scale)."""
+    mixed = [(r.share or 0.0, r.cpu_ms) for r in rows if r.requested and r.cpu_ms is not None]
+    scale = overlap_scale(mixed, in_cell_cpu_ms(cores, rps))
+    if scale == 1.0:
+        return rows
+    return [r.model_copy(update={"cpu_ms": r.cpu_ms * scale}) if r.cpu_ms is not None else r for r in rows]
 
 
 def wall_ms(load: headless.LoadResult) -> float:

@@ -4,7 +4,8 @@ tests/data/apps/ledger: pydantic v2 validation inline in `async def`, a locustfi
 every 0.2 s at most (`constant_pacing(0.2)`) and look an account up now and then. One `lab compare` run,
 uvicorn-single, 20 users: the calibration at one user measures the demands, Locust measures the think time,
 and the closed loop of 20 users, one request per 0.2 s each, binds at about 100 req/s. The catalogue's
-two workers' loops, and tests/data/apps/accounts: a worker whose CPU runs outside the GIL.
+two workers' loops, tests/data/apps/accounts (a worker whose CPU runs outside the GIL) and
+tests/data/apps/signup (a background task that outlives the response).
 """
 
 from __future__ import annotations
@@ -152,3 +153,36 @@ def test_a_worker_whose_cpu_runs_outside_the_gil_is_bound_by_the_cores(accounts:
         assert "its CPU runs outside the GIL" in (cell.ceiling_formula or ""), cell.ceiling_formula
     assert cell.binding in ("cpu", "users"), cell.bottleneck
     assert cell.efficiency and 0.85 <= cell.efficiency <= 1.10, cell.bottleneck
+
+
+@pytest.fixture(scope="module")
+def signup(tmp_path_factory: pytest.TempPathFactory) -> Cell:
+    """tests/data/apps/signup: a `def` handler answers in about a millisecond and leaves a 60 ms
+    background e-mail on the thread pool; one uvicorn worker of 40 tokens, 20 users."""
+    out = tmp_path_factory.mktemp("signup") / "out"
+    app = ROOT / "tests" / "data" / "apps" / "signup"
+    done = subprocess.run(
+        [
+            sys.executable, "-m", "lab", "compare", "--app", "signup:app", "--app-dir", str(app),
+            "--locustfile", str(app / "locustfile.py"), "--configs", "uvicorn-single", "--users", "20",
+            "--duration", "3s", "--warmup", "0.5s", "--calibrate", "2s", "--out", str(out),
+        ],
+        capture_output=True, text=True, timeout=180, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    (cell,) = load(out).cells
+    return cell
+
+
+def test_work_after_the_response_binds_the_pool_not_the_users(signup: Cell) -> None:
+    """Before the rules for work that outlives the response (docs/model.md), this cell was `unexplained`
+    at 2.06 of an MVA ceiling that had the users wait for the e-mails, with 22.5 ms of CPU a request
+    counted while 40 of them overlapped at one user."""
+    cell = signup
+    assert cell.status == "ok" and "failing" not in cell.flags, cell.failure_codes
+    d = cell.demands
+    assert d["threadpool"] > 10 * d["wall"], d  # the token outlives the answer
+    assert d["cpu"] < 0.2 * d["threadpool"], d  # scaled to the server's own CPU per request
+    assert cell.binding == "threadpool", cell.bottleneck
+    assert cell.efficiency and 0.85 <= cell.efficiency <= 1.10, cell.bottleneck
+    assert cell.model_rps and cell.ceiling_rps and cell.model_rps <= cell.ceiling_rps * 1.001
