@@ -151,6 +151,11 @@ def test_a_worker_whose_cpu_runs_outside_the_gil_is_bound_by_the_cores(accounts:
     if free >= 1.5:  # a second core to hash on
         assert cell.worker_busiest_cpu >= PARALLEL_CORES, (cell.worker_busiest_cpu, cell.server_cores)
         assert "its CPU runs outside the GIL" in (cell.ceiling_formula or ""), cell.ceiling_formula
+    if cell.binding == "unexplained":  # the suite's other work took the cores the threads hash on
+        assert (cell.other_cores or 0.0) >= 0.2, cell.bottleneck
+        assert cell.efficiency and cell.efficiency < 0.85, cell.bottleneck
+        assert "the machine's other processes used" in (cell.bottleneck or ""), cell.bottleneck
+        return
     assert cell.binding in ("cpu", "users"), cell.bottleneck
     assert cell.efficiency and 0.85 <= cell.efficiency <= 1.10, cell.bottleneck
 
