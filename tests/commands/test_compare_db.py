@@ -5,8 +5,11 @@ says (the connection pool binds: 20 users, 100 ms queries)."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import psutil
@@ -26,19 +29,23 @@ db_pool = 10
 """
 
 
-def _lab_postgres() -> set[int]:
-    """PostgreSQL postmasters the lab started (their data directory is a lab-postgres-* temp dir)."""
+def _lab_postgres(under: Path) -> set[int]:
+    """PostgreSQL postmasters a lab run started with its temporary files `under` a directory (their data
+    directory is a lab-postgres-* temp dir): the suite's other tests run their own meanwhile."""
     found = set()
     for process in psutil.process_iter(["name", "cmdline"]):
         cmdline = process.info["cmdline"] or []
-        if process.info["name"] == "postgres" and any("lab-postgres-" in part for part in cmdline):
+        if process.info["name"] == "postgres" and any(f"{under}/lab-postgres-" in part for part in cmdline):
             found.add(process.pid)
     return found
 
 
 def test_db_async_on_half_the_pool_serves_half(tmp_path: Path) -> None:
     (tmp_path / "configs.toml").write_text(CONFIGS)
-    before = _lab_postgres()
+    # The run's temporary files in a directory of its own, which PostgreSQL's user can enter (as root,
+    # the lab runs it as `postgres`; pytest's tmp_path is its owner's alone).
+    temp = Path(tempfile.mkdtemp(prefix="lab-test-db-"))
+    temp.chmod(0o755)
     out = tmp_path / "run"
     # The cells are 1 s: the pool binds from the first second (all 20 users at once on 5 or 10 connections),
     # about 45 and 90 requests. The calibration is 2 s at once: one user's 100 ms queries give fewer than its
@@ -50,10 +57,11 @@ def test_db_async_on_half_the_pool_serves_half(tmp_path: Path) -> None:
             "--scenarios", "db-async", "--users", "20", "--db-ms", "100", "--duration", "1s",
             "--warmup", "0", "--calibrate", "2s", "--out", str(out),
         ],
-        capture_output=True, text=True, timeout=150, cwd=tmp_path,
+        capture_output=True, text=True, timeout=150, cwd=tmp_path, env={**os.environ, "TMPDIR": str(temp)},
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
-    assert _lab_postgres() <= before  # the run's PostgreSQL is gone
+    assert not _lab_postgres(temp)  # the run's PostgreSQL is gone
+    shutil.rmtree(temp, ignore_errors=True)
     assert (out / "logs" / "postgres.log").is_file()
     cells = {c["config"]: c for c in json.loads((out / "summary.json").read_text())["cells"]}
     five, ten = cells["pool5"], cells["pool10"]
