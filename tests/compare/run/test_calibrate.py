@@ -22,7 +22,32 @@ from lab.model.inputs import PARALLEL_CORES
 pytestmark = [pytest.mark.slow, pytest.mark.serial]  # judges the demands and the bound a run measured
 
 ROOT = Path(__file__).resolve().parents[3]
-LEDGER = ROOT / "tests" / "data" / "apps" / "ledger"
+APPS = ROOT / "tests" / "data" / "apps"
+
+
+def _app_run(
+    tmp_path_factory: pytest.TempPathFactory, name: str, module: str, timing: tuple[str, str, str]
+) -> Path:
+    """`lab compare` of tests/data/apps/NAME on uvicorn-single, 20 users; `timing`: the cells' duration,
+    the warm-up and the calibration. Its result directory."""
+    out, app = tmp_path_factory.mktemp(name) / "out", APPS / name
+    duration, warmup, calibrate = timing
+    done = subprocess.run(
+        [
+            sys.executable, "-m", "lab", "compare", "--app", f"{module}:app", "--app-dir", str(app),
+            "--locustfile", str(app / "locustfile.py"), "--configs", "uvicorn-single", "--users", "20",
+            "--duration", duration, "--warmup", warmup, "--calibrate", calibrate, "--out", str(out),
+        ],
+        capture_output=True, text=True, timeout=180, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return out
+
+
+def _app_cell(tmp_path_factory: pytest.TempPathFactory, name: str, module: str) -> Cell:
+    """One cell of tests/data/apps/NAME: 3 s after a 2 s calibration."""
+    (cell,) = load(_app_run(tmp_path_factory, name, module, ("3s", "0.5s", "2s"))).cells
+    return cell
 
 
 @pytest.fixture(scope="module")
@@ -32,16 +57,7 @@ def ledger(tmp_path_factory: pytest.TempPathFactory) -> tuple[Cell, str]:
     1.2); a 1 s warm-up, the calibration's too: without it a cold
     server's first lookups cost nearly as much CPU as a post (2.1 against 2.5 ms, once), and the order of
     their demands is what is judged."""
-    out = tmp_path_factory.mktemp("ledger") / "out"
-    done = subprocess.run(
-        [
-            sys.executable, "-m", "lab", "compare", "--app", "ledger:app", "--app-dir", str(LEDGER),
-            "--locustfile", str(LEDGER / "locustfile.py"), "--configs", "uvicorn-single", "--users", "20",
-            "--duration", "2s", "--warmup", "1s", "--calibrate", "6s", "--out", str(out),
-        ],
-        capture_output=True, text=True, timeout=180, cwd=ROOT,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    out = _app_run(tmp_path_factory, "ledger", "ledger", ("2s", "1s", "6s"))
     (cell,) = load(out).cells
     return cell, (out / "report.html").read_text()
 
@@ -126,19 +142,7 @@ def test_awaiting_a_process_pool_holds_little_loop(two_workers: dict[str, Cell])
 def accounts(tmp_path_factory: pytest.TempPathFactory) -> Cell:
     """tests/data/apps/accounts: PBKDF2 password checks (about 15 ms of CPU, hashlib releases the GIL) in
     a `def` handler, one uvicorn worker, 20 users: its threads run the hashing on every core at once."""
-    out = tmp_path_factory.mktemp("accounts") / "out"
-    app = ROOT / "tests" / "data" / "apps" / "accounts"
-    done = subprocess.run(
-        [
-            sys.executable, "-m", "lab", "compare", "--app", "accounts:app", "--app-dir", str(app),
-            "--locustfile", str(app / "locustfile.py"), "--configs", "uvicorn-single", "--users", "20",
-            "--duration", "3s", "--warmup", "0.5s", "--calibrate", "2s", "--out", str(out),
-        ],
-        capture_output=True, text=True, timeout=180, cwd=ROOT,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    (cell,) = load(out).cells
-    return cell
+    return _app_cell(tmp_path_factory, "accounts", "accounts")
 
 
 def test_a_worker_whose_cpu_runs_outside_the_gil_is_bound_by_the_cores(accounts: Cell) -> None:
@@ -164,19 +168,7 @@ def test_a_worker_whose_cpu_runs_outside_the_gil_is_bound_by_the_cores(accounts:
 def signup(tmp_path_factory: pytest.TempPathFactory) -> Cell:
     """tests/data/apps/signup: a `def` handler answers in about a millisecond and leaves a 60 ms
     background e-mail on the thread pool; one uvicorn worker of 40 tokens, 20 users."""
-    out = tmp_path_factory.mktemp("signup") / "out"
-    app = ROOT / "tests" / "data" / "apps" / "signup"
-    done = subprocess.run(
-        [
-            sys.executable, "-m", "lab", "compare", "--app", "signup:app", "--app-dir", str(app),
-            "--locustfile", str(app / "locustfile.py"), "--configs", "uvicorn-single", "--users", "20",
-            "--duration", "3s", "--warmup", "0.5s", "--calibrate", "2s", "--out", str(out),
-        ],
-        capture_output=True, text=True, timeout=180, cwd=ROOT,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    (cell,) = load(out).cells
-    return cell
+    return _app_cell(tmp_path_factory, "signup", "signup")
 
 
 def test_work_after_the_response_binds_the_pool_not_the_users(signup: Cell) -> None:
