@@ -20,10 +20,9 @@ settings.load_profile("lab")
 pytest_plugins = ["tests.process_guard", "tests.scheduling"]
 
 
-def free_port() -> int:
-    """A free port outside the ephemeral range (lab.runtime.ports: one bind(0) gives may be taken by
-    another test's outgoing connection before the server binds it)."""
-    return ports.free_port()
+# A free port outside the ephemeral range (lab.runtime.ports: one bind(0) gives may be taken by another
+# test's outgoing connection before the server binds it).
+free_port = ports.free_port
 
 
 @pytest.fixture

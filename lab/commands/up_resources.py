@@ -35,10 +35,6 @@ def _free(port: int, host: str = HOST) -> bool:
     return True
 
 
-def _any_free_port() -> int:
-    return free_port(HOST)
-
-
 def resolve_ports(given: dict[str, int | None], app_host: str = HOST) -> tuple[dict[str, int], list[str]]:
     """Each flag's port: as given (refused if out of range, repeated or busy), else its default if free,
     else a free one; and a note for each port moved off its default. The app's (--port) is checked on
@@ -68,7 +64,7 @@ def resolve_ports(given: dict[str, int | None], app_host: str = HOST) -> tuple[d
         default, what = PORTS[flag]
         port = default
         while port in chosen.values() or not free(flag, port):
-            port = _any_free_port()
+            port = free_port(HOST)
         if port != default:
             notes.append(f"{what} on port {port}: {default} is busy (set {flag} to choose)")
         chosen[flag] = port

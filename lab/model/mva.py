@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from lab.model.bounds import bounds, ceiling
+from lab.model.bounds import Bound, bounds, ceiling
 from lab.model.inputs import Capacity, Demands, Load, ModelInputError
 
 
@@ -88,10 +88,14 @@ def servers(resource: str, capacity: Capacity) -> float:
     return capacity.balanced * per_worker[resource]
 
 
-def network(demands: Demands, capacity: Capacity) -> list[Station]:
-    """The lab's network for these demands: the first resource to saturate, and the rest of R0 as a delay."""
-    held = [b for b in bounds(demands, capacity, Load(users=1)) if b.resource in _HELD]
-    top = ceiling(held)
+def saturating(demands: Demands, capacity: Capacity) -> Bound | None:
+    """The bound of the first resource a request holds to saturate (None: it holds none)."""
+    return ceiling([b for b in bounds(demands, capacity, Load(users=1)) if b.resource in _HELD])
+
+
+def network(demands: Demands, capacity: Capacity, top: Bound | None) -> list[Station]:
+    """The lab's network for these demands: `top`, the first resource to saturate (`saturating`), and the
+    rest of R0 as a delay."""
     if top is None:
         return [Station("the rest of R0", demands.wall_ms / 1000, delay=True)]
     # Work that outlives the response (a background task) holds the resource but not the user: the cycle
@@ -106,8 +110,8 @@ def sweep(demands: Demands, capacity: Capacity, think_ms: float, users: Sequence
     """The predicted curve at each of `users` (a `--users` sweep)."""
     if not users:
         return []
-    curve = mva(network(demands, capacity), think_ms / 1000, max(users))
-    top = ceiling([b for b in bounds(demands, capacity, Load(users=1)) if b.resource in _HELD])
+    top = saturating(demands, capacity)
+    curve = mva(network(demands, capacity, top), think_ms / 1000, max(users))
     limit = top.rps if top is not None else float("inf")
     return [_under(curve[n - 1], limit, think_ms) for n in users]
 
